@@ -1,0 +1,82 @@
+"""Settings, read from the environment inside create_app (never at import time)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+def _normalise_database_url(url: str) -> str:
+    # Heroku-style URLs and bare "postgresql://" both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _instance_secret(instance_path: Path, name: str, make) -> str:
+    """A development secret kept in instance/ so restarts keep sessions and credentials."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    instance = Path(instance_path)
+    overrides = overrides or {}
+    production = env.get("FLASK_ENV") == "production" or env.get("MARKETPLACE_ENV") == "production"
+    testing = bool(overrides.get("TESTING"))
+
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL")
+    if not database_url:
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance / 'marketplace.sqlite3'}"
+
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    keys = overrides.get("CREDENTIALS_KEYS") or env.get("CREDENTIALS_KEYS")
+    if isinstance(keys, (list, tuple)):
+        keys = ",".join(keys)
+    if production and (not secret_key or not keys):
+        raise RuntimeError("SECRET_KEY and CREDENTIALS_KEYS must be set in production")
+    if not secret_key:
+        secret_key = _instance_secret(instance, "secret_key", lambda: secrets.token_hex(32))
+    if not keys:
+        keys = _instance_secret(instance, "credentials_keys", lambda: Fernet.generate_key().decode())
+
+    config = {
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "CREDENTIALS_KEYS": [k.strip() for k in keys.split(",") if k.strip()],
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RETENTION_DEFAULT_DAYS": int(env.get("RETENTION_DEFAULT_DAYS", "30")),
+        "WIZARD_TTL_SECONDS": int(env.get("WIZARD_TTL_SECONDS", str(60 * 60))),
+        # The bundled demo OAuth2 provider exists only outside production.
+        "DEMO_OAUTH_PROVIDER": not production and env.get("DEMO_OAUTH_PROVIDER", "1") == "1",
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        "TESTING": testing,
+    }
+    config.update(overrides)
+    if isinstance(config["CREDENTIALS_KEYS"], str):
+        config["CREDENTIALS_KEYS"] = [k.strip() for k in config["CREDENTIALS_KEYS"].split(",") if k.strip()]
+    config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    return config

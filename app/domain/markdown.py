@@ -1,0 +1,38 @@
+"""User Markdown to safe HTML: markdown-it-py renders (raw HTML off), nh3 sanitises."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+MAX_MARKDOWN = 100_000
+
+ALLOWED_TAGS = {
+    "a", "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
+    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
+
+
+def render_markdown(text: str | None, *, heading_offset: int = 2) -> str:
+    """Render to sanitised HTML. Headings are shifted down so user text never outranks the page's own."""
+    if not text:
+        return ""
+    html = _renderer().render(text[:MAX_MARKDOWN])
+    if heading_offset:
+        for level in range(6, 0, -1):
+            new = min(level + heading_offset, 6)
+            html = html.replace(f"<h{level}>", f"<h{new}>").replace(f"</h{level}>", f"</h{new}>")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )

@@ -1,0 +1,22 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+from .account import ApiToken, User, normalise_email
+from .audit import AuditEvent
+from .integration import Integration, IntegrationVersion
+from .install import Credential, Installation, InstallationMember, WizardSession
+from .workspace import Membership, PublisherNamespace, Workspace
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Credential",
+    "Installation",
+    "InstallationMember",
+    "Integration",
+    "IntegrationVersion",
+    "Membership",
+    "PublisherNamespace",
+    "User",
+    "WizardSession",
+    "Workspace",
+    "normalise_email",
+]

@@ -1,0 +1,141 @@
+"""Workspaces and memberships: who belongs where, with which role."""
+from __future__ import annotations
+
+import re
+
+from ..extensions import db
+from ..models import Membership, User, Workspace, normalise_email
+from ..models.workspace import MANAGER_ROLES, ROLES
+from . import audit
+from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+RESERVED_SLUGS = frozenset({"new", "create", "admin", "api", "settings", "static"})
+
+
+def membership_of(user, workspace_id: str) -> Membership | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        db.select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user.id)
+    )
+
+
+def workspace_for_member(user, slug: str, *, manage: bool = False) -> tuple[Workspace, Membership]:
+    """Load a workspace the user belongs to. Non-members get NotFound: a workspace's existence never leaks.
+    With manage=True, a plain member gets PermissionDenied (they can see it, they may not change it)."""
+    workspace = db.session.scalar(db.select(Workspace).where(Workspace.slug == slug))
+    membership = membership_of(user, workspace.id) if workspace else None
+    if workspace is None or membership is None:
+        raise NotFound("No such workspace.")
+    if manage and membership.role not in MANAGER_ROLES:
+        raise PermissionDenied("Only the workspace's owners and admins can do that.")
+    return workspace, membership
+
+
+def user_workspaces(user, *, manage: bool = False) -> list[tuple[Workspace, Membership]]:
+    query = (
+        db.select(Workspace, Membership)
+        .join(Membership, Membership.workspace_id == Workspace.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Workspace.name)
+    )
+    if manage:
+        query = query.where(Membership.role.in_(MANAGER_ROLES))
+    return list(db.session.execute(query).tuples())
+
+
+def validate_slug(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.match(slug):
+        raise ValidationFailed("Use 2 to 40 lowercase letters, digits and hyphens, starting with a letter or digit.",
+                               field="slug")
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed("That name is reserved. Choose another.", field="slug")
+    return slug
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session.scalar(db.select(Workspace.id).where(Workspace.slug == slug)) is not None
+
+
+def create_workspace(actor: User, slug: str, name: str) -> Workspace:
+    slug = validate_slug(slug)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("Give the workspace a name of up to 100 characters.", field="name")
+    if slug_taken(slug):
+        raise Conflict("That workspace address is taken. Choose another.", field="slug")
+    workspace = Workspace(slug=slug, name=name)
+    db.session.add(workspace)
+    db.session.flush()
+    db.session.add(Membership(workspace_id=workspace.id, user_id=actor.id, role="owner"))
+    db.session.flush()
+    audit.record(actor, "workspace.created", workspace, workspace_id=workspace.id, object_label=slug,
+                 after={"slug": slug, "name": name})
+    return workspace
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationFailed("Choose owner, admin or member.", field="role")
+    return role
+
+
+def _may_assign(actor_membership: Membership, role: str, current_role: str | None = None) -> None:
+    # Admins manage members and admins; only owners grant or take away ownership.
+    if actor_membership.role not in MANAGER_ROLES:
+        raise PermissionDenied("Only the workspace's owners and admins can manage members.")
+    if actor_membership.role != "owner" and "owner" in (role, current_role):
+        raise PermissionDenied("Only an owner can grant or change the owner role.", field="role")
+
+
+def add_member(actor: User, workspace: Workspace, actor_membership: Membership, email: str, role: str) -> Membership:
+    role = _check_role(role)
+    _may_assign(actor_membership, role)
+    user = db.session.scalar(db.select(User).where(User.email == normalise_email(email or "")))
+    if user is None:
+        raise ValidationFailed("No account uses that email. Ask them to sign up first.", field="email")
+    if membership_of(user, workspace.id) is not None:
+        raise Conflict("They are already a member of this workspace.", field="email")
+    membership = Membership(workspace_id=workspace.id, user_id=user.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    audit.record(actor, "membership.added", membership, object_label=user.email,
+                 after={"user": user.email, "role": role})
+    return membership
+
+
+def _owner_count(workspace_id: str) -> int:
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(Membership)
+        .where(Membership.workspace_id == workspace_id, Membership.role == "owner")
+    )
+
+
+def change_role(actor: User, workspace: Workspace, actor_membership: Membership, membership_id: str,
+                role: str) -> Membership:
+    role = _check_role(role)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.workspace_id != workspace.id:
+        raise NotFound("No such member.")
+    _may_assign(actor_membership, role, membership.role)
+    if membership.role == role:
+        return membership
+    if membership.role == "owner" and _owner_count(workspace.id) == 1:
+        raise ValidationFailed("A workspace needs at least one owner. Make someone else owner first.", field="role")
+    before = membership.role
+    membership.role = role
+    db.session.flush()
+    audit.record(actor, "membership.role_changed", membership, object_label=membership.user.email,
+                 before={"role": before}, after={"role": role})
+    return membership
+
+
+def leave(actor: User, workspace: Workspace, membership: Membership) -> None:
+    if membership.role == "owner" and _owner_count(workspace.id) == 1:
+        raise ValidationFailed("You are the only owner. Make someone else owner before you leave.")
+    audit.record(actor, "membership.left", membership, object_label=actor.email,
+                 before={"user": actor.email, "role": membership.role})
+    db.session.delete(membership)
+    db.session.flush()

@@ -1,0 +1,21 @@
+"""Web layer: one blueprint package per feature, plus the shared plumbing every page uses."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from . import errors, filters, health, security
+    from .accounts import bp as accounts_bp
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .catalog import bp as catalog_bp
+    from .dashboard import bp as dashboard_bp
+    from .install import bp as install_bp
+    from .workspaces import bp as workspaces_bp
+
+    for bp in (catalog_bp, accounts_bp, workspaces_bp, dashboard_bp, install_bp, admin_bp, api_bp, health.bp):
+        app.register_blueprint(bp)
+    errors.register(app)
+    security.register(app)
+    filters.register(app)

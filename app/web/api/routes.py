@@ -1,0 +1,1 @@
+# Placeholder until the JSON API lands.

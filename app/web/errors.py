@@ -1,0 +1,73 @@
+"""Error pages: JSON for the API and JSON clients, HTML for people. The 500 handler rolls back."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..extensions import db
+from ..services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def json_error(status: int, code: str, message: str, details=None):
+    response = jsonify(error={"code": code, "message": message, "details": details if details is not None else []})
+    response.status_code = status
+    return response
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_failed",
+          429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+def _render(status: int, title: str, message: str):
+    if wants_json():
+        return json_error(status, _CODES.get(status, "error"), message)
+    template = f"errors/{status}.html" if status in (404, 500) else "errors/generic.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return _render(400, "Form expired", "The form was missing its security token or it expired. "
+                                            "Go back, reload the page and try again.")
+
+    @app.errorhandler(ServiceError)
+    def _service(error: ServiceError):
+        db.session.rollback()
+        if wants_json():
+            return json_error(error.status, error.code, error.message, error.details)
+        if error.status == 404:
+            return _render(404, "Not found", "There is nothing here, or you are not allowed to see it.")
+        return _render(error.status, "Request refused", error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if error.code == 404:
+            return _render(404, "Not found", "There is nothing here, or you are not allowed to see it.")
+        if error.code and error.code >= 500:
+            return _internal(error)
+        return _render(error.code or 400, error.name, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def _internal(error: Exception):
+        db.session.rollback()
+        if not isinstance(error, HTTPException) or (error.code or 500) >= 500:
+            log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+        status = error.code if isinstance(error, HTTPException) and error.code else 500
+        if isinstance(error, InternalServerError) or status == 500:
+            return _render(500, "Something went wrong", "Something went wrong on our side. It has been logged; "
+                                                        "please try again.")
+        return _render(status, "Unavailable", "The service is unavailable right now.")

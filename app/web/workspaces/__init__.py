@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
+
+from . import routes  # noqa: E402,F401

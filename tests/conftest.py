@@ -1,0 +1,135 @@
+"""Fixtures: one app on a fresh database built by the real migrations for the whole run,
+each test wrapped in a transaction that is rolled back, and helpers to act like a person."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event
+
+from app.extensions import db
+
+from .databases import BACKEND, migrated_app
+
+pytest_plugins = ["tests.browser.fixtures"]
+
+
+def pytest_report_header(config):
+    return f"database backend: {BACKEND}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    with migrated_app() as app:
+        yield app
+
+
+@pytest.fixture(autouse=True)
+def _rollback_each_test(request, app):
+    """Everything a test (and the app, in its requests) writes lives in one outer
+    transaction on one connection, rolled back at the end. The app's own commits only
+    release savepoints (the session joins with join_transaction_mode="create_savepoint")."""
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("concurrency"):
+        yield
+        return
+    with app.app_context():
+        engines = db._app_engines[app]
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        try:
+            yield connection
+        finally:
+            db.session.remove()
+            engines[None] = engine
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+
+
+class Client(FlaskClient):
+    """A test client that sends a valid CSRF token with form posts, as the browser would."""
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            if "csrf_token" not in session:
+                import hashlib
+                import os
+
+                session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+            raw = session["csrf_token"]
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client: Client):
+        self.client = client
+
+    def login(self, user_or_email, password: str = "password123"):
+        email = getattr(user_or_email, "email", user_or_email)
+        response = self.client.post_form("/login", {"email": email, "password": password})
+        assert response.status_code == 302, f"login failed for {email}: {response.status_code}"
+        return response
+
+    def logout(self):
+        return self.client.post_form("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __enter__(self):
+        self.statements.clear()
+        return self
+
+
+@pytest.fixture
+def query_counter(app, _rollback_each_test):
+    """Counts the SQL statements the app sends (savepoint bookkeeping excluded)."""
+    counter = QueryCounter()
+    connection = _rollback_each_test
+
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK TO)", statement, re.I):
+            counter.statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", _count)
+    yield counter
+    event.remove(connection, "before_cursor_execute", _count)
+
+
+@pytest.fixture
+def factories(app):
+    from . import factories as module
+
+    return module
