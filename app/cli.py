@@ -8,6 +8,11 @@ from .extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from . import cli_credentials, cli_publishing
+
+    cli_publishing.register(app)
+    cli_credentials.register(app)
+
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--staff", is_flag=True, help="Make the user platform staff.")

@@ -1,0 +1,6 @@
+"""CLI commands of the publishing capability (purge)."""
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    pass
