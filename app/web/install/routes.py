@@ -11,3 +11,9 @@ from . import bp
 def installations(ws):
     workspace, _ = workspaces.workspace_for_member(current_user, ws)
     return render_template("generic_placeholder.html", title=f"{workspace.name}: installations")
+
+
+@bp.get("/install/<publisher>/<slug>")
+@login_required
+def start(publisher, slug):
+    return render_template("generic_placeholder.html", title=f"Install {publisher}/{slug}")
