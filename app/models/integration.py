@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,6 +35,10 @@ class Integration(TimestampMixin, db.Model):
         CheckConstraint(_in("trust_tier", TRUST_TIERS), name="trust_tier"),
         CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
         CheckConstraint(f"retention_tier IS NULL OR {_in('retention_tier', RETENTION_TIERS)}", name="retention_tier"),
+        # The catalog's sort orders (migration 0002, which also adds the full-text search objects).
+        Index("ix_integrations_sort_name", "name", "id"),
+        Index("ix_integrations_sort_updated", "updated_at", "id"),
+        Index("ix_integrations_sort_installs", "install_count", "id"),
     )
 
     id: Mapped[str] = id_column()
