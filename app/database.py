@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from flask import Flask, Response, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 
@@ -53,6 +54,18 @@ def write_intent():
             _write_intent.reset(token)
 
     return _cm()
+
+
+def insert_unique(obj, conflict: Exception):
+    """Add and flush `obj` inside a savepoint. When a unique constraint refuses it (another request
+    inserted the same key between our check and our insert), raise `conflict` instead of a 500;
+    the savepoint keeps the rest of the transaction usable."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(obj)
+    except IntegrityError:
+        raise conflict from None
+    return obj
 
 
 def init_request_transactions(app: Flask) -> None:

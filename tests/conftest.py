@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event
@@ -53,6 +54,14 @@ def _rollback_each_test(request, app):
 
 class Client(FlaskClient):
     """A test client that sends a valid CSRF token with form posts, as the browser would."""
+
+    def open(self, *args, **kwargs):
+        # The test keeps one app context open for its whole body (the rollback needs it) and Flask
+        # reuses it for every request, so `g` would carry one request's cached user (Flask-Login's
+        # g._login_user) or API caller into the next. Each request starts with a clean `g`, as live.
+        if has_app_context():
+            vars(g).clear()
+        return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
         with self.session_transaction() as session:

@@ -1,13 +1,38 @@
 """Accounts: registration and authentication."""
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
+
+from ..database import insert_unique
 from ..extensions import db
 from ..models import User, normalise_email
+from ..models.account import EMAIL_MAX, NAME_MAX
 from . import audit
 from .errors import Conflict, ValidationFailed
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+
+EMAIL_REQUIRED = "Enter your email address."
+EMAIL_INVALID = "Enter a valid email address, like name@example.com."
+EMAIL_TOO_LONG = f"Use at most {EMAIL_MAX} characters for the email address."
+EMAIL_TAKEN = "An account with this email already exists. Log in instead?"
+PASSWORD_LENGTH = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+NAME_TOO_LONG = f"Use at most {NAME_MAX} characters."
+
+
+def check_email(email: str | None) -> str:
+    """The normalised address, or ValidationFailed: syntax only (no DNS); `.test` addresses are allowed."""
+    email = normalise_email(email or "")
+    if not email:
+        raise ValidationFailed(EMAIL_REQUIRED, field="email")
+    if len(email) > EMAIL_MAX:
+        raise ValidationFailed(EMAIL_TOO_LONG, field="email")
+    try:
+        validate_email(email, check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        raise ValidationFailed(EMAIL_INVALID, field="email") from None
+    return email
 
 
 def email_taken(email: str) -> bool:
@@ -15,21 +40,24 @@ def email_taken(email: str) -> bool:
 
 
 def register_user(email: str, password: str, display_name: str | None = None, *, is_staff: bool = False) -> User:
-    email = normalise_email(email)
-    if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
-        raise ValidationFailed(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field="password")
-    if email_taken(email):
-        raise Conflict("An account with this email already exists.", field="email")
-    user = User(email=email, display_name=(display_name or "").strip() or None, is_staff=is_staff)
+    email = check_email(email)
+    display_name = (display_name or "").strip() or None
+    if not (PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX):
+        raise ValidationFailed(PASSWORD_LENGTH, field="password")
+    if display_name and len(display_name) > NAME_MAX:
+        raise ValidationFailed(NAME_TOO_LONG, field="display_name")
+    user = User(email=email, display_name=display_name, is_staff=is_staff)
+    # Hash before the first query: on SQLite the write lock is held from that query to the commit.
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    if email_taken(email):
+        raise Conflict(EMAIL_TAKEN, field="email")
+    insert_unique(user, Conflict(EMAIL_TAKEN, field="email"))
     audit.record(user, "user.registered", user, object_label=email, after={"email": email, "is_staff": is_staff})
     return user
 
 
 def authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.is_active or not user.check_password(password):
+    user = db.session.scalar(db.select(User).where(User.email == normalise_email(email or "")))
+    if user is None or not user.is_active or not user.check_password(password or ""):
         return None
     return user

@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.orm import joinedload
+
+from ..database import insert_unique
 from ..extensions import db
 from ..models import Membership, User, Workspace, normalise_email
-from ..models.workspace import MANAGER_ROLES, ROLES
+from ..models.workspace import MANAGER_ROLES, ROLES, SLUG_MAX
 from . import audit
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,%d}$" % (SLUG_MAX - 1))
 RESERVED_SLUGS = frozenset({"new", "create", "admin", "api", "settings", "static"})
+NAME_MAX = 100
+
+SLUG_INVALID = f"Use 2 to {SLUG_MAX} lowercase letters, digits and hyphens, starting with a letter or digit."
+SLUG_TAKEN = "That workspace address is taken. Choose another."
+NAME_INVALID = f"Give the workspace a name of up to {NAME_MAX} characters."
+ROLE_INVALID = "Choose owner, admin or member."
+ROLE_ORDER = {role: index for index, role in enumerate(ROLES)}
 
 
 def membership_of(user, workspace_id: str) -> Membership | None:
@@ -42,14 +52,21 @@ def user_workspaces(user, *, manage: bool = False) -> list[tuple[Workspace, Memb
     )
     if manage:
         query = query.where(Membership.role.in_(MANAGER_ROLES))
-    return list(db.session.execute(query).tuples())
+    return [(workspace, membership) for workspace, membership in db.session.execute(query)]
+
+
+def workspace_members(workspace: Workspace) -> list[Membership]:
+    """Owners first, then admins, then members; each by email. One query, people included."""
+    memberships = db.session.scalars(
+        db.select(Membership).options(joinedload(Membership.user)).where(Membership.workspace_id == workspace.id)
+    ).all()
+    return sorted(memberships, key=lambda m: (ROLE_ORDER[m.role], m.user.email))
 
 
 def validate_slug(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not SLUG_RE.match(slug):
-        raise ValidationFailed("Use 2 to 40 lowercase letters, digits and hyphens, starting with a letter or digit.",
-                               field="slug")
+        raise ValidationFailed(SLUG_INVALID, field="slug")
     if slug in RESERVED_SLUGS:
         raise ValidationFailed("That name is reserved. Choose another.", field="slug")
     return slug
@@ -62,13 +79,11 @@ def slug_taken(slug: str) -> bool:
 def create_workspace(actor: User, slug: str, name: str) -> Workspace:
     slug = validate_slug(slug)
     name = (name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed("Give the workspace a name of up to 100 characters.", field="name")
+    if not name or len(name) > NAME_MAX:
+        raise ValidationFailed(NAME_INVALID, field="name")
     if slug_taken(slug):
-        raise Conflict("That workspace address is taken. Choose another.", field="slug")
-    workspace = Workspace(slug=slug, name=name)
-    db.session.add(workspace)
-    db.session.flush()
+        raise Conflict(SLUG_TAKEN, field="slug")
+    workspace = insert_unique(Workspace(slug=slug, name=name), Conflict(SLUG_TAKEN, field="slug"))
     db.session.add(Membership(workspace_id=workspace.id, user_id=actor.id, role="owner"))
     db.session.flush()
     audit.record(actor, "workspace.created", workspace, workspace_id=workspace.id, object_label=slug,
@@ -78,7 +93,7 @@ def create_workspace(actor: User, slug: str, name: str) -> Workspace:
 
 def _check_role(role: str) -> str:
     if role not in ROLES:
-        raise ValidationFailed("Choose owner, admin or member.", field="role")
+        raise ValidationFailed(ROLE_INVALID, field="role")
     return role
 
 
@@ -96,17 +111,19 @@ def add_member(actor: User, workspace: Workspace, actor_membership: Membership, 
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email or "")))
     if user is None:
         raise ValidationFailed("No account uses that email. Ask them to sign up first.", field="email")
+    already = Conflict("They are already a member of this workspace.", field="email")
     if membership_of(user, workspace.id) is not None:
-        raise Conflict("They are already a member of this workspace.", field="email")
-    membership = Membership(workspace_id=workspace.id, user_id=user.id, role=role)
-    db.session.add(membership)
-    db.session.flush()
+        raise already
+    membership = insert_unique(Membership(workspace_id=workspace.id, user_id=user.id, role=role), already)
     audit.record(actor, "membership.added", membership, object_label=user.email,
                  after={"user": user.email, "role": role})
     return membership
 
 
 def _owner_count(workspace_id: str) -> int:
+    # Lock the workspace row first (PostgreSQL; SQLite already holds the write lock), so two owners
+    # demoting each other at the same moment cannot leave the workspace with none.
+    db.session.execute(db.select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
     return db.session.scalar(
         db.select(db.func.count()).select_from(Membership)
         .where(Membership.workspace_id == workspace_id, Membership.role == "owner")

@@ -57,6 +57,9 @@ def register(app: Flask) -> None:
     def _http(error: HTTPException):
         if error.code == 404:
             return _render(404, "Not found", "There is nothing here, or you are not allowed to see it.")
+        if error.code == 429:
+            return _render(429, "Too many attempts", "Too many attempts from your address in a short time. "
+                                                     "Wait a minute, then try again.")
         if error.code and error.code >= 500:
             return _internal(error)
         return _render(error.code or 400, error.name, error.description or error.name)

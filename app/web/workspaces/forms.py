@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
+from ...models.account import EMAIL_MAX
 from ...models.workspace import ROLES
 from ...services import workspaces
 from ...services.errors import ValidationFailed
@@ -9,23 +10,39 @@ from ...services.errors import ValidationFailed
 ROLE_CHOICES = [(r, r.capitalize()) for r in ROLES]
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def role_field(label: str = "Role", **kwargs) -> SelectField:
+    # A tampered value gets the same plain message as the service gives, not WTForms' "Not a valid choice".
+    return SelectField(label, choices=ROLE_CHOICES, validate_choice=False,
+                       validators=[AnyOf(ROLES, message=workspaces.ROLE_INVALID)], **kwargs)
+
+
 class WorkspaceForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the workspace a name."), Length(max=100)])
-    slug = StringField("Address", validators=[DataRequired("Choose an address."), Length(max=40)])
+    name = StringField("Name", filters=[_strip], validators=[
+        DataRequired("Give the workspace a name."),
+        Length(max=workspaces.NAME_MAX, message=workspaces.NAME_INVALID),
+    ])
+    slug = StringField("Address", filters=[_strip], validators=[DataRequired("Choose an address.")])
 
     def validate_slug(self, field):
         try:
             field.data = workspaces.validate_slug(field.data)
         except ValidationFailed as error:
-            raise ValidationError(error.message)
+            raise ValidationError(error.message) from None
         if workspaces.slug_taken(field.data):
-            raise ValidationError("That workspace address is taken. Choose another.")
+            raise ValidationError(workspaces.SLUG_TAKEN)
 
 
 class AddMemberForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter the person's email."), Length(max=254)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="member")
+    email = EmailField("Email", filters=[_strip], validators=[
+        DataRequired("Enter the person's email."),
+        Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
+    ])
+    role = role_field(default="member")
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = role_field()

@@ -2,8 +2,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ...services import workspaces
-from ...services.errors import ServiceError
-from ..forms import ButtonForm, apply_service_error
+from ...services.errors import ServiceError, ValidationFailed
+from ..forms import apply_service_error
 from . import bp
 from .forms import AddMemberForm, RoleForm, WorkspaceForm
 
@@ -34,15 +34,13 @@ def new():
 
 
 def _render_show(workspace, membership, add_form=None, status=200):
-    members = sorted(workspace.memberships, key=lambda m: (("owner", "admin", "member").index(m.role), m.user.email))
     return render_template(
         "workspaces/show.html",
         workspace=workspace,
         membership=membership,
-        members=members,
+        members=workspaces.workspace_members(workspace),
         add_form=add_form or AddMemberForm(formdata=None),
         role_form_for=lambda m: RoleForm(formdata=None, role=m.role, prefix=f"m-{m.id}"),
-        button_form=ButtonForm(),
     ), status
 
 
@@ -71,30 +69,27 @@ def add_member(ws):
 def change_role(ws, membership_id):
     workspace, membership = workspaces.workspace_for_member(current_user, ws, manage=True)
     form = RoleForm(prefix=f"m-{membership_id}")
-    if not form.validate_on_submit():
-        flash("Choose owner, admin or member.", "error")
-        return _render_show(workspace, membership, status=422)
     try:
+        if not form.validate_on_submit():
+            raise ValidationFailed(workspaces.ROLE_INVALID, field="role")
         changed = workspaces.change_role(current_user, workspace, membership, membership_id, form.role.data)
     except ServiceError as error:
         if error.status == 404:
             raise
         flash(error.message, "error")
-        return _render_show(workspace, membership, status=422)
+        return _render_show(workspace, membership, status=error.status)
     flash(f"{changed.user.email} is now {changed.role}.", "success")
     return redirect(url_for("workspaces.show", ws=workspace.slug))
 
 
 @bp.post("/<ws>/leave")
 def leave(ws):
+    # CSRFProtect has already refused a post without a valid token before we get here.
     workspace, membership = workspaces.workspace_for_member(current_user, ws)
-    if not ButtonForm().validate_on_submit():
-        flash("The form expired. Try again.", "error")
-        return _render_show(workspace, membership, status=400)
     try:
         workspaces.leave(current_user, workspace, membership)
     except ServiceError as error:
         flash(error.message, "error")
-        return _render_show(workspace, membership, status=422)
+        return _render_show(workspace, membership, status=error.status)
     flash(f"You left {workspace.name}.", "info")
     return redirect(url_for("workspaces.index"))
