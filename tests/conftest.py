@@ -121,6 +121,9 @@ class QueryCounter:
         self.statements.clear()
         return self
 
+    def __exit__(self, *exc_info):
+        return False
+
 
 @pytest.fixture
 def query_counter(app, _rollback_each_test):

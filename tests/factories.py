@@ -1,8 +1,11 @@
 """factory_boy factories over the real models and the request-scoped session."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import (ApiToken, AuditEvent, Installation, Integration, IntegrationVersion, Membership,
@@ -19,6 +22,13 @@ class Base(SQLAlchemyModelFactory):
         sqlalchemy_session_persistence = "flush"
 
 
+@lru_cache(maxsize=None)
+def _test_hash(password: str) -> str:
+    # A real hash with cheap parameters: the default scrypt costs ~0.1 s a user, which the
+    # suite would pay thousands of times. check_password_hash reads the method from the hash.
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
+
+
 class UserFactory(Base):
     class Meta:
         model = User
@@ -30,7 +40,7 @@ class UserFactory(Base):
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
-        self.set_password(extracted or PASSWORD)
+        self.password_hash = _test_hash(extracted or PASSWORD)
 
 
 class WorkspaceFactory(Base):

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, ValidationError
+from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from ...models.account import EMAIL_MAX
@@ -7,7 +8,7 @@ from ...models.workspace import ROLES
 from ...services import workspaces
 from ...services.errors import ValidationFailed
 
-ROLE_CHOICES = [(r, r.capitalize()) for r in ROLES]
+ROLE_CHOICES = [SelectChoice(r, r.capitalize()) for r in ROLES]
 
 
 def _strip(value):
@@ -29,11 +30,12 @@ class WorkspaceForm(FlaskForm):
 
     def validate_slug(self, field):
         try:
-            field.data = workspaces.validate_slug(field.data)
+            slug = workspaces.validate_slug(field.data)
         except ValidationFailed as error:
             raise ValidationError(error.message) from None
-        if workspaces.slug_taken(field.data):
+        if workspaces.slug_taken(slug):
             raise ValidationError(workspaces.SLUG_TAKEN)
+        field.data = slug  # normalised only once accepted: a refused address is shown as typed
 
 
 class AddMemberForm(FlaskForm):
