@@ -84,6 +84,16 @@ def listed_clause(model, viewer: Viewer) -> ColumnElement[bool]:
     )
 
 
+def listed_split(model, viewer: Viewer) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """listed_clause as two disjoint parts: what everyone sees, and what this viewer sees beyond that
+    (their workspaces' private integrations). Lets callers cache the first part for everybody."""
+    published = and_(model.deleted_at.is_(None), model.current_version.is_not(None))
+    return (
+        and_(published, model.visibility == PUBLIC),
+        and_(published, model.visibility == PRIVATE, _in(model.workspace_id, viewer.member_of)),
+    )
+
+
 def viewable_clause(model, viewer: Viewer) -> ColumnElement[bool]:
     """SQL twin of can_view."""
     return or_(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, text
+from sqlalchemy import ColumnElement, Double, Select, bindparam, cast, func, literal_column, text
 
 # Objects migration 0002 creates with raw SQL; autogenerate must not call them drift.
 UNMANAGED_SCHEMA_NAMES = frozenset({
@@ -70,7 +70,8 @@ def apply(select: Select, query: SearchQuery, dialect: str) -> tuple[Select, Col
     tsquery = _pg_tsquery(query)
     vector = literal_column("integrations.search_vector")
     select = select.where(vector.op("@@")(tsquery))
-    return select, -func.ts_rank(vector, tsquery)
+    # float8, so the score survives a round trip through a JSON cursor exactly.
+    return select, -cast(func.ts_rank(vector, tsquery), Double())
 
 
 def _pg_tsquery(query: SearchQuery) -> ColumnElement:

@@ -97,7 +97,7 @@ def rebuild_sqlite_search() -> None:
     op.execute("DROP TABLE IF EXISTS integrations_fts")
     op.execute(
         "CREATE VIRTUAL TABLE integrations_fts USING fts5("
-        "name, slug, publisher, description, tokenize = 'porter unicode61 remove_diacritics 2')"
+        "name, slug, publisher, description, tokenize = 'unicode61 remove_diacritics 2')"
     )
     op.execute(
         "INSERT INTO integrations_fts(rowid, name, slug, publisher, description) "

@@ -1,25 +1,97 @@
-# Placeholder pages until the catalog issue lands: they only list public integrations.
-from flask import render_template
+"""Home, catalog, integration pages, sitemap and robots.txt: load, check visibility, render."""
+from __future__ import annotations
 
-from ...extensions import db
-from ...models import Integration
-from . import bp
+from flask import Response, render_template, request, url_for
+from flask_login import current_user
+
+from ...domain.visibility import DELETED, state_of
+from ...services import catalog
+from ...services.viewer import viewer_for
+from . import bp, presenters
 
 
-def _public():
-    return db.session.scalars(
-        db.select(Integration)
-        .where(Integration.visibility == "public", Integration.deleted_at.is_(None), Integration.current_version.is_not(None))
-        .order_by(Integration.name)
-        .limit(50)
-    ).all()
+@bp.app_template_global()
+def trust_tier_info(tier: str) -> presenters.TrustTier:
+    return presenters.TRUST_TIERS.get(tier) or presenters.TRUST_TIERS["community"]
+
+
+@bp.app_template_global()
+def trust_tiers() -> list[presenters.TrustTier]:
+    return list(presenters.TRUST_TIERS.values())
+
+
+bp.add_app_template_global(presenters.safe_icon_url, "safe_icon_url")
+
+
+SORT_LABELS = {"relevance": "Relevance", "name": "Name", "updated": "Recently updated", "installs": "Most installed"}
+
+
+def current_viewer():
+    return viewer_for(current_user)
 
 
 @bp.get("/")
 def home():
-    return render_template("catalog/placeholder.html", integrations=_public())
+    viewer = current_viewer()
+    return render_template(
+        "catalog/home.html",
+        facets=catalog.tier_counts(viewer, catalog.CatalogQuery()),
+        featured=catalog.featured(viewer),
+        recent=catalog.recently_updated(viewer),
+    )
 
 
-@bp.get("/integrations")
-def catalog():
-    return render_template("catalog/placeholder.html", integrations=_public())
+def catalog_view():
+    viewer = current_viewer()
+    query = catalog.parse_query(request.args)
+    page_number = catalog.parse_positive_int(request.args.get("page"), "page", default=1, maximum=catalog.MAX_PAGE)
+    page = catalog.catalog_page(viewer, query, page=page_number)
+
+    def page_url(number: int) -> str:
+        return url_for("catalog.catalog", **query.params(page=number if number > 1 else None))
+
+    return render_template(
+        "catalog/catalog.html", query=query, page=page, sorts=catalog.SORTS, sort_labels=SORT_LABELS,
+        prev_url=page_url(page.page - 1) if page.has_prev else None,
+        next_url=page_url(page.page + 1) if page.has_next else None,
+        first_url=page_url(1),
+    )
+
+
+# The endpoint is `catalog.catalog`; a view function named `catalog` would shadow the service module.
+bp.add_url_rule("/integrations", endpoint="catalog", view_func=catalog_view, methods=["GET"])
+
+
+@bp.get("/integrations/<publisher>/<slug>")
+def detail(publisher, slug):
+    viewer = current_viewer()
+    integration = catalog.integration_by_handle(viewer, publisher, slug)
+    return render_template(
+        "catalog/detail.html",
+        integration=integration,
+        in_trash=state_of(integration) == DELETED,
+        versions=catalog.versions_of(integration),
+        dependencies=catalog.dependencies_of(viewer, integration),
+        members=presenters.members_of(integration.manifest),
+        variables=presenters.variables_of(integration.variables_schema),
+        scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(integration.auth_config)],
+        auth_description=presenters.AUTH_TYPES.get(integration.auth_type, presenters.AUTH_TYPES["none"]),
+        is_private=integration.visibility == "private",
+    )
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    entries = catalog.sitemap_entries()
+    body = render_template("catalog/sitemap.xml", entries=entries,
+                           home=url_for("catalog.home", _external=True),
+                           catalog_url=url_for("catalog.catalog", _external=True))
+    return Response(body, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = ["User-agent: *", "Disallow: /dashboard", "Disallow: /admin", "Disallow: /install/",
+             "Disallow: /workspaces", "Disallow: /settings", "Disallow: /api/",
+             f"Sitemap: {url_for('catalog.sitemap', _external=True)}", ""]
+    return Response("\n".join(lines), mimetype="text/plain")

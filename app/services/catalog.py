@@ -1,0 +1,350 @@
+"""The catalog: listed integrations filtered, searched, sorted and paged for one viewer.
+
+Every query here applies the visibility module's SQL twin (listed_clause / viewable_clause),
+so the catalog, search, home page, sitemap and JSON API list can never disagree.
+
+Speed at 100,000 integrations: pages come straight off the sort indexes (LIMIT n+1, no
+COUNT), and tier facet counts for what everyone sees are cached per process, validated
+on every request by the database's catalog generation (bumped by trigger on any write to
+integrations), so several app processes stay correct. What a signed-in member sees beyond
+that (their private integrations) is counted per request through the workspace index.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, text, tuple_
+from sqlalchemy.orm import selectinload
+
+from ..domain.visibility import ANONYMOUS, Viewer, can_view, listed_clause, listed_split
+from ..extensions import db
+from ..models import Integration, IntegrationVersion
+from ..models.integration import PUBLISHER_PATTERN, TRUST_TIERS
+from . import search
+from .errors import NotFound, ServiceError
+
+SORTS = ("relevance", "name", "updated", "installs")
+PAGE_SIZE = 24
+MAX_PAGE = 400
+MAX_LIMIT = 100
+MAX_Q_CHARS = 500
+FEATURED_TIERS = ("first_party", "vendor_official")
+
+_PUBLISHER_RE = re.compile(PUBLISHER_PATTERN)
+
+
+class BadQuery(ServiceError):
+    """A catalog or API parameter we cannot honour: a clear 400 naming the parameter."""
+
+    code = "bad_request"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, details=None):
+        super().__init__(message, field=field,
+                         details=details if details is not None else ([{"parameter": field}] if field else []))
+
+
+@dataclass(frozen=True)
+class CatalogQuery:
+    q: str = ""
+    tiers: tuple[str, ...] = ()
+    publisher: str | None = None
+    sort: str = "relevance"
+    terms: search.SearchQuery = field(default_factory=lambda: search.SearchQuery(()))
+
+    @property
+    def is_search(self) -> bool:
+        return bool(self.terms)
+
+    def params(self, **changes) -> dict:
+        """The query string that reproduces this query (pagination links keep every filter)."""
+        params = {"q": self.q or None, "tier": list(self.tiers) or None, "publisher": self.publisher,
+                  "sort": self.sort if self.sort != "relevance" else None}
+        params.update(changes)
+        return {k: v for k, v in params.items() if v not in (None, "", [])}
+
+
+def parse_query(args) -> CatalogQuery:
+    """Validate catalog/API parameters (a werkzeug MultiDict). Bad values raise BadQuery."""
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_Q_CHARS:
+        raise BadQuery(f"Search text is limited to {MAX_Q_CHARS} characters.", field="q")
+    tiers = []
+    for tier in args.getlist("tier"):
+        if tier not in TRUST_TIERS:
+            raise BadQuery(f"Unknown trust tier. Use one of: {', '.join(TRUST_TIERS)}.", field="tier")
+        if tier not in tiers:
+            tiers.append(tier)
+    publisher = (args.get("publisher") or "").strip() or None
+    if publisher is not None and not _PUBLISHER_RE.match(publisher):
+        raise BadQuery("A publisher is 1 to 39 lowercase letters, digits and hyphens.", field="publisher")
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise BadQuery(f"Unknown sort. Use one of: {', '.join(SORTS)}.", field="sort")
+    return CatalogQuery(q=q, tiers=tuple(sorted(tiers, key=TRUST_TIERS.index)), publisher=publisher, sort=sort,
+                        terms=search.parse(q))
+
+
+def parse_positive_int(value: str | None, name: str, *, default: int, maximum: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise BadQuery(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
+    return int(value)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+# -- ordering ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ordering:
+    """Sort key columns (all ascending or all descending), so keyset cursors are row comparisons."""
+
+    columns: tuple
+    descending: bool
+    names: tuple[str, ...]
+
+
+def _ordering(query: CatalogQuery, score) -> Ordering:
+    if query.sort == "relevance" and score is not None:
+        return Ordering((score, Integration.id), False, ("score", "id"))
+    if query.sort == "name":
+        return Ordering((Integration.name, Integration.id), False, ("name", "id"))
+    if query.sort == "updated":
+        return Ordering((Integration.updated_at, Integration.id), True, ("updated", "id"))
+    # installs, and relevance without search text: most installed first.
+    return Ordering((Integration.install_count, Integration.id), True, ("installs", "id"))
+
+
+def _listing(viewer: Viewer, query: CatalogQuery, *, with_tiers: bool = True):
+    stmt = select(Integration).where(listed_clause(Integration, viewer))
+    if query.publisher:
+        stmt = stmt.where(Integration.publisher == query.publisher)
+    if with_tiers and query.tiers:
+        stmt = stmt.where(Integration.trust_tier.in_(query.tiers))
+    score = None
+    if query.is_search:
+        stmt, score = search.apply(stmt, query.terms, _dialect())
+    return stmt, score
+
+
+def _ordered(stmt, ordering: Ordering):
+    return stmt.order_by(*[c.desc() if ordering.descending else c.asc() for c in ordering.columns])
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+@dataclass
+class CatalogPage:
+    items: list[Integration]
+    page: int
+    per_page: int
+    has_next: bool
+    facets: dict[str, int]  # every tier's count, so a person can widen the filter
+    tiers: tuple[str, ...] = ()
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def total(self) -> int:
+        return sum(n for tier, n in self.facets.items() if not self.tiers or tier in self.tiers)
+
+    @property
+    def last_page(self) -> int:
+        return min(MAX_PAGE, max(1, -(-self.total // self.per_page)))
+
+
+def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: int = PAGE_SIZE) -> CatalogPage:
+    """One page of the catalog: items, whether there is a next page, and tier facet counts."""
+    facets = tier_counts(viewer, query)
+    result = CatalogPage([], page, per_page, False, facets, query.tiers)
+    if result.total == 0:
+        return result
+    stmt, score = _listing(viewer, query)
+    stmt = _ordered(stmt, _ordering(query, score)).offset((page - 1) * per_page).limit(per_page + 1)
+    items = list(db.session.scalars(stmt))
+    result.items, result.has_next = items[:per_page], len(items) > per_page
+    return result
+
+
+@dataclass
+class KeysetPage:
+    items: list[Integration]
+    next_key: tuple | None
+    sort_names: tuple[str, ...] = ()
+
+
+def keyset_page(viewer: Viewer, query: CatalogQuery, *, after: tuple | None, limit: int) -> KeysetPage:
+    """A page for the JSON API: rows strictly after `after` (the previous page's last sort key)."""
+    stmt, score = _listing(viewer, query)
+    ordering = _ordering(query, score)
+    if after is not None:
+        row = tuple_(*ordering.columns)
+        stmt = stmt.where(row < tuple_(*after) if ordering.descending else row > tuple_(*after))
+    rows = list(db.session.execute(_ordered(stmt.add_columns(*ordering.columns[:1]), ordering).limit(limit + 1)))
+    items = [row[0] for row in rows[:limit]]
+    next_key = None
+    if len(rows) > limit:
+        last_row = rows[limit - 1]
+        next_key = (last_row[1], last_row[0].id)
+    return KeysetPage(items, next_key, ordering.names)
+
+
+# -- facet counts, cached by catalog generation -----------------------------------------------
+
+class FacetCache:
+    """Per-process cache of what-everyone-sees tier counts, emptied whenever the generation moves."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.generation: int | None = None
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, generation: int, key):
+        with self.lock:
+            if generation != self.generation:
+                self.generation = generation
+                self.entries.clear()
+                return None
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, generation: int, key, value) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def _facet_cache() -> FacetCache:
+    from flask import current_app
+
+    return current_app.extensions.setdefault("catalog_facet_cache", FacetCache())
+
+
+def catalog_generation() -> int:
+    return int(db.session.scalar(text("SELECT coalesce(sum(generation), 0) FROM catalog_state")))
+
+
+def tier_counts(viewer: Viewer, query: CatalogQuery) -> dict[str, int]:
+    """Listed integrations per trust tier for this viewer, with the query's text and publisher filters."""
+    everyone_sees, member_sees = listed_split(Integration, viewer)
+    cache = _facet_cache()
+    generation = catalog_generation()  # read first: the counts below are at least this fresh
+    key = (query.terms.terms, query.publisher)
+    counts = cache.get(generation, key)
+    if counts is None:
+        counts = _count_by_tier(everyone_sees, query)
+        cache.put(generation, key, counts)
+    counts = dict(counts)
+    if viewer.member_of:
+        for tier, extra in _count_by_tier(member_sees, query).items():
+            counts[tier] += extra
+    return counts
+
+
+def _count_by_tier(clause, query: CatalogQuery) -> dict[str, int]:
+    stmt = select(Integration.trust_tier, func.count()).where(clause).group_by(Integration.trust_tier)
+    if query.publisher:
+        stmt = stmt.where(Integration.publisher == query.publisher)
+    if query.is_search:
+        stmt = stmt.where(search.matching_ids_clause(query.terms, _dialect()))
+    counts = dict.fromkeys(TRUST_TIERS, 0)
+    counts.update({tier: n for tier, n in db.session.execute(stmt)})
+    return counts
+
+
+# -- home page, detail, sitemap --------------------------------------------------------------
+
+def featured(viewer: Viewer, limit: int = 6) -> list[Integration]:
+    stmt = (select(Integration).where(listed_clause(Integration, viewer), Integration.trust_tier.in_(FEATURED_TIERS))
+            .order_by(Integration.install_count.desc(), Integration.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def recently_updated(viewer: Viewer, limit: int = 6) -> list[Integration]:
+    stmt = (select(Integration).where(listed_clause(Integration, viewer))
+            .order_by(Integration.updated_at.desc(), Integration.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def _load_viewable(viewer: Viewer, *criteria, with_versions: bool) -> Integration:
+    stmt = select(Integration).where(*criteria)
+    if with_versions:
+        stmt = stmt.options(selectinload(Integration.versions))
+    integration = db.session.scalar(stmt)
+    if integration is None or not can_view(viewer, integration):
+        raise NotFound("No such integration.")
+    return integration
+
+
+def integration_by_handle(viewer: Viewer, publisher: str, slug: str, *, with_versions: bool = True) -> Integration:
+    """The integration at /integrations/<publisher>/<slug>, if this viewer may see it (else NotFound)."""
+    return _load_viewable(viewer, Integration.publisher == publisher, Integration.slug == slug,
+                          with_versions=with_versions)
+
+
+def integration_by_id(viewer: Viewer, integration_id: str, *, with_versions: bool = False) -> Integration:
+    if not isinstance(integration_id, str) or len(integration_id) > 36:
+        raise NotFound("No such integration.")
+    return _load_viewable(viewer, Integration.id == integration_id, with_versions=with_versions)
+
+
+def versions_of(integration: Integration) -> list[IntegrationVersion]:
+    """Newest first (the relationship's order), yanked ones included: they are marked, not hidden."""
+    return list(integration.versions)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    handle: str
+    range: str
+    target: Integration | None  # None when missing or not visible to this viewer
+
+
+def dependencies_of(viewer: Viewer, integration: Integration) -> list[Dependency]:
+    """The manifest's dependencies, each resolved (one query for all) to an integration the viewer may see."""
+    declared = []
+    for entry in (integration.manifest or {}).get("dependencies") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("integration"), str):
+            declared.append((entry["integration"][:120], str(entry.get("version") or "*")[:120]))
+    pairs = {tuple(handle.split("/", 1)) for handle, _ in declared if handle.count("/") == 1}
+    found = {}
+    if pairs:
+        rows = db.session.scalars(select(Integration).where(
+            or_(*[(Integration.publisher == p) & (Integration.slug == s) for p, s in sorted(pairs)[:50]])))
+        found = {f"{i.publisher}/{i.slug}": i for i in rows if can_view(viewer, i)}
+    return [Dependency(handle, rng, found.get(handle)) for handle, rng in declared]
+
+
+def sitemap_entries(limit: int = 50_000):
+    """(publisher, slug, updated_at) of what an anonymous visitor finds in listings; sitemaps cap at 50,000."""
+    stmt = (select(Integration.publisher, Integration.slug, Integration.updated_at)
+            .where(listed_clause(Integration, ANONYMOUS)).order_by(Integration.publisher, Integration.slug)
+            .limit(limit))
+    return db.session.execute(stmt.execution_options(yield_per=1000))
+
+
+def decode_key_value(name: str, value):
+    """Turn a cursor's JSON value back into the column's Python type."""
+    if name == "updated":
+        return datetime.fromisoformat(value)
+    if name in ("installs",):
+        return int(value)
+    if name == "score":
+        return float(value)
+    return str(value)

@@ -1,0 +1,141 @@
+"""`/api/v1/openapi.json`: the API described as OpenAPI 3.1.
+
+Built from small functions so each feature adds its own paths: `PATH_BUILDERS` lists
+functions returning {path: {method: operation}}; `openapi_document()` merges them.
+"""
+from __future__ import annotations
+
+from ...models.integration import RETENTION_TIERS, TRUST_TIERS, VISIBILITIES
+from ...services.catalog import MAX_LIMIT, MAX_Q_CHARS, SORTS
+
+OBJECT = {"type": "object", "additionalProperties": True}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {**schema, "type": [schema["type"], "null"]} if "enum" not in schema else {
+        **schema, "type": [schema["type"], "null"], "enum": [*schema["enum"], None]}
+
+
+def integration_schema() -> dict:
+    """spec/integration-entity.txt as JSON Schema: all eighteen keys required, nothing else allowed."""
+    properties = {
+        "id": {"type": "string", "readOnly": True},
+        "workspaceId": {"type": "string", "description": "Source workspace where the integration is built."},
+        "slug": {"type": "string", "description": "Unique within publisher namespace. Used in install URLs."},
+        "name": {"type": "string"},
+        "description": _nullable({"type": "string"}),
+        "iconUrl": _nullable({"type": "string"}),
+        "publisher": {"type": "string"},
+        "trustTier": {"type": "string", "enum": list(TRUST_TIERS)},
+        "currentVersion": _nullable({"type": "string", "description": "NULL means draft: never published."}),
+        "manifest": OBJECT,
+        "variablesSchema": OBJECT,
+        "authConfig": OBJECT,
+        "visibility": {"type": "string", "enum": list(VISIBILITIES)},
+        "createdBy": {"type": "string"},
+        "deletedAt": _nullable(TIMESTAMP),
+        "retentionTier": _nullable({"type": "string", "enum": list(RETENTION_TIERS)}),
+        "createdAt": {**TIMESTAMP, "readOnly": True},
+        "updatedAt": {**TIMESTAMP, "readOnly": True},
+    }
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+def version_schema() -> dict:
+    properties = {
+        "id": {"type": "string"}, "integrationId": {"type": "string"}, "version": {"type": "string"},
+        "manifest": OBJECT, "variablesSchema": OBJECT, "authConfig": OBJECT,
+        "changelog": _nullable({"type": "string"}), "publishedBy": {"type": "string"}, "publishedAt": TIMESTAMP,
+        "yanked": {"type": "boolean"}, "yankedAt": _nullable(TIMESTAMP), "yankReason": _nullable({"type": "string"}),
+    }
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+def error_schema() -> dict:
+    return {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "details": {"type": ["array", "object"]}}}}}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_response(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR_RESPONSES = {
+    "400": json_response("Bad parameter", _ref("Error")),
+    "401": json_response("Bad or missing bearer token", _ref("Error")),
+    "404": json_response("Missing, or not visible to the caller", _ref("Error")),
+}
+
+
+def _query(name: str, schema: dict, description: str, **extra) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description, **extra}
+
+
+def _id_parameter() -> dict:
+    return {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def read_paths() -> dict:
+    list_params = [
+        _query("q", {"type": "string", "maxLength": MAX_Q_CHARS}, "Full-text search over name, description, "
+                                                                  "publisher and slug."),
+        _query("tier", {"type": "array", "items": {"type": "string", "enum": list(TRUST_TIERS)}},
+               "Trust tiers to include (repeat the parameter).", style="form", explode=True),
+        _query("publisher", {"type": "string"}, "Only this publisher's integrations."),
+        _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order of results."),
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
+        _query("cursor", {"type": "string"}, "The previous page's nextCursor (same filters)."),
+    ]
+    page = {"type": "object", "required": ["data", "nextCursor"], "additionalProperties": False,
+            "properties": {"data": {"type": "array", "items": _ref("Integration")},
+                           "nextCursor": {"type": ["string", "null"]}}}
+    versions = {"type": "object", "required": ["data"], "additionalProperties": False,
+                "properties": {"data": {"type": "array", "items": _ref("IntegrationVersion")}}}
+    return {
+        "/api/v1/integrations": {"get": {
+            "operationId": "listIntegrations", "summary": "List integrations the caller can find in the catalog",
+            "parameters": list_params,
+            "responses": {"200": json_response("A page of integrations", page), **ERROR_RESPONSES},
+        }},
+        "/api/v1/integrations/{id}": {"get": {
+            "operationId": "getIntegration", "summary": "One integration the caller may see",
+            "parameters": [_id_parameter()],
+            "responses": {"200": json_response("The integration", _ref("Integration")), **ERROR_RESPONSES},
+        }},
+        "/api/v1/integrations/{id}/versions": {"get": {
+            "operationId": "listIntegrationVersions", "summary": "Published versions, newest first, yanked marked",
+            "parameters": [_id_parameter()],
+            "responses": {"200": json_response("The versions", versions), **ERROR_RESPONSES},
+        }},
+    }
+
+
+SCHEMA_BUILDERS = {"Integration": integration_schema, "IntegrationVersion": version_schema, "Error": error_schema}
+PATH_BUILDERS = [read_paths]
+
+
+def openapi_document() -> dict:
+    paths: dict = {}
+    for build in PATH_BUILDERS:
+        for path, operations in build().items():
+            paths.setdefault(path, {}).update(operations)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Integration Marketplace API", "version": "1.0.0"},
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": {name: build() for name, build in SCHEMA_BUILDERS.items()},
+            "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"},
+                                "session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+        },
+        "security": [{}, {"bearerToken": []}, {"session": []}],
+        "paths": paths,
+    }

@@ -1,0 +1,46 @@
+"""JSON shapes of the API. `integration_to_dict` is exactly spec/integration-entity.txt:
+eighteen camelCase keys, nulls where the spec allows them, ISO 8601 UTC timestamps."""
+from __future__ import annotations
+
+from ...models import Integration, IntegrationVersion
+from ...models.base import isoformat_z
+
+
+def integration_to_dict(integration: Integration) -> dict:
+    return {
+        "id": integration.id,
+        "workspaceId": integration.workspace_id,
+        "slug": integration.slug,
+        "name": integration.name,
+        "description": integration.description,
+        "iconUrl": integration.icon_url,
+        "publisher": integration.publisher,
+        "trustTier": integration.trust_tier,
+        "currentVersion": integration.current_version,
+        "manifest": integration.manifest or {},
+        "variablesSchema": integration.variables_schema or {},
+        "authConfig": integration.auth_config or {},
+        "visibility": integration.visibility,
+        "createdBy": integration.created_by,
+        "deletedAt": isoformat_z(integration.deleted_at),
+        "retentionTier": integration.retention_tier,
+        "createdAt": isoformat_z(integration.created_at),
+        "updatedAt": isoformat_z(integration.updated_at),
+    }
+
+
+def version_to_dict(version: IntegrationVersion) -> dict:
+    return {
+        "id": version.id,
+        "integrationId": version.integration_id,
+        "version": version.version,
+        "manifest": version.manifest or {},
+        "variablesSchema": version.variables_schema or {},
+        "authConfig": version.auth_config or {},
+        "changelog": version.changelog,
+        "publishedBy": version.published_by,
+        "publishedAt": isoformat_z(version.published_at),
+        "yanked": version.yanked_at is not None,
+        "yankedAt": isoformat_z(version.yanked_at),
+        "yankReason": version.yank_reason,
+    }

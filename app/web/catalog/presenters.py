@@ -1,0 +1,112 @@
+"""What the catalog's templates show beyond raw fields: trust tier meanings, scopes in plain
+words, variables from a variablesSchema, manifest members. Pure functions of their input."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ...models.integration import URL_MAX
+
+
+@dataclass(frozen=True)
+class TrustTier:
+    key: str
+    label: str
+    meaning: str
+    caution: bool = False
+
+
+TRUST_TIERS = {
+    tier.key: tier
+    for tier in (
+        TrustTier("first_party", "First party", "Built and maintained by the marketplace team."),
+        TrustTier("vendor_official", "Vendor official",
+                  "Built by the vendor of the connected service; the vendor's identity was verified."),
+        TrustTier("verified_partner", "Verified partner",
+                  "Built by a partner under agreement with the marketplace; the integration was reviewed."),
+        TrustTier("verified_publisher", "Verified publisher",
+                  "The publisher's identity was verified; the integration itself was not reviewed."),
+        TrustTier("community", "Community",
+                  "Not verified: anyone can publish. Check the publisher and the permissions before installing.",
+                  caution=True),
+    )
+}
+
+AUTH_TYPES = {
+    "oauth2": "OAuth 2.0 — you sign in to the service and approve access; no password is shared.",
+    "api_key": "API key — you paste a key from the service; it is stored encrypted.",
+    "none": "No credentials needed.",
+}
+
+_VERBS = {"read": "Read", "write": "Change", "admin": "Administer", "delete": "Delete", "create": "Create",
+          "manage": "Manage", "view": "View", "list": "List", "send": "Send", "post": "Post", "update": "Update"}
+
+
+def describe_scope(scope: str) -> str:
+    """'repo:read' -> 'Read repo', 'write' -> 'Change your data', 'chat.write' -> 'Change chat'."""
+    parts = [p for p in re.split(r"[:._/]", str(scope)[:200]) if p]
+    verbs = [p for p in parts if p.lower() in _VERBS]
+    nouns = [p.replace("-", " ") for p in parts if p.lower() not in _VERBS]
+    verb = _VERBS[verbs[0].lower()] if verbs else "Access"
+    return f"{verb} {' '.join(nouns) if nouns else 'your data'}"
+
+
+def safe_icon_url(url: str | None) -> str | None:
+    """Only https: icons are ever rendered (the browser loads them; the server never fetches)."""
+    if not url or len(url) > URL_MAX:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme == "https" and parts.netloc else None
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    title: str
+    type: str
+    required: bool
+    description: str
+
+
+def variables_of(schema: dict | None) -> list[Variable]:
+    schema = schema if isinstance(schema, dict) else {}
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    required = set(schema.get("required") or []) if isinstance(schema.get("required"), list) else set()
+    result = []
+    for name, spec in list(properties.items())[:200]:
+        spec = spec if isinstance(spec, dict) else {}
+        kind = spec.get("type", "any")
+        if kind == "array" and isinstance(spec.get("items"), dict):
+            kind = f"list of {spec['items'].get('type', 'values')}"
+        result.append(Variable(str(name), str(spec.get("title") or name), str(kind), name in required,
+                               str(spec.get("description") or "")))
+    return result
+
+
+@dataclass(frozen=True)
+class Member:
+    key: str
+    kind: str
+    name: str
+    description: str
+    fork_on_install: bool
+
+
+def members_of(manifest: dict | None) -> list[Member]:
+    members = (manifest or {}).get("members") if isinstance(manifest, dict) else None
+    result = []
+    for entry in (members if isinstance(members, list) else [])[:500]:
+        if isinstance(entry, dict):
+            result.append(Member(str(entry.get("key", "")), str(entry.get("kind", "")),
+                                 str(entry.get("name") or entry.get("key", "")), str(entry.get("description") or ""),
+                                 entry.get("forkOnInstall") is True))
+    return result
+
+
+def scopes_of(auth_config: dict | None) -> list[str]:
+    scopes = (auth_config or {}).get("scopes") if isinstance(auth_config, dict) else None
+    return [str(s) for s in scopes[:200]] if isinstance(scopes, list) else []
