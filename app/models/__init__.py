@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from .account import ApiToken, User, normalise_email
 from .audit import AuditEvent
+from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .integration import Integration, IntegrationVersion
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .workspace import Membership, PublisherNamespace, Workspace
@@ -9,6 +10,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Credential",
+    "DemoOAuthCode",
+    "DemoOAuthToken",
     "Installation",
     "InstallationMember",
     "Integration",

@@ -1,0 +1,170 @@
+"""The install wizard's step rules, with no Flask and no database: which steps a wizard has,
+in which order, which one is next, and whether a step may be entered yet.
+
+Steps are done in order. A step can only be entered once every applicable step before it is
+done; going back is always allowed. The auth step does not apply to `authConfig.type == "none"`
+(it is shown as skipped), nor to an upgrade that keeps its grants; a reconnect is only the auth step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+WORKSPACE, DEPENDENCIES, AUTH, VARIABLES, REVIEW = "workspace", "dependencies", "auth", "variables", "review"
+STEPS: tuple[str, ...] = (WORKSPACE, DEPENDENCIES, AUTH, VARIABLES, REVIEW)
+
+INSTALL, UPGRADE, RECONNECT = "install", "upgrade", "reconnect"
+PURPOSES = (INSTALL, UPGRADE, RECONNECT)
+
+LABELS = {
+    WORKSPACE: "Workspace and consent",
+    DEPENDENCIES: "Dependencies",
+    AUTH: "Connect",
+    VARIABLES: "Settings",
+    REVIEW: "Review and confirm",
+}
+UPGRADE_LABELS = {**LABELS, WORKSPACE: "Changes and consent", REVIEW: "Review and upgrade"}
+
+DONE, CURRENT, TODO, SKIPPED = "done", "current", "todo", "skipped"
+
+
+@dataclass(frozen=True)
+class StepState:
+    key: str
+    number: int
+    label: str
+    status: str  # done | current | todo | skipped
+    reachable: bool
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == SKIPPED
+
+
+def applicable_steps(auth_type: str, purpose: str = INSTALL, *, reauthorize: bool = False) -> tuple[str, ...]:
+    """The steps this wizard goes through, in order."""
+    if purpose == RECONNECT:
+        return (AUTH,)
+    needs_auth = auth_type in ("oauth2", "api_key")
+    if purpose == UPGRADE:
+        # An upgrade keeps the credential unless the grant grows: only then a new authorization.
+        needs_auth = auth_type == "oauth2" and reauthorize
+    return tuple(step for step in STEPS if step != AUTH or needs_auth)
+
+
+def first_open_step(steps: Sequence[str], completed: Iterable[str]) -> str:
+    """The first step not done yet; the last step when all are done."""
+    done = set(completed)
+    for step in steps:
+        if step not in done:
+            return step
+    return steps[-1]
+
+
+def may_enter(step: str, steps: Sequence[str], completed: Iterable[str]) -> bool:
+    """A step may be entered when it applies and every step before it is done."""
+    if step not in steps:
+        return False
+    done = set(completed)
+    return all(earlier in done for earlier in steps[: steps.index(step)])
+
+
+def next_step(step: str, steps: Sequence[str]) -> str | None:
+    index = steps.index(step)
+    return steps[index + 1] if index + 1 < len(steps) else None
+
+
+def previous_step(step: str, steps: Sequence[str]) -> str | None:
+    index = steps.index(step)
+    return steps[index - 1] if index > 0 else None
+
+
+def mark_done(step: str, steps: Sequence[str], completed: Iterable[str], *, reset_later: bool = False) -> list[str]:
+    """The completed list after finishing `step`. With reset_later (an earlier choice changed
+    what later steps mean, e.g. another workspace), the steps after it must be done again."""
+    done = [s for s in completed if s in steps]
+    if reset_later:
+        later = set(steps[steps.index(step) + 1:])
+        done = [s for s in done if s not in later]
+    if step not in done:
+        done.append(step)
+    return [s for s in steps if s in done]
+
+
+def progress(steps: Sequence[str], completed: Iterable[str], current: str, purpose: str = INSTALL) -> list[StepState]:
+    """Every one of the five steps for the progress indicator, the inapplicable ones as skipped."""
+    done = set(completed)
+    labels = UPGRADE_LABELS if purpose == UPGRADE else LABELS
+    states = []
+    for number, step in enumerate(STEPS, start=1):
+        if step not in steps:
+            status = SKIPPED
+        elif step == current:
+            status = CURRENT
+        elif step in done:
+            status = DONE
+        else:
+            status = TODO
+        reachable = status != SKIPPED and step != current and may_enter(step, steps, done)
+        states.append(StepState(step, number, labels[step], status, reachable))
+    return states
+
+
+def find_cycle(root: str, edges: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """A dependency path from `root` back to a node already on the path, or None.
+    `edges` maps a node to the nodes it depends on (missing nodes have none)."""
+    path: list[str] = []
+    on_path: set[str] = set()
+    finished: set[str] = set()
+
+    def visit(node: str) -> list[str] | None:
+        if node in on_path:
+            return path[path.index(node):] + [node]
+        if node in finished:
+            return None
+        path.append(node)
+        on_path.add(node)
+        for child in edges.get(node, ()):
+            cycle = visit(child)
+            if cycle:
+                return cycle
+        path.pop()
+        on_path.discard(node)
+        finished.add(node)
+        return None
+
+    return visit(root)
+
+
+# --- what the consent step says -------------------------------------------------------------
+
+TRUST_MEANINGS = {
+    "first_party": ("First party", "Built and run by the marketplace itself."),
+    "vendor_official": ("Vendor official", "Published by the vendor of the service it connects to."),
+    "verified_partner": ("Verified partner", "A partner whose identity and agreement the marketplace has checked."),
+    "verified_publisher": ("Verified publisher", "A publisher whose identity the marketplace has verified."),
+    "community": ("Community", "Published by a community member. Nobody has reviewed it or verified who published "
+                               "it: install it only if you trust the publisher with what it asks for."),
+}
+
+_VERBS = {"read": "Read", "write": "Create and change", "admin": "Administer", "delete": "Delete",
+          "execute": "Run", "manage": "Manage", "readonly": "Read", "read_only": "Read"}
+
+
+def describe_scope(scope: str) -> str:
+    """A permission in plain words: `charges:write` -> "Create and change charges"."""
+    text = str(scope).strip()
+    parts = [p for p in text.replace(".", ":").replace("/", ":").split(":") if p]
+    if text.lower() in _VERBS:
+        return f"{_VERBS[text.lower()]} your data"
+    if len(parts) >= 2 and parts[-1].lower() in _VERBS:
+        return f"{_VERBS[parts[-1].lower()]} {' '.join(parts[:-1]).replace('_', ' ')}"
+    if len(parts) >= 2 and parts[0].lower() in _VERBS:
+        return f"{_VERBS[parts[0].lower()]} {' '.join(parts[1:]).replace('_', ' ')}"
+    return f"Access {' '.join(parts).replace('_', ' ') or text}"
+
+
+def scope_diff(old: Iterable[str], new: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(added, removed) between two scope lists, in the new/old order."""
+    old_list, new_list = list(old), list(new)
+    return [s for s in new_list if s not in old_list], [s for s in old_list if s not in new_list]

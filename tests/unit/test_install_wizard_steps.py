@@ -1,0 +1,65 @@
+"""The wizard's step rules (app/domain/wizard.py): pure, no Flask."""
+from app.domain import wizard as w
+
+
+def test_auth_step_applies_by_auth_type_and_purpose():
+    assert w.applicable_steps("api_key") == w.STEPS
+    assert w.applicable_steps("oauth2") == w.STEPS
+    assert w.AUTH not in w.applicable_steps("none")
+    assert w.applicable_steps("oauth2", w.UPGRADE) == tuple(s for s in w.STEPS if s != w.AUTH)
+    assert w.applicable_steps("oauth2", w.UPGRADE, reauthorize=True) == w.STEPS
+    assert w.applicable_steps("api_key", w.UPGRADE, reauthorize=True) == tuple(s for s in w.STEPS if s != w.AUTH)
+    assert w.applicable_steps("oauth2", w.RECONNECT) == (w.AUTH,)
+
+
+def test_steps_are_entered_in_order_and_back_is_allowed():
+    steps = w.applicable_steps("api_key")
+    assert w.may_enter(w.WORKSPACE, steps, [])
+    assert not w.may_enter(w.DEPENDENCIES, steps, [])
+    assert not w.may_enter(w.REVIEW, steps, [w.WORKSPACE, w.DEPENDENCIES, w.VARIABLES])  # auth missing
+    done = [w.WORKSPACE, w.DEPENDENCIES, w.AUTH]
+    assert w.may_enter(w.VARIABLES, steps, done)
+    assert w.may_enter(w.WORKSPACE, steps, done)  # back
+    assert w.first_open_step(steps, done) == w.VARIABLES
+    assert w.first_open_step(steps, steps) == w.REVIEW
+    assert not w.may_enter(w.AUTH, w.applicable_steps("none"), w.STEPS)  # a skipped step is never entered
+
+
+def test_none_skips_auth_between_dependencies_and_variables():
+    steps = w.applicable_steps("none")
+    assert w.next_step(w.DEPENDENCIES, steps) == w.VARIABLES
+    assert w.previous_step(w.VARIABLES, steps) == w.DEPENDENCIES
+    assert w.may_enter(w.VARIABLES, steps, [w.WORKSPACE, w.DEPENDENCIES])
+
+
+def test_mark_done_keeps_order_and_resets_later_steps_when_asked():
+    steps = w.applicable_steps("api_key")
+    done = w.mark_done(w.AUTH, steps, [w.WORKSPACE, w.DEPENDENCIES])
+    assert done == [w.WORKSPACE, w.DEPENDENCIES, w.AUTH]
+    assert w.mark_done(w.WORKSPACE, steps, done, reset_later=True) == [w.WORKSPACE]
+    assert w.mark_done(w.WORKSPACE, steps, done) == done
+
+
+def test_progress_shows_all_five_and_skipped_auth():
+    states = w.progress(w.applicable_steps("none"), [w.WORKSPACE], w.DEPENDENCIES)
+    assert [s.key for s in states] == list(w.STEPS)
+    assert [s.status for s in states] == [w.DONE, w.CURRENT, w.SKIPPED, w.TODO, w.TODO]
+    assert states[0].reachable and not states[3].reachable and not states[2].reachable
+
+
+def test_find_cycle():
+    assert w.find_cycle("a", {"a": ["b"], "b": ["c"], "c": []}) is None
+    assert w.find_cycle("a", {"a": ["b"], "b": ["a"]}) == ["a", "b", "a"]
+    assert w.find_cycle("a", {"a": ["b", "c"], "c": ["d"], "d": ["c"]}) == ["c", "d", "c"]
+    assert w.find_cycle("a", {"a": ["a"]}) == ["a", "a"]
+    # a diamond is not a cycle
+    assert w.find_cycle("a", {"a": ["b", "c"], "b": ["d"], "c": ["d"]}) is None
+
+
+def test_scopes_in_plain_words_and_diff():
+    assert w.describe_scope("charges:write") == "Create and change charges"
+    assert w.describe_scope("read") == "Read your data"
+    assert w.describe_scope("read:org") == "Read org"
+    assert w.describe_scope("repo") == "Access repo"
+    assert w.scope_diff(["a", "b"], ["b", "c"]) == (["c"], ["a"])
+    assert "Nobody has reviewed it" in w.TRUST_MEANINGS["community"][1]
