@@ -1,0 +1,1 @@
+"""The catalog benchmark: `python -m bench.run` (or `make bench`)."""

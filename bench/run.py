@@ -1,0 +1,237 @@
+"""Benchmark the catalog at 1,000 ... 100,000 integrations on SQLite and PostgreSQL.
+
+For each database and size: a fresh database (a SQLite file in a temporary directory, or a
+PostgreSQL database created here and dropped after), the real migrations, a bulk seed,
+then gunicorn on a loopback port and `wrk` against the catalog page, two searches, a
+detail page, the API list and the in-memory baseline route, one after another.
+
+    python -m bench.run                          # 1,000 and 100,000, SQLite and PostgreSQL
+    python -m bench.run --sizes 1000,10000 --duration 10 --databases sqlite
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class Result:
+    database: str
+    size: int
+    name: str
+    rps: float
+    p50: float
+    p90: float
+    p99: float
+    errors: int
+
+
+def endpoints(info: dict) -> list[tuple[str, str]]:
+    from .seed import BROAD_TERM, SPECIFIC_TERM
+
+    return [
+        ("baseline", "/bench/baseline"),
+        ("catalog", "/integrations"),
+        ("search", f"/integrations?q={SPECIFIC_TERM}"),
+        ("search-broad", f"/integrations?q={BROAD_TERM}"),
+        ("detail", info["detail"]),
+        ("api-list", "/api/v1/integrations"),
+    ]
+
+
+@contextmanager
+def fresh_database(kind: str):
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"marketplace_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(url: str, size: int, env: dict) -> dict:
+    """Migrate and seed (in this process, with the product's own models)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    from .seed import seed
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": env["SECRET_KEY"],
+                      "CREDENTIALS_KEYS": env["CREDENTIALS_KEYS"]})
+    with app.app_context():
+        upgrade()
+        started = time.monotonic()
+        info = seed(size)
+        click.echo(f"  seeded in {time.monotonic() - started:.1f}s")
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.app:create_bench_app()"],
+        cwd=ROOT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise click.ClickException("gunicorn did not start; see its output above")
+            time.sleep(0.3)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float, float, int]:
+    for path in (url,):  # warm up caches and connections (bounded: two seconds)
+        subprocess.run(["wrk", "-t1", f"-c{connections}", "-d2s", path], capture_output=True, check=True)
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    percentiles = {p: _ms(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M)}
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    total_errors = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        total_errors += sum(int(x) for x in socket_errors.groups())
+    return rps, percentiles["50"], percentiles["90"], percentiles["99"], total_errors
+
+
+def check_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    raise click.ClickException(
+        "wrk (the HTTP load generator) is not installed. On Debian: sudo apt-get install wrk")
+
+
+def print_table(results: list[Result]) -> None:
+    click.echo("")
+    header = f"{'database':<11}{'size':>9}  {'endpoint':<13}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}" \
+             f"{'vs baseline':>13}{'errors':>8}"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for result in results:
+        base = next(r for r in results if r.database == result.database and r.size == result.size
+                    and r.name == "baseline")
+        ratio = result.rps / base.rps if base.rps else 0
+        click.echo(f"{result.database:<11}{result.size:>9,}  {result.name:<13}{result.rps:>9.0f}{result.p50:>9.2f}"
+                   f"{result.p90:>9.2f}{result.p99:>9.2f}{ratio:>12.2f}x{result.errors:>8}")
+    click.echo("")
+    for database in dict.fromkeys(r.database for r in results):
+        sizes = sorted({r.size for r in results if r.database == database})
+        if len(sizes) < 2:
+            continue
+        small, large = sizes[0], sizes[-1]
+
+        def get(name, size):
+            return next(r for r in results if r.database == database and r.size == size and r.name == name)
+
+        catalog_ratio = get("catalog", large).rps / get("baseline", large).rps
+        search_growth = get("search", large).p50 / get("search", small).p50
+        search_vs_catalog = get("search", large).p50 / get("catalog", large).p50
+        click.echo(f"{database}: catalog at {large:,} = {catalog_ratio:.2f}x baseline throughput (target >= 0.6); "
+                   f"search p50 at {large:,} = {search_growth:.2f}x its p50 at {small:,} (target <= 1.3) and "
+                   f"{search_vs_catalog:.2f}x the catalog page's (target <= 2)")
+
+
+@click.command()
+@click.option("--sizes", default="1000,100000", show_default=True, help="Comma-separated integration counts.")
+@click.option("--databases", default="sqlite,postgresql", show_default=True)
+@click.option("--duration", default=5, show_default=True, type=click.IntRange(1, 120),
+              help="Seconds of load per endpoint.")
+@click.option("--connections", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="gunicorn workers.")
+def main(sizes: str, databases: str, duration: int, connections: int, workers: int) -> None:
+    """Seed, serve with gunicorn on loopback, measure with wrk, print a side-by-side table."""
+    check_wrk()
+    size_list = [int(s.replace("_", "")) for s in sizes.split(",") if s.strip()]
+    results: list[Result] = []
+    for database in [d.strip() for d in databases.split(",") if d.strip()]:
+        if database == "postgresql" and not _pg_answers():
+            click.echo(f"PostgreSQL does not answer at {PG_ADMIN_URL}; skipping it.", err=True)
+            continue
+        for size in size_list:
+            click.echo(f"== {database}, {size:,} integrations ==")
+            with fresh_database(database) as url:
+                env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + uuid.uuid4().hex,
+                           CREDENTIALS_KEYS=Fernet.generate_key().decode(), PYTHONPATH=str(ROOT))
+                info = prepare(url, size, env)
+                with gunicorn(env, workers) as base:
+                    for name, path in endpoints(info):
+                        rps, p50, p90, p99, errors = wrk(base + path, duration, connections)
+                        click.echo(f"  {name:<13} {rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+                        results.append(Result(database, size, name, rps, p50, p90, p99, errors))
+    if results:
+        print_table(results)
+
+
+def _pg_answers() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+if __name__ == "__main__":
+    main()
