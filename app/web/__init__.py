@@ -16,6 +16,9 @@ def register_web(app: Flask) -> None:
 
     for bp in (catalog_bp, accounts_bp, workspaces_bp, dashboard_bp, install_bp, admin_bp, api_bp, health.bp):
         app.register_blueprint(bp)
+    from . import demo_oauth
+
+    demo_oauth.register(app)  # only when DEMO_OAUTH_PROVIDER (never in production)
     errors.register(app)
     security.register(app)
     filters.register(app)

@@ -1,19 +1,303 @@
-# Placeholder until the install wizard issue lands.
-from flask import render_template
+"""The install wizard: /install/<publisher>/<slug> starts it, /install/w/<id>/<step> walks it,
+/install/callback takes the OAuth2 authorization response.
+
+Every request loads the wizard (someone else's id answers 404), checks that the step may be
+entered (otherwise back to the current step), then acts. Views never commit; form errors
+answer 422 so the request boundary rolls back.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...services import workspaces
+from ...domain import wizard as steps_rule
+from ...extensions import db
+from ...services import installs, oauth_connect
+from ...services import wizard as wizards
+from ...services.errors import ServiceError, ValidationFailed
+from ..forms import ButtonForm, apply_service_error
 from . import bp
+from .forms import ApiKeyForm, UpgradeConsentForm, WorkspaceConsentForm
+from .variables import apply_variable_errors, variables_form, variables_from
 
 
-@bp.get("/workspaces/<ws>/installations")
-@login_required
-def installations(ws):
-    workspace, _ = workspaces.workspace_for_member(current_user, ws)
-    return render_template("generic_placeholder.html", title=f"{workspace.name}: installations")
+def step_url(wizard, step: str | None = None) -> str:
+    return url_for("install.step", wizard_id=wizard.id, step=step or wizards.current_step(wizard))
 
 
-@bp.get("/install/<publisher>/<slug>")
+def _context(wizard, step: str, **extra) -> dict:
+    steps = wizards.steps_of(wizard)
+    return {
+        "wizard": wizard, "integration": wizard.integration, "version": wizard.version, "step": step,
+        "progress": steps_rule.progress(steps, wizard.completed_steps, step, wizard.purpose),
+        "back": steps_rule.previous_step(step, steps) if step in steps else None,
+        "trust": steps_rule.TRUST_MEANINGS.get(wizard.integration.trust_tier),
+        "describe_scope": steps_rule.describe_scope, "cancel_form": ButtonForm(), **extra,
+    }
+
+
+def _render(template: str, wizard, step: str, status: int = 200, **extra):
+    return render_template(f"install/{template}", **_context(wizard, step, **extra)), status
+
+
+# --- start ----------------------------------------------------------------------------------
+
+def _start_form(formdata) -> WorkspaceConsentForm:
+    # formdata: request.form on POST, None to show initial values.
+    form = WorkspaceConsentForm(formdata=formdata)
+    form.workspace.choices = [(w.id, w.name) for w in wizards.manageable_workspaces(current_user)]
+    return form
+
+
+def _render_start(integration, form, status=200):
+    version = wizards.current_version(integration)
+    return render_template(
+        "install/start.html", integration=integration, version=version, form=form,
+        trust=steps_rule.TRUST_MEANINGS.get(integration.trust_tier), describe_scope=steps_rule.describe_scope,
+        who_can_install=wizards.who_can_install(current_user) if not form.workspace.choices else [],
+        progress=steps_rule.progress(steps_rule.applicable_steps(version.auth_config.get("type", "none")), [],
+                                     steps_rule.WORKSPACE),
+    ), status
+
+
+@bp.route("/install/<publisher>/<slug>", methods=["GET", "POST"])
 @login_required
 def start(publisher, slug):
-    return render_template("generic_placeholder.html", title=f"Install {publisher}/{slug}")
+    integration = wizards.installable_integration(current_user, publisher, slug)
+    if request.method == "GET":
+        resume = wizards.open_wizard_for(current_user, integration)
+        if resume is not None and request.args.get("new") != "1":
+            return redirect(step_url(resume))
+        return _render_start(integration, _start_form(None))
+    form = _start_form(request.form)
+    if not form.validate_on_submit():
+        return _render_start(integration, form, 422)
+    try:
+        wizard = wizards.start_install(current_user, integration, form.workspace.data, form.consent.data)
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return _render_start(integration, form, error.status)
+    return redirect(step_url(wizard))
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+@bp.route("/install/w/<wizard_id>/<step>", methods=["GET", "POST"])
+@login_required
+def step(wizard_id, step):
+    wizard = wizards.load_wizard(current_user, wizard_id)
+    if step not in steps_rule.STEPS:
+        abort(404)
+    if not wizards.may_enter(wizard, step):
+        return redirect(step_url(wizard))
+    return STEP_VIEWS[step](wizard)
+
+
+def _workspace_step(wizard):
+    if wizard.purpose == steps_rule.UPGRADE:
+        return _upgrade_consent_step(wizard)
+    form = _start_form(None if request.method == "GET" else request.form)
+    if request.method == "GET":
+        form.workspace.data = wizard.workspace_id
+        form.consent.data = bool(wizard.data.get("consent"))
+    elif form.validate_on_submit():
+        try:
+            wizards.save_workspace_step(current_user, wizard, form.workspace.data, form.consent.data)
+            return redirect(step_url(wizard, steps_rule.next_step(steps_rule.WORKSPACE, wizards.steps_of(wizard))))
+        except ServiceError as error:
+            apply_service_error(form, error)
+            return _render("workspace.html", wizard, steps_rule.WORKSPACE, error.status, form=form)
+    else:
+        return _render("workspace.html", wizard, steps_rule.WORKSPACE, 422, form=form)
+    return _render("workspace.html", wizard, steps_rule.WORKSPACE, form=form)
+
+
+def _upgrade_consent_step(wizard):
+    form = UpgradeConsentForm(formdata=None if request.method == "GET" else request.form)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            wizards.save_upgrade_consent(wizard, form.consent.data)
+            return redirect(step_url(wizard, steps_rule.next_step(steps_rule.WORKSPACE, wizards.steps_of(wizard))))
+        except ServiceError as error:
+            apply_service_error(form, error)
+            return _render("upgrade.html", wizard, steps_rule.WORKSPACE, error.status, form=form,
+                           changes=installs.changes_between(wizard))
+    return _render("upgrade.html", wizard, steps_rule.WORKSPACE, 422 if request.method == "POST" else 200,
+                   form=form, changes=installs.changes_between(wizard))
+
+
+def _dependencies_step(wizard):
+    form = ButtonForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            wizards.complete_dependencies(current_user, wizard)
+            return redirect(step_url(wizard))
+        except ServiceError as error:
+            apply_service_error(form, error)
+            status = error.status
+    else:
+        status = 422 if request.method == "POST" else 200
+    return _render("dependencies.html", wizard, steps_rule.DEPENDENCIES, status, form=form,
+                   report=wizards.dependency_report(current_user, wizard), cycle=wizards.dependency_cycle(wizard))
+
+
+def _auth_step(wizard):
+    auth_config = wizard.version.auth_config
+    form = ApiKeyForm(formdata=None if request.method == "GET" else request.form)
+    status = 200
+    if request.method == "POST":
+        if auth_config.get("type") != "api_key" or not form.validate_on_submit():
+            status = 422
+        else:
+            try:
+                wizards.save_api_key(wizard, form.api_key.data)
+                return redirect(step_url(wizard))
+            except ServiceError as error:
+                apply_service_error(form, error)
+                status = error.status
+    return _render("auth.html", wizard, steps_rule.AUTH, status, form=form, connect_form=ButtonForm(),
+                   header_preview=wizards.api_key_header_preview(auth_config, None),
+                   credential=(wizard.data or {}).get("credential"), oauth_error=(wizard.data or {}).get("oauth_error"))
+
+
+def _variables_step(wizard):
+    schema = wizard.version.variables_schema or {}
+    saved = (wizard.data or {}).get("variables") or {}
+    if request.method == "GET":
+        form = variables_form(schema, saved)
+        return _render("variables.html", wizard, steps_rule.VARIABLES, form=form, schema=schema)
+    form = variables_form(schema, saved, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render("variables.html", wizard, steps_rule.VARIABLES, 422, form=form, schema=schema)
+    values = variables_from(form, schema)
+    try:
+        wizards.save_variables(wizard, values)
+    except ValidationFailed as error:
+        apply_variable_errors(form, error)
+        return _render("variables.html", wizard, steps_rule.VARIABLES, 422, form=form, schema=schema)
+    return redirect(step_url(wizard))
+
+
+def _review_step(wizard):
+    form = ButtonForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                return _confirm(wizard)
+            except ServiceError as error:
+                apply_service_error(form, error)
+                status = error.status
+        else:
+            status = 422
+    members = [m for m in (wizard.version.manifest or {}).get("members") or [] if isinstance(m, dict)]
+    return _render("review.html", wizard, steps_rule.REVIEW, status, form=form, members=members,
+                   report=wizards.dependency_report(current_user, wizard),
+                   variables=(wizard.data or {}).get("variables") or {},
+                   credential=(wizard.data or {}).get("credential"))
+
+
+def _confirm(wizard):
+    if wizard.purpose == steps_rule.UPGRADE:
+        installation = installs.confirm_upgrade(current_user, wizard)
+        flash(f"{wizard.integration.name} upgraded to {installation.version.version}.", "success")
+        return redirect(url_for("install.installations", ws=installation.workspace.slug))
+    installation = installs.confirm_install(current_user, wizard)
+    flash(f"{wizard.integration.name} {installation.version.version} is installed in "
+          f"{installation.workspace.name}.", "success")
+    if wizard.parent_id:
+        parent = db.session.get(type(wizard), wizard.parent_id)
+        if parent is not None and parent.completed_at is None:
+            return redirect(url_for("install.step", wizard_id=parent.id, step=steps_rule.DEPENDENCIES))
+    return redirect(url_for("install.installations", ws=installation.workspace.slug))
+
+
+STEP_VIEWS = {
+    steps_rule.WORKSPACE: _workspace_step,
+    steps_rule.DEPENDENCIES: _dependencies_step,
+    steps_rule.AUTH: _auth_step,
+    steps_rule.VARIABLES: _variables_step,
+    steps_rule.REVIEW: _review_step,
+}
+
+
+# --- actions inside a step --------------------------------------------------------------------
+
+@bp.post("/install/w/<wizard_id>/dependencies/install")
+@login_required
+def install_dependency(wizard_id):
+    wizard = wizards.load_wizard(current_user, wizard_id)
+    if not wizards.may_enter(wizard, steps_rule.DEPENDENCIES) or not ButtonForm().validate_on_submit():
+        abort(400)
+    child = wizards.start_dependency(current_user, wizard, request.form.get("dependency", ""))
+    flash(f"Install {child.integration.name} first; then you come back here.", "info")
+    return redirect(step_url(child))
+
+
+@bp.post("/install/w/<wizard_id>/auth/connect")
+@login_required
+def connect(wizard_id):
+    wizard = wizards.load_wizard(current_user, wizard_id)
+    if not wizards.may_enter(wizard, steps_rule.AUTH) or not ButtonForm().validate_on_submit():
+        abort(400)
+    return redirect(oauth_connect.begin_authorization(wizard, callback_url()))
+
+
+@bp.post("/install/w/<wizard_id>/cancel")
+@login_required
+def cancel(wizard_id):
+    wizard = wizards.load_wizard(current_user, wizard_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    integration, workspace, purpose = wizard.integration, wizard.workspace, wizard.purpose
+    wizards.cancel(wizard)
+    if purpose == steps_rule.INSTALL:
+        flash(f"Install of {integration.name} cancelled. Nothing was installed.", "info")
+        return redirect(url_for("catalog.catalog"))
+    flash(f"Nothing changed: {integration.name} keeps its current version and permissions.", "info")
+    return redirect(url_for("install.installations", ws=workspace.slug))
+
+
+def callback_url() -> str:
+    # The exact redirect URI registered with the provider.
+    return url_for("install.oauth_callback", _external=True)
+
+
+@bp.get("/install/callback")
+@login_required
+def oauth_callback():
+    """The authorization response. The state is spent first and that is committed before the
+    code exchange, so a replay fails even if the exchange is slow, and no database transaction
+    stays open across the call to the provider."""
+    try:
+        wizard, outcome = oauth_connect.spend_state(current_user, request.args, callback_url())
+    except oauth_connect.CallbackRejected as error:
+        return render_template("errors/generic.html", status=400, title="Connection refused",
+                               message=error.message), 400
+    wizard_id = wizard.id
+    db.session.commit()  # the one place a view commits: see the docstring
+    wizard = db.session.get(type(wizard), wizard_id)
+    back = url_for("install.step", wizard_id=wizard.id, step=steps_rule.AUTH)
+    if isinstance(outcome, str):
+        flash(outcome, "error")
+        return redirect(back)
+    try:
+        token = oauth_connect.exchange_code(wizard, outcome)
+    except ValidationFailed as error:
+        oauth_connect.oauth_error(wizard, error.message)
+        flash(error.message, "error")
+        return redirect(back)
+    wizards.store_oauth_token(wizard, token)
+    if oauth_connect.is_reconnect(wizard):
+        installation = installs.finish_reconnect(current_user, wizard)
+        flash(f"{installation.integration.name} reconnected.", "success")
+        return redirect(url_for("install.installations", ws=installation.workspace.slug))
+    flash("Connected.", "success")
+    return redirect(step_url(wizard))
+
+
+@bp.app_context_processor
+def _install_helpers():
+    return {"wizard_step_url": step_url}
+
+

@@ -1,0 +1,109 @@
+"""/workspaces/<ws>/installations: members see what is installed; owners and admins upgrade,
+reconfigure, replace credentials and uninstall. Every change is a POST with CSRF."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ...services import installs, oauth_connect
+from ...services import wizard as wizards
+from ...services.errors import ServiceError, ValidationFailed
+from ...services.workspaces import workspace_for_member
+from ..forms import ButtonForm, apply_service_error
+from . import bp
+from .forms import ApiKeyForm
+from .routes import callback_url, step_url
+from .variables import apply_variable_errors, variables_form, variables_from
+
+
+def _back(installation):
+    return redirect(url_for("install.installations", ws=installation.workspace.slug))
+
+
+@bp.get("/workspaces/<ws>/installations")
+@login_required
+def installations(ws):
+    workspace, membership = workspace_for_member(current_user, ws)
+    return render_template("install/installations.html", workspace=workspace, membership=membership,
+                           rows=installs.installations_of(workspace), button=ButtonForm())
+
+
+@bp.post("/workspaces/<ws>/installations/<installation_id>/upgrade")
+@login_required
+def upgrade(ws, installation_id):
+    installation = installs.installation_in(current_user, ws, installation_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    wizard = installs.start_upgrade(current_user, installation)
+    return redirect(step_url(wizard))
+
+
+@bp.route("/workspaces/<ws>/installations/<installation_id>/settings", methods=["GET", "POST"])
+@login_required
+def reconfigure(ws, installation_id):
+    installation = installs.installation_in(current_user, ws, installation_id)
+    schema = installation.version.variables_schema or {}
+    form = variables_form(schema, installation.variables or {},
+                          formdata=request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                installs.reconfigure(current_user, installation, variables_from(form, schema))
+                flash(f"Settings of {installation.integration.name} saved.", "success")
+                return _back(installation)
+            except ValidationFailed as error:
+                apply_variable_errors(form, error)
+    return render_template("install/reconfigure.html", installation=installation, form=form), status
+
+
+@bp.route("/workspaces/<ws>/installations/<installation_id>/credential", methods=["GET", "POST"])
+@login_required
+def replace_key(ws, installation_id):
+    installation = installs.installation_in(current_user, ws, installation_id)
+    if installation.version.auth_config.get("type") != "api_key" or not installation.is_live:
+        abort(404)
+    form = ApiKeyForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                installs.replace_api_key(current_user, installation, form.api_key.data)
+                flash(f"API key of {installation.integration.name} replaced.", "success")
+                return _back(installation)
+            except ServiceError as error:
+                apply_service_error(form, error)
+                status = error.status
+    return render_template(
+        "install/replace_key.html", installation=installation, form=form,
+        credential=installs.credential_summary(installation.credential),
+        header_preview=wizards.api_key_header_preview(installation.version.auth_config, None)), status
+
+
+@bp.post("/workspaces/<ws>/installations/<installation_id>/reconnect")
+@login_required
+def reconnect(ws, installation_id):
+    installation = installs.installation_in(current_user, ws, installation_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    wizard = installs.start_reconnect(current_user, installation)
+    return redirect(oauth_connect.begin_authorization(wizard, callback_url()))
+
+
+@bp.route("/workspaces/<ws>/installations/<installation_id>/uninstall", methods=["GET", "POST"])
+@login_required
+def uninstall(ws, installation_id):
+    installation = installs.installation_in(current_user, ws, installation_id)
+    if not installation.is_live:
+        return _back(installation)
+    form = ButtonForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        installs.uninstall(current_user, installation)
+        flash(f"{installation.integration.name} uninstalled. Its credentials were erased.", "success")
+        return _back(installation)
+    return render_template("install/uninstall.html", installation=installation, form=form,
+                           dependents=installs.dependents_of(installation))

@@ -1,0 +1,271 @@
+"""The install wizard through HTTP: step order enforced, state in the database, secrets kept."""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, Credential, Installation, WizardSession
+from tests.install_support import API_KEY_AUTH, VARIABLES, add_version, admin, publish, wizard, wizard_id_from
+
+SECRET_KEY_VALUE = "sk_live_SECRET_value_7f3e9abcd"
+
+
+def _count(model):
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def _api_key_integration(**kwargs):
+    return publish(auth=API_KEY_AUTH, schema=VARIABLES, manifest={
+        "members": [{"key": "flow", "kind": "workflow", "name": "Main flow"},
+                    {"key": "tpl", "kind": "template", "name": "Starter", "forkOnInstall": True}],
+        "dependencies": [], "defaults": {"region": "eu", "channel": "#ops"}}, **kwargs)
+
+
+def _start(client, integration, workspace):
+    url = f"/install/{integration.publisher}/{integration.slug}"
+    response = client.post_form(url, {"workspace": workspace.id, "consent": "y"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return wizard_id_from(response.headers["Location"])
+
+
+def test_api_key_install_end_to_end(client, auth, factories):
+    user, workspace = admin()
+    integration = _api_key_integration(trust_tier="community")
+    auth.login(user)
+
+    page = client.get(f"/install/{integration.publisher}/{integration.slug}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Caution: community integration" in html and integration.publisher in html and "1.0.0" in html
+    wid = _start(client, integration, workspace)
+
+    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith(f"/install/w/{wid}/auth")
+    auth_page = client.get(f"/install/w/{wid}/auth").get_data(as_text=True)
+    assert 'type="password"' in auth_page and "X-Api-Key: ••••" in auth_page
+    assert "<strong>Settings</strong>" in auth_page and "<script>alert(1)" not in auth_page
+
+    response = client.post_form(f"/install/w/{wid}/auth", {"api_key": SECRET_KEY_VALUE})
+    assert response.headers["Location"].endswith(f"/install/w/{wid}/variables")
+    back = client.get(f"/install/w/{wid}/auth").get_data(as_text=True)
+    assert "••••abcd" in back and SECRET_KEY_VALUE not in back and "Replace" in back
+
+    form = client.get(f"/install/w/{wid}/variables").get_data(as_text=True)
+    assert 'value="#ops"' in form  # manifest default
+    bad = client.post_form(f"/install/w/{wid}/variables", {"var-channel": "ops", "var-region": "mars",
+                                                           "var-batch": "500"})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "Does not match the required format." in text and "at most 100" in text and 'value="ops"' in text
+    assert wizard(wid).data["variables"] == {"region": "eu", "channel": "#ops"}
+
+    ok = client.post_form(f"/install/w/{wid}/variables", {"var-channel": "#alerts", "var-region": "us",
+                                                          "var-batch": "20"})
+    assert ok.headers["Location"].endswith(f"/install/w/{wid}/review")
+    review = client.get(f"/install/w/{wid}/review").get_data(as_text=True)
+    assert "copied into your workspace" in review and "••••abcd" in review and SECRET_KEY_VALUE not in review
+
+    events, installs = _count(AuditEvent), integration.install_count
+    done = client.post_form(f"/install/w/{wid}/review")
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/workspaces/{workspace.slug}/installations")
+    installation = db.session.scalar(db.select(Installation).where(Installation.integration_id == integration.id))
+    assert installation.variables == {"channel": "#alerts", "region": "us", "batch": 20}
+    assert installation.version.version == "1.0.0" and installation.installed_by == user.id
+    modes = {m.member_key: m.mode for m in installation.members}
+    assert modes == {"flow": "linked", "tpl": "fork"}
+    assert installation.credential.kind == "api_key"
+    assert installation.credential.secret_encrypted.startswith("gAAAAA")
+    assert SECRET_KEY_VALUE not in installation.credential.secret_encrypted
+    assert _count(AuditEvent) == events + 1
+    event = db.session.scalar(db.select(AuditEvent).order_by(AuditEvent.created_at.desc()).limit(1))
+    assert event.action == "installation.created" and SECRET_KEY_VALUE not in str(event.diff)
+    db.session.refresh(integration)
+    assert integration.install_count == installs + 1
+    # The finished wizard keeps no secret and cannot be resumed.
+    finished = wizard(wid)
+    assert finished.secret_encrypted is None and finished.completed_at is not None
+    assert client.get(f"/install/w/{wid}/review").status_code == 410
+
+    listing = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert integration.name in listing and "••••abcd" in listing and SECRET_KEY_VALUE not in listing
+
+
+def test_none_auth_skips_the_auth_step(client, auth):
+    user, workspace = admin()
+    integration = publish()
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    page = client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
+    assert "skipped: no sign-in needed" in page
+    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/variables")
+    skipped = client.get(f"/install/w/{wid}/auth")  # never entered: back to where the wizard is
+    assert skipped.status_code == 302 and skipped.headers["Location"].endswith(f"/install/w/{wid}/variables")
+
+
+def test_steps_cannot_be_skipped_by_url(client, auth):
+    user, workspace = admin()
+    integration = _api_key_integration()
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    for step in ("auth", "variables", "review"):
+        response = client.get(f"/install/w/{wid}/{step}")
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/install/w/{wid}/dependencies")
+    before = wizard(wid).completed_steps
+    response = client.post_form(f"/install/w/{wid}/review")
+    assert response.status_code == 302 and _count(Installation) == 0
+    assert client.post_form(f"/install/w/{wid}/variables", {"var-channel": "#a", "var-region": "eu"}).status_code == 302
+    assert wizard(wid).completed_steps == before
+    assert client.get(f"/install/w/{wid}/nonsense").status_code == 404
+    # Back works: step 1 of a started wizard.
+    assert client.get(f"/install/w/{wid}/workspace").status_code == 200
+
+
+def test_another_users_wizard_is_not_found(client, auth):
+    owner, workspace = admin()
+    integration = _api_key_integration()
+    auth.login(owner)
+    wid = _start(client, integration, workspace)
+    auth.logout()
+    intruder, other_ws = admin()
+    auth.login(intruder)
+    for step in ("workspace", "dependencies", "review"):
+        assert client.get(f"/install/w/{wid}/{step}").status_code == 404
+    assert client.post_form(f"/install/w/{wid}/dependencies").status_code == 404
+    assert client.post_form(f"/install/w/{wid}/cancel").status_code == 404
+    assert wizard(wid).completed_steps == ["workspace"]
+
+
+def test_anonymous_is_sent_to_login(client):
+    integration = publish()
+    response = client.get(f"/install/{integration.publisher}/{integration.slug}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "next=" in response.headers["Location"]
+
+
+def test_a_member_who_is_not_admin_is_told_who_can_install(client, auth, factories):
+    owner, workspace = admin()
+    member = factories.member(workspace=workspace, role="member").user
+    integration = publish()
+    auth.login(member)
+    page = client.get(f"/install/{integration.publisher}/{integration.slug}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and owner.email in html and workspace.name in html
+    response = client.post_form(f"/install/{integration.publisher}/{integration.slug}",
+                                {"workspace": workspace.id, "consent": "y"})
+    assert response.status_code == 422 and _count(WizardSession) == 0
+
+
+@pytest.mark.parametrize("state", ["draft", "private", "deleted"])
+def test_integrations_the_user_cannot_see_are_not_found(client, auth, factories, state):
+    user, workspace = admin()
+    integration = publish(visibility="private" if state == "private" else "public")
+    if state == "draft":
+        integration.current_version = None
+    if state == "deleted":
+        from app.models.base import utcnow
+        integration.deleted_at = utcnow()
+    db.session.flush()
+    auth.login(user)
+    url = f"/install/{integration.publisher}/{integration.slug}"
+    assert client.get(url).status_code == 404
+    assert client.post_form(url, {"workspace": workspace.id, "consent": "y"}).status_code == 404
+    assert _count(WizardSession) == 0 and _count(Installation) == 0
+
+
+def test_consent_is_required_and_only_admin_workspaces_are_accepted(client, auth, factories):
+    user, workspace = admin()
+    elsewhere = factories.member(user=user, role="member").workspace
+    integration = publish()
+    auth.login(user)
+    url = f"/install/{integration.publisher}/{integration.slug}"
+    assert client.post_form(url, {"workspace": workspace.id}).status_code == 422
+    assert client.post_form(url, {"workspace": elsewhere.id, "consent": "y"}).status_code == 422
+    assert client.post(url, data={"workspace": workspace.id, "consent": "y"}).status_code == 400  # no CSRF
+    assert _count(WizardSession) == 0
+
+
+def test_second_install_into_the_same_workspace_is_a_conflict(client, auth, factories):
+    user, workspace = admin()
+    integration = publish()
+    factories.InstallationFactory(workspace=workspace, integration=integration, installed_by=user.id)
+    auth.login(user)
+    response = client.post_form(f"/install/{integration.publisher}/{integration.slug}",
+                                {"workspace": workspace.id, "consent": "y"})
+    assert response.status_code == 409 and "already installed" in response.get_data(as_text=True)
+
+
+def test_wizard_resumes_and_expires(client, auth, app):
+    user, workspace = admin()
+    integration = publish()
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    resumed = client.get(f"/install/{integration.publisher}/{integration.slug}")
+    assert resumed.status_code == 302 and wid in resumed.headers["Location"]
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    wizard(wid).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()  # (a savepoint release: the test's transaction is still rolled back at the end)
+    assert client.get(f"/install/w/{wid}/dependencies").status_code == 410
+    assert client.get(f"/install/{integration.publisher}/{integration.slug}").status_code == 200
+
+
+def test_yanked_current_version_is_not_pinned_by_new_installs(client, auth):
+    user, workspace = admin()
+    integration = publish(versions=("1.0.0", "1.1.0"))
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    assert wizard(wid).version.version == "1.1.0"
+
+
+def test_dependency_installed_first_through_its_own_wizard(client, auth):
+    user, workspace = admin()
+    base = publish(versions=("1.0.0", "1.2.0", "2.0.0"))
+    app_ = publish(manifest={"members": [], "defaults": {},
+                             "dependencies": [{"integration": f"{base.publisher}/{base.slug}", "version": "^1.0.0"}]})
+    auth.login(user)
+    wid = _start(client, app_, workspace)
+    page = client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
+    assert "Not installed" in page and "1.2.0 first" in page
+    blocked = client.post_form(f"/install/w/{wid}/dependencies")
+    assert blocked.status_code == 422 and "Install these first" in blocked.get_data(as_text=True)
+
+    child = client.post_form(f"/install/w/{wid}/dependencies/install", {"dependency": f"{base.publisher}/{base.slug}"})
+    cid = wizard_id_from(child.headers["Location"])
+    assert wizard(cid).parent_id == wid and wizard(cid).version.version == "1.2.0"
+    assert client.post_form(f"/install/w/{cid}/workspace", {"workspace": workspace.id, "consent": "y"}).status_code == 302
+    client.post_form(f"/install/w/{cid}/dependencies")
+    client.post_form(f"/install/w/{cid}/variables")
+    done = client.post_form(f"/install/w/{cid}/review")
+    assert done.headers["Location"].endswith(f"/install/w/{wid}/dependencies")  # the flow comes back
+
+    assert "Installed 1.2.0" in client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
+    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/variables")
+
+
+def test_dependency_cycles_are_refused(client, auth):
+    user, workspace = admin()
+    a = publish()
+    b = publish(manifest={"members": [], "defaults": {},
+                          "dependencies": [{"integration": f"{a.publisher}/{a.slug}", "version": "*"}]})
+    cyclic = {"members": [], "defaults": {}, "dependencies": [{"integration": f"{b.publisher}/{b.slug}", "version": "*"}]}
+    a.manifest = cyclic
+    add_version(a, "1.1.0", manifest=cyclic)
+    auth.login(user)
+    wid = _start(client, a, workspace)
+    page = client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
+    assert "form a cycle" in page
+    assert client.post_form(f"/install/w/{wid}/dependencies/install",
+                            {"dependency": f"{b.publisher}/{b.slug}"}).status_code == 422
+    assert client.post_form(f"/install/w/{wid}/dependencies").status_code == 422
+    assert _count(WizardSession) == 1
+
+
+def test_cancel_writes_nothing(client, auth):
+    user, workspace = admin()
+    integration = _api_key_integration()
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    client.post_form(f"/install/w/{wid}/dependencies")
+    client.post_form(f"/install/w/{wid}/auth", {"api_key": SECRET_KEY_VALUE})
+    assert client.post_form(f"/install/w/{wid}/cancel").status_code == 302
+    assert wizard(wid) is None and _count(Installation) == 0 and _count(Credential) == 0
