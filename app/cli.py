@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from .database import write_intent
 from .extensions import db
 
 
@@ -43,7 +44,8 @@ def register_cli(app: Flask) -> None:
             click.echo("The database already has users; demo data not seeded.")
             demo.print_accounts(click.echo)
             return
-        summary = demo.seed()
-        db.session.commit()
+        with write_intent():  # reads then writes: take SQLite's write lock up front
+            summary = demo.seed()
+            db.session.commit()
         click.echo(f"Demo data ready: {summary}")
         demo.print_accounts(click.echo)

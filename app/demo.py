@@ -8,9 +8,13 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+from werkzeug.security import generate_password_hash
+
 from .extensions import db
-from .models import (Integration, IntegrationVersion, Membership, PublisherNamespace, User, Workspace)
+from .models import (Credential, Installation, InstallationMember, Integration, IntegrationVersion, Membership,
+                     PublisherNamespace, User, Workspace)
 from .models.base import utcnow
+from .services import audit, crypto
 
 DEMO_PASSWORD = "demo-password"
 
@@ -20,7 +24,7 @@ ACCOUNTS = [
     ("alice@acme.test", "Alice (Acme owner)", False),
     ("carol@acme.test", "Carol (Acme member)", False),
     ("bob@globex.test", "Bob (Globex owner)", False),
-    ("dave@initech.test", "Dave (Initech admin)", False),
+    ("dave@initech.test", "Dave (Initech owner)", False),
     ("vera@vendors.test", "Vera (vendor publisher)", False),
 ]
 
@@ -175,6 +179,25 @@ DEPENDENCIES = {
 WORKSPACE_OF = {"marketplace": "marketplace", "stripe": "vendors", "github": "vendors", "slack": "vendors",
                 "pagerduty": "vendors", "zendesk": "vendors", "acme": "acme", "globex": "globex", "tinkerers": "globex"}
 
+# Yanked versions, with the reason shown to installers. `currentVersion` skips them.
+YANKED = {
+    ("slack", "notify", "1.0.1"): "Posted every message twice in threads. Fixed in 1.1.0.",
+    ("globex", "weather", "1.0.1"): "Reported temperatures in the wrong unit; 1.0.0 is current again.",
+}
+
+# workspace, publisher/slug, pinned version (None: latest), installer, API key (api_key integrations)
+INSTALLATIONS = [
+    ("acme", "marketplace/webhooks", None, "alice@acme.test", None),
+    ("acme", "marketplace/scheduler", "1.0.0", "alice@acme.test", None),  # an upgrade waits for them
+    ("acme", "tinkerers/rss-reader", None, "alice@acme.test", None),
+    ("acme", "pagerduty/oncall", None, "alice@acme.test", "pd-demo-key-7f3a9c21"),
+    ("globex", "marketplace/webhooks", None, "bob@globex.test", None),
+    ("globex", "marketplace/status-page", None, "bob@globex.test", None),
+    ("initech", "marketplace/webhooks", None, "dave@initech.test", None),
+    ("initech", "tinkerers/json-tools", None, "dave@initech.test", None),
+    ("vendors", "tinkerers/dice", None, "vera@vendors.test", None),
+]
+
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
     obj = db.session.scalar(db.select(model).filter_by(**keys))
@@ -185,17 +208,17 @@ def _get_or_create(model, defaults: dict | None = None, **keys):
     return obj
 
 
-def seed() -> str:
-    users = {}
+def _seed_people() -> tuple[dict[str, User], dict[str, Workspace]]:
+    users, password_hash = {}, None
     for email, name, staff in ACCOUNTS:
         user = db.session.scalar(db.select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, display_name=name, is_staff=staff)
-            user.set_password(DEMO_PASSWORD)
+            # One salted hash serves every demo account (their password is public anyway): seeding stays quick.
+            password_hash = password_hash or generate_password_hash(DEMO_PASSWORD)
+            user = User(email=email, display_name=name, is_staff=staff, password_hash=password_hash)
             db.session.add(user)
             db.session.flush()
         users[email] = user
-
     workspaces = {}
     for slug, name, members, handles in WORKSPACES:
         workspace = _get_or_create(Workspace, {"name": name}, slug=slug)
@@ -203,49 +226,106 @@ def seed() -> str:
         for email, role in members:
             _get_or_create(Membership, {"role": role}, workspace_id=workspace.id, user_id=users[email].id)
         for handle in handles:
-            _get_or_create(PublisherNamespace, {"workspace_id": workspace.id}, handle=handle)
+            _get_or_create(PublisherNamespace, {"workspace_id": workspace.id, "claimed_by": users[members[0][0]].id},
+                           handle=handle)
+    return users, workspaces
 
+
+def _visibility(state: str) -> str:
+    return {"public": "public", "deleted": "public", "unlisted": "unlisted"}.get(state, "private")
+
+
+def _seed_integration(index: int, entry: tuple, workspace: Workspace, owner: User, now) -> None:
+    publisher, slug, name, tier, auth, scopes, variables, versions, state, description = entry
+    schema, defaults = _variables(variables)
+    manifest = _manifest(
+        [("main", "workflow", f"{name} workflow", False), ("template", "template", f"{name} starter template", True)],
+        defaults,
+        DEPENDENCIES.get((publisher, slug), []),
+    )
+    started = now - timedelta(days=200 - index * 4)
+    integration = Integration(
+        workspace_id=workspace.id, slug=slug, name=name, description=description, icon_url=None,
+        publisher=publisher, trust_tier=tier, manifest=manifest, variables_schema=schema,
+        auth_config=_auth(auth, scopes), visibility=_visibility(state), created_by=owner.id,
+        retention_tier="medium" if state == "deleted" else None, created_at=started, updated_at=started,
+        install_count=0,
+    )
+    db.session.add(integration)
+    db.session.flush()
+    for n, version in enumerate(versions):
+        published = started + timedelta(days=10 * (n + 1))
+        yank_reason = YANKED.get((publisher, slug, version))
+        db.session.add(IntegrationVersion(
+            integration_id=integration.id, version=version, manifest=manifest, variables_schema=schema,
+            auth_config=integration.auth_config, published_by=owner.id, published_at=published,
+            changelog=f"## {version}\n\n" + ("Initial release." if n == 0 else
+                                              f"- Faster sync\n- Fixed an edge case in {name.lower()}"),
+            yanked_at=published + timedelta(days=3) if yank_reason else None, yank_reason=yank_reason,
+        ))
+        if not yank_reason:
+            integration.current_version = version
+        integration.last_published_at = published
+        integration.updated_at = published
+    if state == "deleted":
+        integration.deleted_at = now - timedelta(days=2)
+
+
+def _integration(key: str) -> Integration:
+    publisher, slug = key.split("/")
+    return db.session.scalar(db.select(Integration).where(Integration.publisher == publisher,
+                                                          Integration.slug == slug))
+
+
+def _seed_installations(users: dict[str, User], workspaces: dict[str, Workspace], now) -> int:
+    created = 0
+    for index, (ws_slug, key, pinned, installer, api_key) in enumerate(INSTALLATIONS):
+        integration, workspace = _integration(key), workspaces[ws_slug]
+        if db.session.scalar(db.select(Installation.id).where(
+                Installation.workspace_id == workspace.id, Installation.integration_id == integration.id)):
+            continue
+        version = next(v for v in integration.versions if v.version == (pinned or integration.current_version))
+        installation = Installation(
+            workspace_id=workspace.id, integration_id=integration.id, version_id=version.id,
+            variables=dict(version.manifest.get("defaults") or {}), granted_scopes=[], status="active",
+            installed_by=users[installer].id, installed_at=now - timedelta(days=30 - index),
+        )
+        for member in version.manifest["members"]:
+            fork = bool(member.get("forkOnInstall"))
+            installation.members.append(InstallationMember(
+                member_key=member["key"], kind=member["kind"], name=member["name"],
+                mode="fork" if fork else "linked", definition=dict(member) if fork else None))
+        if api_key:
+            installation.credential = Credential(kind="api_key",
+                                                 secret_encrypted=crypto.encrypt_json({"kind": "api_key",
+                                                                                       "api_key": api_key}))
+        db.session.add(installation)
+        db.session.flush()
+        integration.install_count += 1
+        audit.record(users[installer], "installation.created", installation, object_label=key,
+                     after={"version": version.version, "variables": installation.variables}, version=version.version)
+        created += 1
+    return created
+
+
+def seed() -> str:
+    users, workspaces = _seed_people()
     owners = {slug: users[members[0][0]] for slug, _, members, _ in WORKSPACES}
     now = utcnow()
     created = 0
-    for index, (publisher, slug, name, tier, auth, scopes, variables, versions, state, description) in enumerate(CATALOG):
+    for index, entry in enumerate(CATALOG):
+        publisher, slug = entry[0], entry[1]
         if db.session.scalar(db.select(Integration.id).where(Integration.publisher == publisher,
                                                              Integration.slug == slug)):
             continue
         ws_slug = WORKSPACE_OF[publisher]
-        schema, defaults = _variables(variables)
-        manifest = _manifest(
-            [("main", "workflow", f"{name} workflow", False), ("template", "template", f"{name} starter template", True)],
-            defaults,
-            DEPENDENCIES.get((publisher, slug), []),
-        )
-        started = now - timedelta(days=200 - index * 4)
-        integration = Integration(
-            workspace_id=workspaces[ws_slug].id, slug=slug, name=name, description=description,
-            icon_url=None, publisher=publisher, trust_tier=tier, manifest=manifest, variables_schema=schema,
-            auth_config=_auth(auth, scopes), visibility="private" if state in ("private",) else
-            ("unlisted" if state == "unlisted" else ("public" if state in ("public", "deleted") else "private")),
-            created_by=owners[ws_slug].id, retention_tier="medium" if state == "deleted" else None,
-            created_at=started, updated_at=started, install_count=(len(CATALOG) - index) * 37 % 900,
-        )
-        db.session.add(integration)
-        db.session.flush()
-        for n, version in enumerate(versions):
-            published = started + timedelta(days=10 * (n + 1))
-            db.session.add(IntegrationVersion(
-                integration_id=integration.id, version=version, manifest=manifest, variables_schema=schema,
-                auth_config=integration.auth_config, published_by=owners[ws_slug].id, published_at=published,
-                changelog=f"## {version}\n\n" + ("Initial release." if n == 0 else
-                                                  f"- Faster sync\n- Fixed an edge case in {name.lower()}"),
-            ))
-            integration.current_version = version
-            integration.last_published_at = published
-            integration.updated_at = published
-        if state == "deleted":
-            integration.deleted_at = now - timedelta(days=2)
+        _seed_integration(index, entry, workspaces[ws_slug], owners[ws_slug], now)
         created += 1
     db.session.flush()
-    return f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations"
+    installed = _seed_installations(users, workspaces, now)
+    db.session.flush()
+    return (f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "
+            f"{installed} new installations")
 
 
 def print_accounts(echo) -> None:
