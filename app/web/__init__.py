@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import errors, filters, health, security
+    from . import errors, filters, health, schemas, security
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
@@ -14,7 +14,8 @@ def register_web(app: Flask) -> None:
     from .install import bp as install_bp
     from .workspaces import bp as workspaces_bp
 
-    for bp in (catalog_bp, accounts_bp, workspaces_bp, dashboard_bp, install_bp, admin_bp, api_bp, health.bp):
+    for bp in (catalog_bp, accounts_bp, workspaces_bp, dashboard_bp, install_bp, admin_bp, api_bp, health.bp,
+               schemas.bp):
         app.register_blueprint(bp)
     from . import demo_oauth
 

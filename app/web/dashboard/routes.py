@@ -1,11 +1,283 @@
-# Placeholder until the publisher dashboard issue lands.
-from flask import render_template
-from flask_login import login_required
+"""The publisher dashboard: load (someone else's integration is a 404) → check → act.
+Form errors re-render with 422 so the request boundary rolls back; nothing is half-saved."""
+from __future__ import annotations
 
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ...domain import documents
+from ...domain.visibility import state_of
+from ...extensions import db
+from ...models import AuditEvent, Integration, IntegrationVersion
+from ...services import integrations as service
+from ...services import namespaces, publishing
+from ...services.errors import ServiceError
+from ...services.viewer import viewer_for
+from ...services.workspaces import user_workspaces
+from ..forms import ButtonForm
+from ..variables_form import build_variables_form
 from . import bp
+from .forms import CreateIntegrationForm, EditIntegrationForm, PublishForm, YankForm, apply_problems
 
+GROUPS = (("draft", "Drafts"), ("public", "Published"), ("unlisted", "Unlisted"), ("private", "Private"),
+          ("deleted", "Trash"))
+AUDIT_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _require_login():
+    return None
+
+
+def _load(integration_id: str, *, lock: bool = False) -> Integration:
+    return service.for_publisher(viewer_for(current_user), integration_id, lock=lock)
+
+
+def _refuse_tampering() -> None:
+    """Form tampering (an added trust_tier field, say) is refused, not ignored."""
+    service.refuse_forbidden(request.form.keys())
+
+
+def _status(form) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
+# --- the dashboard --------------------------------------------------------------------------------
 
 @bp.get("")
-@login_required
 def index():
-    return render_template("generic_placeholder.html", title="Dashboard")
+    managed = user_workspaces(current_user, manage=True)
+    ids = [ws.id for ws, _ in managed]
+    rows = db.session.scalars(db.select(Integration).where(Integration.workspace_id.in_(ids))
+                              .order_by(Integration.name)).all() if ids else []
+    groups = {key: [] for key, _ in GROUPS}
+    for integration in rows:
+        groups[state_of(integration)].append(integration)
+    return render_template("dashboard/index.html", groups=groups, group_titles=GROUPS, workspaces=managed,
+                           workspace_names={ws.id: ws.name for ws, _ in managed})
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+def _create_form() -> tuple[CreateIntegrationForm, dict]:
+    managed = user_workspaces(current_user, manage=True)
+    form = CreateIntegrationForm()
+    form.workspace.choices = [(ws.id, ws.name) for ws, _ in managed]
+    handles = {ws.id: namespaces.workspace_handles(ws.id) for ws, _ in managed}
+    return form, handles
+
+
+@bp.route("/integrations/new", methods=["GET", "POST"])
+def new():
+    form, handles = _create_form()
+    if not form.workspace.choices:
+        flash("Create a workspace first: integrations are built in a workspace you own or administer.", "info")
+        return redirect(url_for("workspaces.new"))
+    if request.method == "POST":
+        _refuse_tampering()
+    if form.validate_on_submit():
+        data = {k: getattr(form, k).data for k in ("name", "slug", "publisher", "description", "icon_url",
+                                                      "visibility", "retention_tier")}
+        try:
+            integration = service.create_integration(current_user, form.workspace.data, data)
+        except ServiceError as error:
+            if error.status == 404:
+                raise
+            apply_problems(form, error.details or [{"field": error.field, "message": error.message}])
+        else:
+            flash(f"Draft “{integration.name}” created. Add its manifest, variables and auth, then publish.",
+                  "success")
+            return redirect(url_for("dashboard.edit", integration_id=integration.id))
+    elif not form.slug.data and form.name.data:
+        form.slug.data = service.suggest_slug(form.name.data)
+    if request.method == "GET" and not form.publisher.data:
+        first = next((h for hs in handles.values() for h in hs), None)
+        form.publisher.data = first
+    return render_template("dashboard/new.html", form=form, handles=handles), _status(form)
+
+
+# --- edit, with the live preview -------------------------------------------------------------------
+
+def _edit_form(integration: Integration, formdata=None) -> EditIntegrationForm:
+    if formdata is not None:
+        return EditIntegrationForm()
+    return EditIntegrationForm(
+        formdata=None, name=integration.name, description=integration.description, icon_url=integration.icon_url,
+        visibility=integration.visibility, retention_tier=integration.retention_tier or "",
+        manifest=documents.pretty(integration.manifest), variables_schema=documents.pretty(integration.variables_schema),
+        auth_config=documents.pretty(integration.auth_config))
+
+
+def preview_form(manifest_text: str | None, variables_text: str | None):
+    """The wizard's variables form for a schema being edited: (form, None) or (None, why not)."""
+    variables, errors = documents.parse_document(documents.VARIABLES, variables_text)
+    if not errors:
+        errors = documents.variables_schema_problems(variables)
+    if errors:
+        return None, "Fix the variables schema to see the preview."
+    manifest, manifest_errors = documents.parse_document(documents.MANIFEST, manifest_text)
+    defaults = (manifest.value or {}).get("defaults") if not manifest_errors else None
+    return build_variables_form(variables.value, defaults=defaults if isinstance(defaults, dict) else None,
+                                prefix="preview-", csrf=False), None
+
+
+def _render_edit(integration: Integration, form: EditIntegrationForm, status: int = 200):
+    preview, why_not = preview_form(form.manifest.data, form.variables_schema.data)
+    return render_template("dashboard/edit.html", integration=integration, form=form, preview=preview,
+                           preview_message=why_not, buttons=ButtonForm(), state=state_of(integration)), status
+
+
+@bp.get("/integrations/<integration_id>")
+def edit(integration_id):
+    integration = _load(integration_id)
+    return _render_edit(integration, _edit_form(integration))
+
+
+@bp.post("/integrations/<integration_id>")
+def update(integration_id):
+    integration = _load(integration_id, lock=True)
+    _refuse_tampering()
+    form = _edit_form(integration, formdata=request.form)
+    if form.preview.data:  # the no-JavaScript preview: show, save nothing
+        form.validate()
+        return _render_edit(integration, form, 200)
+    if form.validate_on_submit():
+        data = {k: getattr(form, k).data for k in ("name", "description", "icon_url", "visibility", "retention_tier")}
+        texts = {documents.MANIFEST: form.manifest.data, documents.VARIABLES: form.variables_schema.data,
+                 documents.AUTH: form.auth_config.data}
+        try:
+            service.update_integration(current_user, integration, data, texts=texts,
+                                       client_secret=form.client_secret.data or None,
+                                       clear_client_secret=form.clear_client_secret.data)
+        except ServiceError as error:
+            if error.status == 404:
+                raise
+            apply_problems(form, error.details or [{"field": error.field, "message": error.message}])
+            form.form_errors.insert(0, error.message)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("dashboard.edit", integration_id=integration.id))
+    return _render_edit(integration, form, 422)
+
+
+@bp.post("/integrations/<integration_id>/preview")
+def preview(integration_id):
+    """For static/js/dashboard.js: the preview as an HTML fragment, from the text being typed."""
+    _load(integration_id)
+    form, why_not = preview_form(request.form.get("manifest"), request.form.get("variables_schema"))
+    return render_template("dashboard/_preview.html", preview=form, preview_message=why_not)
+
+
+# --- publish, versions, yank --------------------------------------------------------------------------
+
+def _versions(integration: Integration) -> list[IntegrationVersion]:
+    rows = db.session.scalars(db.select(IntegrationVersion)
+                              .where(IntegrationVersion.integration_id == integration.id)).all()
+    valid = [r for r in rows if publishing._valid(r.version)]
+    return sorted(valid, key=lambda r: publishing._sort_key(r.version), reverse=True)
+
+
+@bp.route("/integrations/<integration_id>/publish", methods=["GET", "POST"])
+def publish(integration_id):
+    integration = _load(integration_id, lock=request.method == "POST")
+    suggested = publishing.suggestions(integration)
+    form = PublishForm()
+    if request.method == "GET":
+        form.version.data = suggested["patch" if integration.current_version else "major"]
+    if form.validate_on_submit():
+        try:
+            row = publishing.publish_version(current_user, integration, form.version.data, form.changelog.data)
+        except ServiceError as error:
+            if error.status == 404:
+                raise
+            details = error.details or [{"field": error.field, "message": error.message}]
+            if any("document" in problem for problem in details):
+                form.form_errors.append(error.message)
+            apply_problems(form, details)
+            status = error.status
+        else:
+            flash(f"Published {integration.name} {row.version}.", "success")
+            return redirect(url_for("dashboard.versions", integration_id=integration.id))
+    else:
+        status = _status(form)
+    return render_template("dashboard/publish.html", integration=integration, form=form,
+                           suggested=suggested), status
+
+
+@bp.get("/integrations/<integration_id>/versions")
+def versions(integration_id):
+    integration = _load(integration_id)
+    return _render_versions(integration)
+
+
+def _render_versions(integration, yank_forms=None, status=200):
+    rows = _versions(integration)
+    yank_forms = yank_forms or {}
+    forms = {r.version: yank_forms.get(r.version) or YankForm(formdata=None, prefix=f"yank-{r.id}") for r in rows}
+    return render_template("dashboard/versions.html", integration=integration, versions=rows, yank_forms=forms), status
+
+
+@bp.post("/integrations/<integration_id>/versions/<version>/yank")
+def yank(integration_id, version):
+    integration = _load(integration_id, lock=True)
+    row = db.session.scalar(db.select(IntegrationVersion).where(IntegrationVersion.integration_id == integration.id,
+                                                                IntegrationVersion.version == version[:64]))
+    if row is None:
+        abort(404)
+    form = YankForm(prefix=f"yank-{row.id}")
+    if form.validate_on_submit():
+        try:
+            publishing.yank_version(current_user, integration, version, form.reason.data)
+        except ServiceError as error:
+            if error.status == 404:
+                raise
+            form.reason.errors = list(form.reason.errors) + [error.message]
+            return _render_versions(integration, {version: form}, error.status)
+        flash(f"Yanked {version}. Current version: {integration.current_version}.", "success")
+        return redirect(url_for("dashboard.versions", integration_id=integration.id))
+    return _render_versions(integration, {version: form}, 422)
+
+
+# --- trash ------------------------------------------------------------------------------------------
+
+def _button_action(integration_id: str, action, done: str):
+    integration = _load(integration_id, lock=True)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        action(current_user, integration)
+    except ServiceError as error:
+        if error.status == 404:
+            raise
+        flash(error.message, "error")
+        return _render_edit(integration, _edit_form(integration), error.status)
+    flash(done.format(name=integration.name), "success")
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.post("/integrations/<integration_id>/delete")
+def delete(integration_id):
+    return _button_action(integration_id, service.soft_delete,
+                          "“{name}” moved to the trash. Restore it before its retention runs out.")
+
+
+@bp.post("/integrations/<integration_id>/restore")
+def restore(integration_id):
+    return _button_action(integration_id, service.restore, "“{name}” restored.")
+
+
+# --- the workspace's audit log ---------------------------------------------------------------------------
+
+@bp.get("/audit")
+def audit_log():
+    viewer = viewer_for(current_user)
+    managed = user_workspaces(current_user, manage=True)
+    chosen = request.args.get("workspace") or ""
+    ids = [ws.id for ws, _ in managed if not chosen or ws.slug == chosen]
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = (db.select(AuditEvent).where(AuditEvent.workspace_id.in_(ids or ["-"]))
+             .order_by(AuditEvent.created_at.desc(), AuditEvent.id).offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1))
+    events = db.session.scalars(query.options(db.joinedload(AuditEvent.actor))).all() if viewer.admin_of else []
+    return render_template("dashboard/audit.html", events=events[:AUDIT_PAGE], has_next=len(events) > AUDIT_PAGE,
+                           page=page, workspaces=managed, chosen=chosen)

@@ -1,0 +1,284 @@
+"""Publisher actions on an integration: create, edit metadata and documents, visibility, trash.
+
+Each action takes the acting user, checks, flushes, writes exactly one audit event, and raises
+typed errors (ValidationFailed carries every problem in `details`). Nothing here commits.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import IntegrityError
+
+from ..domain import documents
+from ..domain.visibility import Viewer
+from ..extensions import db
+from ..models import Integration
+from ..models.base import utcnow
+from ..models.integration import (DESCRIPTION_MAX, NAME_MAX, RETENTION_TIERS, SLUG_MAX, SLUG_PATTERN, URL_MAX,
+                                  VISIBILITIES)
+from ..models.workspace import MANAGER_ROLES
+from . import audit, crypto, namespaces
+from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .workspaces import membership_of
+
+SLUG_RE = re.compile(SLUG_PATTERN)
+# What the audit diff of an integration shows. Never the client secret itself.
+AUDITED = ("name", "slug", "publisher", "description", "icon_url", "visibility", "retention_tier", "trust_tier",
+           "current_version", "manifest", "variables_schema", "auth_config", "deleted_at", "takedown_note")
+METADATA = ("name", "description", "icon_url", "visibility", "retention_tier")
+# Fields a publisher may never set, in either spelling; sending one is refused, not ignored.
+FORBIDDEN = {"trust_tier": "trustTier", "trustTier": "trustTier", "current_version": "currentVersion",
+             "currentVersion": "currentVersion", "workspace_id": "workspaceId", "workspaceId": "workspaceId",
+             "created_by": "createdBy", "createdBy": "createdBy", "deleted_at": "deletedAt", "deletedAt": "deletedAt",
+             "install_count": "installCount", "takedown_note": "takedownNote"}
+NOT_EDITABLE_MESSAGE = {"trustTier": "Only marketplace staff set the trust tier."}
+EMPTY_DOCUMENTS = {"manifest": {"members": [], "dependencies": [], "defaults": {}},
+                   "variables_schema": {"type": "object", "properties": {}},
+                   "auth_config": {"type": "none"}}
+DOC_COLUMNS = {documents.MANIFEST: "manifest", documents.VARIABLES: "variables_schema", documents.AUTH: "auth_config"}
+
+
+def snapshot(integration: Integration) -> dict[str, Any]:
+    state = audit.snapshot(integration, AUDITED)
+    state["client_secret_set"] = integration.oauth_client_secret_encrypted is not None
+    return state
+
+
+def suggest_slug(name: str | None) -> str:
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:SLUG_MAX].strip("-")
+    return slug or "integration"
+
+
+def refuse_forbidden(keys) -> None:
+    """A payload or form naming a field the publisher may not set (trustTier...) is refused."""
+    found = sorted({FORBIDDEN[k] for k in keys if k in FORBIDDEN})
+    if found:
+        details = [{"field": name, "path": f"$.{name}",
+                    "message": NOT_EDITABLE_MESSAGE.get(name, f"“{name}” cannot be set by a publisher.")}
+                   for name in found]
+        raise ValidationFailed(details[0]["message"] if len(details) == 1 else "Some fields cannot be set.",
+                               field=found[0], details=details)
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+def _problem(problems: list, field: str, message: str) -> None:
+    problems.append({"field": field, "path": f"$.{field}", "message": message})
+
+
+def clean_metadata(data: dict, *, creating: bool) -> dict:
+    """Checked and normalised metadata for the keys present in `data` (all of them when creating)."""
+    problems: list[dict] = []
+    clean: dict[str, Any] = {}
+    if creating or "name" in data:
+        name = data.get("name")
+        name = name.strip() if isinstance(name, str) else None
+        if not name or len(name) > NAME_MAX:
+            _problem(problems, "name", f"Give the integration a name of up to {NAME_MAX} characters.")
+        clean["name"] = name
+    if creating:
+        slug = data.get("slug")
+        slug = slug.strip().lower() if isinstance(slug, str) and slug.strip() else suggest_slug(clean.get("name"))
+        if not SLUG_RE.match(slug):
+            _problem(problems, "slug", "Use lowercase letters, digits and hyphens (up to 64), starting with a letter "
+                                       "or digit.")
+        clean["slug"] = slug
+        publisher = data.get("publisher")
+        if not isinstance(publisher, str) or not namespaces.HANDLE_RE.match(publisher.strip().lower()):
+            _problem(problems, "publisher", "Use 1 to 39 lowercase letters, digits and hyphens, starting with a "
+                                            "letter or digit.")
+        clean["publisher"] = publisher.strip().lower() if isinstance(publisher, str) else publisher
+    if "description" in data:
+        description = data.get("description")
+        if description is not None and not isinstance(description, str):
+            _problem(problems, "description", "The description must be text.")
+        else:
+            description = (description or "").strip()
+            if len(description) > DESCRIPTION_MAX:
+                _problem(problems, "description", f"Keep the description under {DESCRIPTION_MAX} characters.")
+            clean["description"] = description or None
+    if "icon_url" in data:
+        clean["icon_url"] = _icon_url(data.get("icon_url"), problems)
+    if creating or "visibility" in data:
+        visibility = data.get("visibility", "private")
+        if visibility not in VISIBILITIES:
+            _problem(problems, "visibility", "Choose public, unlisted or private.")
+        clean["visibility"] = visibility
+    if "retention_tier" in data:
+        tier = data.get("retention_tier") or None
+        if tier is not None and tier not in RETENTION_TIERS:
+            _problem(problems, "retention_tier", "Choose short, medium, long, none, or the platform default.")
+        clean["retention_tier"] = tier
+    if problems:
+        raise ValidationFailed(problems[0]["message"] if len(problems) == 1 else "Some fields need attention.",
+                               field=problems[0]["field"], details=problems)
+    return clean
+
+
+def _icon_url(value: Any, problems: list) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > URL_MAX:
+        _problem(problems, "icon_url", f"Enter an https: URL of up to {URL_MAX} characters.")
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
+        _problem(problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server).")
+    return value
+
+
+def documents_invalid(errors: list[documents.DocumentError]) -> ValidationFailed:
+    count = len(errors)
+    return ValidationFailed(f"{count} problem{'s' if count != 1 else ''} in the JSON documents.",
+                            field="documents", details=[e.as_dict() for e in errors])
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+def for_publisher(viewer: Viewer, integration_id: str, *, lock: bool = False) -> Integration:
+    """An integration the viewer administers (its source workspace's owner/admin); NotFound otherwise,
+    whatever the reason, so someone else's integration never shows it exists."""
+    query = db.select(Integration).where(Integration.id == str(integration_id)[:64])
+    if lock:
+        query = query.with_for_update()
+    integration = db.session.scalar(query)
+    if integration is None or integration.workspace_id not in viewer.admin_of:
+        raise NotFound("No such integration.")
+    return integration
+
+
+def require_manager(actor, workspace_id: str) -> None:
+    membership = membership_of(actor, workspace_id)
+    if membership is None:
+        raise NotFound("No such workspace.")
+    if membership.role not in MANAGER_ROLES:
+        raise PermissionDenied("Only the workspace's owners and admins can publish integrations.")
+
+
+# --- actions ------------------------------------------------------------------------------------
+
+def create_integration(actor, workspace_id: str, data: dict, docs: dict | None = None) -> Integration:
+    """A new draft in `workspace_id`. `docs` (already-parsed documents, from the API) are optional."""
+    refuse_forbidden(data)
+    require_manager(actor, workspace_id)
+    clean = clean_metadata(data, creating=True)
+    values = dict(EMPTY_DOCUMENTS)
+    if docs:
+        values.update(_checked_values(docs, current=values))
+    _, claimed = namespaces.claim(actor, workspace_id, clean["publisher"])
+    if db.session.scalar(db.select(Integration.id).where(Integration.publisher == clean["publisher"],
+                                                         Integration.slug == clean["slug"])):
+        raise Conflict(f"“{clean['publisher']}/{clean['slug']}” is taken (deleted integrations keep their slug). "
+                       "Choose another slug.", field="slug")
+    integration = Integration(workspace_id=workspace_id, created_by=actor.id, trust_tier="community",
+                              current_version=None, **clean, **values)
+    try:
+        with db.session.begin_nested():
+            db.session.add(integration)
+    except IntegrityError:
+        raise Conflict(f"“{clean['publisher']}/{clean['slug']}” was just taken. Choose another slug.",
+                       field="slug") from None
+    after = snapshot(integration)
+    after["publisher_claimed"] = claimed
+    audit.record(actor, "integration.created", integration, object_label=_label(integration), after=after)
+    return integration
+
+
+def _checked_values(docs: dict, *, current: dict) -> dict:
+    """API documents (parsed JSON): missing ones keep their current value; all three are checked together."""
+    merged = {name: docs.get(name, current[column]) for name, column in DOC_COLUMNS.items()}
+    values, errors = documents.validate_values_documents(merged)
+    if errors:
+        raise documents_invalid(errors)
+    return {DOC_COLUMNS[name]: value for name, value in values.items()}
+
+
+def _checked_texts(texts: dict) -> dict:
+    values, errors = documents.validate_texts(texts)
+    if errors:
+        raise documents_invalid(errors)
+    return {DOC_COLUMNS[name]: value for name, value in values.items()}
+
+
+def update_integration(actor, integration: Integration, data: dict, *, texts: dict | None = None,
+                       docs: dict | None = None, client_secret: str | None = None,
+                       clear_client_secret: bool = False) -> Integration:
+    """Edit metadata and documents in one go: every problem is reported and nothing is saved
+    unless all is well. `texts` are documents as typed (forms), `docs` parsed JSON (API)."""
+    refuse_forbidden(data)
+    if integration.deleted_at is not None:
+        raise ValidationFailed("Restore the integration from the trash before editing it.")
+    problems: list[dict] = []
+    clean: dict = {}
+    try:
+        clean = clean_metadata({k: v for k, v in data.items() if k in METADATA}, creating=False)
+    except ValidationFailed as error:
+        problems += error.details
+    if clean.get("visibility") not in (None, "private") and integration.taken_down_at is not None:
+        problems.append({"field": "visibility", "path": "$.visibility",
+                         "message": "This listing was taken down by staff; it stays private."})
+    try:
+        values = _checked_texts(texts) if texts is not None else (
+            _checked_values(docs, current=_current_docs(integration)) if docs else {})
+    except ValidationFailed as error:
+        problems += error.details
+        values = {}
+    if client_secret is not None and len(client_secret) > 1000:
+        problems.append({"field": "client_secret", "path": "$.clientSecret", "message": "That secret is too long."})
+    if problems:
+        raise ValidationFailed(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} to fix; nothing was saved.",
+                               field=problems[0].get("field") or problems[0].get("document"), details=problems)
+    before = snapshot(integration)
+    for key, value in {**clean, **values}.items():
+        setattr(integration, key, value)
+    if clear_client_secret:
+        integration.oauth_client_secret_encrypted = None
+    elif client_secret:
+        integration.oauth_client_secret_encrypted = crypto.encrypt_json(client_secret)
+    after = snapshot(integration)
+    if before == after:
+        return integration  # nothing changed: no mutation, no audit event
+    db.session.flush()
+    audit.record(actor, "integration.updated", integration, object_label=_label(integration), before=before,
+                 after=after)
+    return integration
+
+
+def _current_docs(integration: Integration) -> dict:
+    return {"manifest": integration.manifest, "variables_schema": integration.variables_schema,
+            "auth_config": integration.auth_config}
+
+
+def set_visibility(actor, integration: Integration, visibility: str) -> Integration:
+    return update_integration(actor, integration, {"visibility": visibility})
+
+
+def soft_delete(actor, integration: Integration) -> Integration:
+    if integration.deleted_at is not None:
+        raise Conflict("This integration is already in the trash.")
+    before = snapshot(integration)
+    integration.deleted_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "integration.deleted", integration, object_label=_label(integration), before=before,
+                 after=snapshot(integration))
+    return integration
+
+
+def restore(actor, integration: Integration) -> Integration:
+    if integration.deleted_at is None:
+        raise Conflict("This integration is not in the trash.")
+    before = snapshot(integration)
+    integration.deleted_at = None
+    db.session.flush()
+    audit.record(actor, "integration.restored", integration, object_label=_label(integration), before=before,
+                 after=snapshot(integration))
+    return integration
+
+
+def _label(integration: Integration) -> str:
+    return f"{integration.publisher}/{integration.slug}"
