@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, text, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from ..domain.visibility import ANONYMOUS, Viewer, can_view, listed_clause, listed_split
 from ..extensions import db
@@ -123,11 +123,21 @@ def _ordering(query: CatalogQuery, score) -> Ordering:
     return Ordering((Integration.install_count, Integration.id), True, ("installs", "id"))
 
 
-def _listing(viewer: Viewer, query: CatalogQuery, *, with_tiers: bool = True):
-    stmt = select(Integration).where(listed_clause(Integration, viewer))
+# What a card shows (and visibility needs): the JSON documents stay unloaded on listing pages.
+CARD_COLUMNS = (Integration.id, Integration.workspace_id, Integration.slug, Integration.name, Integration.description,
+                Integration.icon_url, Integration.publisher, Integration.trust_tier, Integration.current_version,
+                Integration.visibility, Integration.deleted_at, Integration.install_count, Integration.updated_at)
+
+
+def _cards():
+    return select(Integration).options(load_only(*CARD_COLUMNS))
+
+
+def _listing(viewer: Viewer, query: CatalogQuery, *, cards: bool = True):
+    stmt = (_cards() if cards else select(Integration)).where(listed_clause(Integration, viewer))
     if query.publisher:
         stmt = stmt.where(Integration.publisher == query.publisher)
-    if with_tiers and query.tiers:
+    if query.tiers:
         stmt = stmt.where(Integration.trust_tier.in_(query.tiers))
     score = None
     if query.is_search:
@@ -185,7 +195,7 @@ class KeysetPage:
 
 def keyset_page(viewer: Viewer, query: CatalogQuery, *, after: tuple | None, limit: int) -> KeysetPage:
     """A page for the JSON API: rows strictly after `after` (the previous page's last sort key)."""
-    stmt, score = _listing(viewer, query)
+    stmt, score = _listing(viewer, query, cards=False)
     ordering = _ordering(query, score)
     if after is not None:
         row = tuple_(*ordering.columns)
@@ -271,13 +281,13 @@ def _count_by_tier(clause, query: CatalogQuery) -> dict[str, int]:
 # -- home page, detail, sitemap --------------------------------------------------------------
 
 def featured(viewer: Viewer, limit: int = 6) -> list[Integration]:
-    stmt = (select(Integration).where(listed_clause(Integration, viewer), Integration.trust_tier.in_(FEATURED_TIERS))
+    stmt = (_cards().where(listed_clause(Integration, viewer), Integration.trust_tier.in_(FEATURED_TIERS))
             .order_by(Integration.install_count.desc(), Integration.id.desc()).limit(limit))
     return list(db.session.scalars(stmt))
 
 
 def recently_updated(viewer: Viewer, limit: int = 6) -> list[Integration]:
-    stmt = (select(Integration).where(listed_clause(Integration, viewer))
+    stmt = (_cards().where(listed_clause(Integration, viewer))
             .order_by(Integration.updated_at.desc(), Integration.id.desc()).limit(limit))
     return list(db.session.scalars(stmt))
 
