@@ -14,7 +14,7 @@ from app.extensions import db
 
 from .databases import BACKEND, migrated_app
 
-pytest_plugins = ["tests.browser.fixtures"]
+pytest_plugins = ["tests.browser.fixtures", "tests.install_fixtures"]
 
 
 def pytest_report_header(config):

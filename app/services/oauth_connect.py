@@ -20,6 +20,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import current_app
@@ -153,7 +154,7 @@ def exchange_code(wizard: WizardSession, pending: PendingExchange) -> dict:
     try:
         token = client.fetch_token(pending.token_url, code=pending.code, code_verifier=pending.code_verifier,
                                    grant_type="authorization_code", timeout=TOKEN_TIMEOUT_SECONDS)
-    except OAuth2Error as error:
+    except (OAuthError, OAuth2Error) as error:
         log.info("oauth token exchange refused for wizard %s: %s", wizard.id, error.error)
         raise ValidationFailed(f"The provider refused the connection ({error.error}). Connect again.") from None
     except (requests.RequestException, ValueError) as error:

@@ -3,6 +3,7 @@ refresh_token, one confidential client (`demo-client`), codes and tokens stored 
 database (so it works across processes), and `iss` in every authorization response (RFC 9207)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -163,7 +164,25 @@ class DemoIssuer(IssuerParameter):
         return issuer()
 
 
+class _NoIssuedTokens(logging.Filter):
+    """Authlib logs every issued token at DEBUG ("Issue token {...}"): never let a token into a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Issue token")
+
+
+_TOKEN_LOGGERS = ("authlib.oauth2.rfc6749.grants.authorization_code", "authlib.oauth2.rfc6749.grants.refresh_token")
+
+
+def _silence_token_logs() -> None:
+    for name in _TOKEN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoIssuedTokens) for f in logger.filters):
+            logger.addFilter(_NoIssuedTokens())
+
+
 def init_app(app: Flask) -> None:
+    _silence_token_logs()
     server = AuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=save_token)
     server.register_token_generator("default", server.create_bearer_token_generator({

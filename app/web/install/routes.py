@@ -7,7 +7,7 @@ answer 422 so the request boundary rolls back.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...domain import wizard as steps_rule
@@ -259,7 +259,11 @@ def cancel(wizard_id):
 
 
 def callback_url() -> str:
-    # The exact redirect URI registered with the provider.
+    """The exact redirect URI registered with providers: on PUBLIC_BASE_URL when set (several
+    processes behind one public address), else on the address this request came to."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("install.oauth_callback")
     return url_for("install.oauth_callback", _external=True)
 
 
