@@ -93,7 +93,17 @@ def init_request_transactions(app: Flask) -> None:
             _write_intent.reset(token)
 
 
-def _write_intent_needed() -> bool:
-    from flask import request
+def reads_only(view):
+    """Mark a POST view that never writes (log in: a slow password check that must not hold
+    SQLite's write lock), so its transaction begins as a plain, shared BEGIN."""
+    view.reads_only = True
+    return view
 
-    return request.method not in SAFE_METHODS
+
+def _write_intent_needed() -> bool:
+    from flask import current_app, request
+
+    if request.method in SAFE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "reads_only", False)

@@ -38,11 +38,11 @@ class RegisterForm(FlaskForm):
         DataRequired("Repeat your password."), EqualTo("password", "The passwords differ.")])
 
     def validate_email(self, field):
+        # Syntax only: whether the address is taken is the service's answer (a Conflict on this
+        # field), given after the password is hashed, so the database is not held during hashing.
         if len(field.data or "") > EMAIL_MAX:
             return  # Length has said it already.
         try:
             accounts.check_email(field.data)
         except ValidationFailed as error:
             raise ValidationError(error.message) from None
-        if accounts.email_taken(field.data):
-            raise ValidationError(accounts.EMAIL_TAKEN)

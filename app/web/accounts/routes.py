@@ -1,6 +1,7 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from ...database import reads_only
 from ...extensions import limiter
 from ...services import accounts
 from ...services.errors import ServiceError
@@ -25,6 +26,7 @@ def _limits_switched_off() -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@reads_only
 def login():
     form = LoginForm(next=request.args.get("next"))
     target = safe_next(form.next.data)
