@@ -1,0 +1,203 @@
+"""/workspaces/<ws>/installations: upgrade (re-consent, re-validation), reconfigure, replace a key,
+reconnect, uninstall. Members see, admins act, every change is one audit event."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import AuditEvent, Credential, Installation, WizardSession
+from app.services import crypto
+from tests.install_fixtures import CLIENT_SECRET, local_path
+from tests.install_support import API_KEY_AUTH, add_version, admin, oauth_auth, publish, wizard_id_from
+
+KEY = "key_ORIGINAL_secret_1111"
+NEW_KEY = "key_REPLACEMENT_secret_2222"
+
+
+def _count(model):
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def _installed(factories, workspace, user, integration, *, variables=None, credential=None, scopes=()):
+    installation = factories.InstallationFactory(
+        workspace=workspace, integration=integration, installed_by=user.id, variables=variables or {},
+        version=integration.versions[-1], granted_scopes=list(scopes))
+    if credential:
+        installation.credential = Credential(kind=credential["kind"], secret_encrypted=crypto.encrypt_json(credential))
+    integration.install_count = 1
+    db.session.flush()
+    return installation
+
+
+def _base(ws, inst):
+    return f"/workspaces/{ws.slug}/installations/{inst.id}"
+
+
+def test_members_see_admins_act(client, auth, factories):
+    owner, workspace = admin()
+    integration = publish(auth=API_KEY_AUTH)
+    installation = _installed(factories, workspace, owner, integration,
+                              credential={"kind": "api_key", "api_key": KEY})
+    member = factories.member(workspace=workspace, role="member").user
+    outsider, _ = admin()
+    auth.login(member)
+    page = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert integration.name in page and "••••1111" in page and KEY not in page and "Uninstall" not in page
+    assert client.post_form(f"{_base(workspace, installation)}/uninstall").status_code == 403
+    assert client.get(f"{_base(workspace, installation)}/settings").status_code == 403
+    auth.logout()
+    auth.login(outsider)
+    assert client.get(f"/workspaces/{workspace.slug}/installations").status_code == 404
+    assert client.post_form(f"{_base(workspace, installation)}/uninstall").status_code == 404
+    db.session.refresh(installation)
+    assert installation.status == "active"
+
+
+def test_uninstall_erases_credentials_keeps_history_and_warns_dependents(client, auth, factories):
+    owner, workspace = admin()
+    integration = publish(auth=API_KEY_AUTH)
+    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
+    dependent = publish(manifest={"members": [], "defaults": {}, "dependencies": [
+        {"integration": f"{integration.publisher}/{integration.slug}", "version": "^1.0.0"}]})
+    _installed(factories, workspace, owner, dependent)
+    auth.login(owner)
+    warning = client.get(f"{_base(workspace, installation)}/uninstall").get_data(as_text=True)
+    assert "Other installations depend on it" in warning and dependent.name in warning
+    assert client.post(f"{_base(workspace, installation)}/uninstall").status_code == 400  # CSRF required
+    events = _count(AuditEvent)
+    assert client.post_form(f"{_base(workspace, installation)}/uninstall").status_code == 302
+    db.session.expire_all()
+    installation = db.session.get(Installation, installation.id)
+    assert installation.status == "uninstalled" and installation.uninstalled_by == owner.id
+    assert installation.credential is None and _count(Credential) == 0
+    assert installation.integration.install_count == 0
+    assert _count(AuditEvent) == events + 1
+    listing = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert "Uninstalled" in listing
+    # a new install into the same workspace is allowed again
+    assert client.post_form(f"/install/{integration.publisher}/{integration.slug}",
+                            {"workspace": workspace.id, "consent": "y"}).status_code == 302
+
+
+def test_replace_api_key_never_reveals(client, auth, factories):
+    owner, workspace = admin()
+    integration = publish(auth=API_KEY_AUTH)
+    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
+    auth.login(owner)
+    page = client.get(f"{_base(workspace, installation)}/credential").get_data(as_text=True)
+    assert "••••1111" in page and KEY not in page and "reveal" not in page.lower()
+    assert client.post_form(f"{_base(workspace, installation)}/credential", {"api_key": ""}).status_code == 422
+    events = _count(AuditEvent)
+    assert client.post_form(f"{_base(workspace, installation)}/credential", {"api_key": NEW_KEY}).status_code == 302
+    db.session.expire_all()
+    credential = db.session.get(Installation, installation.id).credential
+    assert crypto.decrypt_json(credential.secret_encrypted)["api_key"] == NEW_KEY
+    assert _count(AuditEvent) == events + 1
+    event = db.session.scalar(db.select(AuditEvent).order_by(AuditEvent.created_at.desc()).limit(1))
+    assert NEW_KEY not in str(event.diff) and KEY not in str(event.diff)
+
+
+def test_reconfigure_validates_and_keeps_values(client, auth, factories):
+    owner, workspace = admin()
+    schema = {"type": "object", "required": ["size"], "properties": {
+        "size": {"type": "integer", "title": "Size", "minimum": 1, "maximum": 10}}}
+    integration = publish(schema=schema)
+    installation = _installed(factories, workspace, owner, integration, variables={"size": 3})
+    auth.login(owner)
+    assert 'value="3"' in client.get(f"{_base(workspace, installation)}/settings").get_data(as_text=True)
+    bad = client.post_form(f"{_base(workspace, installation)}/settings", {"var-size": "42"})
+    assert bad.status_code == 422 and 'value="42"' in bad.get_data(as_text=True)
+    events = _count(AuditEvent)
+    assert client.post_form(f"{_base(workspace, installation)}/settings", {"var-size": "7"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Installation, installation.id).variables == {"size": 7}
+    assert _count(AuditEvent) == events + 1
+
+
+def test_upgrade_with_new_scope_needs_reconsent_and_new_authorization(client, auth, factories, oauth_provider,
+                                                                      resource_owner):
+    owner, workspace = admin()
+    integration = publish(auth=oauth_auth(oauth_provider.url, ["read"]),
+                          schema={"type": "object", "properties": {"folder": {"type": "string"}}})
+    integration.oauth_client_secret_encrypted = crypto.encrypt_json(CLIENT_SECRET)
+    installation = _installed(factories, workspace, owner, integration, variables={"folder": "/a"},
+                              credential={"kind": "oauth2", "access_token": "old-token", "scope": ["read"]},
+                              scopes=["read"])
+    new_schema = {"type": "object", "required": ["folder", "depth"], "properties": {
+        "folder": {"type": "string", "pattern": "^/"}, "depth": {"type": "integer", "minimum": 1}}}
+    add_version(integration, "1.1.0", auth_config=oauth_auth(oauth_provider.url, ["read", "files:write"]),
+                variables_schema=new_schema, changelog="## 1.1.0\n\n- **Writes** files now")
+    auth.login(owner)
+    listing = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert "Upgrade to 1.1.0" in listing
+    started = client.post_form(f"{_base(workspace, installation)}/upgrade")
+    wid = wizard_id_from(started.headers["Location"])
+    consent = client.get(f"/install/w/{wid}/workspace").get_data(as_text=True)
+    assert "asks for new permissions" in consent and "files:write" in consent and "<strong>Writes</strong>" in consent
+    assert client.post_form(f"/install/w/{wid}/workspace", {}).status_code == 422  # consent required
+    assert client.post_form(f"/install/w/{wid}/workspace", {"consent": "y"}).status_code == 302
+    client.post_form(f"/install/w/{wid}/dependencies")
+    authorize = client.post_form(f"/install/w/{wid}/auth/connect").headers["Location"]
+    assert "files%3Awrite" in authorize or "files:write" in authorize
+    assert client.get(local_path(resource_owner.decide(authorize))).headers["Location"].endswith("/variables")
+    # the old values no longer fit the new schema: the form says so beside the field
+    bad = client.post_form(f"/install/w/{wid}/variables", {"var-folder": "/a", "var-depth": ""})
+    assert bad.status_code == 422
+    client.post_form(f"/install/w/{wid}/variables", {"var-folder": "/a", "var-depth": "2"})
+    events = _count(AuditEvent)
+    done = client.post_form(f"/install/w/{wid}/review")
+    assert done.status_code == 302
+    db.session.expire_all()
+    installation = db.session.get(Installation, installation.id)
+    assert installation.version.version == "1.1.0" and installation.granted_scopes == ["read", "files:write"]
+    assert installation.variables == {"folder": "/a", "depth": 2}
+    assert crypto.decrypt_json(installation.credential.secret_encrypted)["access_token"] != "old-token"
+    assert _count(AuditEvent) == events + 1
+
+
+def test_declining_an_upgrade_keeps_the_old_pin_and_grants(client, auth, factories):
+    owner, workspace = admin()
+    integration = publish(auth=API_KEY_AUTH)
+    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
+    add_version(integration, "2.0.0")
+    auth.login(owner)
+    wid = wizard_id_from(client.post_form(f"{_base(workspace, installation)}/upgrade").headers["Location"])
+    assert "No new permissions" in client.get(f"/install/w/{wid}/workspace").get_data(as_text=True)
+    assert client.post_form(f"/install/w/{wid}/cancel").status_code == 302
+    db.session.expire_all()
+    installation = db.session.get(Installation, installation.id)
+    assert installation.version.version == "1.0.0" and crypto.decrypt_json(
+        installation.credential.secret_encrypted)["api_key"] == KEY
+    assert _count(WizardSession) == 0
+
+
+def test_upgrade_without_new_scopes_skips_auth(client, auth, factories):
+    owner, workspace = admin()
+    integration = publish(auth=API_KEY_AUTH)
+    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
+    add_version(integration, "1.0.1")
+    auth.login(owner)
+    wid = wizard_id_from(client.post_form(f"{_base(workspace, installation)}/upgrade").headers["Location"])
+    client.post_form(f"/install/w/{wid}/workspace", {})
+    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/variables")
+    client.post_form(f"/install/w/{wid}/variables")
+    assert client.post_form(f"/install/w/{wid}/review").status_code == 302
+    db.session.expire_all()
+    installation = db.session.get(Installation, installation.id)
+    assert installation.version.version == "1.0.1"
+    assert crypto.decrypt_json(installation.credential.secret_encrypted)["api_key"] == KEY
+
+
+def test_reconnect_replaces_the_oauth_credential(client, auth, factories, oauth_provider, resource_owner):
+    owner, workspace = admin()
+    integration = publish(auth=oauth_auth(oauth_provider.url, ["read"]))
+    integration.oauth_client_secret_encrypted = crypto.encrypt_json(CLIENT_SECRET)
+    installation = _installed(factories, workspace, owner, integration,
+                              credential={"kind": "oauth2", "access_token": "stale", "scope": ["read"]})
+    auth.login(owner)
+    authorize = client.post_form(f"{_base(workspace, installation)}/reconnect").headers["Location"]
+    events = _count(AuditEvent)
+    done = client.get(local_path(resource_owner.decide(authorize)))
+    assert done.headers["Location"].endswith(f"/workspaces/{workspace.slug}/installations")
+    db.session.expire_all()
+    secret = crypto.decrypt_json(db.session.get(Installation, installation.id).credential.secret_encrypted)
+    assert secret["access_token"] != "stale" and secret["refresh_token"]
+    assert _count(AuditEvent) == events + 1
