@@ -1,0 +1,66 @@
+"""A visitor searches, filters by two tiers, pages forward with the filters kept, opens an
+integration and sees its versions and permissions."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.services.catalog import PAGE_SIZE
+
+pytestmark = pytest.mark.browser
+
+
+def _seed(app):
+    from tests import factories as f
+
+    with app.app_context():
+        workspace = f.WorkspaceFactory()
+        auth = {"type": "oauth2", "scopes": ["messages:read"], "authorizeUrl": "https://a.test/auth",
+                "tokenUrl": "https://a.test/token", "clientId": "x"}
+        for n in range(PAGE_SIZE + 6):
+            integration = f.IntegrationFactory.published(
+                workspace=workspace, name=f"Relay {n:02d}", description="Relays messages", auth_config=auth,
+                trust_tier="vendor_official" if n % 2 else "verified_partner")
+            f.VersionFactory(integration=integration, version="1.1.0", changelog="Faster relays",
+                             published_at=utcnow() + timedelta(seconds=5))
+            integration.current_version = "1.1.0"
+        f.IntegrationFactory.published(workspace=workspace, name="Relay community", trust_tier="community")
+        db.session.commit()
+
+
+def test_search_filter_page_and_open(live_server, page):
+    _seed(live_server.app)
+    page.goto(live_server.url + "/")
+    page.get_by_label("Search integrations").fill("relay")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/integrations?q=relay*")
+
+    page.get_by_role("checkbox", name="Vendor official").check()
+    page.wait_for_url("**tier=vendor_official*")  # catalog.js applies the change at once
+    page.get_by_role("checkbox", name="Verified partner").check()
+    page.wait_for_url("**tier=verified_partner*")
+    assert page.get_by_role("checkbox", name="Vendor official").is_checked()
+    assert page.get_by_text("Relay community").count() == 0
+
+    page.get_by_role("link", name="Next →").click()
+    page.wait_for_url("**page=2*")
+    for part in ("q=relay", "tier=vendor_official", "tier=verified_partner", "page=2"):
+        assert part in page.url
+    assert page.get_by_role("link", name="← Previous").is_visible()
+    assert page.get_by_role("checkbox", name="Verified partner").is_checked()
+
+    card = page.locator(".integration-name a").first
+    name = card.inner_text()
+    card.click()
+    page.wait_for_url("**/integrations/*/*")
+    assert page.get_by_role("heading", level=1).inner_text() == name
+    assert page.get_by_role("heading", name="Version history").is_visible()
+    assert page.get_by_role("heading", name="1.1.0").is_visible()
+    assert page.get_by_role("heading", name="1.0.0").is_visible()
+    assert page.get_by_text("Faster relays").is_visible()
+    assert page.get_by_role("heading", name="Permissions").is_visible()
+    assert page.get_by_text("Read messages").is_visible()
+    assert page.get_by_role("link", name=f"Install {name}").is_visible()
