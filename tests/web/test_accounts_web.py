@@ -136,3 +136,13 @@ def test_session_protection_drops_a_session_replayed_from_another_browser(client
 def test_session_cookie_is_httponly_and_samesite(client):
     cookie = next(c for c in client.get("/login").headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# The harness: what one test's requests commit is gone in the next test.
+def test_isolation_a_registration_is_committed_within_its_test(client):
+    assert client.post_form("/register", {**GOOD, "email": "isolated@example.test"}).status_code == 302
+    assert _user("isolated@example.test") is not None
+
+
+def test_isolation_the_previous_test_left_nothing_behind():
+    assert _user("isolated@example.test") is None
