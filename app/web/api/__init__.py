@@ -6,4 +6,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API authenticates with bearer tokens (or reads with the session); write calls never use cookies.
 csrf.exempt(bp)
 
-from . import routes  # noqa: E402,F401
+from . import routes, write  # noqa: E402,F401

@@ -117,8 +117,65 @@ def read_paths() -> dict:
     }
 
 
+def write_paths() -> dict:
+    """Publishing from CI (issue 4): bearer token of the owning workspace only."""
+    url = {"type": ["string", "null"], "maxLength": 2048, "description": "https: only"}
+    documents = {"manifest": {**OBJECT, "description": "See /schemas/manifest.json"},
+                 "variablesSchema": {**OBJECT, "description": "JSON Schema 2020-12, the wizard-renderable subset"},
+                 "authConfig": {**OBJECT, "description": "See /schemas/auth-config.json"}}
+    editable = {"name": {"type": "string", "maxLength": 100}, "description": {"type": ["string", "null"]},
+                "iconUrl": url, "visibility": {"type": "string", "enum": list(VISIBILITIES)},
+                "retentionTier": {"type": ["string", "null"], "enum": [*RETENTION_TIERS, None]}, **documents}
+    create = {"type": "object", "required": ["name", "publisher"], "additionalProperties": False,
+              "description": "trustTier and other read-only fields are refused (422), never ignored.",
+              "properties": {**editable, "slug": {"type": "string", "maxLength": 64},
+                             "publisher": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,38}$"}}}
+    update = {"type": "object", "additionalProperties": False,
+              "properties": {**editable, "clientSecret": {"type": "string", "writeOnly": True,
+                                                          "description": "oauth2 client secret, stored encrypted"}}}
+    publish = {"type": "object", "required": ["version"], "additionalProperties": False,
+               "properties": {"version": {"type": "string", "description": "semver, greater than every earlier "
+                                                                           "version (yanked included)"},
+                              "changelog": {"type": ["string", "null"], "description": "Markdown"}}}
+    yank = {"type": "object", "required": ["reason"], "additionalProperties": False,
+            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}}
+    errors = {**ERROR_RESPONSES,
+              "403": json_response("The token's owner is not an owner/admin of its workspace", _ref("Error")),
+              "409": json_response("Conflict (slug or version taken, already yanked...)", _ref("Error")),
+              "422": json_response("Validation failed; details list every problem with its JSON path",
+                                   _ref("Error"))}
+    secured = [{"bearerToken": []}]
+
+    def body(schema: dict) -> dict:
+        return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+    version_param = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "/api/v1/integrations": {"post": {
+            "operationId": "createIntegration", "summary": "Create a draft in the token's workspace",
+            "security": secured, "requestBody": body(create),
+            "responses": {"201": json_response("The new draft", _ref("Integration")), **errors}}},
+        "/api/v1/integrations/{id}": {
+            "patch": {"operationId": "updateIntegration", "summary": "Edit metadata and documents",
+                      "security": secured, "parameters": [_id_parameter()], "requestBody": body(update),
+                      "responses": {"200": json_response("The integration", _ref("Integration")), **errors}},
+            "delete": {"operationId": "deleteIntegration", "summary": "Move to the trash (soft delete)",
+                       "security": secured, "parameters": [_id_parameter()],
+                       "responses": {"200": json_response("The integration, deletedAt set", _ref("Integration")),
+                                     **errors}}},
+        "/api/v1/integrations/{id}/versions": {"post": {
+            "operationId": "publishVersion", "summary": "Publish an immutable version",
+            "security": secured, "parameters": [_id_parameter()], "requestBody": body(publish),
+            "responses": {"201": json_response("The published version", _ref("IntegrationVersion")), **errors}}},
+        "/api/v1/integrations/{id}/versions/{version}/yank": {"post": {
+            "operationId": "yankVersion", "summary": "Yank a version (currentVersion is recomputed)",
+            "security": secured, "parameters": [_id_parameter(), version_param], "requestBody": body(yank),
+            "responses": {"200": json_response("The yanked version", _ref("IntegrationVersion")), **errors}}},
+    }
+
+
 SCHEMA_BUILDERS = {"Integration": integration_schema, "IntegrationVersion": version_schema, "Error": error_schema}
-PATH_BUILDERS = [read_paths]
+PATH_BUILDERS = [read_paths, write_paths]
 
 
 def openapi_document() -> dict:

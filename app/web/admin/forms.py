@@ -1,0 +1,30 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ...models.integration import TRUST_TIERS
+from ...services.staff import NOTE_MAX
+
+NOTE_HINT = "Required. Kept in the audit log."
+
+
+class TrustTierForm(FlaskForm):
+    tier = SelectField("Trust tier", choices=[(t, t.replace("_", " ")) for t in TRUST_TIERS])
+    note = TextAreaField("Note", validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)], render_kw={"rows": 2})
+
+
+class TakedownForm(FlaskForm):
+    note = TextAreaField("Note to the publisher", validators=[DataRequired("Tell the publisher why."),
+                                                              Length(max=NOTE_MAX)], render_kw={"rows": 3})
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = StringField("Actor email", validators=[Optional(), Length(max=254)])
+    action = StringField("Action", validators=[Optional(), Length(max=64)], description="e.g. integration.published")
+    object = StringField("Object", validators=[Optional(), Length(max=200)], description="id, type or label")
+    workspace = StringField("Workspace slug", validators=[Optional(), Length(max=40)])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
