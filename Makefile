@@ -29,9 +29,11 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	fi
 
+# The demo's oauth2 integrations point at the bundled demo provider on this very server.
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	DEMO_OAUTH_BASE_URL=http://$(HOST):$(PORT)/demo-oauth $(FLASK) seed-demo --if-empty
+	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test chromium

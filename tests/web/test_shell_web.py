@@ -138,6 +138,12 @@ def test_navigation_follows_who_is_looking(client, auth, factories):
     assert 'href="/admin"' in client.get("/").get_data(as_text=True)
 
 
+def test_the_log_in_link_brings_people_back_where_they_were(client):
+    assert 'href="/login?next=/"' in client.get("/").get_data(as_text=True)
+    assert 'href="/login?next=/integrations?q%3Dslack"' in client.get("/integrations?q=slack").get_data(as_text=True)
+    assert 'href="/login"' in client.get("/login").get_data(as_text=True)
+
+
 def test_flash_messages_show_once(client, auth, factories):
     auth.login(factories.UserFactory())
     page = client.get("/workspaces").get_data(as_text=True)
