@@ -38,6 +38,7 @@ def edit_data(integration, **overrides) -> dict:
 
 def state(integration_id: str) -> dict:
     """Everything a failure must leave unchanged: the row, its versions, the audit log."""
+    db.session.commit()  # keep the test's own setup when a refused request rolls back
     db.session.expire_all()
     row = db.session.get(Integration, integration_id)
     versions = db.session.scalars(db.select(IntegrationVersion.version, IntegrationVersion.yanked_at)
