@@ -91,7 +91,7 @@ def test_slug_unique_per_publisher_including_the_trash(client, publisher, factor
     draft(factories, publisher, slug="acme-sync", deleted_at=utcnow())
     before = factories.audit_count()
     response = create(client, publisher, slug="acme-sync")
-    assert response.status_code == 409
+    assert response.status_code == 422
     assert "is taken (deleted integrations keep their slug)" in response.text
     assert factories.audit_count() == before
 
