@@ -68,13 +68,9 @@ def client_secret(integration) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _client(auth_config: dict, integration, redirect_uri: str, **kwargs) -> OAuth2Session:
-    session = OAuth2Session(
-        client_id=auth_config.get("clientId"), client_secret=client_secret(integration),
-        scope=" ".join(auth_config.get("scopes") or []) or None, redirect_uri=redirect_uri,
-        code_challenge_method="S256", **kwargs,
-    )
-    return session
+def _client(client_id: str | None, secret: str | None, scopes: list[str], redirect_uri: str) -> OAuth2Session:
+    return OAuth2Session(client_id=client_id, client_secret=secret, scope=" ".join(scopes) or None,
+                         redirect_uri=redirect_uri, code_challenge_method="S256")
 
 
 def begin_authorization(wizard: WizardSession, redirect_uri: str) -> str:
@@ -84,7 +80,8 @@ def begin_authorization(wizard: WizardSession, redirect_uri: str) -> str:
         raise ValidationFailed("This integration does not connect with OAuth2.")
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
-    url, _ = _client(auth_config, wizard.integration, redirect_uri).create_authorization_url(
+    client = _client(auth_config.get("clientId"), None, auth_config.get("scopes") or [], redirect_uri)
+    url, _ = client.create_authorization_url(
         auth_config["authorizeUrl"], state=state, code_verifier=verifier)
     wizard.oauth_state_hash = state_hash(state)
     wizard.oauth_state_expires_at = utcnow() + STATE_TTL
@@ -97,12 +94,19 @@ def begin_authorization(wizard: WizardSession, redirect_uri: str) -> str:
 
 @dataclass
 class PendingExchange:
+    """Everything the code exchange needs, as plain values: it runs with no database access."""
+
     wizard_id: str
     token_url: str
     client_id: str
+    client_secret: str | None
+    scopes: list
     code: str
     code_verifier: str
     redirect_uri: str
+
+    def __repr__(self) -> str:  # never a secret in a log or traceback
+        return f"<PendingExchange wizard={self.wizard_id}>"
 
 
 def spend_state(user, args, redirect_uri: str) -> tuple[WizardSession, PendingExchange | str]:
@@ -139,6 +143,7 @@ def spend_state(user, args, redirect_uri: str) -> tuple[WizardSession, PendingEx
         return wizard, _failed(wizard, "The provider's response had no authorization code. Connect again.")
     auth_config = wizard.version.auth_config
     return wizard, PendingExchange(wizard.id, auth_config.get("tokenUrl", ""), auth_config.get("clientId", ""),
+                                   client_secret(wizard.integration), list(auth_config.get("scopes") or []),
                                    code, verifier, redirect_uri)
 
 
@@ -148,17 +153,18 @@ def _failed(wizard: WizardSession, message: str) -> str:
     return message
 
 
-def exchange_code(wizard: WizardSession, pending: PendingExchange) -> dict:
-    """The server-side code exchange at tokenUrl. Raises ValidationFailed with a message to show."""
-    client = _client(wizard.version.auth_config, wizard.integration, pending.redirect_uri)
+def exchange_code(pending: PendingExchange) -> dict:
+    """The server-side code exchange at tokenUrl, by Authlib's client. Touches no database.
+    Raises ValidationFailed with a message to show."""
+    client = _client(pending.client_id, pending.client_secret, pending.scopes, pending.redirect_uri)
     try:
         token = client.fetch_token(pending.token_url, code=pending.code, code_verifier=pending.code_verifier,
                                    grant_type="authorization_code", timeout=TOKEN_TIMEOUT_SECONDS)
     except (OAuthError, OAuth2Error) as error:
-        log.info("oauth token exchange refused for wizard %s: %s", wizard.id, error.error)
+        log.info("oauth token exchange refused for wizard %s: %s", pending.wizard_id, error.error)
         raise ValidationFailed(f"The provider refused the connection ({error.error}). Connect again.") from None
     except (requests.RequestException, ValueError) as error:
-        log.info("oauth token exchange failed for wizard %s: %s", wizard.id, type(error).__name__)
+        log.info("oauth token exchange failed for wizard %s: %s", pending.wizard_id, type(error).__name__)
         raise ValidationFailed("The provider could not be reached to finish the connection. Try again.") from None
     finally:
         client.close()

@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from ...domain import wizard as steps_rule
+from ...database import write_intent
 from ...extensions import db
 from ...services import installs, oauth_connect
 from ...services import wizard as wizards
@@ -270,9 +271,11 @@ def callback_url() -> str:
 @bp.get("/install/callback")
 @login_required
 def oauth_callback():
-    """The authorization response. The state is spent first and that is committed before the
-    code exchange, so a replay fails even if the exchange is slow, and no database transaction
-    stays open across the call to the provider."""
+    """The authorization response, in three parts:
+    1. check it and spend the state, and commit that (a replay fails even while the exchange runs);
+    2. exchange the code with no database transaction open (the provider may be this very app,
+       writing to the same SQLite file);
+    3. store the outcome in a new transaction that takes the write lock up front."""
     try:
         wizard, outcome = oauth_connect.spend_state(current_user, request.args, callback_url())
     except oauth_connect.CallbackRejected as error:
@@ -280,22 +283,25 @@ def oauth_callback():
                                message=error.message), 400
     wizard_id = wizard.id
     db.session.commit()  # the one place a view commits: see the docstring
-    wizard = db.session.get(type(wizard), wizard_id)
-    back = url_for("install.step", wizard_id=wizard.id, step=steps_rule.AUTH)
+    back = url_for("install.step", wizard_id=wizard_id, step=steps_rule.AUTH)
     if isinstance(outcome, str):
         flash(outcome, "error")
         return redirect(back)
     try:
-        token = oauth_connect.exchange_code(wizard, outcome)
+        token, failure = oauth_connect.exchange_code(outcome), None
     except ValidationFailed as error:
-        oauth_connect.oauth_error(wizard, error.message)
-        flash(error.message, "error")
-        return redirect(back)
-    wizards.store_oauth_token(wizard, token)
-    if oauth_connect.is_reconnect(wizard):
-        installation = installs.finish_reconnect(current_user, wizard)
-        flash(f"{installation.integration.name} reconnected.", "success")
-        return redirect(url_for("install.installations", ws=installation.workspace.slug))
+        token, failure = None, error.message
+    with write_intent():
+        wizard = wizards.load_wizard(current_user, wizard_id)
+        if failure:
+            oauth_connect.oauth_error(wizard, failure)
+            flash(failure, "error")
+            return redirect(back)
+        wizards.store_oauth_token(wizard, token)
+        if oauth_connect.is_reconnect(wizard):
+            installation = installs.finish_reconnect(current_user, wizard)
+            flash(f"{installation.integration.name} reconnected.", "success")
+            return redirect(url_for("install.installations", ws=installation.workspace.slug))
     flash("Connected.", "success")
     return redirect(step_url(wizard))
 
