@@ -6,6 +6,7 @@ keys can be removed: every stored secret is re-encrypted with the newest key (Mu
 from __future__ import annotations
 
 import click
+from cryptography.fernet import InvalidToken
 from flask import Flask
 
 from .extensions import db
@@ -39,10 +40,8 @@ def register(app: Flask) -> None:
             with write_intent():
                 counts = rotate_all()
                 db.session.commit()
-        except RuntimeError as error:  # a secret no configured key can decrypt
+        except InvalidToken:
             db.session.rollback()
-            raise click.ClickException(str(error))
-        except Exception as error:  # cryptography's InvalidToken carries no message
-            db.session.rollback()
-            raise click.ClickException(f"Rotation failed, nothing changed: {type(error).__name__}")
+            raise click.ClickException("A stored secret cannot be decrypted with any key in CREDENTIALS_KEYS "
+                                       "(was an old key removed too early?). Nothing changed.")
         click.echo("Re-encrypted with the newest key: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
