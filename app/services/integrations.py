@@ -166,10 +166,20 @@ def create_integration(actor, workspace_id: str, data: dict, docs: dict | None =
     """A new draft in `workspace_id`. `docs` (already-parsed documents, from the API) are optional."""
     refuse_forbidden(data)
     require_manager(actor, workspace_id)
-    clean = clean_metadata(data, creating=True)
+    problems: list[dict] = []
+    clean: dict = {}
     values = dict(EMPTY_DOCUMENTS)
-    if docs:
-        values.update(_checked_values(docs, current=values))
+    try:
+        clean = clean_metadata(data, creating=True)
+    except ValidationFailed as error:
+        problems += error.details
+    try:
+        if docs:
+            values.update(_checked_values(docs, current=values))
+    except ValidationFailed as error:
+        problems += error.details
+    if problems:
+        raise _all_problems(problems)
     _, claimed = namespaces.claim(actor, workspace_id, clean["publisher"])
     if db.session.scalar(db.select(Integration.id).where(Integration.publisher == clean["publisher"],
                                                          Integration.slug == clean["slug"])):
@@ -187,6 +197,12 @@ def create_integration(actor, workspace_id: str, data: dict, docs: dict | None =
     after["publisher_claimed"] = claimed
     audit.record(actor, "integration.created", integration, object_label=_label(integration), after=after)
     return integration
+
+
+def _all_problems(problems: list[dict]) -> ValidationFailed:
+    count = len(problems)
+    return ValidationFailed(f"{count} problem{'s' if count != 1 else ''} to fix; nothing was saved.",
+                            field=problems[0].get("field") or problems[0].get("document"), details=problems)
 
 
 def _checked_values(docs: dict, *, current: dict) -> dict:
@@ -231,8 +247,7 @@ def update_integration(actor, integration: Integration, data: dict, *, texts: di
     if client_secret is not None and len(client_secret) > 1000:
         problems.append({"field": "client_secret", "path": "$.clientSecret", "message": "That secret is too long."})
     if problems:
-        raise ValidationFailed(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} to fix; nothing was saved.",
-                               field=problems[0].get("field") or problems[0].get("document"), details=problems)
+        raise _all_problems(problems)
     before = snapshot(integration)
     for key, value in {**clean, **values}.items():
         setattr(integration, key, value)
