@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ...services import tokens as service
@@ -14,7 +15,8 @@ from ...services.workspaces import user_workspaces
 from ..forms import ButtonForm, apply_service_error
 from . import bp
 
-EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
+EXPIRY_CHOICES = [SelectChoice("30", "30 days"), SelectChoice("90", "90 days"), SelectChoice("365", "1 year"),
+                  SelectChoice("", "Never")]
 
 
 class TokenForm(FlaskForm):
@@ -26,7 +28,7 @@ class TokenForm(FlaskForm):
 
 def _form() -> TokenForm:
     form = TokenForm()
-    form.workspace.choices = [(ws.id, ws.name) for ws, _ in user_workspaces(current_user, manage=True)]
+    form.workspace.choices = [SelectChoice(ws.id, ws.name) for ws, _ in user_workspaces(current_user, manage=True)]
     return form
 
 

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...models.integration import TRUST_TIERS
@@ -9,7 +10,7 @@ NOTE_HINT = "Required. Kept in the audit log."
 
 
 class TrustTierForm(FlaskForm):
-    tier = SelectField("Trust tier", choices=[(t, t.replace("_", " ")) for t in TRUST_TIERS])
+    tier = SelectField("Trust tier", choices=[SelectChoice(t, t.replace("_", " ")) for t in TRUST_TIERS])
     note = TextAreaField("Note", validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)], render_kw={"rows": 2})
 
 

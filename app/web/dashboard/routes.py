@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ...domain import documents
 from ...domain.visibility import state_of
@@ -63,7 +64,7 @@ def index():
 def _create_form() -> tuple[CreateIntegrationForm, dict]:
     managed = user_workspaces(current_user, manage=True)
     form = CreateIntegrationForm()
-    form.workspace.choices = [(ws.id, ws.name) for ws, _ in managed]
+    form.workspace.choices = [SelectChoice(ws.id, ws.name) for ws, _ in managed]
     handles = {ws.id: namespaces.workspace_handles(ws.id) for ws, _ in managed}
     return form, handles
 
