@@ -90,6 +90,13 @@ def test_login_with_a_wrong_password_says_so_and_keeps_the_email_only(client, fa
     assert client.get("/workspaces").status_code == 302  # still logged out
 
 
+def test_login_refuses_too_long_input_with_messages(client):
+    response = client.post_form("/login", {"email": "e" * 250 + "@example.test", "password": "p" * 129})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert accounts.EMAIL_TOO_LONG in page and accounts.PASSWORD_LENGTH in page
+
+
 def test_login_with_empty_fields_names_each_one(client):
     response = client.post_form("/login", {"email": "", "password": ""})
     assert response.status_code == 422
