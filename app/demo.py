@@ -39,6 +39,10 @@ WORKSPACES = [
 ]
 
 
+# The secret of the demo provider's `demo-client` (app/web/demo_oauth/server.py); development only.
+DEMO_OAUTH_CLIENT_SECRET = "demo-client-secret"
+
+
 def demo_oauth_base() -> str:
     # The bundled demo OAuth2 provider (development and tests only) lives on the app itself.
     return os.environ.get("DEMO_OAUTH_BASE_URL", "http://127.0.0.1:5000/demo-oauth").rstrip("/")
@@ -251,6 +255,8 @@ def _seed_integration(index: int, entry: tuple, workspace: Workspace, owner: Use
         retention_tier="medium" if state == "deleted" else None, created_at=started, updated_at=started,
         install_count=0,
     )
+    if auth == "oauth2":  # the bundled demo provider's client secret, encrypted like any publisher's
+        integration.oauth_client_secret_encrypted = crypto.encrypt_json(DEMO_OAUTH_CLIENT_SECRET)
     db.session.add(integration)
     db.session.flush()
     for n, version in enumerate(versions):

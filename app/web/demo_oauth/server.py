@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -14,14 +15,14 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask, current_app, request
 
+from ...demo import DEMO_OAUTH_CLIENT_SECRET as DEFAULT_CLIENT_SECRET  # development and tests only
+from ...demo import demo_oauth_base
 from ...extensions import db
 from ...models import DemoOAuthCode, DemoOAuthToken
 from ...models.base import utcnow
 from ...models.demo_oauth import token_hash
 
 CLIENT_ID = "demo-client"
-DEFAULT_CLIENT_SECRET = "demo-client-secret"  # development and tests only: the provider never runs in production
-DEFAULT_REDIRECT_URIS = ("http://127.0.0.1:5000/install/callback", "http://localhost:5000/install/callback")
 CODE_TTL = timedelta(minutes=5)
 ACCESS_TOKEN_SECONDS = 3600
 
@@ -31,7 +32,16 @@ def client_secret() -> str:
 
 
 def redirect_uris() -> tuple[str, ...]:
-    return tuple(current_app.config.get("DEMO_OAUTH_REDIRECT_URIS") or DEFAULT_REDIRECT_URIS)
+    """Exact redirect URIs: DEMO_OAUTH_REDIRECT_URIS, or the marketplace's callback on the origin the
+    demo integrations point at (DEMO_OAUTH_BASE_URL, http://127.0.0.1:5000 by default), also as localhost."""
+    configured = current_app.config.get("DEMO_OAUTH_REDIRECT_URIS")
+    if configured:
+        return tuple(configured)
+    origin = urlsplit(demo_oauth_base())
+    uris = [f"{origin.scheme}://{origin.netloc}/install/callback"]
+    if origin.hostname == "127.0.0.1":
+        uris.append(f"{origin.scheme}://localhost:{origin.port or 80}/install/callback")
+    return tuple(uris)
 
 
 def issuer() -> str:
