@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, text, tuple_
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..domain.visibility import ANONYMOUS, Viewer, can_view, listed_clause, listed_split
 from ..extensions import db
@@ -35,6 +35,8 @@ MAX_Q_CHARS = 500
 FEATURED_TIERS = ("first_party", "vendor_official")
 
 _PUBLISHER_RE = re.compile(PUBLISHER_PATTERN)
+T = Integration.__table__
+C = T.c
 
 
 class BadQuery(ServiceError):
@@ -114,31 +116,36 @@ class Ordering:
 
 def _ordering(query: CatalogQuery, score) -> Ordering:
     if query.sort == "relevance" and score is not None:
-        return Ordering((score, Integration.id), False, ("score", "id"))
+        return Ordering((score, C.id), False, ("score", "id"))
     if query.sort == "name":
-        return Ordering((Integration.name, Integration.id), False, ("name", "id"))
+        return Ordering((C.name, C.id), False, ("name", "id"))
     if query.sort == "updated":
-        return Ordering((Integration.updated_at, Integration.id), True, ("updated", "id"))
+        return Ordering((C.updated_at, C.id), True, ("updated", "id"))
     # installs, and relevance without search text: most installed first.
-    return Ordering((Integration.install_count, Integration.id), True, ("installs", "id"))
+    return Ordering((C.install_count, C.id), True, ("installs", "id"))
 
 
-# What a card shows (and visibility needs): the JSON documents stay unloaded on listing pages.
-CARD_COLUMNS = (Integration.id, Integration.workspace_id, Integration.slug, Integration.name, Integration.description,
-                Integration.icon_url, Integration.publisher, Integration.trust_tier, Integration.current_version,
-                Integration.visibility, Integration.deleted_at, Integration.install_count, Integration.updated_at)
+# What a card shows (and visibility needs): the JSON documents stay unread on listing pages.
+CARD_COLUMNS = (C.id, C.workspace_id, C.slug, C.name, C.description, C.icon_url, C.publisher, C.trust_tier,
+                C.current_version, C.visibility, C.deleted_at, C.install_count, C.updated_at)
 
 
 def _cards():
-    return select(Integration).options(load_only(*CARD_COLUMNS))
+    return select(*CARD_COLUMNS)
+
+
+def _rows(stmt) -> list:
+    # Listings run as Core statements: rows read like the model (row.name, row.publisher ...) at a
+    # fraction of the ORM's per-object cost, which matters on the busiest pages.
+    return list(db.session.connection().execute(stmt))
 
 
 def _listing(viewer: Viewer, query: CatalogQuery, *, cards: bool = True):
-    stmt = (_cards() if cards else select(Integration)).where(listed_clause(Integration, viewer))
+    stmt = (_cards() if cards else select(T)).where(listed_clause(C, viewer))
     if query.publisher:
-        stmt = stmt.where(Integration.publisher == query.publisher)
+        stmt = stmt.where(C.publisher == query.publisher)
     if query.tiers:
-        stmt = stmt.where(Integration.trust_tier.in_(query.tiers))
+        stmt = stmt.where(C.trust_tier.in_(query.tiers))
     score = None
     if query.is_search:
         stmt, score = search.apply(stmt, query.terms, _dialect())
@@ -153,7 +160,7 @@ def _ordered(stmt, ordering: Ordering):
 
 @dataclass
 class CatalogPage:
-    items: list[Integration]
+    items: list  # rows with the card columns
     page: int
     per_page: int
     has_next: bool
@@ -181,14 +188,14 @@ def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page
         return result
     stmt, score = _listing(viewer, query)
     stmt = _ordered(stmt, _ordering(query, score)).offset((page - 1) * per_page).limit(per_page + 1)
-    items = list(db.session.scalars(stmt))
+    items = _rows(stmt)
     result.items, result.has_next = items[:per_page], len(items) > per_page
     return result
 
 
 @dataclass
 class KeysetPage:
-    items: list[Integration]
+    items: list  # rows with every integrations column
     next_key: tuple | None
     sort_names: tuple[str, ...] = ()
 
@@ -200,12 +207,12 @@ def keyset_page(viewer: Viewer, query: CatalogQuery, *, after: tuple | None, lim
     if after is not None:
         row = tuple_(*ordering.columns)
         stmt = stmt.where(row < tuple_(*after) if ordering.descending else row > tuple_(*after))
-    rows = list(db.session.execute(_ordered(stmt.add_columns(*ordering.columns[:1]), ordering).limit(limit + 1)))
-    items = [row[0] for row in rows[:limit]]
+    rows = _rows(_ordered(stmt.add_columns(ordering.columns[0].label("sort_key")), ordering).limit(limit + 1))
     next_key = None
     if len(rows) > limit:
         last_row = rows[limit - 1]
-        next_key = (last_row[1], last_row[0].id)
+        next_key = (last_row.sort_key, last_row.id)
+    items = rows[:limit]
     return KeysetPage(items, next_key, ordering.names)
 
 
@@ -252,7 +259,7 @@ def catalog_generation() -> int:
 
 def tier_counts(viewer: Viewer, query: CatalogQuery) -> dict[str, int]:
     """Listed integrations per trust tier for this viewer, with the query's text and publisher filters."""
-    everyone_sees, member_sees = listed_split(Integration, viewer)
+    everyone_sees, member_sees = listed_split(C, viewer)
     cache = _facet_cache()
     generation = catalog_generation()  # read first: the counts below are at least this fresh
     key = (query.terms.terms, query.publisher)
@@ -268,28 +275,27 @@ def tier_counts(viewer: Viewer, query: CatalogQuery) -> dict[str, int]:
 
 
 def _count_by_tier(clause, query: CatalogQuery) -> dict[str, int]:
-    stmt = select(Integration.trust_tier, func.count()).where(clause).group_by(Integration.trust_tier)
+    stmt = select(C.trust_tier, func.count()).where(clause).group_by(C.trust_tier)
     if query.publisher:
-        stmt = stmt.where(Integration.publisher == query.publisher)
+        stmt = stmt.where(C.publisher == query.publisher)
     if query.is_search:
         stmt = stmt.where(search.matching_ids_clause(query.terms, _dialect()))
     counts = dict.fromkeys(TRUST_TIERS, 0)
-    counts.update({tier: n for tier, n in db.session.execute(stmt)})
+    counts.update({tier: n for tier, n in _rows(stmt)})
     return counts
 
 
 # -- home page, detail, sitemap --------------------------------------------------------------
 
 def featured(viewer: Viewer, limit: int = 6) -> list[Integration]:
-    stmt = (_cards().where(listed_clause(Integration, viewer), Integration.trust_tier.in_(FEATURED_TIERS))
-            .order_by(Integration.install_count.desc(), Integration.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
+    stmt = (_cards().where(listed_clause(C, viewer), C.trust_tier.in_(FEATURED_TIERS))
+            .order_by(C.install_count.desc(), C.id.desc()).limit(limit))
+    return _rows(stmt)
 
 
 def recently_updated(viewer: Viewer, limit: int = 6) -> list[Integration]:
-    stmt = (_cards().where(listed_clause(Integration, viewer))
-            .order_by(Integration.updated_at.desc(), Integration.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
+    stmt = (_cards().where(listed_clause(C, viewer)).order_by(C.updated_at.desc(), C.id.desc()).limit(limit))
+    return _rows(stmt)
 
 
 def _load_viewable(viewer: Viewer, *criteria, with_versions: bool) -> Integration:
@@ -343,8 +349,8 @@ def dependencies_of(viewer: Viewer, integration: Integration) -> list[Dependency
 
 def sitemap_entries(limit: int = 50_000):
     """(publisher, slug, updated_at) of what an anonymous visitor finds in listings; sitemaps cap at 50,000."""
-    stmt = (select(Integration.publisher, Integration.slug, Integration.updated_at)
-            .where(listed_clause(Integration, ANONYMOUS)).order_by(Integration.publisher, Integration.slug)
+    stmt = (select(C.publisher, C.slug, C.updated_at)
+            .where(listed_clause(C, ANONYMOUS)).order_by(C.publisher, C.slug)
             .limit(limit))
     return db.session.execute(stmt.execution_options(yield_per=1000))
 

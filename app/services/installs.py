@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import wizard as steps_rule
 from functools import cmp_to_key
@@ -50,6 +51,8 @@ def credential_summary(credential: Credential | None) -> dict | None:
 def installations_of(workspace: Workspace) -> list[InstallationRow]:
     installations = list(db.session.scalars(
         db.select(Installation).where(Installation.workspace_id == workspace.id)
+        .options(joinedload(Installation.integration), joinedload(Installation.version),
+                 joinedload(Installation.installer), selectinload(Installation.credential))
         .order_by(Installation.status.in_(LIVE_STATUSES).desc(), Installation.installed_at.desc())
     ))
     rows = []

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Double, Select, bindparam, cast, func, literal_column, text
 
+from ..models import Integration
+
 # Objects migration 0002 creates with raw SQL; autogenerate must not call them drift.
 UNMANAGED_SCHEMA_NAMES = frozenset({
     "integrations_fts", "integrations_fts_data", "integrations_fts_idx", "integrations_fts_content",
@@ -65,7 +67,8 @@ def apply(select: Select, query: SearchQuery, dialect: str) -> tuple[Select, Col
             .columns(literal_column("fts_rowid"), literal_column("score"))
             .subquery("fts")
         )
-        select = select.join(matches, matches.c.fts_rowid == literal_column("integrations.rowid"))
+        select = select.join_from(Integration.__table__, matches,
+                                  matches.c.fts_rowid == literal_column("integrations.rowid"))
         return select, matches.c.score
     tsquery = _pg_tsquery(query)
     vector = literal_column("integrations.search_vector")

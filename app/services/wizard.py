@@ -176,6 +176,7 @@ def _require_consent(consent: bool) -> None:
 def start_install(user, integration: Integration, workspace_id: str | None, consent: bool) -> WizardSession:
     workspace = _check_workspace(user, integration, workspace_id)
     _require_consent(consent)
+    forget_expired(user)
     version = current_version(integration)
     wizard = new_wizard(user, integration, workspace.id, version, data=_initial_data(version))
     _complete(wizard, steps_rule.WORKSPACE)
@@ -400,12 +401,18 @@ def save_variables(wizard: WizardSession, values: dict) -> None:
     _complete(wizard, steps_rule.VARIABLES)
 
 
+def forget_expired(user) -> None:
+    """The user's expired, unfinished wizards go, with whatever secret they staged (a child's
+    parent_id is set NULL by its foreign key)."""
+    db.session.execute(db.delete(WizardSession).where(
+        WizardSession.user_id == user.id, WizardSession.completed_at.is_(None), WizardSession.expires_at <= utcnow()))
+
+
 # --- leaving --------------------------------------------------------------------------------
 
 def cancel(wizard: WizardSession) -> None:
-    """Decline: nothing installed or changed; the staged secrets go with the wizard."""
-    for child in db.session.scalars(db.select(WizardSession).where(WizardSession.parent_id == wizard.id)):
-        child.parent_id = None
+    """Decline: nothing installed or changed; the staged secrets go with the wizard (a child's
+    parent_id is set NULL by its foreign key)."""
     db.session.delete(wizard)
     db.session.flush()
 

@@ -201,3 +201,34 @@ def test_reconnect_replaces_the_oauth_credential(client, auth, factories, oauth_
     secret = crypto.decrypt_json(db.session.get(Installation, installation.id).credential.secret_encrypted)
     assert secret["access_token"] != "stale" and secret["refresh_token"]
     assert _count(AuditEvent) == events + 1
+
+
+def test_installations_page_query_count_does_not_grow_with_installations(client, auth, factories, query_counter):
+    owner, workspace = admin()
+    auth.login(owner)
+
+    def page_queries():
+        with query_counter as counter:
+            assert client.get(f"/workspaces/{workspace.slug}/installations").status_code == 200
+        return counter.count
+
+    _installed(factories, workspace, owner, publish(auth=API_KEY_AUTH), credential={"kind": "api_key", "api_key": KEY})
+    one = page_queries()
+    for _ in range(4):
+        _installed(factories, workspace, owner, publish(auth=API_KEY_AUTH),
+                   credential={"kind": "api_key", "api_key": KEY})
+    assert page_queries() == one
+
+
+def test_upgrade_flags_values_that_no_longer_fit(client, auth, factories):
+    owner, workspace = admin()
+    integration = publish(schema={"type": "object", "properties": {"size": {"type": "integer"}}})
+    installation = _installed(factories, workspace, owner, integration, variables={"size": 50})
+    add_version(integration, "2.0.0", variables_schema={"type": "object", "properties": {
+        "size": {"type": "integer", "title": "Size", "maximum": 10}}})
+    auth.login(owner)
+    wid = wizard_id_from(client.post_form(f"{_base(workspace, installation)}/upgrade").headers["Location"])
+    client.post_form(f"/install/w/{wid}/workspace", {})
+    client.post_form(f"/install/w/{wid}/dependencies")
+    page = client.get(f"/install/w/{wid}/variables").get_data(as_text=True)
+    assert "no longer fit this version" in page and "at most 10" in page and 'value="50"' in page

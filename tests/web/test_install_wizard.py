@@ -209,12 +209,66 @@ def test_wizard_resumes_and_expires(client, auth, app):
     assert client.get(f"/install/{integration.publisher}/{integration.slug}").status_code == 200
 
 
-def test_yanked_current_version_is_not_pinned_by_new_installs(client, auth):
+def test_new_installs_pin_the_current_version_never_a_yanked_one(client, auth):
+    from app.models.base import utcnow
+
     user, workspace = admin()
     integration = publish(versions=("1.0.0", "1.1.0"))
+    newest = next(v for v in integration.versions if v.version == "1.1.0")
+    newest.yanked_at = utcnow()
+    integration.current_version = "1.0.0"  # the highest non-yanked
     auth.login(user)
     wid = _start(client, integration, workspace)
-    assert wizard(wid).version.version == "1.1.0"
+    assert wizard(wid).version.version == "1.0.0"
+
+
+def test_a_version_yanked_during_the_wizard_is_not_installed(client, auth):
+    from app.models.base import utcnow
+
+    user, workspace = admin()
+    integration = publish()
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    client.post_form(f"/install/w/{wid}/dependencies")
+    client.post_form(f"/install/w/{wid}/variables")
+    wizard(wid).version.yanked_at = utcnow()
+    db.session.commit()
+    response = client.post_form(f"/install/w/{wid}/review")
+    assert response.status_code == 422 and "withdrawn" in response.get_data(as_text=True)
+    assert _count(Installation) == 0
+
+
+def test_confirming_after_someone_else_installed_is_a_conflict(client, auth, factories):
+    user, workspace = admin()
+    integration = publish()
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    client.post_form(f"/install/w/{wid}/dependencies")
+    client.post_form(f"/install/w/{wid}/variables")
+    factories.InstallationFactory(workspace=workspace, integration=integration)
+    db.session.commit()
+    events = _count(AuditEvent)
+    response = client.post_form(f"/install/w/{wid}/review")
+    assert response.status_code == 409 and "already installed" in response.get_data(as_text=True)
+    assert _count(Installation) == 1 and _count(AuditEvent) == events
+
+
+def test_expired_wizards_are_forgotten_with_their_secrets(client, auth):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    user, workspace = admin()
+    first, second = _api_key_integration(), publish()
+    auth.login(user)
+    wid = _start(client, first, workspace)
+    client.post_form(f"/install/w/{wid}/dependencies")
+    client.post_form(f"/install/w/{wid}/auth", {"api_key": SECRET_KEY_VALUE})
+    assert wizard(wid).secret_encrypted
+    wizard(wid).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    _start(client, second, workspace)
+    assert wizard(wid) is None
 
 
 def test_dependency_installed_first_through_its_own_wizard(client, auth):

@@ -166,6 +166,13 @@ def _variables_step(wizard):
     saved = (wizard.data or {}).get("variables") or {}
     if request.method == "GET":
         form = variables_form(schema, saved)
+        if wizard.purpose == steps_rule.UPGRADE:
+            # Values that no longer fit the new version's schema are flagged before anything is typed.
+            try:
+                wizards.validate_variables(wizard.version, saved)
+            except ValidationFailed as error:
+                apply_variable_errors(form, error)
+                form.form_errors.insert(0, "Some settings no longer fit this version: correct them below.")
         return _render("variables.html", wizard, steps_rule.VARIABLES, form=form, schema=schema)
     form = variables_form(schema, saved, formdata=request.form)
     if not form.validate_on_submit():
