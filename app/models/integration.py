@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +39,9 @@ class Integration(TimestampMixin, db.Model):
         Index("ix_integrations_sort_name", "name", "id"),
         Index("ix_integrations_sort_updated", "updated_at", "id"),
         Index("ix_integrations_sort_installs", "install_count", "id"),
+        # The trash, as `flask purge` and the dashboard read it (migration 0003).
+        Index("ix_integrations_trash", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL"),
+              postgresql_where=text("deleted_at IS NOT NULL")),
     )
 
     id: Mapped[str] = id_column()

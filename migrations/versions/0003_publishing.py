@@ -4,7 +4,9 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28
 
-Reserved for issue 4 (publisher dashboard): schema additions for that capability go here.
+Publishing: a partial index over the trash (soft-deleted integrations), which `flask purge`
+scans on every run. Added with CREATE INDEX (no table rebuild), so the SQLite search
+triggers of 0002 are untouched.
 """
 from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
@@ -16,8 +18,9 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_index("ix_integrations_trash", "integrations", ["deleted_at"], unique=False,
+                    sqlite_where=sa.text("deleted_at IS NOT NULL"), postgresql_where=sa.text("deleted_at IS NOT NULL"))
 
 
 def downgrade():
-    pass
+    op.drop_index("ix_integrations_trash", table_name="integrations")
