@@ -3,29 +3,20 @@ provider) on a loopback port, on its own freshly migrated database, reached over
 from __future__ import annotations
 
 import re
-import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
+from .browser.fixtures import LiveServer
 from .databases import migrated_app
 
 CLIENT_SECRET = "demo-provider-secret-for-tests"
 
 
-class ServedApp:
-    def __init__(self, app):
-        self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._server.shutdown()
-        self._thread.join(timeout=10)
+def serve(app) -> LiveServer:
+    """The app on 127.0.0.1:<free port>, in a thread (the browser tests' LiveServer)."""
+    return LiveServer(app).start()
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +25,7 @@ def oauth_provider():
     (http://localhost/install/callback); tests may add more through .app.config."""
     with migrated_app(DEMO_OAUTH_PROVIDER=True, DEMO_OAUTH_CLIENT_SECRET=CLIENT_SECRET,
                       DEMO_OAUTH_REDIRECT_URIS=["http://localhost/install/callback"]) as app:
-        served = ServedApp(app)
+        served = serve(app)
         yield served
         served.stop()
 

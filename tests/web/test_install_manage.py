@@ -31,6 +31,10 @@ def _base(ws, inst):
     return f"/workspaces/{ws.slug}/installations/{inst.id}"
 
 
+def _start_upgrade(client, workspace, installation) -> str:
+    return wizard_id_from(client.post_form(f"{_base(workspace, installation)}/upgrade").headers["Location"])
+
+
 def test_members_see_admins_act(client, auth, factories):
     owner, workspace = admin()
     integration = publish(auth=API_KEY_AUTH)
@@ -153,35 +157,35 @@ def test_upgrade_with_new_scope_needs_reconsent_and_new_authorization(client, au
     assert _count(AuditEvent) == events + 1
 
 
-def test_declining_an_upgrade_keeps_the_old_pin_and_grants(client, auth, factories):
+def _keyed_upgrade(client, auth, factories, new_version):
+    """An api_key installation of 1.0.0, `new_version` published since, the upgrade started."""
     owner, workspace = admin()
     integration = publish(auth=API_KEY_AUTH)
     installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
-    add_version(integration, "2.0.0")
+    add_version(integration, new_version)
     auth.login(owner)
-    wid = wizard_id_from(client.post_form(f"{_base(workspace, installation)}/upgrade").headers["Location"])
+    return installation.id, _start_upgrade(client, workspace, installation)
+
+
+def test_declining_an_upgrade_keeps_the_old_pin_and_grants(client, auth, factories):
+    installation_id, wid = _keyed_upgrade(client, auth, factories, "2.0.0")
     assert "No new permissions" in client.get(f"/install/w/{wid}/workspace").get_data(as_text=True)
     assert client.post_form(f"/install/w/{wid}/cancel").status_code == 302
     db.session.expire_all()
-    installation = db.session.get(Installation, installation.id)
+    installation = db.session.get(Installation, installation_id)
     assert installation.version.version == "1.0.0" and crypto.decrypt_json(
         installation.credential.secret_encrypted)["api_key"] == KEY
     assert _count(WizardSession) == 0
 
 
 def test_upgrade_without_new_scopes_skips_auth(client, auth, factories):
-    owner, workspace = admin()
-    integration = publish(auth=API_KEY_AUTH)
-    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
-    add_version(integration, "1.0.1")
-    auth.login(owner)
-    wid = wizard_id_from(client.post_form(f"{_base(workspace, installation)}/upgrade").headers["Location"])
+    installation_id, wid = _keyed_upgrade(client, auth, factories, "1.0.1")
     client.post_form(f"/install/w/{wid}/workspace", {})
     assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/variables")
     client.post_form(f"/install/w/{wid}/variables")
     assert client.post_form(f"/install/w/{wid}/review").status_code == 302
     db.session.expire_all()
-    installation = db.session.get(Installation, installation.id)
+    installation = db.session.get(Installation, installation_id)
     assert installation.version.version == "1.0.1"
     assert crypto.decrypt_json(installation.credential.secret_encrypted)["api_key"] == KEY
 
@@ -227,7 +231,7 @@ def test_upgrade_flags_values_that_no_longer_fit(client, auth, factories):
     add_version(integration, "2.0.0", variables_schema={"type": "object", "properties": {
         "size": {"type": "integer", "title": "Size", "maximum": 10}}})
     auth.login(owner)
-    wid = wizard_id_from(client.post_form(f"{_base(workspace, installation)}/upgrade").headers["Location"])
+    wid = _start_upgrade(client, workspace, installation)
     client.post_form(f"/install/w/{wid}/workspace", {})
     client.post_form(f"/install/w/{wid}/dependencies")
     page = client.get(f"/install/w/{wid}/variables").get_data(as_text=True)

@@ -17,7 +17,7 @@ from app.services import crypto
 from tests.conftest import Client
 from tests.databases import migrated_app
 from tests.databases import test_config as config_for
-from tests.install_fixtures import CLIENT_SECRET, ServedApp, local_path
+from tests.install_fixtures import CLIENT_SECRET, local_path, serve
 from tests.install_support import API_KEY_AUTH, admin, oauth_auth, publish, wizard_id_from
 
 pytestmark = pytest.mark.concurrency
@@ -53,7 +53,7 @@ def test_a_wizard_started_on_one_process_completes_on_another():
     with migrated_app(DEMO_OAUTH_PROVIDER=True) as first:
         url = first.config["SQLALCHEMY_DATABASE_URI"]
         second = create_app(config_for(url, DEMO_OAUTH_PROVIDER=True))
-        a, b = ServedApp(first), ServedApp(second)
+        a, b = serve(first), serve(second)
         try:
             for app in (first, second):
                 app.config["PUBLIC_BASE_URL"] = b.url  # one public address in front of both processes

@@ -21,6 +21,15 @@ def _api_key_integration(**kwargs):
         "dependencies": [], "defaults": {"region": "eu", "channel": "#ops"}}, **kwargs)
 
 
+def _to_step(client, integration, workspace, api_key=None):
+    """Through steps 1 and 2 (and the API key when given); returns the wizard id."""
+    wid = _start(client, integration, workspace)
+    client.post_form(f"/install/w/{wid}/dependencies")
+    if api_key:
+        client.post_form(f"/install/w/{wid}/auth", {"api_key": api_key})
+    return wid
+
+
 def _start(client, integration, workspace):
     url = f"/install/{integration.publisher}/{integration.slug}"
     response = client.post_form(url, {"workspace": workspace.id, "consent": "y"})
@@ -228,8 +237,7 @@ def test_a_version_yanked_during_the_wizard_is_not_installed(client, auth):
     user, workspace = admin()
     integration = publish()
     auth.login(user)
-    wid = _start(client, integration, workspace)
-    client.post_form(f"/install/w/{wid}/dependencies")
+    wid = _to_step(client, integration, workspace)
     client.post_form(f"/install/w/{wid}/variables")
     wizard(wid).version.yanked_at = utcnow()
     db.session.commit()
@@ -242,8 +250,7 @@ def test_confirming_after_someone_else_installed_is_a_conflict(client, auth, fac
     user, workspace = admin()
     integration = publish()
     auth.login(user)
-    wid = _start(client, integration, workspace)
-    client.post_form(f"/install/w/{wid}/dependencies")
+    wid = _to_step(client, integration, workspace)
     client.post_form(f"/install/w/{wid}/variables")
     factories.InstallationFactory(workspace=workspace, integration=integration)
     db.session.commit()
@@ -261,9 +268,7 @@ def test_expired_wizards_are_forgotten_with_their_secrets(client, auth):
     user, workspace = admin()
     first, second = _api_key_integration(), publish()
     auth.login(user)
-    wid = _start(client, first, workspace)
-    client.post_form(f"/install/w/{wid}/dependencies")
-    client.post_form(f"/install/w/{wid}/auth", {"api_key": SECRET_KEY_VALUE})
+    wid = _to_step(client, first, workspace, api_key=SECRET_KEY_VALUE)
     assert wizard(wid).secret_encrypted
     wizard(wid).expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
@@ -318,8 +323,6 @@ def test_cancel_writes_nothing(client, auth):
     user, workspace = admin()
     integration = _api_key_integration()
     auth.login(user)
-    wid = _start(client, integration, workspace)
-    client.post_form(f"/install/w/{wid}/dependencies")
-    client.post_form(f"/install/w/{wid}/auth", {"api_key": SECRET_KEY_VALUE})
+    wid = _to_step(client, integration, workspace, api_key=SECRET_KEY_VALUE)
     assert client.post_form(f"/install/w/{wid}/cancel").status_code == 302
     assert wizard(wid) is None and _count(Installation) == 0 and _count(Credential) == 0

@@ -28,12 +28,18 @@ def installations(ws):
                            rows=installs.installations_of(workspace), button=ButtonForm())
 
 
-@bp.post("/workspaces/<ws>/installations/<installation_id>/upgrade")
-@login_required
-def upgrade(ws, installation_id):
+def _acting_on(ws: str, installation_id: str):
+    """An installation an admin acts on with a button POST (CSRF checked)."""
     installation = installs.installation_in(current_user, ws, installation_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    return installation
+
+
+@bp.post("/workspaces/<ws>/installations/<installation_id>/upgrade")
+@login_required
+def upgrade(ws, installation_id):
+    installation = _acting_on(ws, installation_id)
     wizard = installs.start_upgrade(current_user, installation)
     return redirect(step_url(wizard))
 
@@ -85,9 +91,7 @@ def replace_key(ws, installation_id):
 @bp.post("/workspaces/<ws>/installations/<installation_id>/reconnect")
 @login_required
 def reconnect(ws, installation_id):
-    installation = installs.installation_in(current_user, ws, installation_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    installation = _acting_on(ws, installation_id)
     wizard = installs.start_reconnect(current_user, installation)
     return redirect(oauth_connect.begin_authorization(wizard, callback_url()))
 

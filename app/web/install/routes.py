@@ -231,12 +231,18 @@ STEP_VIEWS = {
 
 # --- actions inside a step --------------------------------------------------------------------
 
+def _acting_in(wizard_id: str, step: str):
+    """The user's wizard for a button POST inside `step`: the step must be reachable, CSRF valid."""
+    wizard = wizards.load_wizard(current_user, wizard_id)
+    if not wizards.may_enter(wizard, step) or not ButtonForm().validate_on_submit():
+        abort(400)
+    return wizard
+
+
 @bp.post("/install/w/<wizard_id>/dependencies/install")
 @login_required
 def install_dependency(wizard_id):
-    wizard = wizards.load_wizard(current_user, wizard_id)
-    if not wizards.may_enter(wizard, steps_rule.DEPENDENCIES) or not ButtonForm().validate_on_submit():
-        abort(400)
+    wizard = _acting_in(wizard_id, steps_rule.DEPENDENCIES)
     child = wizards.start_dependency(current_user, wizard, request.form.get("dependency", ""))
     flash(f"Install {child.integration.name} first; then you come back here.", "info")
     return redirect(step_url(child))
@@ -245,9 +251,7 @@ def install_dependency(wizard_id):
 @bp.post("/install/w/<wizard_id>/auth/connect")
 @login_required
 def connect(wizard_id):
-    wizard = wizards.load_wizard(current_user, wizard_id)
-    if not wizards.may_enter(wizard, steps_rule.AUTH) or not ButtonForm().validate_on_submit():
-        abort(400)
+    wizard = _acting_in(wizard_id, steps_rule.AUTH)
     return redirect(oauth_connect.begin_authorization(wizard, callback_url()))
 
 
