@@ -74,6 +74,7 @@ def manageable_tokens(actor) -> list[ApiToken]:
                                                        Membership.role.in_(MANAGER_ROLES))
     return list(db.session.scalars(
         db.select(ApiToken).where(or_(ApiToken.user_id == actor.id, ApiToken.workspace_id.in_(managed)))
+        .options(db.selectinload(ApiToken.workspace))
         .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
 
 

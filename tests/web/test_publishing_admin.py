@@ -82,3 +82,13 @@ def test_audit_log_filters(client, staff, factories):
     assert labels(workspace=b.workspace.slug) == {"beta/two"}
     assert labels(date_from="2000-01-01", date_to="2000-01-02") == set()
     assert client.get("/admin/audit", query_string={"date_from": "garbage"}).status_code == 200
+
+
+def test_staff_posts_need_csrf(client, staff, factories):
+    integration = factories.IntegrationFactory.published()
+    before = state(integration.id)
+    for url in ("trust-tier", "takedown", "takedown/lift"):
+        response = client.post(f"/admin/integrations/{integration.id}/{url}",
+                               data={"tier": "first_party", "note": "x", "lift-note": "x"})
+        assert response.status_code == 400, url
+    assert state(integration.id) == before

@@ -441,3 +441,30 @@ def test_publishers_see_their_workspaces_audit_events_only(client, publisher, fa
     page = client.get("/dashboard/audit").text
     assert "integration.created" in page and f"{publisher.handle}/mine-to-audit" in page
     assert "theirs/secret-thing" not in page
+
+
+def _queries(client, query_counter, url) -> int:
+    with query_counter as counter:
+        assert client.get(url).status_code == 200
+    return counter.count
+
+
+def test_dashboard_pages_do_not_grow_with_rows(client, publisher, factories, query_counter):
+    from app.services import tokens
+
+    integration = draft(factories, publisher)
+    factories.VersionFactory(integration=integration, version="1.0.0")
+    tokens.create_token(publisher.user, publisher.workspace.id, "first", None)
+    db.session.commit()
+    urls = ("/dashboard", f"/dashboard/integrations/{integration.id}/versions", "/dashboard/audit",
+            "/settings/tokens")
+    few = [_queries(client, query_counter, url) for url in urls]
+
+    for n in range(5):
+        draft(factories, publisher, name=f"More {n}")
+        factories.VersionFactory(integration=integration, version=f"2.{n}.0",
+                                 published_by=factories.UserFactory().id)
+        tokens.create_token(publisher.user, publisher.workspace.id, f"t{n}", None)
+    db.session.commit()
+    many = [_queries(client, query_counter, url) for url in urls]
+    assert few == many

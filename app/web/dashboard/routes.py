@@ -174,7 +174,8 @@ def preview(integration_id):
 
 def _versions(integration: Integration) -> list[IntegrationVersion]:
     rows = db.session.scalars(db.select(IntegrationVersion)
-                              .where(IntegrationVersion.integration_id == integration.id)).all()
+                              .where(IntegrationVersion.integration_id == integration.id)
+                              .options(db.selectinload(IntegrationVersion.publisher_user))).all()
     valid = [r for r in rows if publishing._valid(r.version)]
     return sorted(valid, key=lambda r: publishing._sort_key(r.version), reverse=True)
 
