@@ -21,7 +21,7 @@ from ..models.base import utcnow
 from ..models.install import LIVE_STATUSES
 from ..models.workspace import MANAGER_ROLES
 from . import crypto
-from .errors import Conflict, NotFound, ServiceError, ValidationFailed
+from .errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
 from .viewer import viewer_for
 
 API_KEY_MAX = 4096
@@ -64,6 +64,12 @@ def load_wizard(user, wizard_id: str) -> WizardSession:
         raise NotFound("No such install.")
     if wizard.completed_at is not None or wizard.expires_at <= utcnow():
         raise WizardExpired("This install session has ended or expired. Start again.")
+    # Rights are checked on every step, not only at the start: an integration hidden or deleted
+    # since, or a role lost since, stops the wizard.
+    if wizard.purpose != steps_rule.RECONNECT:  # an installed integration may always reconnect
+        installable_integration(user, wizard.integration.publisher, wizard.integration.slug)
+    if wizard.workspace_id not in viewer_for(user).admin_of:
+        raise PermissionDenied("Only the workspace's owners and admins can install integrations.")
     return wizard
 
 

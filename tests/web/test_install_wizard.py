@@ -326,3 +326,21 @@ def test_cancel_writes_nothing(client, auth):
     wid = _to_step(client, integration, workspace, api_key=SECRET_KEY_VALUE)
     assert client.post_form(f"/install/w/{wid}/cancel").status_code == 302
     assert wizard(wid) is None and _count(Installation) == 0 and _count(Credential) == 0
+
+
+def test_rights_are_checked_on_every_step(client, auth, factories):
+    from app.models import Membership
+
+    user, workspace = admin(role="admin")
+    integration = publish(visibility="public")
+    auth.login(user)
+    wid = _to_step(client, integration, workspace)
+    db.session.scalar(db.select(Membership).where(Membership.user_id == user.id)).role = "member"
+    db.session.commit()
+    assert client.get(f"/install/w/{wid}/variables").status_code == 403
+    assert client.post_form(f"/install/w/{wid}/review").status_code == 403
+    db.session.scalar(db.select(Membership).where(Membership.user_id == user.id)).role = "admin"
+    integration.visibility = "private"  # the publisher hides it; this user is not in its workspace
+    db.session.commit()
+    assert client.get(f"/install/w/{wid}/variables").status_code == 404
+    assert _count(Installation) == 0
