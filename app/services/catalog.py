@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, text, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..domain.visibility import ANONYMOUS, Viewer, can_view, listed_clause, listed_split
 from ..extensions import db
@@ -298,9 +298,14 @@ def recently_updated(viewer: Viewer, limit: int = 6) -> list[Integration]:
     return _rows(stmt)
 
 
-def _load_viewable(viewer: Viewer, *criteria, with_versions: bool) -> Integration:
+def _load_viewable(viewer: Viewer, *criteria, with_versions: bool | str) -> Integration:
+    """with_versions: True loads whole versions; "history" leaves their JSON documents unread."""
     stmt = select(Integration).where(*criteria)
-    if with_versions:
+    if with_versions == "history":
+        stmt = stmt.options(selectinload(Integration.versions).options(
+            defer(IntegrationVersion.manifest), defer(IntegrationVersion.variables_schema),
+            defer(IntegrationVersion.auth_config)))
+    elif with_versions:
         stmt = stmt.options(selectinload(Integration.versions))
     integration = db.session.scalar(stmt)
     if integration is None or not can_view(viewer, integration):
@@ -308,7 +313,8 @@ def _load_viewable(viewer: Viewer, *criteria, with_versions: bool) -> Integratio
     return integration
 
 
-def integration_by_handle(viewer: Viewer, publisher: str, slug: str, *, with_versions: bool = True) -> Integration:
+def integration_by_handle(viewer: Viewer, publisher: str, slug: str, *,
+                          with_versions: bool | str = "history") -> Integration:
     """The integration at /integrations/<publisher>/<slug>, if this viewer may see it (else NotFound)."""
     return _load_viewable(viewer, Integration.publisher == publisher, Integration.slug == slug,
                           with_versions=with_versions)

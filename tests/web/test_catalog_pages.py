@@ -122,7 +122,9 @@ def test_hostile_content_renders_inert(client, factories):
     factories.VersionFactory(integration=integration, version="1.1.0", changelog=f"{script} [x](javascript:void(0))",
                              published_at=utcnow() + timedelta(seconds=1))
     for url in ("/", "/integrations", f"/integrations/{integration.publisher}/{integration.slug}"):
-        html = client.get(url).get_data(as_text=True)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
         assert "<script>alert" not in html
         assert 'href="javascript' not in html and 'src="javascript' not in html
         assert "<img src=x" not in html
