@@ -22,8 +22,8 @@ from ..models.base import utcnow
 from ..models.install import LIVE_STATUSES
 from . import audit, crypto
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from .wizard import (current_step, finish, live_installation, api_key_credential, staged_secret, steps_of,
-                     validate_variables)
+from .wizard import (api_key_credential, current_step, current_version, finish, live_installation, new_wizard,
+                     staged_secret, steps_of, validate_variables)
 from .workspaces import workspace_for_member
 
 
@@ -186,22 +186,24 @@ def _label(installation: Installation) -> str:
 
 # --- managing -------------------------------------------------------------------------------
 
-def start_upgrade(user: User, installation: Installation) -> WizardSession:
-    from .wizard import current_version, new_wizard
+def _granted(installation: Installation) -> list[str]:
+    """The scopes the installation holds: what the provider granted, else what its version asked."""
+    return list(installation.granted_scopes or installation.version.auth_config.get("scopes") or [])
 
+
+def start_upgrade(user: User, installation: Installation) -> WizardSession:
+    """An upgrade wizard to the current version: consent (and, for oauth2 with new scopes, a new
+    authorization), the variables re-validated, then confirm. Declining changes nothing."""
     _live(installation)
     target = current_version(installation.integration)
     if compare(target.version, installation.version.version) <= 0:
         raise ValidationFailed("This installation already uses the latest version.")
-    old_scopes = set(installation.version.auth_config.get("scopes") or []) | set(installation.granted_scopes or [])
-    new_scopes = [s for s in target.auth_config.get("scopes") or [] if s not in old_scopes]
-    auth_changed = target.auth_config.get("type") != installation.version.auth_config.get("type")
+    if target.auth_config.get("type") != installation.version.auth_config.get("type"):
+        raise ValidationFailed("This version connects differently; uninstall and install it again.")
+    new_scopes, _ = scope_diff(_granted(installation), target.auth_config.get("scopes") or [])
     data = {"variables": {**((target.manifest or {}).get("defaults") or {}), **(installation.variables or {})},
             "from_version": installation.version.version, "new_scopes": new_scopes,
-            "reauthorize": bool(new_scopes) and target.auth_config.get("type") == "oauth2",
-            "auth_changed": auth_changed}
-    if auth_changed:
-        raise ValidationFailed("This version connects differently; uninstall and install it again.")
+            "reauthorize": bool(new_scopes) and target.auth_config.get("type") == "oauth2"}
     return new_wizard(user, installation.integration, installation.workspace_id, target,
                       purpose=steps_rule.UPGRADE, installation=installation, data=data)
 
@@ -254,8 +256,6 @@ def replace_api_key(user: User, installation: Installation, key: str) -> Install
 
 
 def start_reconnect(user: User, installation: Installation) -> WizardSession:
-    from .wizard import new_wizard
-
     _live(installation)
     if installation.version.auth_config.get("type") != "oauth2":
         raise ValidationFailed("This integration does not connect with OAuth2.")
@@ -327,6 +327,5 @@ def changes_between(wizard: WizardSession) -> UpgradeChanges:
     between = [v for v in candidates
                if compare(v.version, old.version) > 0 and compare(v.version, new.version) <= 0]
     between.sort(key=lambda v: cmp_to_key(compare)(v.version), reverse=True)
-    added, removed = scope_diff(installation.granted_scopes or old.auth_config.get("scopes") or [],
-                                new.auth_config.get("scopes") or [])
+    added, removed = scope_diff(_granted(installation), new.auth_config.get("scopes") or [])
     return UpgradeChanges(old.version, new.version, between, added, removed)
