@@ -6,6 +6,7 @@ audit diff: audits name the credential's kind and masked form only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,7 +23,7 @@ from ..models.base import utcnow
 from ..models.install import LIVE_STATUSES
 from . import audit, crypto
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from .wizard import (api_key_credential, current_step, current_version, finish, live_installation, new_wizard,
+from .wizard import (api_key_credential, current_version, finish, live_installation, new_wizard,
                      staged_secret, steps_of, validate_variables)
 from .workspaces import workspace_for_member
 
@@ -118,8 +119,6 @@ def _credential_row(installation: Installation, staged: dict | None) -> None:
         return
     expires_at = None
     if staged.get("kind") == "oauth2" and staged.get("expires_at"):
-        from datetime import datetime, timezone
-
         expires_at = datetime.fromtimestamp(int(staged["expires_at"]), tz=timezone.utc)
     if installation.credential is None:
         installation.credential = Credential(kind=staged["kind"], secret_encrypted=crypto.encrypt_json(staged),
@@ -131,18 +130,16 @@ def _credential_row(installation: Installation, staged: dict | None) -> None:
 
 
 def _ready(wizard: WizardSession) -> None:
-    if current_step(wizard) != steps_rule.REVIEW or not steps_rule.may_enter(
-            steps_rule.REVIEW, steps_of(wizard), wizard.completed_steps):
+    if not steps_rule.may_enter(steps_rule.REVIEW, steps_of(wizard), wizard.completed_steps):
         raise ValidationFailed("Finish the earlier steps first.")
     if wizard.version.is_yanked and wizard.purpose == steps_rule.INSTALL:
         raise ValidationFailed("This version was withdrawn by its publisher while you were installing. Start again.")
 
 
 def _audit_view(installation: Installation) -> dict:
-    return {"integration": f"{installation.integration.publisher}/{installation.integration.slug}",
-            "version": installation.version.version, "variables": installation.variables,
+    return {"integration": _label(installation), "version": installation.version.version, "variables": installation.variables,
             "granted_scopes": installation.granted_scopes, "status": installation.status,
-            "credential": (f"{installation.credential.kind}" if installation.credential else None)}
+            "credential": installation.credential.kind if installation.credential else None}
 
 
 def confirm_install(user: User, wizard: WizardSession) -> Installation:
