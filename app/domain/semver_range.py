@@ -107,15 +107,18 @@ def _hyphen_replace(match: re.Match) -> str:
     return f"{low} {high}".strip()
 
 
+def _major_only(M: str | None) -> str:
+    """`~1`, `^1`, `~1.x`, `^1.x` (and `~*`, `^x`: anything): the tilde and caret agree here."""
+    return "" if _is_x(M) else f">={M}.0.0 <{int(M) + 1}.0.0-0"
+
+
 def _replace_tilde(comp: str) -> str:
     match = _TILDE_RE.match(comp)
     if not match:
         return comp
     M, m, p, pr = match.groups()[:4]
-    if _is_x(M):
-        return ""
-    if _is_x(m):
-        return f">={M}.0.0 <{int(M) + 1}.0.0-0"
+    if _is_x(M) or _is_x(m):
+        return _major_only(M)
     if _is_x(p):
         return f">={M}.{m}.0 <{M}.{int(m) + 1}.0-0"
     if pr:
@@ -128,10 +131,8 @@ def _replace_caret(comp: str) -> str:
     if not match:
         return comp
     M, m, p, pr = match.groups()[:4]
-    if _is_x(M):
-        return ""
-    if _is_x(m):
-        return f">={M}.0.0 <{int(M) + 1}.0.0-0"
+    if _is_x(M) or _is_x(m):
+        return _major_only(M)
     if _is_x(p):
         if M == "0":
             return f">={M}.{m}.0 <{M}.{int(m) + 1}.0-0"

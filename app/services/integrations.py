@@ -273,26 +273,28 @@ def set_visibility(actor, integration: Integration, visibility: str) -> Integrat
     return update_integration(actor, integration, {"visibility": visibility})
 
 
+def change(actor, integration: Integration, action: str, changes: dict, *, note: str | None = None,
+           version: str | None = None) -> Integration:
+    """Apply `changes` and write the one audit event, with the before/after of the audited fields."""
+    before = snapshot(integration)
+    for key, value in changes.items():
+        setattr(integration, key, value)
+    db.session.flush()
+    audit.record(actor, action, integration, object_label=_label(integration), before=before,
+                 after=snapshot(integration), note=note, version=version)
+    return integration
+
+
 def soft_delete(actor, integration: Integration) -> Integration:
     if integration.deleted_at is not None:
         raise Conflict("This integration is already in the trash.")
-    before = snapshot(integration)
-    integration.deleted_at = utcnow()
-    db.session.flush()
-    audit.record(actor, "integration.deleted", integration, object_label=_label(integration), before=before,
-                 after=snapshot(integration))
-    return integration
+    return change(actor, integration, "integration.deleted", {"deleted_at": utcnow()})
 
 
 def restore(actor, integration: Integration) -> Integration:
     if integration.deleted_at is None:
         raise Conflict("This integration is not in the trash.")
-    before = snapshot(integration)
-    integration.deleted_at = None
-    db.session.flush()
-    audit.record(actor, "integration.restored", integration, object_label=_label(integration), before=before,
-                 after=snapshot(integration))
-    return integration
+    return change(actor, integration, "integration.restored", {"deleted_at": None})
 
 
 def _label(integration: Integration) -> str:

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cmp_to_key
 from typing import Callable, Iterable
 
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import documents
-from ..domain.semver_range import InvalidVersion, compare, max_satisfying, next_versions, parse_version
+from ..domain.semver_range import (InvalidVersion, compare, is_valid_version, max_satisfying, next_versions,
+                                   parse_version)
 from ..domain.visibility import Viewer, can_view
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion
 from ..models.base import utcnow
 from . import audit
 from .errors import Conflict, NotFound, ValidationFailed
-from .integrations import documents_invalid, snapshot
+from .integrations import change, documents_invalid
 
 CHANGELOG_MAX = 20_000
 REASON_MAX = 2_000
@@ -47,18 +49,8 @@ def suggestions(integration: Integration) -> dict[str, str]:
     return next_versions(highest)
 
 
-def _valid(text: str) -> bool:
-    try:
-        parse_version(text)
-    except InvalidVersion:
-        return False
-    return True
-
-
-def _sort_key(text: str):
-    from functools import cmp_to_key
-
-    return cmp_to_key(compare)(text)
+_valid = is_valid_version
+_sort_key = cmp_to_key(compare)
 
 
 def _dependency_problems(integration: Integration, manifest: dict, viewer: Viewer) -> list[dict]:
@@ -123,7 +115,6 @@ def publish_version(actor, integration: Integration, version: str, changelog: st
     if problems:
         raise ValidationFailed(f"{len(problems)} dependenc{'ies' if len(problems) != 1 else 'y'} cannot be resolved.",
                                field="documents", details=problems)
-    before = snapshot(integration)
     snapshot_row = IntegrationVersion(integration_id=integration.id, version=version,
                                       manifest=values["manifest"], variables_schema=values["variablesSchema"],
                                       auth_config=values["authConfig"], changelog=changelog,
@@ -133,11 +124,8 @@ def publish_version(actor, integration: Integration, version: str, changelog: st
             db.session.add(snapshot_row)
     except IntegrityError:
         raise Conflict(f"Version {version} was just published by someone else.", field="version") from None
-    integration.current_version = version
-    integration.last_published_at = snapshot_row.published_at
-    db.session.flush()
-    audit.record(actor, "integration.published", integration, object_label=f"{integration.publisher}/"
-                 f"{integration.slug}", version=version, before=before, after=snapshot(integration))
+    change(actor, integration, "integration.published",
+           {"current_version": version, "last_published_at": snapshot_row.published_at}, version=version)
     return snapshot_row
 
 
@@ -158,13 +146,10 @@ def yank_version(actor, integration: Integration, version: str, reason: str | No
     if not remaining:
         raise ValidationFailed("This is the only version that is not yanked. Publish a fixed version first, or make "
                                "the integration private or move it to the trash.", field="version")
-    before = snapshot(integration)
     row.yanked_at = utcnow()
     row.yank_reason = reason
-    integration.current_version = max(remaining, key=_sort_key)
-    db.session.flush()
-    audit.record(actor, "integration.version_yanked", integration, object_label=f"{integration.publisher}/"
-                 f"{integration.slug}", version=row.version, before=before, after=snapshot(integration), note=reason)
+    change(actor, integration, "integration.version_yanked", {"current_version": max(remaining, key=_sort_key)},
+           note=reason, version=row.version)
     return row
 
 

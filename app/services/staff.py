@@ -10,9 +10,8 @@ from ..extensions import db
 from ..models import AuditEvent, Integration, User, Workspace
 from ..models.base import utcnow
 from ..models.integration import TRUST_TIERS
-from . import audit
 from .errors import Conflict, NotFound, ValidationFailed
-from .integrations import snapshot
+from .integrations import change
 
 NOTE_MAX = 2_000
 
@@ -45,26 +44,15 @@ def set_trust_tier(actor, row: Integration, tier: str, note: str | None) -> Inte
     note = _note(note)
     if row.trust_tier == tier:
         raise Conflict(f"The trust tier is already {tier.replace('_', ' ')}.", field="tier")
-    before = snapshot(row)
-    row.trust_tier = tier
-    db.session.flush()
-    audit.record(actor, "integration.trust_tier_set", row, object_label=f"{row.publisher}/{row.slug}",
-                 before=before, after=snapshot(row), note=note)
-    return row
+    return change(actor, row, "integration.trust_tier_set", {"trust_tier": tier}, note=note)
 
 
 def take_down(actor, row: Integration, note: str | None) -> Integration:
     """Force the listing private, with a note the publisher sees on the dashboard."""
     _require_staff(actor)
     note = _note(note)
-    before = snapshot(row)
-    row.visibility = "private"
-    row.takedown_note = note
-    row.taken_down_at = utcnow()
-    db.session.flush()
-    audit.record(actor, "integration.taken_down", row, object_label=f"{row.publisher}/{row.slug}",
-                 before=before, after=snapshot(row), note=note)
-    return row
+    return change(actor, row, "integration.taken_down",
+                  {"visibility": "private", "takedown_note": note, "taken_down_at": utcnow()}, note=note)
 
 
 def lift_takedown(actor, row: Integration, note: str | None) -> Integration:
@@ -72,13 +60,8 @@ def lift_takedown(actor, row: Integration, note: str | None) -> Integration:
     note = _note(note)
     if row.taken_down_at is None:
         raise Conflict("This listing is not taken down.")
-    before = snapshot(row)
-    row.takedown_note = None
-    row.taken_down_at = None
-    db.session.flush()
-    audit.record(actor, "integration.takedown_lifted", row, object_label=f"{row.publisher}/{row.slug}",
-                 before=before, after=snapshot(row), note=note)
-    return row
+    return change(actor, row, "integration.takedown_lifted", {"takedown_note": None, "taken_down_at": None},
+                  note=note)
 
 
 def search_integrations(actor, q: str | None, *, limit: int = 100) -> list[Integration]:
