@@ -23,7 +23,6 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
-from flask import current_app
 
 from ..domain import wizard as steps_rule
 from ..extensions import db
