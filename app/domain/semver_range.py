@@ -112,37 +112,42 @@ def _major_only(M: str | None) -> str:
     return "" if _is_x(M) else f">={M}.0.0 <{int(M) + 1}.0.0-0"
 
 
-def _replace_tilde(comp: str) -> str:
-    match = _TILDE_RE.match(comp)
+def _desugar(regex: re.Pattern, comp: str, rule) -> str:
+    """Shared frame of the tilde and caret rules: match, then the major-only case, then `rule`."""
+    match = regex.match(comp)
     if not match:
         return comp
     M, m, p, pr = match.groups()[:4]
     if _is_x(M) or _is_x(m):
         return _major_only(M)
-    if _is_x(p):
-        return f">={M}.{m}.0 <{M}.{int(m) + 1}.0-0"
-    if pr:
-        return f">={M}.{m}.{p}-{pr} <{M}.{int(m) + 1}.0-0"
-    return f">={M}.{m}.{p} <{M}.{int(m) + 1}.0-0"
+    return rule(M, m, p, pr)
 
 
-def _replace_caret(comp: str) -> str:
-    match = _CARET_RE.match(comp)
-    if not match:
-        return comp
-    M, m, p, pr = match.groups()[:4]
-    if _is_x(M) or _is_x(m):
-        return _major_only(M)
+def _tilde(M: str, m: str, p: str | None, pr: str | None) -> str:
+    # ~1.2 and ~1.2.3: patch-level changes within the minor
+    low = f">={M}.{m}.0" if _is_x(p) else f">={M}.{m}.{p}" + (f"-{pr}" if pr else "")
+    return f"{low} <{M}.{int(m) + 1}.0-0"
+
+
+def _caret(M: str, m: str, p: str | None, pr: str | None) -> str:
+    # ^: changes that do not modify the left-most non-zero part
     if _is_x(p):
-        if M == "0":
-            return f">={M}.{m}.0 <{M}.{int(m) + 1}.0-0"
-        return f">={M}.{m}.0 <{int(M) + 1}.0.0-0"
+        high = f"<{M}.{int(m) + 1}.0-0" if M == "0" else f"<{int(M) + 1}.0.0-0"
+        return f">={M}.{m}.0 {high}"
     low = f">={M}.{m}.{p}" + (f"-{pr}" if pr else "")
     if M == "0":
         if m == "0":
             return f"{low} <{M}.{m}.{int(p) + 1}-0"
         return f"{low} <{M}.{int(m) + 1}.0-0"
     return f"{low} <{int(M) + 1}.0.0-0"
+
+
+def _replace_tilde(comp: str) -> str:
+    return _desugar(_TILDE_RE, comp, _tilde)
+
+
+def _replace_caret(comp: str) -> str:
+    return _desugar(_CARET_RE, comp, _caret)
 
 
 def _replace_xrange(comp: str) -> str:
