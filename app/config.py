@@ -73,6 +73,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The bundled demo OAuth2 provider exists only outside production.
         "DEMO_OAUTH_PROVIDER": not production and env.get("DEMO_OAUTH_PROVIDER", "1") == "1",
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        # How many reverse proxies (load balancer, ingress) stand in front of the app. Their
+        # X-Forwarded-For/-Proto are trusted that many hops deep, so rate limits and session
+        # protection see the client's address rather than the proxy's.
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
         "TESTING": testing,
     }
     config.update(overrides)

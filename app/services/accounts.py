@@ -1,7 +1,10 @@
 """Accounts: registration and authentication."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import insert_unique
 from ..extensions import db
@@ -56,8 +59,17 @@ def register_user(email: str, password: str, display_name: str | None = None, *,
     return user
 
 
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    return generate_password_hash("decoy-password-never-matches")
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email or "")))
-    if user is None or not user.is_active or not user.check_password(password or ""):
+    if user is None:
+        # Spend the same time as for a real account, so response times do not reveal which emails exist.
+        check_password_hash(_decoy_hash(), password or "")
+        return None
+    if not user.check_password(password or "") or not user.is_active:
         return None
     return user

@@ -1,7 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the client's real address behind trusted proxies."""
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline scripts anywhere: every script is a file under static/js/.
 CSP = "; ".join(
@@ -19,6 +20,10 @@ CSP = "; ".join(
 
 
 def register(app: Flask) -> None:
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)

@@ -64,3 +64,14 @@ def test_development_cookies_work_over_plain_http(tmp_path, monkeypatch):
     config = load_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] is False and config["SESSION_COOKIE_HTTPONLY"] is True
     assert (tmp_path / "secret_key").exists()  # a development secret, kept across restarts
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_each_client_address():
+    with migrated_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute", WTF_CSRF_ENABLED=False,
+                      PROXY_COUNT=1) as app:
+        client = app.test_client()
+        first = {"X-Forwarded-For": "203.0.113.7"}
+        second = {"X-Forwarded-For": "198.51.100.9"}
+        assert _bad_login(client, headers=first).status_code == 422
+        assert _bad_login(client, headers=second).status_code == 422
+        assert _bad_login(client, headers=first).status_code == 429
