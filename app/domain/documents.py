@@ -101,8 +101,8 @@ def _skip_string(text: str, i: int) -> int:
     return n
 
 
-def nesting_problem(text: str) -> tuple[int, int] | None:
-    """(depth, line) where the text first nests deeper than MAX_DEPTH, or None. A flat scan:
+def nesting_problem(text: str, limit: int = MAX_DEPTH) -> tuple[int, int] | None:
+    """(depth, line) where the text first nests deeper than `limit`, or None. A flat scan:
     it never recurses, so a 100 000-level document is refused as fast as a 33-level one."""
     depth, line, i, n = 0, 1, 0, len(text)
     while i < n:
@@ -114,7 +114,7 @@ def nesting_problem(text: str) -> tuple[int, int] | None:
             line += 1
         elif c in "[{":
             depth += 1
-            if depth > MAX_DEPTH:
+            if depth > limit:
                 return depth, line
         elif c in "]}":
             depth -= 1

@@ -70,7 +70,11 @@ def test_a_300_level_body_is_refused(client, ci):
         node = node["a"]
     response = create(client, ci, manifest=deep)
     assert response.status_code == 422
-    assert response.json["error"]["details"][0]["message"] == "The document nests deeper than 32 levels."
+    assert response.json["error"]["details"][0]["message"] == "The documents nest deeper than 32 levels."
+    # far deeper than Python's recursion limit: refused before json parses it, never a 500
+    raw = '{"name": "x", "publisher": "p", "manifest": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    response = client.post("/api/v1/integrations", data=raw, content_type="application/json", headers=ci.headers)
+    assert response.status_code == 422
     assert db.session.scalar(db.select(db.func.count()).select_from(Integration)) == 0
 
 

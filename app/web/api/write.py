@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from ...domain import documents
 from ...services import integrations as service
 from ...services import publishing
 from ...services.errors import NotFound, ValidationFailed
@@ -24,6 +25,11 @@ CREATE_ONLY = {"slug", "publisher"}
 
 
 def _payload(allowed: set[str]) -> dict:
+    # The documents sit one level down in the body; the depth is checked before json recurses.
+    if documents.nesting_problem(request.get_data(as_text=True), limit=documents.MAX_DEPTH + 1):
+        raise ValidationFailed(f"The request nests deeper than {documents.MAX_DEPTH} levels.",
+                               details=[{"path": "$", "message": f"The documents nest deeper than "
+                                                                 f"{documents.MAX_DEPTH} levels."}])
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationFailed("Send a JSON object with Content-Type: application/json.",
