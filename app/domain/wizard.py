@@ -136,33 +136,7 @@ def find_cycle(root: str, edges: Mapping[str, Iterable[str]]) -> list[str] | Non
     return visit(root)
 
 
-# --- what the consent step says -------------------------------------------------------------
-
-TRUST_MEANINGS = {
-    "first_party": ("First party", "Built and run by the marketplace itself."),
-    "vendor_official": ("Vendor official", "Published by the vendor of the service it connects to."),
-    "verified_partner": ("Verified partner", "A partner whose identity and agreement the marketplace has checked."),
-    "verified_publisher": ("Verified publisher", "A publisher whose identity the marketplace has verified."),
-    "community": ("Community", "Published by a community member. Nobody has reviewed it or verified who published "
-                               "it: install it only if you trust the publisher with what it asks for."),
-}
-
-_VERBS = {"read": "Read", "write": "Create and change", "admin": "Administer", "delete": "Delete",
-          "execute": "Run", "manage": "Manage", "readonly": "Read", "read_only": "Read"}
-
-
-def describe_scope(scope: str) -> str:
-    """A permission in plain words: `charges:write` -> "Create and change charges"."""
-    text = str(scope).strip()
-    parts = [p for p in text.replace(".", ":").replace("/", ":").split(":") if p]
-    if text.lower() in _VERBS:
-        return f"{_VERBS[text.lower()]} your data"
-    if len(parts) >= 2 and parts[-1].lower() in _VERBS:
-        return f"{_VERBS[parts[-1].lower()]} {' '.join(parts[:-1]).replace('_', ' ')}"
-    if len(parts) >= 2 and parts[0].lower() in _VERBS:
-        return f"{_VERBS[parts[0].lower()]} {' '.join(parts[1:]).replace('_', ' ')}"
-    return f"Access {' '.join(parts).replace('_', ' ') or text}"
-
+# --- what an upgrade changes -----------------------------------------------------------------
 
 def scope_diff(old: Iterable[str], new: Iterable[str]) -> tuple[list[str], list[str]]:
     """(added, removed) between two scope lists, in the new/old order."""

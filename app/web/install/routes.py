@@ -16,6 +16,7 @@ from ...extensions import db
 from ...services import installs, oauth_connect
 from ...services import wizard as wizards
 from ...services.errors import ServiceError, ValidationFailed
+from ..catalog.presenters import describe_scope
 from ..forms import ButtonForm, apply_service_error
 from . import bp
 from .forms import ApiKeyForm, UpgradeConsentForm, WorkspaceConsentForm
@@ -32,8 +33,7 @@ def _context(wizard, step: str, **extra) -> dict:
         "wizard": wizard, "integration": wizard.integration, "version": wizard.version, "step": step,
         "progress": steps_rule.progress(steps, wizard.completed_steps, step, wizard.purpose),
         "back": steps_rule.previous_step(step, steps) if step in steps else None,
-        "trust": steps_rule.TRUST_MEANINGS.get(wizard.integration.trust_tier),
-        "describe_scope": steps_rule.describe_scope, "cancel_form": ButtonForm(), **extra,
+        "describe_scope": describe_scope, **extra,
     }
 
 
@@ -54,7 +54,7 @@ def _render_start(integration, form, status=200):
     version = wizards.current_version(integration)
     return render_template(
         "install/start.html", integration=integration, version=version, form=form,
-        trust=steps_rule.TRUST_MEANINGS.get(integration.trust_tier), describe_scope=steps_rule.describe_scope,
+        describe_scope=describe_scope,
         who_can_install=wizards.who_can_install(current_user) if not form.workspace.choices else [],
         progress=steps_rule.progress(steps_rule.applicable_steps(version.auth_config.get("type", "none")), [],
                                      steps_rule.WORKSPACE),
