@@ -165,3 +165,13 @@ def test_write_endpoints_are_in_the_openapi_document(client):
     assert "post" in paths["/api/v1/integrations"]
     assert {"patch", "delete", "get"} <= set(paths["/api/v1/integrations/{id}"])
     assert "post" in paths["/api/v1/integrations/{id}/versions/{version}/yank"]
+
+
+def test_published_versions_cannot_be_edited_or_deleted(client, ci):
+    iid = create(client, ci).json["id"]
+    client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "1.0.0"}, headers=ci.headers)
+    for method in ("put", "patch", "delete"):
+        response = getattr(client, method)(f"/api/v1/integrations/{iid}/versions/1.0.0", json={}, headers=ci.headers)
+        assert response.status_code in (404, 405), method
+    versions = client.get(f"/api/v1/integrations/{iid}/versions", headers=ci.headers).json["data"]
+    assert [v["version"] for v in versions] == ["1.0.0"]
