@@ -322,6 +322,14 @@ def _explain(doc: ParsedDocument, error: ValidationError, base: tuple) -> list[D
     return [doc.error(path, _message(error))]
 
 
+def _json_type(value: Any) -> str:
+    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
+                       (dict, "object")):
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
 def _message(error: ValidationError) -> str:
     if error.validator == "pattern":
         hint = (error.schema or {}).get("description")
@@ -331,7 +339,7 @@ def _message(error: ValidationError) -> str:
     if error.validator == "enum":
         return "Must be one of: " + ", ".join(json.dumps(v) for v in error.validator_value) + "."
     if error.validator == "type":
-        return f"Must be of type {error.validator_value}, not {type(error.instance).__name__.replace('dict', 'object').replace('str', 'string').replace('list', 'array')}."
+        return f"Must be of type {error.validator_value}, not {_json_type(error.instance)}."
     return error.message
 
 
