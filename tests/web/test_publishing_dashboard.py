@@ -391,7 +391,7 @@ def dashboard_urls(integration_id):
     base = f"/dashboard/integrations/{integration_id}"
     gets = [base, f"{base}/publish", f"{base}/versions"]
     posts = [base, f"{base}/preview", f"{base}/publish", f"{base}/versions/1.0.0/yank", f"{base}/delete",
-             f"{base}/restore"]
+             f"{base}/restore", f"{base}/visibility"]
     return gets, posts
 
 
@@ -409,7 +409,8 @@ def test_someone_elses_integration_is_404_on_every_dashboard_url(client, auth, f
     for url in gets:
         assert client.get(url).status_code == 404, url
     for url in posts:
-        assert client.post_form(url, {"version": "2.0.0", "reason": "x", "name": "Mine"}).status_code == 404, url
+        assert client.post_form(url, {"version": "2.0.0", "reason": "x", "name": "Mine",
+                                       "quick-visibility": "private"}).status_code == 404, url
     assert state(integration.id) == before
 
 
@@ -468,3 +469,16 @@ def test_dashboard_pages_do_not_grow_with_rows(client, publisher, factories, que
     db.session.commit()
     many = [_queries(client, query_counter, url) for url in urls]
     assert few == many
+
+
+def test_quick_visibility_change(client, publisher, factories):
+    integration = draft(factories, publisher, manifest={"members": "not a list"})  # documents need fixing
+    before = factories.audit_count()
+    url = f"/dashboard/integrations/{integration.id}/visibility"
+    assert client.post_form(url, {"quick-visibility": "unlisted"}).status_code == 302
+    db.session.expire_all()
+    assert integration.visibility == "unlisted"
+    assert factories.audit_count() == before + 1
+    snapshot = state(integration.id)
+    assert client.post_form(url, {"quick-visibility": "everyone"}).status_code == 422
+    assert state(integration.id) == snapshot

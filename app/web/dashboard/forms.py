@@ -63,6 +63,10 @@ class PublishForm(FlaskForm):
                               description="Markdown: what changed for installers.", render_kw={"rows": 8})
 
 
+class VisibilityForm(FlaskForm):
+    visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
+
+
 class YankForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Say why this version is yanked."),
                                                  Length(max=REASON_MAX)], render_kw={"rows": 2})

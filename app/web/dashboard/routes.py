@@ -18,7 +18,8 @@ from ...services.workspaces import user_workspaces
 from ..forms import ButtonForm
 from ..variables_form import build_variables_form
 from . import bp
-from .forms import CreateIntegrationForm, EditIntegrationForm, PublishForm, YankForm, apply_problems
+from .forms import (CreateIntegrationForm, EditIntegrationForm, PublishForm, VisibilityForm, YankForm,
+                    apply_problems)
 
 GROUPS = (("draft", "Drafts"), ("public", "Published"), ("unlisted", "Unlisted"), ("private", "Private"),
           ("deleted", "Trash"))
@@ -126,7 +127,9 @@ def preview_form(manifest_text: str | None, variables_text: str | None):
 def _render_edit(integration: Integration, form: EditIntegrationForm, status: int = 200):
     preview, why_not = preview_form(form.manifest.data, form.variables_schema.data)
     return render_template("dashboard/edit.html", integration=integration, form=form, preview=preview,
-                           preview_message=why_not, buttons=ButtonForm(), state=state_of(integration)), status
+                           preview_message=why_not, state=state_of(integration),
+                           visibility_form=VisibilityForm(formdata=None, visibility=integration.visibility,
+                                                          prefix="quick")), status
 
 
 @bp.get("/integrations/<integration_id>")
@@ -239,6 +242,25 @@ def yank(integration_id, version):
         flash(f"Yanked {version}. Current version: {integration.current_version}.", "success")
         return redirect(url_for("dashboard.versions", integration_id=integration.id))
     return _render_versions(integration, {version: form}, 422)
+
+
+@bp.post("/integrations/<integration_id>/visibility")
+def visibility(integration_id):
+    """Change visibility alone (without re-checking the documents, as the full edit form does)."""
+    integration = _load(integration_id, lock=True)
+    form = VisibilityForm(prefix="quick")
+    if not form.validate_on_submit():
+        flash("Choose public, unlisted or private.", "error")
+        return _render_edit(integration, _edit_form(integration), 422)
+    try:
+        service.set_visibility(current_user, integration, form.visibility.data)
+    except ServiceError as error:
+        if error.status == 404:
+            raise
+        flash(error.details[0]["message"] if error.details else error.message, "error")
+        return _render_edit(integration, _edit_form(integration), error.status)
+    flash(f"Visibility: {integration.visibility}.", "success")
+    return redirect(url_for("dashboard.edit", integration_id=integration.id))
 
 
 # --- trash ------------------------------------------------------------------------------------------
