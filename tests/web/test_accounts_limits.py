@@ -63,6 +63,7 @@ def test_development_cookies_work_over_plain_http(tmp_path, monkeypatch):
     monkeypatch.delenv("FLASK_ENV", raising=False)
     config = load_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] is False and config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["REMEMBER_COOKIE_HTTPONLY"] is True and config["REMEMBER_COOKIE_DURATION"].days == 30
     assert (tmp_path / "secret_key").exists()  # a development secret, kept across restarts
 
 

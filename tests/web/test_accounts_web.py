@@ -140,6 +140,15 @@ def test_session_protection_drops_a_session_replayed_from_another_browser(client
     assert replayed.status_code == 302 and replayed.headers["Location"].startswith("/login")
 
 
+def test_keep_me_logged_in_sets_an_httponly_remember_cookie(client, factories):
+    factories.UserFactory(email="person@example.test")
+    response = client.post_form("/login", {"email": "person@example.test", "password": "password123",
+                                           "remember": "y"})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=") and "Max-Age=0"
+                  not in c)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
 def test_session_cookie_is_httponly_and_samesite(client):
     cookie = next(c for c in client.get("/login").headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
