@@ -553,12 +553,17 @@ def manifest_problems(doc: ParsedDocument, variables_schema: dict | None) -> lis
     return errors
 
 
-def auth_config_problems(doc: ParsedDocument) -> list[DocumentError]:
-    return _schema_errors(doc, _project_validator("auth-config.json"), doc.value)
+def auth_config_problems(doc: ParsedDocument, *, allow_local_http: bool = True) -> list[DocumentError]:
+    errors = _schema_errors(doc, _project_validator("auth-config.json"), doc.value)
+    if not allow_local_http:  # production: http://localhost endpoints are for development only
+        errors += [doc.error((key,), "Use an https: URL (http://localhost is for development only).")
+                   for key in ("authorizeUrl", "tokenUrl", "callbackUrl")
+                   if isinstance(doc.value.get(key), str) and doc.value[key].lower().startswith("http://")]
+    return errors
 
 
-def check_documents(manifest: ParsedDocument, variables: ParsedDocument,
-                    auth: ParsedDocument) -> list[DocumentError]:
+def check_documents(manifest: ParsedDocument, variables: ParsedDocument, auth: ParsedDocument, *,
+                    allow_local_http: bool = True) -> list[DocumentError]:
     """Every problem in three parsed documents (those that failed to parse are skipped)."""
     errors: list[DocumentError] = []
     variables_ok = variables.value is not None
@@ -569,24 +574,27 @@ def check_documents(manifest: ParsedDocument, variables: ParsedDocument,
     if manifest.value is not None:
         errors += manifest_problems(manifest, variables.value if variables_ok else None)
     if auth.value is not None:
-        errors += auth_config_problems(auth)
+        errors += auth_config_problems(auth, allow_local_http=allow_local_http)
     order = {name: i for i, name in enumerate(DOCUMENTS)}
     return sorted(errors, key=lambda e: (order[e.document], e.line or 0, e.path))
 
 
-def validate_texts(texts: dict[str, str | None]) -> tuple[dict[str, dict | None], list[DocumentError]]:
+def validate_texts(texts: dict[str, str | None], *, allow_local_http: bool = True
+                   ) -> tuple[dict[str, dict | None], list[DocumentError]]:
     """Parse and check the three documents as typed: ({name: value}, every problem)."""
-    return _validate({name: parse_document(name, texts.get(name)) for name in DOCUMENTS})
+    return _validate({name: parse_document(name, texts.get(name)) for name in DOCUMENTS}, allow_local_http)
 
 
-def validate_values_documents(values: dict[str, Any]) -> tuple[dict[str, dict | None], list[DocumentError]]:
+def validate_values_documents(values: dict[str, Any], *, allow_local_http: bool = True
+                              ) -> tuple[dict[str, dict | None], list[DocumentError]]:
     """The same for already-parsed documents (the JSON API)."""
-    return _validate({name: from_value(name, values.get(name)) for name in DOCUMENTS})
+    return _validate({name: from_value(name, values.get(name)) for name in DOCUMENTS}, allow_local_http)
 
 
-def _validate(parsed: dict[str, tuple[ParsedDocument, list[DocumentError]]]):
+def _validate(parsed: dict[str, tuple[ParsedDocument, list[DocumentError]]], allow_local_http: bool):
     errors = [e for _, errs in parsed.values() for e in errs]
-    errors += check_documents(parsed[MANIFEST][0], parsed[VARIABLES][0], parsed[AUTH][0])
+    errors += check_documents(parsed[MANIFEST][0], parsed[VARIABLES][0], parsed[AUTH][0],
+                              allow_local_http=allow_local_http)
     return {name: doc.value for name, (doc, _) in parsed.items()}, errors
 
 

@@ -10,6 +10,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import documents
@@ -132,6 +133,11 @@ def _icon_url(value: Any, problems: list) -> str | None:
     return value
 
 
+def allow_local_http() -> bool:
+    """oauth2 endpoints on http://localhost are accepted only outside production."""
+    return not current_app.config.get("PRODUCTION", False)
+
+
 def documents_invalid(errors: list[documents.DocumentError]) -> ValidationFailed:
     count = len(errors)
     return ValidationFailed(f"{count} problem{'s' if count != 1 else ''} in the JSON documents.",
@@ -208,14 +214,14 @@ def _all_problems(problems: list[dict]) -> ValidationFailed:
 def _checked_values(docs: dict, *, current: dict) -> dict:
     """API documents (parsed JSON): missing ones keep their current value; all three are checked together."""
     merged = {name: docs.get(name, current[column]) for name, column in DOC_COLUMNS.items()}
-    values, errors = documents.validate_values_documents(merged)
+    values, errors = documents.validate_values_documents(merged, allow_local_http=allow_local_http())
     if errors:
         raise documents_invalid(errors)
     return {DOC_COLUMNS[name]: value for name, value in values.items()}
 
 
 def _checked_texts(texts: dict) -> dict:
-    values, errors = documents.validate_texts(texts)
+    values, errors = documents.validate_texts(texts, allow_local_http=allow_local_http())
     if errors:
         raise documents_invalid(errors)
     return {DOC_COLUMNS[name]: value for name, value in values.items()}

@@ -28,7 +28,7 @@ from ..models import Installation, Integration, IntegrationVersion
 from ..models.base import utcnow
 from . import audit
 from .errors import Conflict, NotFound, ValidationFailed
-from .integrations import change, documents_invalid
+from .integrations import allow_local_http, change, documents_invalid
 
 CHANGELOG_MAX = 20_000
 REASON_MAX = 2_000
@@ -106,7 +106,7 @@ def publish_version(actor, integration: Integration, version: str, changelog: st
                                          "message": f"Must be greater than {top}."}])
     docs = {"manifest": integration.manifest, "variablesSchema": integration.variables_schema,
             "authConfig": integration.auth_config}
-    values, errors = documents.validate_values_documents(docs)
+    values, errors = documents.validate_values_documents(docs, allow_local_http=allow_local_http())
     if errors:
         raise documents_invalid(errors)
     workspace_viewer = Viewer(user_id=actor.id, member_of=frozenset({integration.workspace_id}),

@@ -202,3 +202,12 @@ def test_api_documents_get_the_same_rules_with_paths():
         node = node["a"]
     assert d.validate_values_documents({"manifest": deep, "variablesSchema": GOOD_SCHEMA,
                                         "authConfig": {"type": "none"}})[1][0].message.startswith("The document nests")
+
+
+def test_local_http_endpoints_only_outside_production():
+    auth = {"type": "oauth2", "authorizeUrl": "http://localhost:5000/authorize", "tokenUrl": "https://x.example/t",
+            "scopes": [], "clientId": "x"}
+    assert d.validate_texts(texts(auth=auth))[1] == []
+    errors = d.validate_texts(texts(auth=auth), allow_local_http=False)[1]
+    assert [(e.path, e.message) for e in errors] == [
+        ("$.authorizeUrl", "Use an https: URL (http://localhost is for development only).")]
