@@ -76,3 +76,11 @@ def test_behind_a_trusted_proxy_the_limit_counts_each_client_address():
         assert _bad_login(client, headers=first).status_code == 422
         assert _bad_login(client, headers=second).status_code == 422
         assert _bad_login(client, headers=first).status_code == 429
+
+
+def test_postgresql_connections_give_up_after_a_few_seconds(tmp_path):
+    config = load_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "postgres://db.internal/marketplace"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.internal/marketplace"
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 5}
+    assert "connect_args" not in load_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "sqlite://"})[
+        "SQLALCHEMY_ENGINE_OPTIONS"]
