@@ -2,7 +2,12 @@
 secrets are Fernet ciphertext in the database itself; rotate-credentials re-encrypts them."""
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -10,20 +15,19 @@ import requests
 from cryptography.fernet import Fernet
 from sqlalchemy import inspect, text
 
-from app import create_app
 from app.extensions import db
 from app.models import Credential, Installation, Integration, WizardSession
 from app.services import crypto
 from tests.conftest import Client
 from tests.databases import migrated_app
-from tests.databases import test_config as config_for
-from tests.install_fixtures import CLIENT_SECRET, local_path, serve
+from tests.install_fixtures import CLIENT_SECRET, local_path
 from tests.install_support import API_KEY_AUTH, admin, oauth_auth, publish, wizard_id_from
 
 pytestmark = pytest.mark.concurrency
 
 API_KEY = "ak_live_NEVER_IN_CLEAR_9c1e5d77"
 DEMO_SECRET = "demo-client-secret"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _seed(app, build):
@@ -49,51 +53,74 @@ class Person:
         return self.http.post(url, data=data, allow_redirects=False, timeout=20)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn_process(port: int, env: dict):
+    """`gunicorn "app:create_app()"`, as production runs it, in its own OS process."""
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
+         "app:create_app()"], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):  # wait until it answers (startup, not a timed assertion)
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"gunicorn on {port} did not start: {process.stderr.read1(4000)!r}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_a_wizard_started_on_one_process_completes_on_another():
-    with migrated_app(DEMO_OAUTH_PROVIDER=True) as first:
-        url = first.config["SQLALCHEMY_DATABASE_URI"]
-        second = create_app(config_for(url, DEMO_OAUTH_PROVIDER=True))
-        a, b = serve(first), serve(second)
-        try:
-            for app in (first, second):
-                app.config["PUBLIC_BASE_URL"] = b.url  # one public address in front of both processes
-            first.config["DEMO_OAUTH_REDIRECT_URIS"] = [f"{b.url}/install/callback"]
+    """Two gunicorn processes on one database. A also hosts the demo provider; both sit behind one
+    public address (PUBLIC_BASE_URL, here A's) for the OAuth callback."""
+    with migrated_app() as seeder:
+        url = seeder.config["SQLALCHEMY_DATABASE_URI"]
+        port_a, port_b = _free_port(), _free_port()
+        a_url = f"http://127.0.0.1:{port_a}"
 
-            def build():
-                user, workspace = admin()
-                integration = publish(auth=oauth_auth(a.url, ["read"]),
-                                      schema={"type": "object", "properties": {"note": {"type": "string"}}})
-                integration.oauth_client_secret_encrypted = crypto.encrypt_json(DEMO_SECRET)
-                return user.email, workspace.id, integration.publisher, integration.slug
-            email, workspace_id, publisher, slug = _seed(first, build)
-
+        def build():
+            user, workspace = admin()
+            integration = publish(auth=oauth_auth(a_url, ["read"]),
+                                  schema={"type": "object", "properties": {"note": {"type": "string"}}})
+            integration.oauth_client_secret_encrypted = crypto.encrypt_json(DEMO_SECRET)
+            return user.email, workspace.id, integration.publisher, integration.slug
+        email, workspace_id, publisher, slug = _seed(seeder, build)
+        env = {"DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+               "SECRET_KEY": seeder.config["SECRET_KEY"], "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
+               "DEMO_OAUTH_PROVIDER": "1", "DEMO_OAUTH_BASE_URL": f"{a_url}/demo-oauth", "PUBLIC_BASE_URL": a_url}
+        with gunicorn_process(port_a, env) as a, gunicorn_process(port_b, env) as b:
             person = Person()
-            assert person.post(f"{a.url}/login", {"email": email, "password": "password123"}).status_code == 302
-            started = person.post(f"{a.url}/install/{publisher}/{slug}", {"workspace": workspace_id, "consent": "y"})
+            assert person.post(f"{a}/login", {"email": email, "password": "password123"}).status_code == 302
+            started = person.post(f"{a}/install/{publisher}/{slug}", {"workspace": workspace_id, "consent": "y"})
             wid = wizard_id_from(started.headers["Location"])
             step = f"/install/w/{wid}"
-            assert person.post(f"{b.url}{step}/dependencies").headers["Location"].endswith(f"{step}/auth")
-            authorize = person.post(f"{b.url}{step}/auth/connect", token_from=f"{b.url}{step}/auth")
-            page = person.http.get(authorize.headers["Location"], timeout=10)  # the provider, on A
-            assert "Approve" in page.text
+            assert person.post(f"{b}{step}/dependencies").headers["Location"].endswith(f"{step}/auth")
+            authorize = person.post(f"{b}{step}/auth/connect", token_from=f"{b}{step}/auth")
+            assert authorize.headers["Location"].startswith(f"{a}/demo-oauth/authorize?")
             callback = person.post(authorize.headers["Location"], {"decision": "approve"})
             location = callback.headers["Location"]
-            assert location.startswith(f"{b.url}/install/callback?")
-            back = person.http.get(location, allow_redirects=False, timeout=20)  # exchanged by B at A
+            assert location.startswith(f"{a}/install/callback?")
+            back = person.http.get(location, allow_redirects=False, timeout=20)
             assert back.headers["Location"].endswith(f"{step}/variables")
-            assert person.post(f"{a.url}{step}/variables", {"var-note": "hello"}).status_code == 302
-            done = person.post(f"{b.url}{step}/review")
+            assert person.post(f"{b}{step}/variables", {"var-note": "hello"}).status_code == 302
+            done = person.post(f"{b}{step}/review")
             assert done.status_code == 302 and "/installations" in done.headers["Location"]
-            with first.app_context():
-                installation = db.session.scalar(db.select(Installation))
-                assert installation.variables == {"note": "hello"} and installation.credential.kind == "oauth2"
-                assert installation.granted_scopes == ["read"]
-        finally:
-            a.stop()
-            b.stop()
-            with second.app_context():
-                db.session.remove()
-                db.engine.dispose()
+            assert "hello" not in person.http.get(f"{a}{step}/review", allow_redirects=False).text  # finished
+        with seeder.app_context():
+            installation = db.session.scalar(db.select(Installation))
+            assert installation.variables == {"note": "hello"} and installation.credential.kind == "oauth2"
+            assert installation.granted_scopes == ["read"]
 
 
 def _install_both_kinds(app, provider):
