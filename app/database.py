@@ -7,9 +7,10 @@ BEGIN IMMEDIATE so two writers queue on the lock instead of one failing with
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -41,19 +42,14 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+@contextmanager
 def write_intent():
-    """Context manager for code outside a request (CLI, tests) that reads then writes."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def _cm():
-        token = _write_intent.set(True)
-        try:
-            yield
-        finally:
-            _write_intent.reset(token)
-
-    return _cm()
+    """For code outside a request (CLI, tests) that reads then writes: BEGIN IMMEDIATE on SQLite."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
 
 
 def insert_unique(obj, conflict: Exception):
@@ -101,8 +97,6 @@ def reads_only(view):
 
 
 def _write_intent_needed() -> bool:
-    from flask import current_app, request
-
     if request.method in SAFE_METHODS:
         return False
     view = current_app.view_functions.get(request.endpoint)
