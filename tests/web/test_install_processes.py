@@ -59,26 +59,34 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _wait_until_up(url: str, process) -> None:
+    for _ in range(300):  # startup, not a timed assertion
+        try:
+            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn at {url} did not start: {process.stderr.read1(4000)!r}")
+
+
 @contextmanager
-def gunicorn_process(port: int, env: dict):
-    """`gunicorn "app:create_app()"`, as production runs it, in its own OS process."""
-    process = subprocess.Popen(
+def gunicorn_processes(ports: list[int], env: dict):
+    """`gunicorn "app:create_app()"`, as production runs it, once per port, each its own OS process."""
+    processes = [subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
          "app:create_app()"], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for port in ports]
     try:
-        for _ in range(200):  # wait until it answers (startup, not a timed assertion)
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"gunicorn on {port} did not start: {process.stderr.read1(4000)!r}")
-        yield f"http://127.0.0.1:{port}"
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for url, process in zip(urls, processes):
+            _wait_until_up(url, process)
+        yield urls
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
 
 
 def test_a_wizard_started_on_one_process_completes_on_another():
@@ -99,7 +107,7 @@ def test_a_wizard_started_on_one_process_completes_on_another():
         env = {"DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
                "SECRET_KEY": seeder.config["SECRET_KEY"], "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
                "DEMO_OAUTH_PROVIDER": "1", "DEMO_OAUTH_BASE_URL": f"{a_url}/demo-oauth", "PUBLIC_BASE_URL": a_url}
-        with gunicorn_process(port_a, env) as a, gunicorn_process(port_b, env) as b:
+        with gunicorn_processes([port_a, port_b], env) as (a, b):
             person = Person()
             assert person.post(f"{a}/login", {"email": email, "password": "password123"}).status_code == 302
             started = person.post(f"{a}/install/{publisher}/{slug}", {"workspace": workspace_id, "consent": "y"})
