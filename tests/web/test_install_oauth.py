@@ -183,3 +183,24 @@ def test_provider_errors_return_to_the_step(client, auth, oauth_provider, resour
     assert "provider reported an error (temporarily_unavailable)" in client.get(
         f"/install/w/{wid}/auth").get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Credential)) == 0
+
+
+def test_demo_provider_codes_are_single_use_and_refresh_tokens_rotate(client, auth, oauth_provider, resource_owner):
+    user, workspace, integration, wid = _to_auth_step(client, auth, oauth_provider)
+    authorize = _connect(client, wid)
+    verifier = staged_secret(wizard(wid))["code_verifier"]
+    code = query(resource_owner.decide(authorize))["code"]
+    token_url = f"{oauth_provider.url}/demo-oauth/token"
+    exchange = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+                "redirect_uri": "http://localhost/install/callback"}
+    without_secret = requests.post(token_url, data={**exchange, "client_id": "demo-client"}, timeout=10)
+    assert without_secret.status_code == 401 and without_secret.json()["error"] == "invalid_client"
+    first = requests.post(token_url, data=exchange, auth=("demo-client", CLIENT_SECRET), timeout=10)
+    assert first.status_code == 200
+    again = requests.post(token_url, data=exchange, auth=("demo-client", CLIENT_SECRET), timeout=10)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    refresh = {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]}
+    renewed = requests.post(token_url, data=refresh, auth=("demo-client", CLIENT_SECRET), timeout=10)
+    assert renewed.status_code == 200 and renewed.json()["refresh_token"] != refresh["refresh_token"]
+    reused = requests.post(token_url, data=refresh, auth=("demo-client", CLIENT_SECRET), timeout=10)
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
