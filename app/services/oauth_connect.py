@@ -77,6 +77,9 @@ def begin_authorization(wizard: WizardSession, redirect_uri: str) -> str:
     auth_config = wizard.version.auth_config or {}
     if auth_config.get("type") != "oauth2" or not auth_config.get("authorizeUrl"):
         raise ValidationFailed("This integration does not connect with OAuth2.")
+    if not wizard.integration.oauth_client_secret_encrypted:
+        raise ValidationFailed("The publisher has not finished setting up this integration's OAuth2 connection "
+                               "(its client secret is missing), so it cannot be connected yet.")
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
     client = _client(auth_config.get("clientId"), None, auth_config.get("scopes") or [], redirect_uri)

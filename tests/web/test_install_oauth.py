@@ -204,3 +204,13 @@ def test_demo_provider_codes_are_single_use_and_refresh_tokens_rotate(client, au
     assert renewed.status_code == 200 and renewed.json()["refresh_token"] != refresh["refresh_token"]
     reused = requests.post(token_url, data=refresh, auth=("demo-client", CLIENT_SECRET), timeout=10)
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+
+
+def test_no_connection_without_the_publishers_client_secret(client, auth, oauth_provider):
+    user, workspace, integration, wid = _to_auth_step(client, auth, oauth_provider)
+    integration.oauth_client_secret_encrypted = None
+    db.session.commit()
+    response = client.post_form(f"/install/w/{wid}/auth/connect")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "client secret is missing" in page and "Connect with the provider" in page
+    assert wizard(wid).oauth_state_hash is None

@@ -142,11 +142,11 @@ def _dependencies_step(wizard):
                    report=wizards.dependency_report(current_user, wizard), cycle=wizards.dependency_cycle(wizard))
 
 
-def _auth_step(wizard):
+def _auth_step(wizard, problem: ServiceError | None = None):
     auth_config = wizard.version.auth_config
     form = ApiKeyForm(formdata=None if request.method == "GET" else request.form)
-    status = 200
-    if request.method == "POST":
+    status = problem.status if problem else 200
+    if request.method == "POST" and problem is None:
         if auth_config.get("type") != "api_key" or not form.validate_on_submit():
             status = 422
         else:
@@ -158,7 +158,8 @@ def _auth_step(wizard):
                 status = error.status
     return _render("auth.html", wizard, steps_rule.AUTH, status, form=form, connect_form=ButtonForm(),
                    header_preview=wizards.api_key_header_preview(auth_config, None),
-                   credential=(wizard.data or {}).get("credential"), oauth_error=(wizard.data or {}).get("oauth_error"))
+                   credential=(wizard.data or {}).get("credential"),
+                   oauth_error=problem.message if problem else (wizard.data or {}).get("oauth_error"))
 
 
 def _variables_step(wizard):
@@ -252,7 +253,10 @@ def install_dependency(wizard_id):
 @login_required
 def connect(wizard_id):
     wizard = _acting_in(wizard_id, steps_rule.AUTH)
-    return redirect(oauth_connect.begin_authorization(wizard, callback_url()))
+    try:
+        return redirect(oauth_connect.begin_authorization(wizard, callback_url()))
+    except ServiceError as error:
+        return _auth_step(wizard, problem=error)
 
 
 @bp.post("/install/w/<wizard_id>/cancel")
