@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -54,7 +54,8 @@ class Integration(TimestampMixin, db.Model):
     trust_tier: Mapped[str] = mapped_column(String(24), nullable=False, default="community")
     current_version: Mapped[str | None] = mapped_column(String(64))
     manifest: Mapped[dict] = mapped_column(JSONDocument, nullable=False, default=dict)
-    variables_schema: Mapped[dict] = mapped_column(JSONDocument, nullable=False, default=dict)
+    # Plain JSON, not JSONB: the order of its properties is the order of the wizard's fields (migration 0003).
+    variables_schema: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     auth_config: Mapped[dict] = mapped_column(JSONDocument, nullable=False, default=dict)
     visibility: Mapped[str] = mapped_column(String(10), nullable=False, default="private")
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)
@@ -104,7 +105,7 @@ class IntegrationVersion(db.Model):
     integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False, index=True)
     version: Mapped[str] = mapped_column(String(64), nullable=False)
     manifest: Mapped[dict] = mapped_column(JSONDocument, nullable=False)
-    variables_schema: Mapped[dict] = mapped_column(JSONDocument, nullable=False)
+    variables_schema: Mapped[dict] = mapped_column(JSON, nullable=False)  # ordered, as above
     auth_config: Mapped[dict] = mapped_column(JSONDocument, nullable=False)
     changelog: Mapped[str | None] = mapped_column(Text)
     published_by: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False)

@@ -482,3 +482,18 @@ def test_quick_visibility_change(client, publisher, factories):
     snapshot = state(integration.id)
     assert client.post_form(url, {"quick-visibility": "everyone"}).status_code == 422
     assert state(integration.id) == snapshot
+
+
+def test_the_wizard_keeps_the_order_of_the_schemas_properties(client, publisher, factories):
+    """On PostgreSQL too (jsonb would sort the keys: variables_schema is plain json)."""
+    integration = draft(factories, publisher)
+    schema = '{"type": "object", "properties": {"zone": {"type": "string"}, "api_base": {"type": "string"}, ' \
+             '"a": {"type": "boolean"}}}'
+    assert client.post_form(f"/dashboard/integrations/{integration.id}",
+                            edit_data(integration, variables_schema=schema, manifest="{}")).status_code == 302
+    assert client.post_form(f"/dashboard/integrations/{integration.id}/publish", {"version": "1.0.0"}).status_code == 302
+    db.session.expire_all()
+    assert list(integration.variables_schema["properties"]) == ["zone", "api_base", "a"]
+    assert list(integration.versions[0].variables_schema["properties"]) == ["zone", "api_base", "a"]
+    page = client.get(f"/dashboard/integrations/{integration.id}").text
+    assert page.index('for="preview-zone"') < page.index('for="preview-api_base"') < page.index('id="preview-a"')
