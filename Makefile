@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql bench install install-test chromium clean
+.PHONY: run test test-sqlite test-postgresql bench install install-test chromium wrk clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,15 @@ test-postgresql:
 	  echo "== PostgreSQL leg skipped: no server answers on 127.0.0.1:5432 =="; \
 	fi
 
-bench: install-test
+# The benchmark's load generator is Debian's wrk (installed here when missing).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk for the benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench: install-test wrk
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:

@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -28,8 +27,11 @@ from pathlib import Path
 import click
 from cryptography.fernet import Fernet
 
+# Fresh databases are made (and dropped) exactly as the test suite makes them.
+from tests.databases import fresh_database_url  # noqa: E402
+from tests.pg_available import PG_ADMIN_URL, pg_available  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @dataclass
@@ -55,24 +57,6 @@ def endpoints(info: dict) -> list[tuple[str, str]]:
         ("detail", info["detail"]),
         ("api-list", "/api/v1/integrations"),
     ]
-
-
-@contextmanager
-def fresh_database(kind: str):
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="marketplace-bench-") as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    name = f"marketplace_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def prepare(url: str, size: int, env: dict) -> dict:
@@ -229,12 +213,12 @@ def main(sizes: str, databases: str, duration: int, connections: int, workers: i
     size_list = [int(s.replace("_", "")) for s in sizes.split(",") if s.strip()]
     results: list[Result] = []
     for database in [d.strip() for d in databases.split(",") if d.strip()]:
-        if database == "postgresql" and not _pg_answers():
+        if database == "postgresql" and not pg_available():
             click.echo(f"PostgreSQL does not answer at {PG_ADMIN_URL}; skipping it.", err=True)
             continue
         for size in size_list:
             click.echo(f"== {database}, {size:,} integrations ==")
-            with fresh_database(database) as url:
+            with fresh_database_url(database) as url:
                 env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + uuid.uuid4().hex,
                            CREDENTIALS_KEYS=Fernet.generate_key().decode(), PYTHONPATH=str(ROOT))
                 info = prepare(url, size, env)
@@ -242,16 +226,6 @@ def main(sizes: str, databases: str, duration: int, connections: int, workers: i
                     results += measure(database, size, base, endpoints(info), duration, connections, rounds)
     if results:
         print_table(results)
-
-
-def _pg_answers() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return True
-    except Exception:
-        return False
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, tuple_
+from sqlalchemy import func, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import defer, selectinload
 
 from ..domain.visibility import ANONYMOUS, Viewer, can_view, listed_clause, listed_split
@@ -181,16 +182,22 @@ class CatalogPage:
 
 
 def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: int = PAGE_SIZE) -> CatalogPage:
-    """One page of the catalog: items, whether there is a next page, and tier facet counts."""
-    facets = tier_counts(viewer, query)
-    result = CatalogPage([], page, per_page, False, facets, query.tiers)
-    if result.total == 0:
-        return result
-    stmt, score = _listing(viewer, query)
-    stmt = _ordered(stmt, _ordering(query, score)).offset((page - 1) * per_page).limit(per_page + 1)
-    items = _rows(stmt)
-    result.items, result.has_next = items[:per_page], len(items) > per_page
-    return result
+    """One page of the catalog: items, whether there is a next page, and tier facet counts.
+
+    The catalog generation rides along with the page rows (same statement, same snapshot), so a
+    page costs one round trip when the facet counts are cached."""
+    rows = _rows(_page_statement(viewer.member_of, query, page, per_page))
+    generation = rows[0].catalog_generation if rows else None
+    facets = tier_counts(viewer, query, generation=generation)
+    return CatalogPage(rows[:per_page], page, per_page, len(rows) > per_page, facets, query.tiers)
+
+
+@lru_cache(maxsize=512)
+def _page_statement(member_of: frozenset, query: CatalogQuery, page: int, per_page: int):
+    # Statements are immutable: the busiest pages reuse theirs instead of rebuilding them each time.
+    stmt, score = _listing(Viewer(user_id="-", member_of=member_of), query)
+    stmt = stmt.add_columns(GENERATION.label("catalog_generation"))
+    return _ordered(stmt, _ordering(query, score)).offset((page - 1) * per_page).limit(per_page + 1)
 
 
 @dataclass
@@ -250,18 +257,27 @@ class FacetCache:
 def _facet_cache() -> FacetCache:
     from flask import current_app
 
-    return current_app.extensions.setdefault("catalog_facet_cache", FacetCache())
+    cache = current_app.extensions.get("catalog_facet_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("catalog_facet_cache", FacetCache())
+    return cache
+
+
+GENERATION = select(func.coalesce(func.sum(literal_column("generation")), 0)).select_from(
+    text("catalog_state")).scalar_subquery()
 
 
 def catalog_generation() -> int:
-    return int(db.session.scalar(text("SELECT coalesce(sum(generation), 0) FROM catalog_state")))
+    return int(db.session.scalar(select(GENERATION)))
 
 
-def tier_counts(viewer: Viewer, query: CatalogQuery) -> dict[str, int]:
-    """Listed integrations per trust tier for this viewer, with the query's text and publisher filters."""
+def tier_counts(viewer: Viewer, query: CatalogQuery, *, generation: int | None = None) -> dict[str, int]:
+    """Listed integrations per trust tier for this viewer, with the query's text and publisher filters.
+    `generation`, when the caller read it already, must have been read before this call."""
     everyone_sees, member_sees = listed_split(C, viewer)
     cache = _facet_cache()
-    generation = catalog_generation()  # read first: the counts below are at least this fresh
+    if generation is None:
+        generation = catalog_generation()  # read first: the counts below are at least this fresh
     key = (query.terms.terms, query.publisher)
     counts = cache.get(generation, key)
     if counts is None:

@@ -1,0 +1,31 @@
+"""What the integration pages derive from raw documents, including malformed ones."""
+from __future__ import annotations
+
+from app.web.catalog import presenters as p
+
+
+def test_scopes_in_plain_words():
+    assert p.describe_scope("repo:read") == "Read repo"
+    assert p.describe_scope("chat.write") == "Change chat"
+    assert p.describe_scope("write") == "Change your data"
+    assert p.describe_scope("offline_access") == "Access offline access"
+
+
+def test_only_https_icons():
+    assert p.safe_icon_url("https://cdn.test/i.png") == "https://cdn.test/i.png"
+    for bad in ("http://cdn.test/i.png", "javascript:alert(1)", "data:image/png;base64,AAAA", "//cdn.test/i.png",
+                "https:///nohost", "https://[bad", None, "", "https://x.test/" + "a" * 3000):
+        assert p.safe_icon_url(bad) is None, bad
+
+
+def test_variables_and_members_tolerate_malformed_documents():
+    assert p.variables_of(None) == [] and p.variables_of({"properties": []}) == []
+    variables = p.variables_of({"required": ["a"], "properties": {
+        "a": {"type": "string", "title": "A", "description": "first"},
+        "b": {"type": "array", "items": {"type": "string"}}, "c": "not a schema"}})
+    assert [(v.name, v.title, v.type, v.required) for v in variables] == [
+        ("a", "A", "string", True), ("b", "b", "list of string", False), ("c", "c", "any", False)]
+    members = p.members_of({"members": [{"key": "k", "kind": "flow", "forkOnInstall": True}, "junk",
+                                        {"key": "j", "name": "J", "forkOnInstall": "yes"}]})
+    assert [(m.name, m.fork_on_install) for m in members] == [("k", True), ("J", False)]
+    assert p.members_of({"members": "nope"}) == [] and p.scopes_of({"scopes": "read"}) == []
