@@ -92,3 +92,20 @@ def test_staff_posts_need_csrf(client, staff, factories):
                                data={"tier": "first_party", "note": "x", "lift-note": "x"})
         assert response.status_code == 400, url
     assert state(integration.id) == before
+
+
+def test_takedown_and_lift_each_write_one_event(client, staff, factories):
+    integration = factories.IntegrationFactory.published(visibility="public")
+    before = state(integration.id)
+    assert client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": ""}).status_code == 422
+    assert state(integration.id) == before
+    assert client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": "Spam"}).status_code == 302
+    assert state(integration.id)["audit"] == before["audit"] + 1
+    taken = state(integration.id)
+    assert client.post_form(f"/admin/integrations/{integration.id}/takedown/lift", {"lift-note": ""}).status_code == 422
+    assert state(integration.id) == taken
+    assert client.post_form(f"/admin/integrations/{integration.id}/takedown/lift",
+                            {"lift-note": "Resolved"}).status_code == 302
+    after = state(integration.id)
+    assert after["audit"] == before["audit"] + 2
+    assert after["row"]["taken_down_at"] is None and after["row"]["visibility"] == "private"
