@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..domain import wizard as steps_rule
 from functools import cmp_to_key
 
-from ..domain.semver_range import compare
+from ..domain.semver_range import compare, satisfies
 from ..domain.wizard import scope_diff
 from ..extensions import db
 from ..models import (Credential, Installation, InstallationMember, Integration, IntegrationVersion, User,
@@ -22,7 +22,7 @@ from ..models import (Credential, Installation, InstallationMember, Integration,
 from ..models.base import utcnow
 from ..models.install import LIVE_STATUSES
 from . import audit, crypto
-from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
 from .wizard import (api_key_credential, current_version, finish, live_installation, new_wizard,
                      staged_secret, steps_of, validate_variables)
 from .workspaces import workspace_for_member
@@ -170,11 +170,34 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     except IntegrityError:
         raise Conflict(f"{integration.name} is already installed in this workspace.") from None
     integration.install_count = (integration.install_count or 0) + 1
+    _restore_dependents(installation)
     finish(wizard)
     audit.record(user, "installation.created", installation, object_label=_label(installation),
                  after=_audit_view(installation), version=installation.version.version)
     db.session.flush()
     return installation
+
+
+def _dependencies_met(installation: Installation) -> bool:
+    for dependency in (installation.version.manifest or {}).get("dependencies") or []:
+        publisher, _, slug = str(dependency.get("integration", "")).partition("/")
+        met = db.session.scalar(
+            db.select(IntegrationVersion.version).join(Installation, Installation.version_id == IntegrationVersion.id)
+            .join(Integration, Integration.id == Installation.integration_id)
+            .where(Installation.workspace_id == installation.workspace_id, Installation.status.in_(LIVE_STATUSES),
+                   Integration.publisher == publisher, Integration.slug == slug))
+        if met is None or not satisfies(met, str(dependency.get("version", "*"))):
+            return False
+    return True
+
+
+def _restore_dependents(installed: Installation) -> None:
+    """Installations flagged when a dependency went are active again once all they need is back."""
+    waiting = db.session.scalars(db.select(Installation).where(
+        Installation.workspace_id == installed.workspace_id, Installation.status == "needs_attention"))
+    for other in waiting:
+        if _dependencies_met(other):
+            other.status = "active"
 
 
 def _label(installation: Installation) -> str:
@@ -289,19 +312,18 @@ def uninstall(user: User, installation: Installation) -> Installation:
     installation.uninstalled_by = user.id
     integration: Integration = installation.integration
     integration.install_count = max((integration.install_count or 0) - 1, 0)
+    flagged = dependents_of(installation)
+    for other in flagged:  # they lost a dependency: shown as needing attention until it is back
+        other.status = "needs_attention"
     audit.record(user, "installation.uninstalled", installation, object_label=_label(installation),
-                 before=before, after=_audit_view(installation))
+                 before=before, after=_audit_view(installation),
+                 note=("Needs attention now: " + ", ".join(_label(o) for o in flagged)) if flagged else None)
     db.session.flush()
     return installation
 
 
-def ensure_manager(membership) -> None:
-    if not membership.can_manage:
-        raise PermissionDenied("Only the workspace's owners and admins can do that.")
-
-
 __all__ = ["InstallationRow", "confirm_install", "confirm_upgrade", "credential_summary", "dependents_of",
-           "ensure_manager", "finish_reconnect", "installation_in", "installations_of", "reconfigure",
+           "finish_reconnect", "installation_in", "installations_of", "reconfigure",
            "replace_api_key", "start_reconnect", "start_upgrade", "uninstall"]
 
 

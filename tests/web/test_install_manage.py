@@ -75,10 +75,19 @@ def test_uninstall_erases_credentials_keeps_history_and_warns_dependents(client,
     assert installation.integration.install_count == 0
     assert _count(AuditEvent) == events + 1
     listing = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
-    assert "Uninstalled" in listing
-    # a new install into the same workspace is allowed again
-    assert client.post_form(f"/install/{integration.publisher}/{integration.slug}",
-                            {"workspace": workspace.id, "consent": "y"}).status_code == 302
+    assert "Uninstalled" in listing and "Needs attention" in listing  # the dependent lost what it needs
+    flagged = db.session.scalar(db.select(Installation).where(Installation.integration_id == dependent.id))
+    assert flagged.status == "needs_attention"
+    # installing it again is allowed, and the dependent is whole again
+    started = client.post_form(f"/install/{integration.publisher}/{integration.slug}",
+                               {"workspace": workspace.id, "consent": "y"})
+    wid = wizard_id_from(started.headers["Location"])
+    client.post_form(f"/install/w/{wid}/dependencies")
+    client.post_form(f"/install/w/{wid}/auth", {"api_key": NEW_KEY})
+    client.post_form(f"/install/w/{wid}/variables")
+    assert client.post_form(f"/install/w/{wid}/review").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Installation, flagged.id).status == "active"
 
 
 def test_replace_api_key_never_reveals(client, auth, factories):
