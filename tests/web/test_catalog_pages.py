@@ -119,8 +119,12 @@ def test_hostile_content_renders_inert(client, factories):
                                                                     "description": script}}},
         auth_config={"type": "oauth2", "scopes": [script, "repo:read"]},
     )
-    factories.VersionFactory(integration=integration, version="1.1.0", changelog=f"{script} [x](javascript:void(0))",
+    factories.VersionFactory(integration=integration, version="1.1.0",
+                             changelog=f"{script} [x](javascript:void(0))" + "B" * 150_000,
                              published_at=utcnow() + timedelta(seconds=1))
+    integration.manifest = {**integration.manifest,
+                            "members": [*integration.manifest["members"], {"key": "big", "kind": "x", "name": "C" * 50_000}]}
+    db.session.flush()
     for url in ("/", "/integrations", f"/integrations/{integration.publisher}/{integration.slug}"):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -129,7 +133,7 @@ def test_hostile_content_renders_inert(client, factories):
         assert 'href="javascript' not in html and 'src="javascript' not in html
         assert "<img src=x" not in html
     detail = client.get(f"/integrations/{integration.publisher}/{integration.slug}").get_data(as_text=True)
-    assert "&lt;script&gt;" in detail and "Read repo" in detail
+    assert "&lt;script&gt;" in detail and "Read repo" in detail and "C" * 50_000 in detail
 
 
 def test_only_https_icons_are_rendered(client, factories):
