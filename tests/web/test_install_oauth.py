@@ -214,3 +214,15 @@ def test_no_connection_without_the_publishers_client_secret(client, auth, oauth_
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "client secret is missing" in page and "Connect with the provider" in page
     assert wizard(wid).oauth_state_hash is None
+
+
+def test_demo_provider_redirect_uris_are_exact_and_follow_its_own_origin(app, monkeypatch):
+    from app.web.demo_oauth.server import redirect_uris
+
+    monkeypatch.setenv("DEMO_OAUTH_BASE_URL", "http://127.0.0.1:5000/demo-oauth")
+    with app.test_request_context("/demo-oauth/authorize", base_url="http://localhost:8000"):
+        assert redirect_uris() == ("http://127.0.0.1:5000/install/callback", "http://localhost:5000/install/callback",
+                                   "http://localhost:8000/install/callback", "http://127.0.0.1:8000/install/callback")
+    with app.test_request_context("/demo-oauth/authorize", base_url="https://market.example.com"):
+        assert "https://market.example.com/install/callback" in redirect_uris()
+        assert not any("evil" in uri for uri in redirect_uris())

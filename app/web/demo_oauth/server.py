@@ -25,6 +25,7 @@ from ...models.demo_oauth import token_hash
 CLIENT_ID = "demo-client"
 CODE_TTL = timedelta(minutes=5)
 ACCESS_TOKEN_SECONDS = 3600
+LOOPBACK_TWINS = (("127.0.0.1", "localhost"), ("localhost", "127.0.0.1"))
 
 
 def client_secret() -> str:
@@ -32,15 +33,21 @@ def client_secret() -> str:
 
 
 def redirect_uris() -> tuple[str, ...]:
-    """Exact redirect URIs: DEMO_OAUTH_REDIRECT_URIS, or the marketplace's callback on the origin the
-    demo integrations point at (DEMO_OAUTH_BASE_URL, http://127.0.0.1:5000 by default), also as localhost."""
+    """Exact redirect URIs: DEMO_OAUTH_REDIRECT_URIS when set; otherwise the marketplace's own
+    callback on the origin the demo integrations point at (DEMO_OAUTH_BASE_URL) and on the origin
+    this provider is being reached at (it is served by the marketplace itself), each also under
+    its loopback twin (127.0.0.1 <-> localhost)."""
     configured = current_app.config.get("DEMO_OAUTH_REDIRECT_URIS")
     if configured:
         return tuple(configured)
-    origin = urlsplit(demo_oauth_base())
-    uris = [f"{origin.scheme}://{origin.netloc}/install/callback"]
-    if origin.hostname == "127.0.0.1":
-        uris.append(f"{origin.scheme}://localhost:{origin.port or 80}/install/callback")
+    uris: list[str] = []
+    for origin in (demo_oauth_base(), request.host_url):
+        parts = urlsplit(origin)
+        hosts = [parts.hostname] + [twin for host, twin in LOOPBACK_TWINS if host == parts.hostname]
+        for host in hosts:
+            uri = f"{parts.scheme}://{host}{':' + str(parts.port) if parts.port else ''}/install/callback"
+            if uri not in uris:
+                uris.append(uri)
     return tuple(uris)
 
 
