@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 from collections import OrderedDict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -141,7 +141,7 @@ def _rows(stmt) -> list:
     return list(db.session.connection().execute(stmt))
 
 
-def _listing(viewer: Viewer, query: CatalogQuery, *, cards: bool = True):
+def _listing(viewer: Viewer, query: CatalogQuery, *, cards: bool = True, dialect: str | None = None):
     stmt = (_cards() if cards else select(T)).where(listed_clause(C, viewer))
     if query.publisher:
         stmt = stmt.where(C.publisher == query.publisher)
@@ -149,7 +149,7 @@ def _listing(viewer: Viewer, query: CatalogQuery, *, cards: bool = True):
         stmt = stmt.where(C.trust_tier.in_(query.tiers))
     score = None
     if query.is_search:
-        stmt, score = search.apply(stmt, query.terms, _dialect())
+        stmt, score = search.apply(stmt, query.terms, dialect or _dialect())
     return stmt, score
 
 
@@ -186,16 +186,17 @@ def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page
 
     The catalog generation rides along with the page rows (same statement, same snapshot), so a
     page costs one round trip when the facet counts are cached."""
-    rows = _rows(_page_statement(viewer.member_of, query, page, per_page))
+    rows = _rows(_page_statement(_dialect(), viewer.member_of, query, page, per_page))
     generation = rows[0].catalog_generation if rows else None
     facets = tier_counts(viewer, query, generation=generation)
     return CatalogPage(rows[:per_page], page, per_page, len(rows) > per_page, facets, query.tiers)
 
 
 @lru_cache(maxsize=512)
-def _page_statement(member_of: frozenset, query: CatalogQuery, page: int, per_page: int):
+def _page_statement(dialect: str, member_of: frozenset, query: CatalogQuery, page: int, per_page: int):
     # Statements are immutable: the busiest pages reuse theirs instead of rebuilding them each time.
-    stmt, score = _listing(Viewer(user_id="-", member_of=member_of), query)
+    # (The listing rule reads only the viewer's memberships, which are part of the key.)
+    stmt, score = _listing(Viewer(user_id="-", member_of=member_of), query, dialect=dialect)
     stmt = stmt.add_columns(GENERATION.label("catalog_generation"))
     return _ordered(stmt, _ordering(query, score)).offset((page - 1) * per_page).limit(per_page + 1)
 
