@@ -226,3 +226,17 @@ def test_detail_queries_do_not_grow_with_versions(client, factories, query_count
     many = (_count(client, query_counter, url), _count(client, query_counter, api))
     assert few == many
     assert few[0] <= 4
+
+
+def test_populated_pages_are_accessible_and_inline_free(client, factories):
+    from tests.web.test_shell_web import check_page
+
+    integration = factories.IntegrationFactory.published(
+        name="Audited", trust_tier="vendor_official", description="# Overview\n\nText.",
+        variables_schema={"type": "object", "properties": {"a": {"type": "string"}}},
+        auth_config={"type": "oauth2", "scopes": ["read"]})
+    for n in range(catalog.PAGE_SIZE + 1):
+        factories.IntegrationFactory.published(trust_tier="community")
+    for url in ("/", "/integrations", "/integrations?page=2&tier=community", "/integrations?q=nothing",
+                f"/integrations/{integration.publisher}/{integration.slug}"):
+        check_page(client.get(url).get_data(as_text=True))
