@@ -189,7 +189,9 @@ def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page
     rows = _rows(_page_statement(_dialect(), viewer.member_of, query, page, per_page))
     generation = rows[0].catalog_generation if rows else None
     facets = tier_counts(viewer, query, generation=generation)
-    return CatalogPage(rows[:per_page], page, per_page, len(rows) > per_page, facets, query.tiers)
+    # Pages stop at MAX_PAGE (deep OFFSETs cost a scan each); past that, filters narrow the list.
+    has_next = len(rows) > per_page and page < MAX_PAGE
+    return CatalogPage(rows[:per_page], page, per_page, has_next, facets, query.tiers)
 
 
 @lru_cache(maxsize=512)

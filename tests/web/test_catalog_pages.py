@@ -240,3 +240,12 @@ def test_populated_pages_are_accessible_and_inline_free(client, factories):
     for url in ("/", "/integrations", "/integrations?page=2&tier=community", "/integrations?q=nothing",
                 f"/integrations/{integration.publisher}/{integration.slug}"):
         check_page(client.get(url).get_data(as_text=True))
+
+
+def test_the_last_allowed_page_offers_no_next_link(client, factories, monkeypatch):
+    monkeypatch.setattr(catalog, "MAX_PAGE", 2)
+    for n in range(2 * catalog.PAGE_SIZE + 1):
+        factories.IntegrationFactory.published()
+    assert _rel(client.get("/integrations?page=1").get_data(as_text=True), "next")
+    assert _rel(client.get("/integrations?page=2").get_data(as_text=True), "next") is None
+    assert client.get("/integrations?page=3").status_code == 400
