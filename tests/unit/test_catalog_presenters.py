@@ -29,3 +29,10 @@ def test_variables_and_members_tolerate_malformed_documents():
                                         {"key": "j", "name": "J", "forkOnInstall": "yes"}]})
     assert [(m.name, m.fork_on_install) for m in members] == [("k", True), ("J", False)]
     assert p.members_of({"members": "nope"}) == [] and p.scopes_of({"scopes": "read"}) == []
+
+
+def test_card_excerpts_drop_markdown():
+    assert p.excerpt("Send **webhooks** to [any app](https://x.test) `fast`.") == "Send webhooks to any app fast."
+    long = p.excerpt("word " * 100, 30)
+    assert long.endswith("…") and len(long) <= 31
+    assert p.excerpt(None) == "" and p.excerpt("<script>x</script>") == "<script>x</script>"  # escaped by Jinja

@@ -52,6 +52,21 @@ def describe_scope(scope: str) -> str:
     return f"{verb} {' '.join(nouns) if nouns else 'your data'}"
 
 
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"[*_`~]+|^\s*(?:#+|>+)", re.M)
+
+
+def excerpt(text: str | None, limit: int = 160) -> str:
+    """A card's one-line description: Markdown marks and link targets dropped, cut at a word."""
+    if not text:
+        return ""
+    plain = _MD_MARKS.sub("", _MD_LINK.sub(r"\1", text[: limit * 4]))
+    plain = " ".join(plain.split())
+    if len(plain) <= limit:
+        return plain
+    return plain[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
 def safe_icon_url(url: str | None) -> str | None:
     """Only https: icons are ever rendered (the browser loads them; the server never fetches)."""
     if not url or len(url) > URL_MAX:

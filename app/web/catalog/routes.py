@@ -21,6 +21,7 @@ def trust_tiers() -> list[presenters.TrustTier]:
 
 
 bp.add_app_template_global(presenters.safe_icon_url, "safe_icon_url")
+bp.add_app_template_filter(presenters.excerpt, "excerpt")
 
 
 SORT_LABELS = {"relevance": "Relevance", "name": "Name", "updated": "Recently updated", "installs": "Most installed"}
