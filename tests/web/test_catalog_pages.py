@@ -184,11 +184,19 @@ def test_home_page(client, factories):
     assert "What the trust badges mean" in html and "Not verified" in html
 
 
+def url_for_detail(client, integration) -> str:
+    from flask import url_for
+
+    with client.application.test_request_context():
+        return url_for("catalog.detail", publisher=integration.publisher, slug=integration.slug, _external=True)
+
+
 def test_sitemap_and_robots(client, factories):
     integration = factories.IntegrationFactory.published()
     sitemap = client.get("/sitemap.xml")
     assert sitemap.content_type.startswith("application/xml")
-    assert f"/integrations/{integration.publisher}/{integration.slug}</loc>" in sitemap.get_data(as_text=True)
+    expected = url_for_detail(client, integration)
+    assert f"<loc>{expected}</loc>" in sitemap.get_data(as_text=True)
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Sitemap: http://localhost/sitemap.xml" in robots and "Disallow: /admin" in robots
 

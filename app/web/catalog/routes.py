@@ -84,7 +84,8 @@ def detail(publisher, slug):
 @bp.get("/sitemap.xml")
 def sitemap():
     entries = catalog.sitemap_entries()
-    body = render_template("catalog/sitemap.xml", entries=entries,
+    detail_root = url_for("catalog.detail", publisher="P", slug="S", _external=True)[:-len("P/S")]
+    body = render_template("catalog/sitemap.xml", entries=entries, detail_root=detail_root,
                            home=url_for("catalog.home", _external=True),
                            catalog_url=url_for("catalog.catalog", _external=True))
     return Response(body, mimetype="application/xml")
