@@ -33,12 +33,15 @@ def test_counts_follow_every_write(client, factories):
 
 def test_a_members_private_counts_never_reach_anyone_else(client, auth, factories):
     cast = make_cast()
-    make_integration("private", cast.workspace, trust_tier="first_party")
+    private = make_integration("private", cast.workspace, trust_tier="first_party")
     make_integration("public", cast.workspace, trust_tier="first_party")
+    link = f"/integrations/{private.publisher}/{private.slug}"
     auth.login(cast.users["member"])
-    assert _count(client.get("/integrations").get_data(as_text=True), "first_party") == 2
+    html = client.get("/integrations").get_data(as_text=True)
+    assert _count(html, "first_party") == 2 and link in html
     auth.logout()
-    assert _count(client.get("/integrations").get_data(as_text=True), "first_party") == 1
+    html = client.get("/integrations").get_data(as_text=True)
+    assert _count(html, "first_party") == 1 and link not in html
     auth.login(cast.users["other_member"])
     assert _count(client.get("/integrations").get_data(as_text=True), "first_party") == 1
     auth.logout()
