@@ -10,6 +10,7 @@ detail page, the API list and the in-memory baseline route, one after another.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -70,7 +71,11 @@ def prepare(url: str, size: int, env: dict) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": env["SECRET_KEY"],
                       "CREDENTIALS_KEYS": env["CREDENTIALS_KEYS"]})
     with app.app_context():
-        upgrade()
+        logging.disable(logging.INFO)  # alembic's per-revision lines would bury the figures
+        try:
+            upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
         started = time.monotonic()
         info = seed(size)
         click.echo(f"  seeded in {time.monotonic() - started:.1f}s")
