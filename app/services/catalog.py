@@ -277,18 +277,18 @@ def catalog_generation() -> int:
 def tier_counts(viewer: Viewer, query: CatalogQuery, *, generation: int | None = None) -> dict[str, int]:
     """Listed integrations per trust tier for this viewer, with the query's text and publisher filters.
     `generation`, when the caller read it already, must have been read before this call."""
-    everyone_sees, member_sees = listed_split(C, viewer)
     cache = _facet_cache()
     if generation is None:
         generation = catalog_generation()  # read first: the counts below are at least this fresh
+    generation = int(generation)
     key = (query.terms.terms, query.publisher)
     counts = cache.get(generation, key)
     if counts is None:
-        counts = _count_by_tier(everyone_sees, query)
+        counts = _count_by_tier(listed_split(C, ANONYMOUS)[0], query)
         cache.put(generation, key, counts)
     counts = dict(counts)
     if viewer.member_of:
-        for tier, extra in _count_by_tier(member_sees, query).items():
+        for tier, extra in _count_by_tier(listed_split(C, viewer)[1], query).items():
             counts[tier] += extra
     return counts
 

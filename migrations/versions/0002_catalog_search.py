@@ -120,6 +120,9 @@ def upgrade():
         op.execute("INSERT INTO catalog_state (slot, generation) VALUES (0, 0)")
         rebuild_sqlite_search()
         return
+    # Every write updates a slot: a low fillfactor keeps those updates HOT, pruned within the page,
+    # so the table readers scan on every catalog request stays one page long.
+    op.execute("ALTER TABLE catalog_state SET (fillfactor = 10)")
     op.execute(f"INSERT INTO catalog_state (slot, generation) SELECT g, 0 FROM generate_series(0, {PG_SLOTS - 1}) g")
     op.execute("ALTER TABLE integrations ADD COLUMN search_vector tsvector")
     op.execute(PG_SEARCH_FUNCTION)
