@@ -154,19 +154,34 @@ def check_wrk() -> None:
         "wrk (the HTTP load generator) is not installed. On Debian: sudo apt-get install wrk")
 
 
+RESULTS_DIR = ROOT / "bench" / "results"
+
+
+def save_table(text: str) -> Path:
+    """Keep each run's table under bench/results/ (ignored by git), named by when it ran."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / time.strftime("%Y%m%d-%H%M%S.txt", time.gmtime())
+    path.write_text(text)
+    return path
+
+
 def print_table(results: list[Result]) -> None:
-    click.echo("")
+    text = "\n".join(table_lines(results)) + "\n"
+    click.echo(text)
+    click.echo(f"(saved to {save_table(text).relative_to(ROOT)})")
+
+
+def table_lines(results: list[Result]) -> list[str]:
     header = f"{'database':<11}{'size':>9}  {'endpoint':<13}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}" \
              f"{'vs baseline':>13}{'errors':>8}"
-    click.echo(header)
-    click.echo("-" * len(header))
+    lines = [header, "-" * len(header)]
     for result in results:
         base = next(r for r in results if r.database == result.database and r.size == result.size
                     and r.name == "baseline")
         ratio = result.rps / base.rps if base.rps else 0
-        click.echo(f"{result.database:<11}{result.size:>9,}  {result.name:<13}{result.rps:>9.0f}{result.p50:>9.2f}"
-                   f"{result.p90:>9.2f}{result.p99:>9.2f}{ratio:>12.2f}x{result.errors:>8}")
-    click.echo("")
+        lines.append(f"{result.database:<11}{result.size:>9,}  {result.name:<13}{result.rps:>9.0f}{result.p50:>9.2f}"
+                     f"{result.p90:>9.2f}{result.p99:>9.2f}{ratio:>12.2f}x{result.errors:>8}")
+    lines.append("")
     for database in dict.fromkeys(r.database for r in results):
         sizes = sorted({r.size for r in results if r.database == database})
         if len(sizes) < 2:
@@ -179,9 +194,10 @@ def print_table(results: list[Result]) -> None:
         catalog_ratio = get("catalog", large).rps / get("baseline", large).rps
         search_growth = get("search", large).p50 / get("search", small).p50
         search_vs_catalog = get("search", large).p50 / get("catalog", large).p50
-        click.echo(f"{database}: catalog at {large:,} = {catalog_ratio:.2f}x baseline throughput (target >= 0.6); "
-                   f"search p50 at {large:,} = {search_growth:.2f}x its p50 at {small:,} (target <= 1.3) and "
-                   f"{search_vs_catalog:.2f}x the catalog page's (target <= 2)")
+        lines.append(f"{database}: catalog at {large:,} = {catalog_ratio:.2f}x baseline throughput (target >= 0.6); "
+                     f"search p50 at {large:,} = {search_growth:.2f}x its p50 at {small:,} (target <= 1.3) and "
+                     f"{search_vs_catalog:.2f}x the catalog page's (target <= 2)")
+    return lines
 
 
 def measure(database, size, base, targets, duration, connections, rounds) -> list[Result]:
