@@ -265,8 +265,8 @@ def _seed_integration(index: int, entry: tuple, workspace: Workspace, owner: Use
         db.session.add(IntegrationVersion(
             integration_id=integration.id, version=version, manifest=manifest, variables_schema=schema,
             auth_config=integration.auth_config, published_by=owner.id, published_at=published,
-            changelog=f"## {version}\n\n" + ("Initial release." if n == 0 else
-                                              f"- Faster sync\n- Fixed an edge case in {name.lower()}"),
+            # The page already heads each changelog with its version number.
+            changelog="Initial release." if n == 0 else f"- Faster sync\n- Fixed an edge case in {name.lower()}",
             yanked_at=published + timedelta(days=3) if yank_reason else None, yank_reason=yank_reason,
         ))
         if not yank_reason:
