@@ -1,12 +1,13 @@
 """The app as the benchmark serves it: the product, plus a baseline route that exists only here.
 
 `/bench/baseline` renders the very same catalog page template with the same context shape
-from a list held in memory (no SQL at all): the framework's ceiling for that page.
+from a list held in memory (no SQL at all): the framework's ceiling for that page. Any URL
+with `bench=cold` is served with the catalog's per-process caches emptied first.
 Served by gunicorn: `gunicorn 'bench.app:create_bench_app()'`.
 """
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
 from sqlalchemy import select
 
 from app import create_app
@@ -27,6 +28,13 @@ def create_bench_app():
         facets = catalog.tier_counts(ANONYMOUS, query)
         db.session.expunge_all()
         db.session.remove()
+
+    @app.before_request
+    def bench_cold_caches():
+        # `?bench=cold` measures a request as the first after a catalog write would find it: this
+        # process's facet counts and search rankings forgotten, so every search is ranked afresh.
+        if request.args.get("bench") == "cold":
+            catalog.clear_caches()
 
     @app.get("/bench/baseline")
     def bench_baseline():

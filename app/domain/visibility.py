@@ -94,6 +94,18 @@ def listed_split(model, viewer: Viewer) -> tuple[ColumnElement[bool], ColumnElem
     )
 
 
+def listed_to_someone_clause(model) -> ColumnElement[bool]:
+    """Rows listed for at least one viewer (published, not deleted, public or private). For such a row
+    is_listed depends only on its visibility and workspace: see is_listed_to."""
+    return and_(model.deleted_at.is_(None), model.current_version.is_not(None),
+                model.visibility.in_((PUBLIC, PRIVATE)))
+
+
+def is_listed_to(viewer: Viewer, visibility: str, workspace_id: str) -> bool:
+    """is_listed for a row already known to satisfy listed_to_someone_clause (e.g. one of a cached list)."""
+    return visibility == PUBLIC or (visibility == PRIVATE and workspace_id in viewer.member_of)
+
+
 def viewable_clause(model, viewer: Viewer) -> ColumnElement[bool]:
     """SQL twin of can_view."""
     return or_(

@@ -39,6 +39,8 @@ class Integration(TimestampMixin, db.Model):
         Index("ix_integrations_sort_name", "name", "id"),
         Index("ix_integrations_sort_updated", "updated_at", "id"),
         Index("ix_integrations_sort_installs", "install_count", "id"),
+        # A signed-in member's private tier counts (migration 0002).
+        Index("ix_integrations_workspace_listing", "workspace_id", "visibility", "trust_tier"),
         # The trash, as `flask purge` and the dashboard read it (migration 0003).
         Index("ix_integrations_trash", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL"),
               postgresql_where=text("deleted_at IS NOT NULL")),

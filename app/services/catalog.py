@@ -8,20 +8,25 @@ COUNT), and tier facet counts for what everyone sees are cached per process, val
 on every request by the database's catalog generation (bumped by trigger on any write to
 integrations), so several app processes stay correct. What a signed-in member sees beyond
 that (their private integrations) is counted per request through the workspace index.
+A search's relevance ranking (every match scored) is cached the same way, once for all
+viewers, and its pages and tier counts are cut from it per request.
 """
 from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
-from functools import lru_cache
+from bisect import bisect_right
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import func, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import defer, selectinload
 
-from ..domain.visibility import ANONYMOUS, Viewer, can_view, listed_clause, listed_split
+from ..domain.visibility import (
+    ANONYMOUS, PUBLIC, Viewer, can_view, is_listed_to, listed_clause, listed_split, listed_to_someone_clause)
 from ..extensions import db
 from ..models import Integration, IntegrationVersion
 from ..models.integration import PUBLISHER_PATTERN, TRUST_TIERS
@@ -138,7 +143,8 @@ def _cards():
 def _rows(stmt) -> list:
     # Listings run as Core statements: rows read like the model (row.name, row.publisher ...) at a
     # fraction of the ORM's per-object cost, which matters on the busiest pages.
-    return list(db.session.connection().execute(stmt))
+    # (fetchall: one driver call for the whole result, not one per row.)
+    return db.session.connection().execute(stmt).all()
 
 
 def _listing(viewer: Viewer, query: CatalogQuery, *, cards: bool = True, dialect: str | None = None):
@@ -185,7 +191,13 @@ def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page
     """One page of the catalog: items, whether there is a next page, and tier facet counts.
 
     The catalog generation rides along with the page rows (same statement, same snapshot), so a
-    page costs one round trip when the facet counts are cached."""
+    page costs one round trip when the facet counts are cached. A search by relevance pages through
+    the search's cached ranking instead (see `ranking`)."""
+    if query.is_search and query.sort == "relevance":
+        ranked = _ranked_page(viewer, query, start=(page - 1) * per_page, count=per_page, cards=True)
+        if ranked is not None:
+            items, next_key, facets = ranked
+            return CatalogPage(items, page, per_page, next_key is not None and page < MAX_PAGE, facets, query.tiers)
     rows = _rows(_page_statement(_dialect(), viewer.member_of, query, page, per_page))
     generation = rows[0].catalog_generation if rows else None
     facets = tier_counts(viewer, query, generation=generation)
@@ -212,6 +224,11 @@ class KeysetPage:
 
 def keyset_page(viewer: Viewer, query: CatalogQuery, *, after: tuple | None, limit: int) -> KeysetPage:
     """A page for the JSON API: rows strictly after `after` (the previous page's last sort key)."""
+    if query.is_search and query.sort == "relevance":
+        ranked = _ranked_page(viewer, query, after=after, count=limit, cards=False)
+        if ranked is not None:
+            items, next_key, _ = ranked
+            return KeysetPage(items, next_key, ("score", "id"))
     stmt, score = _listing(viewer, query, cards=False)
     ordering = _ordering(query, score)
     if after is not None:
@@ -281,6 +298,10 @@ def tier_counts(viewer: Viewer, query: CatalogQuery, *, generation: int | None =
     if generation is None:
         generation = catalog_generation()  # read first: the counts below are at least this fresh
     generation = int(generation)
+    if query.is_search:
+        found = ranking(query, generation=generation)
+        if found is not None:
+            return dict(found.for_viewer(viewer)[1])
     key = (query.terms.terms, query.publisher)
     counts = cache.get(generation, key)
     if counts is None:
@@ -302,6 +323,117 @@ def _count_by_tier(clause, query: CatalogQuery) -> dict[str, int]:
     counts = dict.fromkeys(TRUST_TIERS, 0)
     counts.update({tier: n for tier, n in _rows(stmt)})
     return counts
+
+
+# -- a search's ranking, cached by catalog generation ------------------------------------------
+#
+# Ranking a broad search means scoring every match (bm25 / ts_rank), whatever page is shown. So a
+# search's whole ranking -- the matches listed for anyone, best first, with just what visibility, the
+# tier filter and facet counts need -- is computed once per catalog generation and kept per process;
+# each request then filters it for its viewer (the visibility module's rule), counts tiers from it,
+# slices its page and loads only that page's rows by id (listing rule re-applied, so a row changed
+# since never shows where it should not). Searches matching more than MATCH_CACHE_ROWS rows take the
+# plain SQL path.
+
+MATCH_CACHE_ROWS = 10_000
+_TOO_MANY = "too-many"
+
+
+class Match(NamedTuple):
+    score: float
+    id: str
+    workspace_id: str
+    visibility: str
+    trust_tier: str
+
+
+class Ranking:
+    """One search's matches, best first: by score, then id, as the SQL orders them (and as Python compares
+    them: ids are UUID strings, which sort the same byte-wise and in any collation, so keyset cursors
+    can bisect the list)."""
+
+    def __init__(self, matches: list[Match]):
+        self.matches = matches
+        self.public = [m for m in matches if m.visibility == PUBLIC]
+        self.public_counts = _tier_counter(self.public)
+
+    def for_viewer(self, viewer: Viewer) -> tuple[list[Match], dict[str, int]]:
+        if not viewer.member_of:
+            return self.public, self.public_counts
+        visible = [m for m in self.matches if is_listed_to(viewer, m.visibility, m.workspace_id)]
+        return visible, _tier_counter(visible)
+
+
+def _tier_counter(matches) -> dict[str, int]:
+    counts = dict.fromkeys(TRUST_TIERS, 0)
+    counts.update(Counter(m.trust_tier for m in matches))
+    return counts
+
+
+def _match_cache() -> FacetCache:
+    from flask import current_app
+
+    cache = current_app.extensions.get("catalog_match_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("catalog_match_cache", FacetCache(size=16))
+    return cache
+
+
+def clear_caches() -> None:
+    """Forget this process's cached facet counts and rankings (the benchmark measures cold searches)."""
+    for cache in (_facet_cache(), _match_cache()):
+        with cache.lock:
+            cache.generation = None
+            cache.entries.clear()
+
+
+def ranking(query: CatalogQuery, *, generation: int) -> Ranking | None:
+    """The search's ranking for everyone (None when it matches too many rows to keep).
+    `generation` must have been read before this call (the ranking is then at least that fresh)."""
+    cache = _match_cache()
+    key = (query.terms.terms, query.publisher)
+    cached = cache.get(generation, key)
+    if cached is None:
+        cached = _rank(query)
+        cache.put(generation, key, cached)
+    return None if cached is _TOO_MANY else cached
+
+
+def _rank(query: CatalogQuery):
+    stmt = select().where(listed_to_someone_clause(C))
+    if query.publisher:
+        stmt = stmt.where(C.publisher == query.publisher)
+    stmt, score = search.apply(stmt, query.terms, _dialect())
+    stmt = stmt.add_columns(score.label("score"), C.id, C.workspace_id, C.visibility, C.trust_tier)  # Match's order
+    ordering = _ordering(CatalogQuery(sort="relevance"), score)
+    stmt = _ordered(stmt, ordering).limit(MATCH_CACHE_ROWS + 1)
+    rows = _rows(stmt)
+    if len(rows) > MATCH_CACHE_ROWS:
+        return _TOO_MANY
+    return Ranking([Match._make(row) for row in rows])
+
+
+def _ranked_page(viewer: Viewer, query: CatalogQuery, *, count: int, cards: bool, start: int = 0,
+                 after: tuple | None = None):
+    """(rows in ranking order, the next page's key or None, tier counts) for a relevance-ordered search;
+    None when it matches too many rows to rank once and keep."""
+    found = ranking(query, generation=catalog_generation())
+    if found is None:
+        return None
+    visible, counts = found.for_viewer(viewer)
+    if query.tiers:
+        visible = [m for m in visible if m.trust_tier in query.tiers]
+    if after is not None:
+        start = bisect_right(visible, (after[0], after[1]), key=lambda m: (m.score, m.id))
+    window = visible[start:start + count + 1]
+    page = window[:count]
+    rows = []
+    if page:
+        stmt = (_cards() if cards else select(T)).where(C.id.in_([m.id for m in page]), listed_clause(C, viewer))
+        by_id = {row.id: row for row in _rows(stmt)}
+        rows = [by_id[m.id] for m in page if m.id in by_id]
+    next_key = (page[-1].score, page[-1].id) if len(window) > count else None
+    return rows, next_key, dict(counts)
 
 
 # -- home page, detail, sitemap --------------------------------------------------------------

@@ -36,6 +36,8 @@ SORT_INDEXES = {
     "ix_integrations_sort_name": ["name", "id"],
     "ix_integrations_sort_updated": ["updated_at", "id"],
     "ix_integrations_sort_installs": ["install_count", "id"],
+    # A signed-in member's private tier counts: their workspaces' private rows only, grouped by tier.
+    "ix_integrations_workspace_listing": ["workspace_id", "visibility", "trust_tier"],
 }
 
 SQLITE_TRIGGERS = {
