@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import func, literal_column, or_, select, text, tuple_
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.orm import defer, selectinload
 
 from ..domain.visibility import (
@@ -265,6 +265,11 @@ class FacetCache:
                 self.entries.move_to_end(key)
             return value
 
+    def peek(self, key) -> tuple[int | None, object]:
+        """(generation, value) as cached, not checked against the database's generation: the caller must."""
+        with self.lock:
+            return self.generation, self.entries.get(key)
+
     def put(self, generation: int, key, value) -> None:
         with self.lock:
             if generation != self.generation:
@@ -287,8 +292,11 @@ GENERATION = select(func.coalesce(func.sum(literal_column("generation")), 0)).se
     text("catalog_state")).scalar_subquery()
 
 
+_GENERATION_SELECT = select(GENERATION)
+
+
 def catalog_generation() -> int:
-    return int(db.session.scalar(select(GENERATION)))
+    return int(db.session.scalar(_GENERATION_SELECT))
 
 
 def tier_counts(viewer: Viewer, query: CatalogQuery, *, generation: int | None = None) -> dict[str, int]:
@@ -413,13 +421,41 @@ def _rank(query: CatalogQuery):
     return Ranking([Match._make(row) for row in rows])
 
 
+@lru_cache(maxsize=512)
+def _rows_by_id_statement(cards: bool, member_of: frozenset):
+    # The page's rows by id with the listing rule re-applied, and the catalog generation read in the same
+    # statement (one row with null columns when no row is left). Built once per membership set.
+    viewer = Viewer(user_id="-", member_of=member_of)
+    state = select(GENERATION.label("catalog_generation")).subquery("state")
+    return select(state.c.catalog_generation, *(CARD_COLUMNS if cards else T.c)).select_from(
+        state.outerjoin(T, and_(C.id.in_(bindparam("ids", expanding=True)), listed_clause(C, viewer))))
+
+
 def _ranked_page(viewer: Viewer, query: CatalogQuery, *, count: int, cards: bool, start: int = 0,
                  after: tuple | None = None):
     """(rows in ranking order, the next page's key or None, tier counts) for a relevance-ordered search;
-    None when it matches too many rows to rank once and keep."""
-    found = ranking(query, generation=catalog_generation())
+    None when it matches too many rows to rank once and keep.
+
+    A cached ranking is used optimistically: the page's rows come back with the catalog generation in
+    the same statement (one snapshot), and only if it is still the ranking's generation are they
+    served; otherwise the search is ranked afresh for the generation just seen and the rows loaded
+    again. So a repeated search costs one round trip; a first one, or the first after a write, three."""
+    generation, cached = _match_cache().peek((query.terms.terms, query.publisher))
+    seen = None
+    if isinstance(cached, Ranking):
+        cut = _cut(cached, viewer, query, count=count, start=start, after=after)
+        rows, seen = _page_rows(cards, viewer, cut[0])
+        if seen == generation:
+            return rows, *cut[1:]
+    found = ranking(query, generation=catalog_generation() if seen is None else seen)
     if found is None:
         return None
+    page, next_key, counts = _cut(found, viewer, query, count=count, start=start, after=after)
+    return _page_rows(cards, viewer, page)[0], next_key, counts
+
+
+def _cut(found: Ranking, viewer: Viewer, query: CatalogQuery, *, count: int, start: int, after: tuple | None):
+    """This viewer's page of the ranking: (matches on it, the next page's key or None, tier counts)."""
     visible, counts = found.for_viewer(viewer)
     if query.tiers:
         visible = [m for m in visible if m.trust_tier in query.tiers]
@@ -427,13 +463,16 @@ def _ranked_page(viewer: Viewer, query: CatalogQuery, *, count: int, cards: bool
         start = bisect_right(visible, (after[0], after[1]), key=lambda m: (m.score, m.id))
     window = visible[start:start + count + 1]
     page = window[:count]
-    rows = []
-    if page:
-        stmt = (_cards() if cards else select(T)).where(C.id.in_([m.id for m in page]), listed_clause(C, viewer))
-        by_id = {row.id: row for row in _rows(stmt)}
-        rows = [by_id[m.id] for m in page if m.id in by_id]
     next_key = (page[-1].score, page[-1].id) if len(window) > count else None
-    return rows, next_key, dict(counts)
+    return page, next_key, dict(counts)
+
+
+def _page_rows(cards: bool, viewer: Viewer, page: list[Match]) -> tuple[list, int]:
+    """The page's rows in ranking order, and the catalog generation they were read at (one statement)."""
+    found = db.session.connection().execute(_rows_by_id_statement(cards, viewer.member_of),
+                                            {"ids": [m.id for m in page]}).all()
+    by_id = {row.id: row for row in found if row.id is not None}
+    return [by_id[m.id] for m in page if m.id in by_id], int(found[0].catalog_generation)
 
 
 # -- home page, detail, sitemap --------------------------------------------------------------
