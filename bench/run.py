@@ -2,8 +2,9 @@
 
 For each database and size: a fresh database (a SQLite file in a temporary directory, or a
 PostgreSQL database created here and dropped after), the real migrations, a bulk seed,
-then gunicorn on a loopback port and `wrk` against the catalog page, two searches, a
-detail page, the API list and the in-memory baseline route, one after another.
+then gunicorn on a loopback port and `wrk` against the catalog page, two searches (a broad
+one also cold: the app's per-process caches emptied before each request), a detail page,
+the API list and the in-memory baseline route, one after another.
 
     python -m bench.run                          # 1,000 and 100,000, SQLite and PostgreSQL
     python -m bench.run --sizes 1000,10000 --duration 10 --databases sqlite
