@@ -96,8 +96,15 @@ def reads_only(view):
     return view
 
 
+def writes(view):
+    """Mark a GET view that writes all the same (an OAuth2 redirect back can only be a GET), so
+    every transaction it opens begins with BEGIN IMMEDIATE like any POST's."""
+    view.writes = True
+    return view
+
+
 def _write_intent_needed() -> bool:
-    if request.method in SAFE_METHODS:
-        return False
     view = current_app.view_functions.get(request.endpoint)
+    if request.method in SAFE_METHODS:
+        return getattr(view, "writes", False)
     return not getattr(view, "reads_only", False)

@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from ...domain import wizard as steps_rule
-from ...database import write_intent
+from ...database import writes
 from ...extensions import db
 from ...services import installs, oauth_connect
 from ...services import wizard as wizards
@@ -284,13 +284,15 @@ def callback_url() -> str:
 
 
 @bp.get("/install/callback")
+@writes
 @login_required
 def oauth_callback():
     """The authorization response, in three parts:
     1. check it and spend the state, and commit that (a replay fails even while the exchange runs);
     2. exchange the code with no database transaction open (the provider may be this very app,
        writing to the same SQLite file);
-    3. store the outcome in a new transaction that takes the write lock up front."""
+    3. store the outcome in a new transaction.
+    Both transactions take SQLite's write lock up front (@writes)."""
     try:
         wizard, outcome = oauth_connect.spend_state(current_user, request.args, callback_url())
     except oauth_connect.CallbackRejected as error:
@@ -306,17 +308,16 @@ def oauth_callback():
         token, failure = oauth_connect.exchange_code(outcome), None
     except ValidationFailed as error:
         token, failure = None, error.message
-    with write_intent():
-        wizard = wizards.load_wizard(current_user, wizard_id)
-        if failure:
-            oauth_connect.oauth_error(wizard, failure)
-            flash(failure, "error")
-            return redirect(back)
-        wizards.store_oauth_token(wizard, token)
-        if oauth_connect.is_reconnect(wizard):
-            installation = installs.finish_reconnect(current_user, wizard)
-            flash(f"{installation.integration.name} reconnected.", "success")
-            return redirect(url_for("install.installations", ws=installation.workspace.slug))
+    wizard = wizards.load_wizard(current_user, wizard_id)
+    if failure:
+        oauth_connect.oauth_error(wizard, failure)
+        flash(failure, "error")
+        return redirect(back)
+    wizards.store_oauth_token(wizard, token)
+    if oauth_connect.is_reconnect(wizard):
+        installation = installs.finish_reconnect(current_user, wizard)
+        flash(f"{installation.integration.name} reconnected.", "success")
+        return redirect(url_for("install.installations", ws=installation.workspace.slug))
     flash("Connected.", "success")
     return redirect(step_url(wizard))
 
