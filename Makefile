@@ -6,17 +6,27 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql bench install install-test chromium wrk clean
+.PHONY: run test lint test-sqlite test-postgresql bench install install-test chromium wrk lock clean
 
-$(VENV)/.installed: pyproject.toml
+# Every machine installs the exact versions of the lock files (`make lock` renews them).
+$(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install -q -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PY) -m pip install -q -r requirements-test.lock
 	touch $@
+
+# Renew the lock files from pyproject.toml (after changing a dependency, or to take upgrades).
+LOCK := $(PY) -m piptools compile -q --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q pip-tools
+	$(LOCK) --output-file requirements.lock pyproject.toml
+	$(LOCK) --extra test -c requirements.lock --output-file requirements-test.lock pyproject.toml
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -37,8 +47,14 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test chromium
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
+
+lint: install-test
+	@echo "== ruff =="
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 test-sqlite:
 	@echo "== test suite on SQLite =="

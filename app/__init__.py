@@ -1,4 +1,5 @@
 """The integration marketplace. `create_app` builds an application; nothing happens at import time."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Command-line tools: `flask --app app <command>`."""
+
 from __future__ import annotations
 
 import click
@@ -17,8 +18,13 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--staff", is_flag=True, help="Make the user platform staff.")
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-                  help="The password (asked for when not given).")
+    @click.option(
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="The password (asked for when not given).",
+    )
     @click.option("--name", default=None, help="Display name.")
     def create_user(email: str, staff: bool, password: str, name: str | None):
         """Create a user account."""
@@ -30,7 +36,7 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
         except ServiceError as error:
             db.session.rollback()
-            raise click.ClickException(error.message)
+            raise click.ClickException(error.message) from error
         click.echo(f"Created {'staff ' if staff else ''}user {user.email}")
 
     @app.cli.command("seed-demo")

@@ -3,6 +3,7 @@
 Put the new key first in CREDENTIALS_KEYS (keep the old ones after it), run this, then the old
 keys can be removed: every stored secret is re-encrypted with the newest key (MultiFernet.rotate).
 """
+
 from __future__ import annotations
 
 import click
@@ -18,9 +19,11 @@ def rotate_all() -> dict[str, int]:
     from .services.crypto import rotate
 
     counts = {}
-    for label, model, column in (("credentials", Credential, "secret_encrypted"),
-                                 ("wizard sessions", WizardSession, "secret_encrypted"),
-                                 ("integration client secrets", Integration, "oauth_client_secret_encrypted")):
+    for label, model, column in (
+        ("credentials", Credential, "secret_encrypted"),
+        ("wizard sessions", WizardSession, "secret_encrypted"),
+        ("integration client secrets", Integration, "oauth_client_secret_encrypted"),
+    ):
         rows = db.session.scalars(db.select(model).where(getattr(model, column).is_not(None)))
         counts[label] = 0
         for row in rows:
@@ -42,6 +45,10 @@ def register(app: Flask) -> None:
                 db.session.commit()
         except InvalidToken:
             db.session.rollback()
-            raise click.ClickException("A stored secret cannot be decrypted with any key in CREDENTIALS_KEYS "
-                                       "(was an old key removed too early?). Nothing changed.")
-        click.echo("Re-encrypted with the newest key: " + ", ".join(f"{n} {label}" for label, n in counts.items()))
+            raise click.ClickException(
+                "A stored secret cannot be decrypted with any key in CREDENTIALS_KEYS "
+                "(was an old key removed too early?). Nothing changed."
+            ) from None
+        click.echo(
+            "Re-encrypted with the newest key: " + ", ".join(f"{n} {label}" for label, n in counts.items())
+        )

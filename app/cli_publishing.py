@@ -1,4 +1,5 @@
 """CLI commands of the publishing capability: `flask --app app purge [--dry-run]`."""
+
 from __future__ import annotations
 
 import click
@@ -20,8 +21,9 @@ def register(app: Flask) -> None:
         label = "Checking" if dry_run else "Purging"
 
         def each(items):
-            with click.progressbar(items, label=label, show_pos=True,
-                                   item_show_func=lambda item: item.label if item else "") as bar:
+            with click.progressbar(
+                items, label=label, show_pos=True, item_show_func=lambda item: item.label if item else ""
+            ) as bar:
                 yield from bar
 
         with write_intent():
@@ -29,8 +31,12 @@ def register(app: Flask) -> None:
             db.session.commit()
         verb = "Would purge" if dry_run else "Purged"
         for item in summary.items:
-            click.echo(f"  {item.label}  (tier {item.retention_tier or 'default'}, deleted "
-                       f"{item.deleted_at:%Y-%m-%d}, {item.installations} installation(s), {item.versions} version(s))")
-        click.echo(f"{verb} {summary.integrations} integration(s), {summary.installations} installation(s) and "
-                   f"{summary.versions} version(s); {summary.kept} in the trash are kept until their retention "
-                   f"runs out (default {default_days} days).")
+            click.echo(
+                f"  {item.label}  (tier {item.retention_tier or 'default'}, deleted "
+                f"{item.deleted_at:%Y-%m-%d}, {item.installations} installation(s), {item.versions} version(s))"
+            )
+        click.echo(
+            f"{verb} {summary.integrations} integration(s), {summary.installations} installation(s) and "
+            f"{summary.versions} version(s); {summary.kept} in the trash are kept until their retention "
+            f"runs out (default {default_days} days)."
+        )

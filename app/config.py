@@ -1,4 +1,5 @@
 """Settings, read from the environment inside create_app (never at import time)."""
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,9 @@ from cryptography.fernet import Fernet
 def _normalise_database_url(url: str) -> str:
     # Heroku-style URLs and bare "postgresql://" both mean psycopg 3 here.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

@@ -5,6 +5,7 @@ begin explicitly so savepoints work, and a request that may write begins with
 BEGIN IMMEDIATE so two writers queue on the lock instead of one failing with
 "database is locked" half-way through.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -5,6 +5,7 @@ from a list held in memory (no SQL at all): the framework's ceiling for that pag
 with `bench=cold` is served with the catalog's per-process caches emptied first.
 Served by gunicorn: `gunicorn 'bench.app:create_bench_app()'`.
 """
+
 from __future__ import annotations
 
 from flask import render_template, request, url_for
@@ -22,9 +23,14 @@ def create_bench_app():
     app = create_app()
     query = catalog.CatalogQuery()
     with app.app_context():
-        items = list(db.session.scalars(
-            select(Integration).where(listed_clause(Integration, ANONYMOUS))
-            .order_by(Integration.install_count.desc(), Integration.id.desc()).limit(catalog.PAGE_SIZE)))
+        items = list(
+            db.session.scalars(
+                select(Integration)
+                .where(listed_clause(Integration, ANONYMOUS))
+                .order_by(Integration.install_count.desc(), Integration.id.desc())
+                .limit(catalog.PAGE_SIZE)
+            )
+        )
         facets = catalog.tier_counts(ANONYMOUS, query)
         db.session.expunge_all()
         db.session.remove()
@@ -39,8 +45,15 @@ def create_bench_app():
     @app.get("/bench/baseline")
     def bench_baseline():
         page = catalog.CatalogPage(items, 1, catalog.PAGE_SIZE, True, dict(facets))
-        return render_template("catalog/catalog.html", query=query, page=page, sorts=catalog.SORTS,
-                               sort_labels=SORT_LABELS, prev_url=None,
-                               next_url=url_for("catalog.catalog", page=2), first_url=url_for("catalog.catalog"))
+        return render_template(
+            "catalog/catalog.html",
+            query=query,
+            page=page,
+            sorts=catalog.SORTS,
+            sort_labels=SORT_LABELS,
+            prev_url=None,
+            next_url=url_for("catalog.catalog", page=2),
+            first_url=url_for("catalog.catalog"),
+        )
 
     return app

@@ -9,6 +9,7 @@ the API list and the in-memory baseline route, one after another.
     python -m bench.run                          # 1,000 and 100,000, SQLite and PostgreSQL
     python -m bench.run --sizes 1000,10000 --duration 10 --databases sqlite
 """
+
 from __future__ import annotations
 
 import logging
@@ -72,8 +73,13 @@ def prepare(url: str, size: int, env: dict) -> dict:
 
     from .seed import seed
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": env["SECRET_KEY"],
-                      "CREDENTIALS_KEYS": env["CREDENTIALS_KEYS"]})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": env["SECRET_KEY"],
+            "CREDENTIALS_KEYS": env["CREDENTIALS_KEYS"],
+        }
+    )
     with app.app_context():
         logging.disable(logging.INFO)  # alembic's per-revision lines would bury the figures
         try:
@@ -100,9 +106,22 @@ def free_port() -> int:
 def gunicorn(env: dict, workers: int):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.app:create_bench_app()"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.app:create_bench_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -139,8 +158,12 @@ def warm_up(url: str, connections: int) -> None:
 
 
 def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float, float, int]:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     percentiles = {p: _ms(v) for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M)}
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -155,7 +178,8 @@ def check_wrk() -> None:
     if shutil.which("wrk"):
         return
     raise click.ClickException(
-        "wrk (the HTTP load generator) is not installed. On Debian: sudo apt-get install wrk")
+        "wrk (the HTTP load generator) is not installed. On Debian: sudo apt-get install wrk"
+    )
 
 
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -176,15 +200,22 @@ def print_table(results: list[Result]) -> None:
 
 
 def table_lines(results: list[Result]) -> list[str]:
-    header = f"{'database':<11}{'size':>9}  {'endpoint':<13}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}" \
-             f"{'vs baseline':>13}{'errors':>8}"
+    header = (
+        f"{'database':<11}{'size':>9}  {'endpoint':<13}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
+        f"{'vs baseline':>13}{'errors':>8}"
+    )
     lines = [header, "-" * len(header)]
     for result in results:
-        base = next(r for r in results if r.database == result.database and r.size == result.size
-                    and r.name == "baseline")
+        base = next(
+            r
+            for r in results
+            if r.database == result.database and r.size == result.size and r.name == "baseline"
+        )
         ratio = result.rps / base.rps if base.rps else 0
-        lines.append(f"{result.database:<11}{result.size:>9,}  {result.name:<13}{result.rps:>9.0f}{result.p50:>9.2f}"
-                     f"{result.p90:>9.2f}{result.p99:>9.2f}{ratio:>12.2f}x{result.errors:>8}")
+        lines.append(
+            f"{result.database:<11}{result.size:>9,}  {result.name:<13}{result.rps:>9.0f}{result.p50:>9.2f}"
+            f"{result.p90:>9.2f}{result.p99:>9.2f}{ratio:>12.2f}x{result.errors:>8}"
+        )
     lines.append("")
     for database in dict.fromkeys(r.database for r in results):
         sizes = sorted({r.size for r in results if r.database == database})
@@ -192,17 +223,21 @@ def table_lines(results: list[Result]) -> list[str]:
             continue
         small, large = sizes[0], sizes[-1]
 
-        def get(name, size):
+        def get(name, size, database=database):
             return next(r for r in results if r.database == database and r.size == size and r.name == name)
 
         catalog_ratio = get("catalog", large).rps / get("baseline", large).rps
         search_growth = get("search", large).p50 / get("search", small).p50
         search_vs_catalog = get("search", large).p50 / get("catalog", large).p50
-        lines.append(f"{database}: catalog at {large:,} = {catalog_ratio:.2f}x baseline throughput (target >= 0.6); "
-                     f"search p50 at {large:,} = {search_growth:.2f}x its p50 at {small:,} (target <= 1.3) and "
-                     f"{search_vs_catalog:.2f}x the catalog page's (target <= 2)")
-        growth = ", ".join(f"{name} {get(name, large).p50 / get(name, small).p50:.2f}x"
-                           for name in ("search-broad", "search-cold"))
+        lines.append(
+            f"{database}: catalog at {large:,} = {catalog_ratio:.2f}x baseline throughput (target >= 0.6); "
+            f"search p50 at {large:,} = {search_growth:.2f}x its p50 at {small:,} (target <= 1.3) and "
+            f"{search_vs_catalog:.2f}x the catalog page's (target <= 2)"
+        )
+        growth = ", ".join(
+            f"{name} {get(name, large).p50 / get(name, small).p50:.2f}x"
+            for name in ("search-broad", "search-cold")
+        )
         lines.append(f"{database}: p50 at {large:,} / p50 at {small:,}: {growth}")
     return lines
 
@@ -222,19 +257,31 @@ def measure(database, size, base, targets, duration, connections, rounds) -> lis
                 best[name] = Result(database, size, name, rps, p50, p90, p99, 0)
     for name, result in best.items():
         result.errors = errors[name]
-        click.echo(f"  {name:<13} {result.rps:8.0f} req/s  p50 {result.p50:6.2f} ms  p99 {result.p99:6.2f} ms")
+        click.echo(
+            f"  {name:<13} {result.rps:8.0f} req/s  p50 {result.p50:6.2f} ms  p99 {result.p99:6.2f} ms"
+        )
     return list(best.values())
 
 
 @click.command()
 @click.option("--sizes", default="1000,100000", show_default=True, help="Comma-separated integration counts.")
 @click.option("--databases", default="sqlite,postgresql", show_default=True)
-@click.option("--duration", default=3, show_default=True, type=click.IntRange(1, 120),
-              help="Seconds of load per endpoint and round.")
+@click.option(
+    "--duration",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 120),
+    help="Seconds of load per endpoint and round.",
+)
 @click.option("--connections", default=4, show_default=True, type=click.IntRange(1, 64))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="gunicorn workers.")
-@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 20),
-              help="Interleaved rounds per endpoint; the best round is reported.")
+@click.option(
+    "--rounds",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Interleaved rounds per endpoint; the best round is reported.",
+)
 def main(sizes: str, databases: str, duration: int, connections: int, workers: int, rounds: int) -> None:
     """Seed, serve with gunicorn on loopback, measure with wrk, print a side-by-side table."""
     check_wrk()
@@ -247,8 +294,13 @@ def main(sizes: str, databases: str, duration: int, connections: int, workers: i
         for size in size_list:
             click.echo(f"== {database}, {size:,} integrations ==")
             with fresh_database_url(database) as url:
-                env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + uuid.uuid4().hex,
-                           CREDENTIALS_KEYS=Fernet.generate_key().decode(), PYTHONPATH=str(ROOT))
+                env = dict(
+                    os.environ,
+                    DATABASE_URL=url,
+                    SECRET_KEY="bench-" + uuid.uuid4().hex,
+                    CREDENTIALS_KEYS=Fernet.generate_key().decode(),
+                    PYTHONPATH=str(ROOT),
+                )
                 info = prepare(url, size, env)
                 with gunicorn(env, workers) as base:
                     results += measure(database, size, base, endpoints(info), duration, connections, rounds)

@@ -1,5 +1,6 @@
 """Bulk seeding for the benchmark: N integrations (and one version each) through Core executemany,
 in batches, with a progress bar. The search triggers and catalog generation stay live."""
+
 from __future__ import annotations
 
 import random
@@ -13,18 +14,90 @@ from app.extensions import db
 from app.models import Integration, IntegrationVersion, PublisherNamespace, User, Workspace
 from app.models.base import utcnow
 
-ADJECTIVES = ["Simple", "Smart", "Rapid", "Secure", "Open", "Cloud", "Team", "Auto", "Live", "Bright",
-              "Quiet", "Bold", "Clear", "Swift", "Steady", "Prime", "Neat", "Solid", "Keen", "Fresh"]
-NOUNS = ["Invoices", "Tickets", "Alerts", "Payments", "Deploys", "Calendars", "Contacts", "Backups", "Reports",
-         "Metrics", "Chat", "Email", "Docs", "Forms", "Tasks", "Leads", "Orders", "Builds", "Logs", "Files",
-         "Surveys", "Budgets", "Shifts", "Assets", "Feeds", "Maps", "Notes", "Quotes", "Repos", "Queues",
-         "Signals", "Stocks", "Tokens", "Trips", "Votes", "Wikis", "Badges", "Carts", "Clips", "Deals",
-         "Events", "Grants", "Hooks", "Issues", "Jobs", "Labels", "Media", "Polls", "Rooms", "Sprints"]
-TIERS = ["community"] * 60 + ["verified_publisher"] * 20 + ["verified_partner"] * 10 + \
-        ["vendor_official"] * 7 + ["first_party"] * 3
+ADJECTIVES = [
+    "Simple",
+    "Smart",
+    "Rapid",
+    "Secure",
+    "Open",
+    "Cloud",
+    "Team",
+    "Auto",
+    "Live",
+    "Bright",
+    "Quiet",
+    "Bold",
+    "Clear",
+    "Swift",
+    "Steady",
+    "Prime",
+    "Neat",
+    "Solid",
+    "Keen",
+    "Fresh",
+]
+NOUNS = [
+    "Invoices",
+    "Tickets",
+    "Alerts",
+    "Payments",
+    "Deploys",
+    "Calendars",
+    "Contacts",
+    "Backups",
+    "Reports",
+    "Metrics",
+    "Chat",
+    "Email",
+    "Docs",
+    "Forms",
+    "Tasks",
+    "Leads",
+    "Orders",
+    "Builds",
+    "Logs",
+    "Files",
+    "Surveys",
+    "Budgets",
+    "Shifts",
+    "Assets",
+    "Feeds",
+    "Maps",
+    "Notes",
+    "Quotes",
+    "Repos",
+    "Queues",
+    "Signals",
+    "Stocks",
+    "Tokens",
+    "Trips",
+    "Votes",
+    "Wikis",
+    "Badges",
+    "Carts",
+    "Clips",
+    "Deals",
+    "Events",
+    "Grants",
+    "Hooks",
+    "Issues",
+    "Jobs",
+    "Labels",
+    "Media",
+    "Polls",
+    "Rooms",
+    "Sprints",
+]
+TIERS = (
+    ["community"] * 60
+    + ["verified_publisher"] * 20
+    + ["verified_partner"] * 10
+    + ["vendor_official"] * 7
+    + ["first_party"] * 3
+)
 PUBLISHERS = 50
-SPECIFIC_TERM = "zendesk"   # in exactly 5 names whatever N: a search for one specific service
-BROAD_TERM = "payments"     # in about 1 name in 50: a broad search
+SPECIFIC_TERM = "zendesk"  # in exactly 5 names whatever N: a search for one specific service
+BROAD_TERM = "payments"  # in about 1 name in 50: a broad search
 DETAIL_VERSIONS = 20
 BATCH = 1000  # rows per multi-row INSERT (under both databases' bind-parameter limits)
 
@@ -47,41 +120,85 @@ def seed(n: int, *, show_progress: bool = True) -> dict:
     rng = random.Random(1234)
     now = utcnow()
     user_id = str(uuid.uuid4())
-    db.session.execute(insert(User.__table__), [{
-        "id": user_id, "email": "bench@example.test", "display_name": "Bench", "password_hash": "x",
-        "is_staff": False, "is_active_account": True, "created_at": now, "updated_at": now}])
-    workspaces = [{"id": str(uuid.uuid4()), "slug": f"bench-{k}", "name": f"Bench {k}", "created_at": now,
-                   "updated_at": now} for k in range(PUBLISHERS)]
+    db.session.execute(
+        insert(User.__table__),
+        [
+            {
+                "id": user_id,
+                "email": "bench@example.test",
+                "display_name": "Bench",
+                "password_hash": "x",
+                "is_staff": False,
+                "is_active_account": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+    )
+    workspaces = [
+        {
+            "id": str(uuid.uuid4()),
+            "slug": f"bench-{k}",
+            "name": f"Bench {k}",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for k in range(PUBLISHERS)
+    ]
     db.session.execute(insert(Workspace.__table__), workspaces)
     handles = [f"publisher-{k:02d}" for k in range(PUBLISHERS)]
-    db.session.execute(insert(PublisherNamespace.__table__), [
-        {"handle": h, "workspace_id": w["id"], "claimed_by": user_id, "claimed_at": now}
-        for h, w in zip(handles, workspaces)])
+    db.session.execute(
+        insert(PublisherNamespace.__table__),
+        [
+            {"handle": h, "workspace_id": w["id"], "claimed_by": user_id, "claimed_at": now}
+            for h, w in zip(handles, workspaces, strict=False)
+        ],
+    )
     db.session.commit()
 
     specific_every = max(1, n // 5)
     detail = None
-    with click.progressbar(length=n, label=f"Seeding {n:,} integrations", show_pos=True,
-                           file=None if show_progress else open("/dev/null", "w")) as bar:
+    with click.progressbar(
+        length=n,
+        label=f"Seeding {n:,} integrations",
+        show_pos=True,
+        file=None if show_progress else open("/dev/null", "w"),
+    ) as bar:
         for start in range(0, n, BATCH):
             integrations, versions = [], []
             for i in range(start, min(n, start + BATCH)):
                 k = i % PUBLISHERS
-                noun = SPECIFIC_TERM.capitalize() if i % specific_every == 0 else NOUNS[rng.randrange(len(NOUNS))]
+                noun = (
+                    SPECIFIC_TERM.capitalize()
+                    if i % specific_every == 0
+                    else NOUNS[rng.randrange(len(NOUNS))]
+                )
                 name = f"{ADJECTIVES[rng.randrange(len(ADJECTIVES))]} {noun} {i}"
                 updated = now - timedelta(minutes=rng.randrange(500_000))
                 row = {
-                    "id": str(uuid.uuid4()), "workspace_id": workspaces[k]["id"], "slug": f"integration-{i}",
-                    "name": name, "publisher": handles[k], "trust_tier": TIERS[rng.randrange(len(TIERS))],
+                    "id": str(uuid.uuid4()),
+                    "workspace_id": workspaces[k]["id"],
+                    "slug": f"integration-{i}",
+                    "name": name,
+                    "publisher": handles[k],
+                    "trust_tier": TIERS[rng.randrange(len(TIERS))],
                     "description": f"{name} keeps your {noun.lower()} in sync with your workspace. "
-                                   f"Set up in minutes; works with {NOUNS[rng.randrange(len(NOUNS))].lower()} too.",
-                    "icon_url": None, "current_version": "1.0.0", "manifest": {"members": [], "dependencies": [],
-                                                                               "defaults": {}},
-                    "variables_schema": {"type": "object", "properties": {}}, "auth_config": {"type": "none"},
-                    "created_by": user_id, "deleted_at": None, "retention_tier": None,
-                    "install_count": int(rng.paretovariate(1.2)) - 1, "last_published_at": updated,
-                    "oauth_client_secret_encrypted": None, "takedown_note": None, "taken_down_at": None,
-                    "created_at": updated - timedelta(days=30), "updated_at": updated,
+                    f"Set up in minutes; works with {NOUNS[rng.randrange(len(NOUNS))].lower()} too.",
+                    "icon_url": None,
+                    "current_version": "1.0.0",
+                    "manifest": {"members": [], "dependencies": [], "defaults": {}},
+                    "variables_schema": {"type": "object", "properties": {}},
+                    "auth_config": {"type": "none"},
+                    "created_by": user_id,
+                    "deleted_at": None,
+                    "retention_tier": None,
+                    "install_count": int(rng.paretovariate(1.2)) - 1,
+                    "last_published_at": updated,
+                    "oauth_client_secret_encrypted": None,
+                    "takedown_note": None,
+                    "taken_down_at": None,
+                    "created_at": updated - timedelta(days=30),
+                    "updated_at": updated,
                 }
                 row.update(_state(i))
                 integrations.append(row)
@@ -91,12 +208,21 @@ def seed(n: int, *, show_progress: bool = True) -> dict:
                 else:
                     count = 1 if row["current_version"] else 0
                 for v in range(count):
-                    versions.append({
-                        "id": str(uuid.uuid4()), "integration_id": row["id"], "version": f"1.{v}.0" if i == 0
-                        else "1.0.0", "manifest": row["manifest"], "variables_schema": row["variables_schema"],
-                        "auth_config": row["auth_config"], "changelog": f"Release notes for {v}.",
-                        "published_by": user_id, "published_at": updated - timedelta(days=count - v),
-                        "yanked_at": None, "yank_reason": None})
+                    versions.append(
+                        {
+                            "id": str(uuid.uuid4()),
+                            "integration_id": row["id"],
+                            "version": f"1.{v}.0" if i == 0 else "1.0.0",
+                            "manifest": row["manifest"],
+                            "variables_schema": row["variables_schema"],
+                            "auth_config": row["auth_config"],
+                            "changelog": f"Release notes for {v}.",
+                            "published_by": user_id,
+                            "published_at": updated - timedelta(days=count - v),
+                            "yanked_at": None,
+                            "yank_reason": None,
+                        }
+                    )
                 if i == 0:
                     detail["current_version"] = f"1.{DETAIL_VERSIONS - 1}.0"
             # One multi-row statement per batch (not one statement per row): fast, and statement-level

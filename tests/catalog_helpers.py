@@ -1,4 +1,5 @@
 """Helpers for the catalog tests: integrations in every visibility state, and who looks at them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

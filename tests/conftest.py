@@ -1,5 +1,6 @@
 """Fixtures: one app on a fresh database built by the real migrations for the whole run,
 each test wrapped in a transaction that is rolled back, and helpers to act like a person."""
+
 from __future__ import annotations
 
 import re

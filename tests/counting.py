@@ -1,4 +1,5 @@
 """Row counts, to prove that a refused request changed nothing."""
+
 from __future__ import annotations
 
 from app.extensions import db

@@ -1,5 +1,6 @@
 """Fresh, migrated databases for the test suite: a SQLite file, or a PostgreSQL database
 made for the run and dropped after. Nothing depends on data from an earlier run."""
+
 from __future__ import annotations
 
 import os

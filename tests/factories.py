@@ -1,15 +1,25 @@
 """factory_boy factories over the real models and the request-scoped session."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import (ApiToken, AuditEvent, Installation, Integration, IntegrationVersion, Membership,
-                        PublisherNamespace, User, Workspace)
+from app.models import (
+    ApiToken,
+    AuditEvent,
+    Installation,
+    Integration,
+    IntegrationVersion,
+    Membership,
+    PublisherNamespace,
+    User,
+    Workspace,
+)
 from app.models.base import utcnow
 
 PASSWORD = "password123"
@@ -22,7 +32,7 @@ class Base(SQLAlchemyModelFactory):
         sqlalchemy_session_persistence = "flush"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _test_hash(password: str) -> str:
     # A real hash with cheap parameters: the default scrypt costs ~0.1 s a user, which the
     # suite would pay thousands of times. check_password_hash reads the method from the hash.
@@ -142,5 +152,17 @@ def audit_count() -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
 
 
-__all__ = ["ApiToken", "PASSWORD", "UserFactory", "WorkspaceFactory", "MembershipFactory", "NamespaceFactory",
-           "IntegrationFactory", "VersionFactory", "InstallationFactory", "member", "audit_count", "namespace_for"]
+__all__ = [
+    "ApiToken",
+    "PASSWORD",
+    "UserFactory",
+    "WorkspaceFactory",
+    "MembershipFactory",
+    "NamespaceFactory",
+    "IntegrationFactory",
+    "VersionFactory",
+    "InstallationFactory",
+    "member",
+    "audit_count",
+    "namespace_for",
+]

@@ -1,5 +1,6 @@
 """Fixtures of the install-wizard tests: a REAL Authlib authorization server (the bundled demo
 provider) on a loopback port, on its own freshly migrated database, reached over real HTTP."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,11 @@ def serve(app) -> LiveServer:
 def oauth_provider():
     """The demo provider on 127.0.0.1:<port>. Its redirect URIs are the test client's callback
     (http://localhost/install/callback); tests may add more through .app.config."""
-    with migrated_app(DEMO_OAUTH_PROVIDER=True, DEMO_OAUTH_CLIENT_SECRET=CLIENT_SECRET,
-                      DEMO_OAUTH_REDIRECT_URIS=["http://localhost/install/callback"]) as app:
+    with migrated_app(
+        DEMO_OAUTH_PROVIDER=True,
+        DEMO_OAUTH_CLIENT_SECRET=CLIENT_SECRET,
+        DEMO_OAUTH_REDIRECT_URIS=["http://localhost/install/callback"],
+    ) as app:
         served = serve(app)
         yield served
         served.stop()
@@ -41,10 +45,15 @@ class ResourceOwner:
         """Open the consent page, press Approve or Deny; returns the redirect back to the client."""
         page = self.http.get(authorize_url, timeout=10)
         assert page.status_code == 200, page.text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or \
-            re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        response = self.http.post(authorize_url, data={"csrf_token": token.group(1), "decision": decision},
-                                  allow_redirects=False, timeout=10)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page.text
+        )
+        response = self.http.post(
+            authorize_url,
+            data={"csrf_token": token.group(1), "decision": decision},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert response.status_code == 302, response.text
         return response.headers["Location"]
 

@@ -1,5 +1,6 @@
 """Helpers of the install-wizard tests: published integrations with versions, built from models
 (the dashboard is built concurrently, so nothing here goes through it)."""
+
 from __future__ import annotations
 
 import re
@@ -10,10 +11,15 @@ from app.models.base import utcnow
 
 from . import factories as f
 
-API_KEY_AUTH = {"type": "api_key", "authHeaderName": "X-Api-Key", "authValuePrefix": "",
-                "instructions": "Find it under **Settings** <script>alert(1)</script>"}
+API_KEY_AUTH = {
+    "type": "api_key",
+    "authHeaderName": "X-Api-Key",
+    "authValuePrefix": "",
+    "instructions": "Find it under **Settings** <script>alert(1)</script>",
+}
 VARIABLES = {
-    "type": "object", "required": ["channel", "region"],
+    "type": "object",
+    "required": ["channel", "region"],
     "properties": {
         "channel": {"type": "string", "title": "Channel", "pattern": "^#[a-z]+$", "maxLength": 30},
         "region": {"type": "string", "title": "Region", "enum": ["eu", "us"]},
@@ -23,28 +29,39 @@ VARIABLES = {
 
 
 def oauth_auth(base_url: str, scopes=("read", "files:write")) -> dict:
-    return {"type": "oauth2", "authorizeUrl": f"{base_url}/demo-oauth/authorize",
-            "tokenUrl": f"{base_url}/demo-oauth/token", "scopes": list(scopes), "clientId": "demo-client"}
+    return {
+        "type": "oauth2",
+        "authorizeUrl": f"{base_url}/demo-oauth/authorize",
+        "tokenUrl": f"{base_url}/demo-oauth/token",
+        "scopes": list(scopes),
+        "clientId": "demo-client",
+    }
 
 
 def publish(*, workspace=None, versions=("1.0.0",), auth=None, schema=None, manifest=None, **kwargs):
     """A published integration; every version gets the same documents unless changed later."""
     workspace = workspace or f.WorkspaceFactory()
     integration = f.IntegrationFactory(
-        workspace=workspace, auth_config=auth or {"type": "none"},
+        workspace=workspace,
+        auth_config=auth or {"type": "none"},
         variables_schema=schema or {"type": "object", "properties": {}},
-        manifest=manifest or {"members": [], "dependencies": [], "defaults": {}}, **kwargs)
+        manifest=manifest or {"members": [], "dependencies": [], "defaults": {}},
+        **kwargs,
+    )
     for version in versions:
         add_version(integration, version)
     return integration
 
 
 def add_version(integration, version: str, **documents) -> IntegrationVersion:
-    row = f.VersionFactory(integration=integration, version=version,
-                           manifest=documents.get("manifest", integration.manifest),
-                           variables_schema=documents.get("variables_schema", integration.variables_schema),
-                           auth_config=documents.get("auth_config", integration.auth_config),
-                           changelog=documents.get("changelog", f"## {version}\n\nChanges in {version}."))
+    row = f.VersionFactory(
+        integration=integration,
+        version=version,
+        manifest=documents.get("manifest", integration.manifest),
+        variables_schema=documents.get("variables_schema", integration.variables_schema),
+        auth_config=documents.get("auth_config", integration.auth_config),
+        changelog=documents.get("changelog", f"## {version}\n\nChanges in {version}."),
+    )
     integration.current_version = version
     integration.last_published_at = utcnow()
     db.session.flush()

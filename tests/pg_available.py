@@ -1,4 +1,5 @@
 """`python -m tests.pg_available`: exit 0 when the test PostgreSQL server answers."""
+
 from __future__ import annotations
 
 import os

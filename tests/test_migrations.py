@@ -1,5 +1,6 @@
 """The one Alembic chain: upgrade to head, down to base, up again, on a brand-new database,
 and no drift between the models and what the migrations build (`flask db check`)."""
+
 from __future__ import annotations
 
 import pytest

@@ -9,17 +9,19 @@ refused on save); patterns are length-capped and refused when they nest unbounde
 quantifiers (Python's `re` backtracks); RecursionError is caught; value lengths are capped.
 No Flask in here: the dashboard, the API and the install wizard all call these functions.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import re._constants as sre_constants
 import re._parser as sre_parse
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -44,10 +46,24 @@ DOCUMENTS = (MANIFEST, VARIABLES, AUTH)
 
 PROPERTY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 # Names a WTForms form already uses for itself: a variable may not shadow them.
-RESERVED_NAMES = frozenset({
-    "data", "errors", "meta", "validate", "process", "populate_obj", "form_errors", "hidden_tag",
-    "is_submitted", "validate_on_submit", "csrf_token", "variable_fields", "schema", "prefix",
-})
+RESERVED_NAMES = frozenset(
+    {
+        "data",
+        "errors",
+        "meta",
+        "validate",
+        "process",
+        "populate_obj",
+        "form_errors",
+        "hidden_tag",
+        "is_submitted",
+        "validate_on_submit",
+        "csrf_token",
+        "variable_fields",
+        "schema",
+        "prefix",
+    }
+)
 SUPPORTED_FORMATS = ("email", "uri", "date")
 
 
@@ -73,6 +89,7 @@ class DocumentsInvalid(ValueError):
 
 
 # --- paths and lines ----------------------------------------------------------------------------
+
 
 def json_path(parts: Iterable[Any]) -> str:
     text = "$"
@@ -208,14 +225,20 @@ def parse_document(name: str, text: str | None) -> tuple[ParsedDocument, list[Do
     if not text.strip():
         return empty, [DocumentError(name, "$", "Enter a JSON object, e.g. {}.", 1)]
     if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
-        return empty, [DocumentError(name, "$", f"The document is larger than {MAX_DOCUMENT_BYTES // 1024} KiB.")]
+        return empty, [
+            DocumentError(name, "$", f"The document is larger than {MAX_DOCUMENT_BYTES // 1024} KiB.")
+        ]
     problem = nesting_problem(text)
     if problem:
-        return empty, [DocumentError(name, "$", f"The document nests deeper than {MAX_DEPTH} levels.", problem[1])]
+        return empty, [
+            DocumentError(name, "$", f"The document nests deeper than {MAX_DEPTH} levels.", problem[1])
+        ]
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        return empty, [DocumentError(name, "$", f"Not valid JSON: {error.msg} (column {error.colno}).", error.lineno)]
+        return empty, [
+            DocumentError(name, "$", f"Not valid JSON: {error.msg} (column {error.colno}).", error.lineno)
+        ]
     except RecursionError:
         return empty, [DocumentError(name, "$", f"The document nests deeper than {MAX_DEPTH} levels.")]
     if not isinstance(value, dict):
@@ -231,7 +254,9 @@ def from_value(name: str, value: Any) -> tuple[ParsedDocument, list[DocumentErro
     if value_depth(value) > MAX_DEPTH:
         return empty, [DocumentError(name, "$", f"The document nests deeper than {MAX_DEPTH} levels.")]
     if len(json.dumps(value).encode()) > MAX_DOCUMENT_BYTES:
-        return empty, [DocumentError(name, "$", f"The document is larger than {MAX_DOCUMENT_BYTES // 1024} KiB.")]
+        return empty, [
+            DocumentError(name, "$", f"The document is larger than {MAX_DOCUMENT_BYTES // 1024} KiB.")
+        ]
     return ParsedDocument(name, value, {}), []
 
 
@@ -240,6 +265,7 @@ def pretty(value: Any) -> str:
 
 
 # --- validators that never fetch ---------------------------------------------------------------
+
 
 def _refuse_every_uri(uri: str):
     raise NoSuchResource(ref=uri)
@@ -279,13 +305,13 @@ FORMATS.checks("email")(_check_email)
 FORMATS.checks("date")(_check_date)
 
 
-@lru_cache(maxsize=None)
+@cache
 def project_schema(name: str) -> dict:
     """The project's own schema (app/schemas/<name>), as served under /schemas/."""
     return json.loads((SCHEMAS_DIR / name).read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _project_validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(project_schema(name), registry=REGISTRY, format_checker=FORMATS)
 
@@ -294,8 +320,9 @@ def _meta_validator() -> Draft202012Validator:
     return Draft202012Validator(Draft202012Validator.META_SCHEMA, registry=REGISTRY)
 
 
-def _schema_errors(doc: ParsedDocument, validator: Draft202012Validator, instance: Any,
-                   base: tuple = ()) -> list[DocumentError]:
+def _schema_errors(
+    doc: ParsedDocument, validator: Draft202012Validator, instance: Any, base: tuple = ()
+) -> list[DocumentError]:
     found = []
     try:
         errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
@@ -323,8 +350,14 @@ def _explain(doc: ParsedDocument, error: ValidationError, base: tuple) -> list[D
 
 
 def _json_type(value: Any) -> str:
-    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
-                       (dict, "object")):
+    for kind, name in (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "number"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "object"),
+    ):
         if isinstance(value, kind):
             return name
     return "null"
@@ -333,7 +366,9 @@ def _json_type(value: Any) -> str:
 def _message(error: ValidationError) -> str:
     if error.validator == "pattern":
         hint = (error.schema or {}).get("description")
-        return f"{json.dumps(error.instance)[:80]} does not match the expected form" + (f": {hint}" if hint else ".")
+        return f"{json.dumps(error.instance)[:80]} does not match the expected form" + (
+            f": {hint}" if hint else "."
+        )
     if error.validator == "const":
         return f"Must be {json.dumps(error.validator_value)}."
     if error.validator == "enum":
@@ -345,7 +380,11 @@ def _message(error: ValidationError) -> str:
 
 # --- catastrophic regular expressions -----------------------------------------------------------
 
-_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)}
+_REPEATS = {
+    sre_constants.MAX_REPEAT,
+    sre_constants.MIN_REPEAT,
+    getattr(sre_constants, "POSSESSIVE_REPEAT", None),
+}
 
 
 def pattern_problem(pattern: Any) -> str | None:
@@ -372,10 +411,14 @@ def _repeat_problem(parsed) -> str | None:
             if op in _REPEATS:
                 low, high, body = av
                 if high > 1 and outer:
-                    unbounded = high == sre_constants.MAXREPEAT or any(o == sre_constants.MAXREPEAT for o in outer)
+                    unbounded = high == sre_constants.MAXREPEAT or any(
+                        o == sre_constants.MAXREPEAT for o in outer
+                    )
                     if unbounded:
-                        return ("Nested quantifiers such as (a+)+ can make matching take forever; "
-                                "rewrite the pattern without a repeat inside a repeat.")
+                        return (
+                            "Nested quantifiers such as (a+)+ can make matching take forever; "
+                            "rewrite the pattern without a repeat inside a repeat."
+                        )
                 stack.append((list(body), outer + ((high,) if high > 1 else ())))
             elif op == sre_constants.SUBPATTERN:
                 stack.append((list(av[3]), outer))
@@ -399,8 +442,17 @@ _KEYWORDS = {
     "array": _COMMON | {"items", "minItems", "maxItems", "uniqueItems"},
 }
 _ITEM_KEYWORDS = {"type", "enum", "pattern", "minLength", "maxLength", "format"}
-_ROOT_KEYWORDS = {"$schema", "$id", "$comment", "title", "description", "type", "properties", "required",
-                  "additionalProperties"}
+_ROOT_KEYWORDS = {
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+}
 
 
 def _walk(value: Any, path: tuple = ()):
@@ -424,8 +476,13 @@ def reference_problems(doc: ParsedDocument) -> list[DocumentError]:
         for keyword in ("$ref", "$dynamicRef"):
             ref = item.get(keyword)
             if isinstance(ref, str) and not ref.startswith("#"):
-                errors.append(doc.error(where + (keyword,), f"Remote references are not allowed ({keyword} "
-                                                            f"must start with “#”); nothing is ever fetched."))
+                errors.append(
+                    doc.error(
+                        where + (keyword,),
+                        f"Remote references are not allowed ({keyword} "
+                        f"must start with “#”); nothing is ever fetched.",
+                    )
+                )
         if "$id" in item and where:
             errors.append(doc.error(where + ("$id",), "Embedded “$id” is not allowed."))
     return errors
@@ -434,17 +491,27 @@ def reference_problems(doc: ParsedDocument) -> list[DocumentError]:
 def _check_property(doc: ParsedDocument, name: str, prop: Any) -> list[DocumentError]:
     where = ("properties", name)
     if not PROPERTY_NAME.match(name):
-        return [doc.error(where, "Variable names use letters, digits and _ (up to 64, starting with a letter).")]
+        return [
+            doc.error(where, "Variable names use letters, digits and _ (up to 64, starting with a letter).")
+        ]
     if name in RESERVED_NAMES:
         return [doc.error(where, f"“{name}” is a reserved name; choose another.")]
     if not isinstance(prop, dict):
         return [doc.error(where, "Each variable must be described by an object.")]
     kind = prop.get("type")
     if kind not in _KEYWORDS:
-        return [doc.error(where + ("type",), "The install wizard renders only string, integer, number, "
-                                             "boolean and array (of strings) variables.")]
-    errors = [doc.error(where + (key,), f"“{key}” is not supported by the install wizard for {kind} variables.")
-              for key in prop if key not in _KEYWORDS[kind]]
+        return [
+            doc.error(
+                where + ("type",),
+                "The install wizard renders only string, integer, number, "
+                "boolean and array (of strings) variables.",
+            )
+        ]
+    errors = [
+        doc.error(where + (key,), f"“{key}” is not supported by the install wizard for {kind} variables.")
+        for key in prop
+        if key not in _KEYWORDS[kind]
+    ]
     if kind == "string":
         errors += _check_string_keywords(doc, where, prop)
     if kind == "array":
@@ -452,8 +519,11 @@ def _check_property(doc: ParsedDocument, name: str, prop: Any) -> list[DocumentE
         if not isinstance(items, dict) or items.get("type") != "string":
             errors.append(doc.error(where + ("items",), "Arrays must declare items of type string."))
         else:
-            errors += [doc.error(where + ("items", key), f"“{key}” is not supported for array items.")
-                       for key in items if key not in _ITEM_KEYWORDS]
+            errors += [
+                doc.error(where + ("items", key), f"“{key}” is not supported for array items.")
+                for key in items
+                if key not in _ITEM_KEYWORDS
+            ]
             errors += _check_string_keywords(doc, where + ("items",), items)
     return errors
 
@@ -465,7 +535,9 @@ def _check_string_keywords(doc: ParsedDocument, where: tuple, prop: dict) -> lis
         if problem:
             errors.append(doc.error(where + ("pattern",), problem))
     if "format" in prop and prop["format"] not in SUPPORTED_FORMATS:
-        errors.append(doc.error(where + ("format",), "Supported formats: " + ", ".join(SUPPORTED_FORMATS) + "."))
+        errors.append(
+            doc.error(where + ("format",), "Supported formats: " + ", ".join(SUPPORTED_FORMATS) + ".")
+        )
     if isinstance(prop.get("maxLength"), int) and prop["maxLength"] > MAX_STRING_VALUE:
         errors.append(doc.error(where + ("maxLength",), f"At most {MAX_STRING_VALUE}."))
     enum = prop.get("enum")
@@ -480,10 +552,13 @@ def variables_schema_problems(doc: ParsedDocument) -> list[DocumentError]:
     errors += reference_problems(doc)
     if schema.get("$schema", DRAFT_2020_12) != DRAFT_2020_12:
         errors.append(doc.error(("$schema",), f"Use the draft 2020-12 dialect ({DRAFT_2020_12})."))
-    errors += [doc.error((key,), f"“{key}” is not supported by the install wizard at the top level.")
-               for key in schema if key not in _ROOT_KEYWORDS]
+    errors += [
+        doc.error((key,), f"“{key}” is not supported by the install wizard at the top level.")
+        for key in schema
+        if key not in _ROOT_KEYWORDS
+    ]
     if schema.get("type") != "object":
-        errors.append(doc.error(("type",), "The variables schema must have \"type\": \"object\"."))
+        errors.append(doc.error(("type",), 'The variables schema must have "type": "object".'))
     properties = schema.get("properties", {})
     if not isinstance(properties, dict):
         return errors
@@ -493,8 +568,11 @@ def variables_schema_problems(doc: ParsedDocument) -> list[DocumentError]:
         errors += _check_property(doc, name, prop)
     required = schema.get("required", [])
     if isinstance(required, list):
-        errors += [doc.error(("required", i), f"“{name}” is not a declared variable.")
-                   for i, name in enumerate(required) if isinstance(name, str) and name not in properties]
+        errors += [
+            doc.error(("required", i), f"“{name}” is not a declared variable.")
+            for i, name in enumerate(required)
+            if isinstance(name, str) and name not in properties
+        ]
     if not errors:
         errors += _default_problems(doc, properties)
     return errors
@@ -518,6 +596,7 @@ def _value_errors(subschema: dict, value: Any) -> list[str]:
 
 
 # --- manifest and authConfig --------------------------------------------------------------------
+
 
 def manifest_problems(doc: ParsedDocument, variables_schema: dict | None) -> list[DocumentError]:
     manifest = doc.value
@@ -546,7 +625,9 @@ def manifest_problems(doc: ParsedDocument, variables_schema: dict | None) -> lis
         for name, value in defaults.items():
             prop = properties.get(name) if isinstance(properties, dict) else None
             if not isinstance(prop, dict):
-                errors.append(doc.error(("defaults", name), f"“{name}” is not a variable in variablesSchema."))
+                errors.append(
+                    doc.error(("defaults", name), f"“{name}” is not a variable in variablesSchema.")
+                )
                 continue
             for message in _value_errors(prop, value):
                 errors.append(doc.error(("defaults", name), message))
@@ -556,14 +637,21 @@ def manifest_problems(doc: ParsedDocument, variables_schema: dict | None) -> lis
 def auth_config_problems(doc: ParsedDocument, *, allow_local_http: bool = True) -> list[DocumentError]:
     errors = _schema_errors(doc, _project_validator("auth-config.json"), doc.value)
     if not allow_local_http:  # production: http://localhost endpoints are for development only
-        errors += [doc.error((key,), "Use an https: URL (http://localhost is for development only).")
-                   for key in ("authorizeUrl", "tokenUrl", "callbackUrl")
-                   if isinstance(doc.value.get(key), str) and doc.value[key].lower().startswith("http://")]
+        errors += [
+            doc.error((key,), "Use an https: URL (http://localhost is for development only).")
+            for key in ("authorizeUrl", "tokenUrl", "callbackUrl")
+            if isinstance(doc.value.get(key), str) and doc.value[key].lower().startswith("http://")
+        ]
     return errors
 
 
-def check_documents(manifest: ParsedDocument, variables: ParsedDocument, auth: ParsedDocument, *,
-                    allow_local_http: bool = True) -> list[DocumentError]:
+def check_documents(
+    manifest: ParsedDocument,
+    variables: ParsedDocument,
+    auth: ParsedDocument,
+    *,
+    allow_local_http: bool = True,
+) -> list[DocumentError]:
     """Every problem in three parsed documents (those that failed to parse are skipped)."""
     errors: list[DocumentError] = []
     variables_ok = variables.value is not None
@@ -579,29 +667,35 @@ def check_documents(manifest: ParsedDocument, variables: ParsedDocument, auth: P
     return sorted(errors, key=lambda e: (order[e.document], e.line or 0, e.path))
 
 
-def validate_texts(texts: dict[str, str | None], *, allow_local_http: bool = True
-                   ) -> tuple[dict[str, dict | None], list[DocumentError]]:
+def validate_texts(
+    texts: dict[str, str | None], *, allow_local_http: bool = True
+) -> tuple[dict[str, dict | None], list[DocumentError]]:
     """Parse and check the three documents as typed: ({name: value}, every problem)."""
     return _validate({name: parse_document(name, texts.get(name)) for name in DOCUMENTS}, allow_local_http)
 
 
-def validate_values_documents(values: dict[str, Any], *, allow_local_http: bool = True
-                              ) -> tuple[dict[str, dict | None], list[DocumentError]]:
+def validate_values_documents(
+    values: dict[str, Any], *, allow_local_http: bool = True
+) -> tuple[dict[str, dict | None], list[DocumentError]]:
     """The same for already-parsed documents (the JSON API)."""
     return _validate({name: from_value(name, values.get(name)) for name in DOCUMENTS}, allow_local_http)
 
 
 def _validate(parsed: dict[str, tuple[ParsedDocument, list[DocumentError]]], allow_local_http: bool):
     errors = [e for _, errs in parsed.values() for e in errs]
-    errors += check_documents(parsed[MANIFEST][0], parsed[VARIABLES][0], parsed[AUTH][0],
-                              allow_local_http=allow_local_http)
+    errors += check_documents(
+        parsed[MANIFEST][0], parsed[VARIABLES][0], parsed[AUTH][0], allow_local_http=allow_local_http
+    )
     return {name: doc.value for name, (doc, _) in parsed.items()}, errors
 
 
 # --- install-time values -------------------------------------------------------------------------
 
-_FORMAT_MESSAGES = {"email": "Enter a valid email address.", "uri": "Enter a valid http(s) URL.",
-                    "date": "Enter a date as YYYY-MM-DD."}
+_FORMAT_MESSAGES = {
+    "email": "Enter a valid email address.",
+    "uri": "Enter a valid http(s) URL.",
+    "date": "Enter a date as YYYY-MM-DD.",
+}
 
 
 def _value_message(error: ValidationError) -> str:
@@ -621,8 +715,13 @@ def _value_message(error: ValidationError) -> str:
     if v in ("maximum", "exclusiveMaximum"):
         return f"Must be {'at most' if v == 'maximum' else 'less than'} {value}."
     if v == "type":
-        return {"integer": "Enter a whole number.", "number": "Enter a number.", "boolean": "Must be true or false.",
-                "string": "Enter text.", "array": "Enter a list."}.get(value, f"Must be of type {value}.")
+        return {
+            "integer": "Enter a whole number.",
+            "number": "Enter a number.",
+            "boolean": "Must be true or false.",
+            "string": "Enter text.",
+            "array": "Enter a list.",
+        }.get(value, f"Must be of type {value}.")
     if v == "minItems":
         return f"Enter at least {value} value{'s' if value != 1 else ''}."
     if v == "maxItems":
@@ -641,8 +740,10 @@ def validate_values(schema: dict, values: dict) -> dict[str, list[str]]:
     for name, value in values.items():
         if isinstance(value, str) and len(value) > MAX_STRING_VALUE:
             errors.setdefault(name, []).append(f"Enter at most {MAX_STRING_VALUE} characters.")
-        elif isinstance(value, list) and (len(value) > MAX_ARRAY_VALUE or any(
-                isinstance(v, str) and len(v) > MAX_STRING_VALUE for v in value)):
+        elif isinstance(value, list) and (
+            len(value) > MAX_ARRAY_VALUE
+            or any(isinstance(v, str) and len(v) > MAX_STRING_VALUE for v in value)
+        ):
             errors.setdefault(name, []).append("Too many or too long values.")
     if errors:
         return errors

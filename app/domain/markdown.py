@@ -1,4 +1,5 @@
 """User Markdown to safe HTML: markdown-it-py renders (raw HTML off), nh3 sanitises."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -9,8 +10,31 @@ from markdown_it import MarkdownIt
 MAX_MARKDOWN = 100_000
 
 ALLOWED_TAGS = {
-    "a", "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
-    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del",
+    "a",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 

@@ -9,12 +9,13 @@ prerelease on the same major.minor.patch (npm's prerelease rule).
 Public API: parse_range, satisfies, max_satisfying, compare, sort_versions, next_versions,
 InvalidRange. Versions are strings throughout; a leading "v" is tolerated as npm does.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cmp_to_key
-from typing import Iterable
 
 import semver
 
@@ -81,6 +82,7 @@ def _is_x(part: str | None) -> bool:
 
 
 # --- desugaring, as node-semver does it ------------------------------------------------------
+
 
 def _hyphen_replace(match: re.Match) -> str:
     groups = match.groups()
@@ -272,8 +274,10 @@ def _test_set(comparators: tuple[Comparator, ...], version: semver.Version) -> b
     # npm: a prerelease only satisfies when a comparator of this set opts into
     # prereleases of that same major.minor.patch.
     return any(
-        c.version is not None and c.version.prerelease
-        and (c.version.major, c.version.minor, c.version.patch) == (version.major, version.minor, version.patch)
+        c.version is not None
+        and c.version.prerelease
+        and (c.version.major, c.version.minor, c.version.patch)
+        == (version.major, version.minor, version.patch)
         for c in comparators
     )
 

@@ -11,6 +11,7 @@
 `can_view`/`is_listed` answer for one loaded integration; `viewable_clause`/`listed_clause`
 apply the very same rule in SQL. Staff get no extra sight here: their tools live under /admin.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -80,7 +81,10 @@ def listed_clause(model, viewer: Viewer) -> ColumnElement[bool]:
     return and_(
         model.deleted_at.is_(None),
         model.current_version.is_not(None),
-        or_(model.visibility == PUBLIC, and_(model.visibility == PRIVATE, _in(model.workspace_id, viewer.member_of))),
+        or_(
+            model.visibility == PUBLIC,
+            and_(model.visibility == PRIVATE, _in(model.workspace_id, viewer.member_of)),
+        ),
     )
 
 
@@ -97,8 +101,11 @@ def listed_split(model, viewer: Viewer) -> tuple[ColumnElement[bool], ColumnElem
 def listed_to_someone_clause(model) -> ColumnElement[bool]:
     """Rows listed for at least one viewer (published, not deleted, public or private). For such a row
     is_listed depends only on its visibility and workspace: see is_listed_to."""
-    return and_(model.deleted_at.is_(None), model.current_version.is_not(None),
-                model.visibility.in_((PUBLIC, PRIVATE)))
+    return and_(
+        model.deleted_at.is_(None),
+        model.current_version.is_not(None),
+        model.visibility.in_((PUBLIC, PRIVATE)),
+    )
 
 
 def is_listed_to(viewer: Viewer, visibility: str, workspace_id: str) -> bool:

@@ -5,10 +5,11 @@ Steps are done in order. A step can only be entered once every applicable step b
 done; going back is always allowed. The auth step does not apply to `authConfig.type == "none"`
 (it is shown as skipped), nor to an upgrade that keeps its grants; a reconnect is only the auth step.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 WORKSPACE, DEPENDENCIES, AUTH, VARIABLES, REVIEW = "workspace", "dependencies", "auth", "variables", "review"
 STEPS: tuple[str, ...] = (WORKSPACE, DEPENDENCIES, AUTH, VARIABLES, REVIEW)
@@ -79,19 +80,23 @@ def previous_step(step: str, steps: Sequence[str]) -> str | None:
     return steps[index - 1] if index > 0 else None
 
 
-def mark_done(step: str, steps: Sequence[str], completed: Iterable[str], *, reset_later: bool = False) -> list[str]:
+def mark_done(
+    step: str, steps: Sequence[str], completed: Iterable[str], *, reset_later: bool = False
+) -> list[str]:
     """The completed list after finishing `step`. With reset_later (an earlier choice changed
     what later steps mean, e.g. another workspace), the steps after it must be done again."""
     done = [s for s in completed if s in steps]
     if reset_later:
-        later = set(steps[steps.index(step) + 1:])
+        later = set(steps[steps.index(step) + 1 :])
         done = [s for s in done if s not in later]
     if step not in done:
         done.append(step)
     return [s for s in steps if s in done]
 
 
-def progress(steps: Sequence[str], completed: Iterable[str], current: str, purpose: str = INSTALL) -> list[StepState]:
+def progress(
+    steps: Sequence[str], completed: Iterable[str], current: str, purpose: str = INSTALL
+) -> list[StepState]:
     """Every one of the five steps for the progress indicator, the inapplicable ones as skipped."""
     done = set(completed)
     labels = UPGRADE_LABELS if purpose == UPGRADE else LABELS
@@ -119,7 +124,7 @@ def find_cycle(root: str, edges: Mapping[str, Iterable[str]]) -> list[str] | Non
 
     def visit(node: str) -> list[str] | None:
         if node in on_path:
-            return path[path.index(node):] + [node]
+            return path[path.index(node) :] + [node]
         if node in finished:
             return None
         path.append(node)
@@ -137,6 +142,7 @@ def find_cycle(root: str, edges: Mapping[str, Iterable[str]]) -> list[str] | Non
 
 
 # --- what an upgrade changes -----------------------------------------------------------------
+
 
 def scope_diff(old: Iterable[str], new: Iterable[str]) -> tuple[list[str], list[str]]:
     """(added, removed) between two scope lists, in the new/old order."""

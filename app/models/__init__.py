@@ -1,9 +1,10 @@
 """All models, imported here so Alembic and the app see one metadata."""
+
 from .account import ApiToken, User, normalise_email
 from .audit import AuditEvent
 from .demo_oauth import DemoOAuthCode, DemoOAuthToken
-from .integration import Integration, IntegrationVersion
 from .install import Credential, Installation, InstallationMember, WizardSession
+from .integration import Integration, IntegrationVersion
 from .workspace import Membership, PublisherNamespace, Workspace
 
 __all__ = [

@@ -1,4 +1,5 @@
 """The audit log: who did what to which object, when, with a before/after diff."""
+
 from __future__ import annotations
 
 from datetime import datetime

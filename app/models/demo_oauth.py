@@ -3,6 +3,7 @@
 Codes and tokens are kept as SHA-256 hashes: even the demo provider's tables never hold a
 usable secret, so the "no secret in clear in the database" guarantee holds on a shared database.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Installations, their member records and credentials, and install-wizard state."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,9 +30,15 @@ class Installation(TimestampMixin, db.Model):
     )
 
     id: Mapped[str] = id_column()
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True)
-    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False, index=True)
-    version_id: Mapped[str] = mapped_column(ForeignKey("integration_versions.id", ondelete="CASCADE"), nullable=False)
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    integration_id: Mapped[str] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    version_id: Mapped[str] = mapped_column(
+        ForeignKey("integration_versions.id", ondelete="CASCADE"), nullable=False
+    )
     variables: Mapped[dict] = mapped_column(JSONDocument, nullable=False, default=dict)
     granted_scopes: Mapped[list] = mapped_column(JSONDocument, nullable=False, default=list)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
@@ -45,7 +52,9 @@ class Installation(TimestampMixin, db.Model):
     version = relationship("IntegrationVersion")
     installer = relationship("User", foreign_keys=[installed_by])
     members = relationship("InstallationMember", back_populates="installation", cascade="all, delete-orphan")
-    credential = relationship("Credential", back_populates="installation", uselist=False, cascade="all, delete-orphan")
+    credential = relationship(
+        "Credential", back_populates="installation", uselist=False, cascade="all, delete-orphan"
+    )
 
     @property
     def is_live(self) -> bool:
@@ -59,7 +68,9 @@ class InstallationMember(db.Model):
     __table_args__ = (CheckConstraint("mode IN ('fork', 'linked')", name="mode"),)
 
     id: Mapped[str] = id_column()
-    installation_id: Mapped[str] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"), nullable=False, index=True)
+    installation_id: Mapped[str] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     member_key: Mapped[str] = mapped_column(String(100), nullable=False)
     kind: Mapped[str] = mapped_column(String(50), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -94,8 +105,12 @@ class WizardSession(TimestampMixin, db.Model):
     __tablename__ = "wizard_sessions"
 
     id: Mapped[str] = id_column()
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    integration_id: Mapped[str] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False
+    )
     workspace_id: Mapped[str | None] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     version_id: Mapped[str | None] = mapped_column(ForeignKey("integration_versions.id", ondelete="CASCADE"))
     # Upgrades and reconnects reuse the wizard for an existing installation.

@@ -1,4 +1,5 @@
 """Integrations (every field of the spec) and their immutable published versions."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,7 +35,9 @@ class Integration(TimestampMixin, db.Model):
         UniqueConstraint("publisher", "slug"),
         CheckConstraint(_in("trust_tier", TRUST_TIERS), name="trust_tier"),
         CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
-        CheckConstraint(f"retention_tier IS NULL OR {_in('retention_tier', RETENTION_TIERS)}", name="retention_tier"),
+        CheckConstraint(
+            f"retention_tier IS NULL OR {_in('retention_tier', RETENTION_TIERS)}", name="retention_tier"
+        ),
         # The catalog's sort orders (migration 0002, which also adds the full-text search objects).
         Index("ix_integrations_sort_name", "name", "id"),
         Index("ix_integrations_sort_updated", "updated_at", "id"),
@@ -42,12 +45,18 @@ class Integration(TimestampMixin, db.Model):
         # A signed-in member's private tier counts (migration 0002).
         Index("ix_integrations_workspace_listing", "workspace_id", "visibility", "trust_tier"),
         # The trash, as `flask purge` and the dashboard read it (migration 0003).
-        Index("ix_integrations_trash", "deleted_at", sqlite_where=text("deleted_at IS NOT NULL"),
-              postgresql_where=text("deleted_at IS NOT NULL")),
+        Index(
+            "ix_integrations_trash",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = id_column()
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True)
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     slug: Mapped[str] = mapped_column(String(SLUG_MAX), nullable=False)
     name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
@@ -104,7 +113,9 @@ class IntegrationVersion(db.Model):
     __table_args__ = (UniqueConstraint("integration_id", "version"),)
 
     id: Mapped[str] = id_column()
-    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False, index=True)
+    integration_id: Mapped[str] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     version: Mapped[str] = mapped_column(String(64), nullable=False)
     manifest: Mapped[dict] = mapped_column(JSONDocument, nullable=False)
     variables_schema: Mapped[dict] = mapped_column(JSON, nullable=False)  # ordered, as above

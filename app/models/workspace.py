@@ -1,4 +1,5 @@
 """Workspaces, memberships, and the publisher namespaces a workspace owns."""
+
 from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -34,7 +35,9 @@ class Membership(TimestampMixin, db.Model):
 
     id: Mapped[str] = id_column()
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     role: Mapped[str] = mapped_column(String(10), nullable=False, default="member")
 
     workspace = relationship("Workspace", back_populates="memberships")
@@ -51,7 +54,9 @@ class PublisherNamespace(db.Model):
     __tablename__ = "publisher_namespaces"
 
     handle: Mapped[str] = mapped_column(String(39), primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True)
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     claimed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 

@@ -1,4 +1,5 @@
 """Accounts: registration and authentication."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -42,7 +43,9 @@ def email_taken(email: str) -> bool:
     return db.session.scalar(db.select(User.id).where(User.email == normalise_email(email))) is not None
 
 
-def register_user(email: str, password: str, display_name: str | None = None, *, is_staff: bool = False) -> User:
+def register_user(
+    email: str, password: str, display_name: str | None = None, *, is_staff: bool = False
+) -> User:
     email = check_email(email)
     display_name = (display_name or "").strip() or None
     if not (PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX):
@@ -55,7 +58,9 @@ def register_user(email: str, password: str, display_name: str | None = None, *,
     if email_taken(email):
         raise Conflict(EMAIL_TAKEN, field="email")
     insert_unique(user, Conflict(EMAIL_TAKEN, field="email"))
-    audit.record(user, "user.registered", user, object_label=email, after={"email": email, "is_staff": is_staff})
+    audit.record(
+        user, "user.registered", user, object_label=email, after={"email": email, "is_staff": is_staff}
+    )
     return user
 
 

@@ -1,16 +1,31 @@
 """Writing audit events. Every mutation records exactly one."""
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..extensions import db
 from ..models import AuditEvent
 
 REDACTED = "[redacted]"
 # Fields whose values never enter an audit row, whatever the caller passes.
-SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash", "secret", "client_secret",
-                           "oauth_client_secret_encrypted", "secret_encrypted", "api_key", "access_token",
-                           "refresh_token", "code_verifier"})
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "password_hash",
+        "token",
+        "token_hash",
+        "secret",
+        "client_secret",
+        "oauth_client_secret_encrypted",
+        "secret_encrypted",
+        "api_key",
+        "access_token",
+        "refresh_token",
+        "code_verifier",
+    }
+)
 
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:

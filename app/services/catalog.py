@@ -11,6 +11,7 @@ that (their private integrations) is counted per request through the workspace i
 A search's relevance ranking (every match scored) is cached the same way, once for all
 viewers, and its pages and tier counts are cut from it per request.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,15 @@ from sqlalchemy import and_, bindparam, func, literal_column, or_, select, text,
 from sqlalchemy.orm import defer, selectinload
 
 from ..domain.visibility import (
-    ANONYMOUS, PUBLIC, Viewer, can_view, is_listed_to, listed_clause, listed_split, listed_to_someone_clause)
+    ANONYMOUS,
+    PUBLIC,
+    Viewer,
+    can_view,
+    is_listed_to,
+    listed_clause,
+    listed_split,
+    listed_to_someone_clause,
+)
 from ..extensions import db
 from ..models import Integration, IntegrationVersion
 from ..models.integration import PUBLISHER_PATTERN, TRUST_TIERS
@@ -52,8 +61,11 @@ class BadQuery(ServiceError):
     status = 400
 
     def __init__(self, message: str, *, field: str | None = None, details=None):
-        super().__init__(message, field=field,
-                         details=details if details is not None else ([{"parameter": field}] if field else []))
+        super().__init__(
+            message,
+            field=field,
+            details=details if details is not None else ([{"parameter": field}] if field else []),
+        )
 
 
 @dataclass(frozen=True)
@@ -70,8 +82,12 @@ class CatalogQuery:
 
     def params(self, **changes) -> dict:
         """The query string that reproduces this query (pagination links keep every filter)."""
-        params = {"q": self.q or None, "tier": list(self.tiers) or None, "publisher": self.publisher,
-                  "sort": self.sort if self.sort != "relevance" else None}
+        params = {
+            "q": self.q or None,
+            "tier": list(self.tiers) or None,
+            "publisher": self.publisher,
+            "sort": self.sort if self.sort != "relevance" else None,
+        }
         params.update(changes)
         return {k: v for k, v in params.items() if v not in (None, "", [])}
 
@@ -93,8 +109,13 @@ def parse_query(args) -> CatalogQuery:
     sort = args.get("sort") or "relevance"
     if sort not in SORTS:
         raise BadQuery(f"Unknown sort. Use one of: {', '.join(SORTS)}.", field="sort")
-    return CatalogQuery(q=q, tiers=tuple(sorted(tiers, key=TRUST_TIERS.index)), publisher=publisher, sort=sort,
-                        terms=search.parse(q))
+    return CatalogQuery(
+        q=q,
+        tiers=tuple(sorted(tiers, key=TRUST_TIERS.index)),
+        publisher=publisher,
+        sort=sort,
+        terms=search.parse(q),
+    )
 
 
 def parse_positive_int(value: str | None, name: str, *, default: int, maximum: int) -> int:
@@ -110,6 +131,7 @@ def _dialect() -> str:
 
 
 # -- ordering ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Ordering:
@@ -132,8 +154,21 @@ def _ordering(query: CatalogQuery, score) -> Ordering:
 
 
 # What a card shows (and visibility needs): the JSON documents stay unread on listing pages.
-CARD_COLUMNS = (C.id, C.workspace_id, C.slug, C.name, C.description, C.icon_url, C.publisher, C.trust_tier,
-                C.current_version, C.visibility, C.deleted_at, C.install_count, C.updated_at)
+CARD_COLUMNS = (
+    C.id,
+    C.workspace_id,
+    C.slug,
+    C.name,
+    C.description,
+    C.icon_url,
+    C.publisher,
+    C.trust_tier,
+    C.current_version,
+    C.visibility,
+    C.deleted_at,
+    C.install_count,
+    C.updated_at,
+)
 
 
 def _cards():
@@ -165,6 +200,7 @@ def _ordered(stmt, ordering: Ordering):
 
 # -- pages ---------------------------------------------------------------------------------
 
+
 @dataclass
 class CatalogPage:
     items: list  # rows with the card columns
@@ -187,7 +223,9 @@ class CatalogPage:
         return min(MAX_PAGE, max(1, -(-self.total // self.per_page)))
 
 
-def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: int = PAGE_SIZE) -> CatalogPage:
+def catalog_page(
+    viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: int = PAGE_SIZE
+) -> CatalogPage:
     """One page of the catalog: items, whether there is a next page, and tier facet counts.
 
     The catalog generation rides along with the page rows (same statement, same snapshot), so a
@@ -197,7 +235,9 @@ def catalog_page(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page
         ranked = _ranked_page(viewer, query, start=(page - 1) * per_page, count=per_page, cards=True)
         if ranked is not None:
             items, next_key, facets = ranked
-            return CatalogPage(items, page, per_page, next_key is not None and page < MAX_PAGE, facets, query.tiers)
+            return CatalogPage(
+                items, page, per_page, next_key is not None and page < MAX_PAGE, facets, query.tiers
+            )
     rows = _rows(_page_statement(_dialect(), viewer.member_of, query, page, per_page))
     generation = rows[0].catalog_generation if rows else None
     facets = tier_counts(viewer, query, generation=generation)
@@ -245,6 +285,7 @@ def keyset_page(viewer: Viewer, query: CatalogQuery, *, after: tuple | None, lim
 
 # -- facet counts, cached by catalog generation -----------------------------------------------
 
+
 class FacetCache:
     """Per-process cache of what-everyone-sees tier counts, emptied whenever the generation moves."""
 
@@ -288,8 +329,11 @@ def _facet_cache() -> FacetCache:
     return cache
 
 
-GENERATION = select(func.coalesce(func.sum(literal_column("generation")), 0)).select_from(
-    text("catalog_state")).scalar_subquery()
+GENERATION = (
+    select(func.coalesce(func.sum(literal_column("generation")), 0))
+    .select_from(text("catalog_state"))
+    .scalar_subquery()
+)
 
 
 _GENERATION_SELECT = select(GENERATION)
@@ -412,7 +456,9 @@ def _rank(query: CatalogQuery):
     if query.publisher:
         stmt = stmt.where(C.publisher == query.publisher)
     stmt, score = search.apply(stmt, query.terms, _dialect())
-    stmt = stmt.add_columns(score.label("score"), C.id, C.workspace_id, C.visibility, C.trust_tier)  # Match's order
+    stmt = stmt.add_columns(
+        score.label("score"), C.id, C.workspace_id, C.visibility, C.trust_tier
+    )  # Match's order
     ordering = _ordering(CatalogQuery(sort="relevance"), score)
     stmt = _ordered(stmt, ordering).limit(MATCH_CACHE_ROWS + 1)
     rows = _rows(stmt)
@@ -428,11 +474,19 @@ def _rows_by_id_statement(cards: bool, member_of: frozenset):
     viewer = Viewer(user_id="-", member_of=member_of)
     state = select(GENERATION.label("catalog_generation")).subquery("state")
     return select(state.c.catalog_generation, *(CARD_COLUMNS if cards else T.c)).select_from(
-        state.outerjoin(T, and_(C.id.in_(bindparam("ids", expanding=True)), listed_clause(C, viewer))))
+        state.outerjoin(T, and_(C.id.in_(bindparam("ids", expanding=True)), listed_clause(C, viewer)))
+    )
 
 
-def _ranked_page(viewer: Viewer, query: CatalogQuery, *, count: int, cards: bool, start: int = 0,
-                 after: tuple | None = None):
+def _ranked_page(
+    viewer: Viewer,
+    query: CatalogQuery,
+    *,
+    count: int,
+    cards: bool,
+    start: int = 0,
+    after: tuple | None = None,
+):
     """(rows in ranking order, the next page's key or None, tier counts) for a relevance-ordered search;
     None when it matches too many rows to rank once and keep.
 
@@ -461,7 +515,7 @@ def _cut(found: Ranking, viewer: Viewer, query: CatalogQuery, *, count: int, sta
         visible = [m for m in visible if m.trust_tier in query.tiers]
     if after is not None:
         start = bisect_right(visible, (after[0], after[1]), key=lambda m: (m.score, m.id))
-    window = visible[start:start + count + 1]
+    window = visible[start : start + count + 1]
     page = window[:count]
     next_key = (page[-1].score, page[-1].id) if len(window) > count else None
     return page, next_key, dict(counts)
@@ -469,22 +523,30 @@ def _cut(found: Ranking, viewer: Viewer, query: CatalogQuery, *, count: int, sta
 
 def _page_rows(cards: bool, viewer: Viewer, page: list[Match]) -> tuple[list, int]:
     """The page's rows in ranking order, and the catalog generation they were read at (one statement)."""
-    found = db.session.connection().execute(_rows_by_id_statement(cards, viewer.member_of),
-                                            {"ids": [m.id for m in page]}).all()
+    found = (
+        db.session.connection()
+        .execute(_rows_by_id_statement(cards, viewer.member_of), {"ids": [m.id for m in page]})
+        .all()
+    )
     by_id = {row.id: row for row in found if row.id is not None}
     return [by_id[m.id] for m in page if m.id in by_id], int(found[0].catalog_generation)
 
 
 # -- home page, detail, sitemap --------------------------------------------------------------
 
+
 def featured(viewer: Viewer, limit: int = 6) -> list[Integration]:
-    stmt = (_cards().where(listed_clause(C, viewer), C.trust_tier.in_(FEATURED_TIERS))
-            .order_by(C.install_count.desc(), C.id.desc()).limit(limit))
+    stmt = (
+        _cards()
+        .where(listed_clause(C, viewer), C.trust_tier.in_(FEATURED_TIERS))
+        .order_by(C.install_count.desc(), C.id.desc())
+        .limit(limit)
+    )
     return _rows(stmt)
 
 
 def recently_updated(viewer: Viewer, limit: int = 6) -> list[Integration]:
-    stmt = (_cards().where(listed_clause(C, viewer)).order_by(C.updated_at.desc(), C.id.desc()).limit(limit))
+    stmt = _cards().where(listed_clause(C, viewer)).order_by(C.updated_at.desc(), C.id.desc()).limit(limit)
     return _rows(stmt)
 
 
@@ -492,9 +554,13 @@ def _load_viewable(viewer: Viewer, *criteria, with_versions: bool | str) -> Inte
     """with_versions: True loads whole versions; "history" leaves their JSON documents unread."""
     stmt = select(Integration).where(*criteria)
     if with_versions == "history":
-        stmt = stmt.options(selectinload(Integration.versions).options(
-            defer(IntegrationVersion.manifest), defer(IntegrationVersion.variables_schema),
-            defer(IntegrationVersion.auth_config)))
+        stmt = stmt.options(
+            selectinload(Integration.versions).options(
+                defer(IntegrationVersion.manifest),
+                defer(IntegrationVersion.variables_schema),
+                defer(IntegrationVersion.auth_config),
+            )
+        )
     elif with_versions:
         stmt = stmt.options(selectinload(Integration.versions))
     integration = db.session.scalar(stmt)
@@ -503,11 +569,13 @@ def _load_viewable(viewer: Viewer, *criteria, with_versions: bool | str) -> Inte
     return integration
 
 
-def integration_by_handle(viewer: Viewer, publisher: str, slug: str, *,
-                          with_versions: bool | str = "history") -> Integration:
+def integration_by_handle(
+    viewer: Viewer, publisher: str, slug: str, *, with_versions: bool | str = "history"
+) -> Integration:
     """The integration at /integrations/<publisher>/<slug>, if this viewer may see it (else NotFound)."""
-    return _load_viewable(viewer, Integration.publisher == publisher, Integration.slug == slug,
-                          with_versions=with_versions)
+    return _load_viewable(
+        viewer, Integration.publisher == publisher, Integration.slug == slug, with_versions=with_versions
+    )
 
 
 def integration_by_id(viewer: Viewer, integration_id: str, *, with_versions: bool = False) -> Integration:
@@ -537,17 +605,23 @@ def dependencies_of(viewer: Viewer, integration: Integration) -> list[Dependency
     pairs = {tuple(handle.split("/", 1)) for handle, _ in declared if handle.count("/") == 1}
     found = {}
     if pairs:
-        rows = db.session.scalars(select(Integration).where(
-            or_(*[(Integration.publisher == p) & (Integration.slug == s) for p, s in sorted(pairs)[:50]])))
+        rows = db.session.scalars(
+            select(Integration).where(
+                or_(*[(Integration.publisher == p) & (Integration.slug == s) for p, s in sorted(pairs)[:50]])
+            )
+        )
         found = {f"{i.publisher}/{i.slug}": i for i in rows if can_view(viewer, i)}
     return [Dependency(handle, rng, found.get(handle)) for handle, rng in declared]
 
 
 def sitemap_entries(limit: int = 50_000):
     """(publisher, slug, updated_at) of what an anonymous visitor finds in listings; sitemaps cap at 50,000."""
-    stmt = (select(C.publisher, C.slug, C.updated_at)
-            .where(listed_clause(C, ANONYMOUS)).order_by(C.publisher, C.slug)
-            .limit(limit))
+    stmt = (
+        select(C.publisher, C.slug, C.updated_at)
+        .where(listed_clause(C, ANONYMOUS))
+        .order_by(C.publisher, C.slug)
+        .limit(limit)
+    )
     return db.session.execute(stmt.execution_options(yield_per=1000))
 
 

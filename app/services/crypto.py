@@ -1,4 +1,5 @@
 """Encryption at rest for secrets: MultiFernet over CREDENTIALS_KEYS (newest first, so keys rotate)."""
+
 from __future__ import annotations
 
 import json

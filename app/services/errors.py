@@ -1,4 +1,5 @@
 """Typed errors that services raise and views translate into form or JSON errors."""
+
 from __future__ import annotations
 
 

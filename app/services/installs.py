@@ -3,32 +3,48 @@
 audit event and raises typed errors; the request boundary commits. Secrets never reach an
 audit diff: audits name the credential's kind and masked form only.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import cmp_to_key
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import wizard as steps_rule
-from functools import cmp_to_key
-
 from ..domain.semver_range import compare, satisfies
 from ..domain.wizard import scope_diff
 from ..extensions import db
-from ..models import (Credential, Installation, InstallationMember, Integration, IntegrationVersion, User,
-                      WizardSession, Workspace)
+from ..models import (
+    Credential,
+    Installation,
+    InstallationMember,
+    Integration,
+    IntegrationVersion,
+    User,
+    WizardSession,
+    Workspace,
+)
 from ..models.base import utcnow
 from ..models.install import LIVE_STATUSES
 from . import audit, crypto
 from .errors import Conflict, NotFound, ValidationFailed
-from .wizard import (api_key_credential, current_version, finish, live_installation, new_wizard,
-                     staged_secret, steps_of, validate_variables)
+from .wizard import (
+    api_key_credential,
+    current_version,
+    finish,
+    live_installation,
+    new_wizard,
+    staged_secret,
+    steps_of,
+    validate_variables,
+)
 from .workspaces import workspace_for_member
 
-
 # --- reading --------------------------------------------------------------------------------
+
 
 @dataclass
 class InstallationRow:
@@ -45,23 +61,40 @@ def credential_summary(credential: Credential | None) -> dict | None:
     secret = crypto.decrypt_json(credential.secret_encrypted)
     if credential.kind == "api_key":
         return {"kind": "api_key", "masked": crypto.mask(secret.get("api_key"))}
-    return {"kind": "oauth2", "scopes": secret.get("scope") or [], "expires_at": credential.expires_at,
-            "has_refresh_token": bool(secret.get("refresh_token"))}
+    return {
+        "kind": "oauth2",
+        "scopes": secret.get("scope") or [],
+        "expires_at": credential.expires_at,
+        "has_refresh_token": bool(secret.get("refresh_token")),
+    }
 
 
 def installations_of(workspace: Workspace) -> list[InstallationRow]:
-    installations = list(db.session.scalars(
-        db.select(Installation).where(Installation.workspace_id == workspace.id)
-        .options(joinedload(Installation.integration), joinedload(Installation.version),
-                 joinedload(Installation.installer), selectinload(Installation.credential))
-        .order_by(Installation.status.in_(LIVE_STATUSES).desc(), Installation.installed_at.desc())
-    ))
+    installations = list(
+        db.session.scalars(
+            db.select(Installation)
+            .where(Installation.workspace_id == workspace.id)
+            .options(
+                joinedload(Installation.integration),
+                joinedload(Installation.version),
+                joinedload(Installation.installer),
+                selectinload(Installation.credential),
+            )
+            .order_by(Installation.status.in_(LIVE_STATUSES).desc(), Installation.installed_at.desc())
+        )
+    )
     rows = []
     for installation in installations:
         latest = installation.integration.current_version
-        upgrade = bool(installation.is_live and latest and installation.integration.deleted_at is None
-                       and compare(latest, installation.version.version) > 0)
-        rows.append(InstallationRow(installation, latest, upgrade, credential_summary(installation.credential)))
+        upgrade = bool(
+            installation.is_live
+            and latest
+            and installation.integration.deleted_at is None
+            and compare(latest, installation.version.version) > 0
+        )
+        rows.append(
+            InstallationRow(installation, latest, upgrade, credential_summary(installation.credential))
+        )
     return rows
 
 
@@ -83,26 +116,41 @@ def dependents_of(installation: Installation) -> list[Installation]:
     """Live installations in the same workspace whose pinned version depends on this integration."""
     key = f"{installation.integration.publisher}/{installation.integration.slug}"
     others = db.session.scalars(
-        db.select(Installation).where(Installation.workspace_id == installation.workspace_id,
-                                      Installation.status.in_(LIVE_STATUSES), Installation.id != installation.id)
+        db.select(Installation).where(
+            Installation.workspace_id == installation.workspace_id,
+            Installation.status.in_(LIVE_STATUSES),
+            Installation.id != installation.id,
+        )
     )
-    return [other for other in others
-            if any(isinstance(d, dict) and d.get("integration") == key
-                   for d in (other.version.manifest or {}).get("dependencies") or [])]
+    return [
+        other
+        for other in others
+        if any(
+            isinstance(d, dict) and d.get("integration") == key
+            for d in (other.version.manifest or {}).get("dependencies") or []
+        )
+    ]
 
 
 # --- confirming a wizard --------------------------------------------------------------------
 
-def _members(installation: Installation, version: IntegrationVersion, skip: frozenset | set = frozenset()) -> None:
+
+def _members(
+    installation: Installation, version: IntegrationVersion, skip: frozenset | set = frozenset()
+) -> None:
     for member in (version.manifest or {}).get("members") or []:
         if not isinstance(member, dict) or not member.get("key") or member["key"] in skip:
             continue
         fork = bool(member.get("forkOnInstall"))
-        installation.members.append(InstallationMember(
-            member_key=str(member["key"])[:100], kind=str(member.get("kind", ""))[:50],
-            name=str(member.get("name", member["key"]))[:200], mode="fork" if fork else "linked",
-            definition=dict(member) if fork else None,
-        ))
+        installation.members.append(
+            InstallationMember(
+                member_key=str(member["key"])[:100],
+                kind=str(member.get("kind", ""))[:50],
+                name=str(member.get("name", member["key"]))[:200],
+                mode="fork" if fork else "linked",
+                definition=dict(member) if fork else None,
+            )
+        )
 
 
 def _sync_members(installation: Installation, version: IntegrationVersion) -> None:
@@ -119,10 +167,11 @@ def _credential_row(installation: Installation, staged: dict | None) -> None:
         return
     expires_at = None
     if staged.get("kind") == "oauth2" and staged.get("expires_at"):
-        expires_at = datetime.fromtimestamp(int(staged["expires_at"]), tz=timezone.utc)
+        expires_at = datetime.fromtimestamp(int(staged["expires_at"]), tz=UTC)
     if installation.credential is None:
-        installation.credential = Credential(kind=staged["kind"], secret_encrypted=crypto.encrypt_json(staged),
-                                             expires_at=expires_at)
+        installation.credential = Credential(
+            kind=staged["kind"], secret_encrypted=crypto.encrypt_json(staged), expires_at=expires_at
+        )
     else:
         installation.credential.kind = staged["kind"]
         installation.credential.secret_encrypted = crypto.encrypt_json(staged)
@@ -133,13 +182,20 @@ def _ready(wizard: WizardSession) -> None:
     if not steps_rule.may_enter(steps_rule.REVIEW, steps_of(wizard), wizard.completed_steps):
         raise ValidationFailed("Finish the earlier steps first.")
     if wizard.version.is_yanked and wizard.purpose == steps_rule.INSTALL:
-        raise ValidationFailed("This version was withdrawn by its publisher while you were installing. Start again.")
+        raise ValidationFailed(
+            "This version was withdrawn by its publisher while you were installing. Start again."
+        )
 
 
 def _audit_view(installation: Installation) -> dict:
-    return {"integration": _label(installation), "version": installation.version.version, "variables": installation.variables,
-            "granted_scopes": installation.granted_scopes, "status": installation.status,
-            "credential": installation.credential.kind if installation.credential else None}
+    return {
+        "integration": _label(installation),
+        "version": installation.version.version,
+        "variables": installation.variables,
+        "granted_scopes": installation.granted_scopes,
+        "status": installation.status,
+        "credential": installation.credential.kind if installation.credential else None,
+    }
 
 
 def confirm_install(user: User, wizard: WizardSession) -> Installation:
@@ -154,10 +210,14 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     if auth_type in ("oauth2", "api_key") and (not staged or staged.get("kind") != auth_type):
         raise ValidationFailed("Connect the integration first.")
     installation = Installation(
-        workspace_id=wizard.workspace_id, integration_id=integration.id, version_id=wizard.version_id,
-        variables=dict(wizard.data.get("variables") or {}), granted_scopes=list(
-            staged.get("scope") or [] if staged and staged.get("kind") == "oauth2" else []),
-        status="active", installed_by=user.id, installed_at=utcnow(),
+        workspace_id=wizard.workspace_id,
+        integration_id=integration.id,
+        version_id=wizard.version_id,
+        variables=dict(wizard.data.get("variables") or {}),
+        granted_scopes=list(staged.get("scope") or [] if staged and staged.get("kind") == "oauth2" else []),
+        status="active",
+        installed_by=user.id,
+        installed_at=utcnow(),
     )
     installation.version = wizard.version
     installation.integration = integration
@@ -172,8 +232,14 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     integration.install_count = (integration.install_count or 0) + 1
     _restore_dependents(installation)
     finish(wizard)
-    audit.record(user, "installation.created", installation, object_label=_label(installation),
-                 after=_audit_view(installation), version=installation.version.version)
+    audit.record(
+        user,
+        "installation.created",
+        installation,
+        object_label=_label(installation),
+        after=_audit_view(installation),
+        version=installation.version.version,
+    )
     db.session.flush()
     return installation
 
@@ -182,10 +248,16 @@ def _dependencies_met(installation: Installation) -> bool:
     for dependency in (installation.version.manifest or {}).get("dependencies") or []:
         publisher, _, slug = str(dependency.get("integration", "")).partition("/")
         met = db.session.scalar(
-            db.select(IntegrationVersion.version).join(Installation, Installation.version_id == IntegrationVersion.id)
+            db.select(IntegrationVersion.version)
+            .join(Installation, Installation.version_id == IntegrationVersion.id)
             .join(Integration, Integration.id == Installation.integration_id)
-            .where(Installation.workspace_id == installation.workspace_id, Installation.status.in_(LIVE_STATUSES),
-                   Integration.publisher == publisher, Integration.slug == slug))
+            .where(
+                Installation.workspace_id == installation.workspace_id,
+                Installation.status.in_(LIVE_STATUSES),
+                Integration.publisher == publisher,
+                Integration.slug == slug,
+            )
+        )
         if met is None or not satisfies(met, str(dependency.get("version", "*"))):
             return False
     return True
@@ -193,8 +265,11 @@ def _dependencies_met(installation: Installation) -> bool:
 
 def _restore_dependents(installed: Installation) -> None:
     """Installations flagged when a dependency went are active again once all they need is back."""
-    waiting = db.session.scalars(db.select(Installation).where(
-        Installation.workspace_id == installed.workspace_id, Installation.status == "needs_attention"))
+    waiting = db.session.scalars(
+        db.select(Installation).where(
+            Installation.workspace_id == installed.workspace_id, Installation.status == "needs_attention"
+        )
+    )
     for other in waiting:
         if _dependencies_met(other):
             other.status = "active"
@@ -205,6 +280,7 @@ def _label(installation: Installation) -> str:
 
 
 # --- managing -------------------------------------------------------------------------------
+
 
 def _granted(installation: Installation) -> list[str]:
     """The scopes the installation holds: what the provider granted, else what its version asked."""
@@ -221,11 +297,21 @@ def start_upgrade(user: User, installation: Installation) -> WizardSession:
     if target.auth_config.get("type") != installation.version.auth_config.get("type"):
         raise ValidationFailed("This version connects differently; uninstall and install it again.")
     new_scopes, _ = scope_diff(_granted(installation), target.auth_config.get("scopes") or [])
-    data = {"variables": {**((target.manifest or {}).get("defaults") or {}), **(installation.variables or {})},
-            "from_version": installation.version.version, "new_scopes": new_scopes,
-            "reauthorize": bool(new_scopes) and target.auth_config.get("type") == "oauth2"}
-    return new_wizard(user, installation.integration, installation.workspace_id, target,
-                      purpose=steps_rule.UPGRADE, installation=installation, data=data)
+    data = {
+        "variables": {**((target.manifest or {}).get("defaults") or {}), **(installation.variables or {})},
+        "from_version": installation.version.version,
+        "new_scopes": new_scopes,
+        "reauthorize": bool(new_scopes) and target.auth_config.get("type") == "oauth2",
+    }
+    return new_wizard(
+        user,
+        installation.integration,
+        installation.workspace_id,
+        target,
+        purpose=steps_rule.UPGRADE,
+        installation=installation,
+        data=data,
+    )
 
 
 def confirm_upgrade(user: User, wizard: WizardSession) -> Installation:
@@ -244,8 +330,15 @@ def confirm_upgrade(user: User, wizard: WizardSession) -> Installation:
     installation.variables = dict(wizard.data.get("variables") or {})
     _sync_members(installation, wizard.version)
     finish(wizard)
-    audit.record(user, "installation.upgraded", installation, object_label=_label(installation),
-                 before=before, after=_audit_view(installation), version=wizard.version.version)
+    audit.record(
+        user,
+        "installation.upgraded",
+        installation,
+        object_label=_label(installation),
+        before=before,
+        after=_audit_view(installation),
+        version=wizard.version.version,
+    )
     db.session.flush()
     return installation
 
@@ -257,8 +350,14 @@ def reconfigure(user: User, installation: Installation, values: dict) -> Install
     if values == installation.variables:
         return installation
     installation.variables = dict(values)
-    audit.record(user, "installation.reconfigured", installation, object_label=_label(installation),
-                 before=before, after={"variables": installation.variables})
+    audit.record(
+        user,
+        "installation.reconfigured",
+        installation,
+        object_label=_label(installation),
+        before=before,
+        after={"variables": installation.variables},
+    )
     db.session.flush()
     return installation
 
@@ -269,8 +368,14 @@ def replace_api_key(user: User, installation: Installation, key: str) -> Install
         raise ValidationFailed("This integration does not use an API key.")
     staged = api_key_credential(key)
     _credential_row(installation, staged)
-    audit.record(user, "installation.credential_replaced", installation, object_label=_label(installation),
-                 after={"credential": "api_key"}, note="API key replaced")
+    audit.record(
+        user,
+        "installation.credential_replaced",
+        installation,
+        object_label=_label(installation),
+        after={"credential": "api_key"},
+        note="API key replaced",
+    )
     db.session.flush()
     return installation
 
@@ -279,8 +384,15 @@ def start_reconnect(user: User, installation: Installation) -> WizardSession:
     _live(installation)
     if installation.version.auth_config.get("type") != "oauth2":
         raise ValidationFailed("This integration does not connect with OAuth2.")
-    return new_wizard(user, installation.integration, installation.workspace_id, installation.version,
-                      purpose=steps_rule.RECONNECT, installation=installation, data={})
+    return new_wizard(
+        user,
+        installation.integration,
+        installation.workspace_id,
+        installation.version,
+        purpose=steps_rule.RECONNECT,
+        installation=installation,
+        data={},
+    )
 
 
 def finish_reconnect(user: User, wizard: WizardSession) -> Installation:
@@ -292,8 +404,14 @@ def finish_reconnect(user: User, wizard: WizardSession) -> Installation:
     _credential_row(installation, staged)
     installation.granted_scopes = list(staged.get("scope") or [])
     finish(wizard)
-    audit.record(user, "installation.reconnected", installation, object_label=_label(installation),
-                 before=before, after={"granted_scopes": installation.granted_scopes, "credential": "oauth2"})
+    audit.record(
+        user,
+        "installation.reconnected",
+        installation,
+        object_label=_label(installation),
+        before=before,
+        after={"granted_scopes": installation.granted_scopes, "credential": "oauth2"},
+    )
     db.session.flush()
     return installation
 
@@ -305,7 +423,9 @@ def uninstall(user: User, installation: Installation) -> Installation:
     if installation.credential is not None:
         db.session.delete(installation.credential)
         installation.credential = None
-    for wizard in db.session.scalars(db.select(WizardSession).where(WizardSession.installation_id == installation.id)):
+    for wizard in db.session.scalars(
+        db.select(WizardSession).where(WizardSession.installation_id == installation.id)
+    ):
         db.session.delete(wizard)
     installation.status = "uninstalled"
     installation.uninstalled_at = utcnow()
@@ -315,19 +435,38 @@ def uninstall(user: User, installation: Installation) -> Installation:
     flagged = dependents_of(installation)
     for other in flagged:  # they lost a dependency: shown as needing attention until it is back
         other.status = "needs_attention"
-    audit.record(user, "installation.uninstalled", installation, object_label=_label(installation),
-                 before=before, after=_audit_view(installation),
-                 note=("Needs attention now: " + ", ".join(_label(o) for o in flagged)) if flagged else None)
+    audit.record(
+        user,
+        "installation.uninstalled",
+        installation,
+        object_label=_label(installation),
+        before=before,
+        after=_audit_view(installation),
+        note=("Needs attention now: " + ", ".join(_label(o) for o in flagged)) if flagged else None,
+    )
     db.session.flush()
     return installation
 
 
-__all__ = ["InstallationRow", "confirm_install", "confirm_upgrade", "credential_summary", "dependents_of",
-           "finish_reconnect", "installation_in", "installations_of", "reconfigure",
-           "replace_api_key", "start_reconnect", "start_upgrade", "uninstall"]
+__all__ = [
+    "InstallationRow",
+    "confirm_install",
+    "confirm_upgrade",
+    "credential_summary",
+    "dependents_of",
+    "finish_reconnect",
+    "installation_in",
+    "installations_of",
+    "reconfigure",
+    "replace_api_key",
+    "start_reconnect",
+    "start_upgrade",
+    "uninstall",
+]
 
 
 # --- what an upgrade changes ----------------------------------------------------------------
+
 
 @dataclass
 class UpgradeChanges:
@@ -342,9 +481,11 @@ def changes_between(wizard: WizardSession) -> UpgradeChanges:
     installation = db.session.get(Installation, wizard.installation_id)
     old, new = installation.version, wizard.version
     candidates = db.session.scalars(
-        db.select(IntegrationVersion).where(IntegrationVersion.integration_id == installation.integration_id))
-    between = [v for v in candidates
-               if compare(v.version, old.version) > 0 and compare(v.version, new.version) <= 0]
+        db.select(IntegrationVersion).where(IntegrationVersion.integration_id == installation.integration_id)
+    )
+    between = [
+        v for v in candidates if compare(v.version, old.version) > 0 and compare(v.version, new.version) <= 0
+    ]
     between.sort(key=lambda v: cmp_to_key(compare)(v.version), reverse=True)
     added, removed = scope_diff(_granted(installation), new.auth_config.get("scopes") or [])
     return UpgradeChanges(old.version, new.version, between, added, removed)

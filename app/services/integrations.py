@@ -3,6 +3,7 @@
 Each action takes the acting user, checks, flushes, writes exactly one audit event, and raises
 typed errors (ValidationFailed carries every problem in `details`). Nothing here commits.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,15 @@ from ..domain.visibility import Viewer
 from ..extensions import db
 from ..models import Integration
 from ..models.base import utcnow
-from ..models.integration import (DESCRIPTION_MAX, NAME_MAX, RETENTION_TIERS, SLUG_MAX, SLUG_PATTERN, URL_MAX,
-                                  VISIBILITIES)
+from ..models.integration import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    RETENTION_TIERS,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    URL_MAX,
+    VISIBILITIES,
+)
 from ..models.workspace import MANAGER_ROLES
 from . import audit, crypto, namespaces
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -27,19 +35,49 @@ from .workspaces import membership_of
 
 SLUG_RE = re.compile(SLUG_PATTERN)
 # What the audit diff of an integration shows. Never the client secret itself.
-AUDITED = ("name", "slug", "publisher", "description", "icon_url", "visibility", "retention_tier", "trust_tier",
-           "current_version", "manifest", "variables_schema", "auth_config", "deleted_at", "takedown_note")
+AUDITED = (
+    "name",
+    "slug",
+    "publisher",
+    "description",
+    "icon_url",
+    "visibility",
+    "retention_tier",
+    "trust_tier",
+    "current_version",
+    "manifest",
+    "variables_schema",
+    "auth_config",
+    "deleted_at",
+    "takedown_note",
+)
 METADATA = ("name", "description", "icon_url", "visibility", "retention_tier")
 # Fields a publisher may never set, in either spelling; sending one is refused, not ignored.
-FORBIDDEN = {"trust_tier": "trustTier", "trustTier": "trustTier", "current_version": "currentVersion",
-             "currentVersion": "currentVersion", "workspace_id": "workspaceId", "workspaceId": "workspaceId",
-             "created_by": "createdBy", "createdBy": "createdBy", "deleted_at": "deletedAt", "deletedAt": "deletedAt",
-             "install_count": "installCount", "takedown_note": "takedownNote"}
+FORBIDDEN = {
+    "trust_tier": "trustTier",
+    "trustTier": "trustTier",
+    "current_version": "currentVersion",
+    "currentVersion": "currentVersion",
+    "workspace_id": "workspaceId",
+    "workspaceId": "workspaceId",
+    "created_by": "createdBy",
+    "createdBy": "createdBy",
+    "deleted_at": "deletedAt",
+    "deletedAt": "deletedAt",
+    "install_count": "installCount",
+    "takedown_note": "takedownNote",
+}
 NOT_EDITABLE_MESSAGE = {"trustTier": "Only marketplace staff set the trust tier."}
-EMPTY_DOCUMENTS = {"manifest": {"members": [], "dependencies": [], "defaults": {}},
-                   "variables_schema": {"type": "object", "properties": {}},
-                   "auth_config": {"type": "none"}}
-DOC_COLUMNS = {documents.MANIFEST: "manifest", documents.VARIABLES: "variables_schema", documents.AUTH: "auth_config"}
+EMPTY_DOCUMENTS = {
+    "manifest": {"members": [], "dependencies": [], "defaults": {}},
+    "variables_schema": {"type": "object", "properties": {}},
+    "auth_config": {"type": "none"},
+}
+DOC_COLUMNS = {
+    documents.MANIFEST: "manifest",
+    documents.VARIABLES: "variables_schema",
+    documents.AUTH: "auth_config",
+}
 
 
 def snapshot(integration: Integration) -> dict[str, Any]:
@@ -58,14 +96,23 @@ def refuse_forbidden(keys) -> None:
     """A payload or form naming a field the publisher may not set (trustTier...) is refused."""
     found = sorted({FORBIDDEN[k] for k in keys if k in FORBIDDEN})
     if found:
-        details = [{"field": name, "path": f"$.{name}",
-                    "message": NOT_EDITABLE_MESSAGE.get(name, f"“{name}” cannot be set by a publisher.")}
-                   for name in found]
-        raise ValidationFailed(details[0]["message"] if len(details) == 1 else "Some fields cannot be set.",
-                               field=found[0], details=details)
+        details = [
+            {
+                "field": name,
+                "path": f"$.{name}",
+                "message": NOT_EDITABLE_MESSAGE.get(name, f"“{name}” cannot be set by a publisher."),
+            }
+            for name in found
+        ]
+        raise ValidationFailed(
+            details[0]["message"] if len(details) == 1 else "Some fields cannot be set.",
+            field=found[0],
+            details=details,
+        )
 
 
 # --- checks -------------------------------------------------------------------------------------
+
 
 def _problem(problems: list, field: str, message: str) -> None:
     problems.append({"field": field, "path": f"$.{field}", "message": message})
@@ -83,15 +130,25 @@ def clean_metadata(data: dict, *, creating: bool) -> dict:
         clean["name"] = name
     if creating:
         slug = data.get("slug")
-        slug = slug.strip().lower() if isinstance(slug, str) and slug.strip() else suggest_slug(clean.get("name"))
+        slug = (
+            slug.strip().lower()
+            if isinstance(slug, str) and slug.strip()
+            else suggest_slug(clean.get("name"))
+        )
         if not SLUG_RE.match(slug):
-            _problem(problems, "slug", "Use lowercase letters, digits and hyphens (up to 64), starting with a letter "
-                                       "or digit.")
+            _problem(
+                problems,
+                "slug",
+                "Use lowercase letters, digits and hyphens (up to 64), starting with a letter or digit.",
+            )
         clean["slug"] = slug
         publisher = data.get("publisher")
         if not isinstance(publisher, str) or not namespaces.HANDLE_RE.match(publisher.strip().lower()):
-            _problem(problems, "publisher", "Use 1 to 39 lowercase letters, digits and hyphens, starting with a "
-                                            "letter or digit.")
+            _problem(
+                problems,
+                "publisher",
+                "Use 1 to 39 lowercase letters, digits and hyphens, starting with a letter or digit.",
+            )
         clean["publisher"] = publisher.strip().lower() if isinstance(publisher, str) else publisher
     if "description" in data:
         description = data.get("description")
@@ -115,8 +172,11 @@ def clean_metadata(data: dict, *, creating: bool) -> dict:
             _problem(problems, "retention_tier", "Choose short, medium, long, none, or the platform default.")
         clean["retention_tier"] = tier
     if problems:
-        raise ValidationFailed(problems[0]["message"] if len(problems) == 1 else "Some fields need attention.",
-                               field=problems[0]["field"], details=problems)
+        raise ValidationFailed(
+            problems[0]["message"] if len(problems) == 1 else "Some fields need attention.",
+            field=problems[0]["field"],
+            details=problems,
+        )
     return clean
 
 
@@ -129,7 +189,9 @@ def _icon_url(value: Any, problems: list) -> str | None:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
-        _problem(problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server).")
+        _problem(
+            problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server)."
+        )
     return value
 
 
@@ -140,11 +202,15 @@ def allow_local_http() -> bool:
 
 def documents_invalid(errors: list[documents.DocumentError]) -> ValidationFailed:
     count = len(errors)
-    return ValidationFailed(f"{count} problem{'s' if count != 1 else ''} in the JSON documents.",
-                            field="documents", details=[e.as_dict() for e in errors])
+    return ValidationFailed(
+        f"{count} problem{'s' if count != 1 else ''} in the JSON documents.",
+        field="documents",
+        details=[e.as_dict() for e in errors],
+    )
 
 
 # --- loading ------------------------------------------------------------------------------------
+
 
 def for_publisher(viewer: Viewer, integration_id: str, *, lock: bool = False) -> Integration:
     """An integration the viewer administers (its source workspace's owner/admin); NotFound otherwise,
@@ -168,6 +234,7 @@ def require_manager(actor, workspace_id: str) -> None:
 
 # --- actions ------------------------------------------------------------------------------------
 
+
 def create_integration(actor, workspace_id: str, data: dict, docs: dict | None = None) -> Integration:
     """A new draft in `workspace_id`. `docs` (already-parsed documents, from the API) are optional."""
     refuse_forbidden(data)
@@ -187,18 +254,31 @@ def create_integration(actor, workspace_id: str, data: dict, docs: dict | None =
     if problems:
         raise _all_problems(problems)
     _, claimed = namespaces.claim(actor, workspace_id, clean["publisher"])
-    if db.session.scalar(db.select(Integration.id).where(Integration.publisher == clean["publisher"],
-                                                         Integration.slug == clean["slug"])):
-        raise Conflict(f"“{clean['publisher']}/{clean['slug']}” is taken (deleted integrations keep their slug). "
-                       "Choose another slug.", field="slug")
-    integration = Integration(workspace_id=workspace_id, created_by=actor.id, trust_tier="community",
-                              current_version=None, **clean, **values)
+    if db.session.scalar(
+        db.select(Integration.id).where(
+            Integration.publisher == clean["publisher"], Integration.slug == clean["slug"]
+        )
+    ):
+        raise Conflict(
+            f"“{clean['publisher']}/{clean['slug']}” is taken (deleted integrations keep their slug). "
+            "Choose another slug.",
+            field="slug",
+        )
+    integration = Integration(
+        workspace_id=workspace_id,
+        created_by=actor.id,
+        trust_tier="community",
+        current_version=None,
+        **clean,
+        **values,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(integration)
     except IntegrityError:
-        raise Conflict(f"“{clean['publisher']}/{clean['slug']}” was just taken. Choose another slug.",
-                       field="slug") from None
+        raise Conflict(
+            f"“{clean['publisher']}/{clean['slug']}” was just taken. Choose another slug.", field="slug"
+        ) from None
     after = snapshot(integration)
     after["publisher_claimed"] = claimed
     audit.record(actor, "integration.created", integration, object_label=_label(integration), after=after)
@@ -207,8 +287,11 @@ def create_integration(actor, workspace_id: str, data: dict, docs: dict | None =
 
 def _all_problems(problems: list[dict]) -> ValidationFailed:
     count = len(problems)
-    return ValidationFailed(f"{count} problem{'s' if count != 1 else ''} to fix; nothing was saved.",
-                            field=problems[0].get("field") or problems[0].get("document"), details=problems)
+    return ValidationFailed(
+        f"{count} problem{'s' if count != 1 else ''} to fix; nothing was saved.",
+        field=problems[0].get("field") or problems[0].get("document"),
+        details=problems,
+    )
 
 
 def _checked_values(docs: dict, *, current: dict) -> dict:
@@ -227,9 +310,16 @@ def _checked_texts(texts: dict) -> dict:
     return {DOC_COLUMNS[name]: value for name, value in values.items()}
 
 
-def update_integration(actor, integration: Integration, data: dict, *, texts: dict | None = None,
-                       docs: dict | None = None, client_secret: str | None = None,
-                       clear_client_secret: bool = False) -> Integration:
+def update_integration(
+    actor,
+    integration: Integration,
+    data: dict,
+    *,
+    texts: dict | None = None,
+    docs: dict | None = None,
+    client_secret: str | None = None,
+    clear_client_secret: bool = False,
+) -> Integration:
     """Edit metadata and documents in one go: every problem is reported and nothing is saved
     unless all is well. `texts` are documents as typed (forms), `docs` parsed JSON (API)."""
     refuse_forbidden(data)
@@ -242,16 +332,26 @@ def update_integration(actor, integration: Integration, data: dict, *, texts: di
     except ValidationFailed as error:
         problems += error.details
     if clean.get("visibility") not in (None, "private") and integration.taken_down_at is not None:
-        problems.append({"field": "visibility", "path": "$.visibility",
-                         "message": "This listing was taken down by staff; it stays private."})
+        problems.append(
+            {
+                "field": "visibility",
+                "path": "$.visibility",
+                "message": "This listing was taken down by staff; it stays private.",
+            }
+        )
     try:
-        values = _checked_texts(texts) if texts is not None else (
-            _checked_values(docs, current=_current_docs(integration)) if docs else {})
+        values = (
+            _checked_texts(texts)
+            if texts is not None
+            else (_checked_values(docs, current=_current_docs(integration)) if docs else {})
+        )
     except ValidationFailed as error:
         problems += error.details
         values = {}
     if client_secret is not None and len(client_secret) > 1000:
-        problems.append({"field": "client_secret", "path": "$.clientSecret", "message": "That secret is too long."})
+        problems.append(
+            {"field": "client_secret", "path": "$.clientSecret", "message": "That secret is too long."}
+        )
     if problems:
         raise _all_problems(problems)
     before = snapshot(integration)
@@ -265,29 +365,53 @@ def update_integration(actor, integration: Integration, data: dict, *, texts: di
     if before == after:
         return integration  # nothing changed: no mutation, no audit event
     db.session.flush()
-    audit.record(actor, "integration.updated", integration, object_label=_label(integration), before=before,
-                 after=after)
+    audit.record(
+        actor,
+        "integration.updated",
+        integration,
+        object_label=_label(integration),
+        before=before,
+        after=after,
+    )
     return integration
 
 
 def _current_docs(integration: Integration) -> dict:
-    return {"manifest": integration.manifest, "variables_schema": integration.variables_schema,
-            "auth_config": integration.auth_config}
+    return {
+        "manifest": integration.manifest,
+        "variables_schema": integration.variables_schema,
+        "auth_config": integration.auth_config,
+    }
 
 
 def set_visibility(actor, integration: Integration, visibility: str) -> Integration:
     return update_integration(actor, integration, {"visibility": visibility})
 
 
-def change(actor, integration: Integration, action: str, changes: dict, *, note: str | None = None,
-           version: str | None = None) -> Integration:
+def change(
+    actor,
+    integration: Integration,
+    action: str,
+    changes: dict,
+    *,
+    note: str | None = None,
+    version: str | None = None,
+) -> Integration:
     """Apply `changes` and write the one audit event, with the before/after of the audited fields."""
     before = snapshot(integration)
     for key, value in changes.items():
         setattr(integration, key, value)
     db.session.flush()
-    audit.record(actor, action, integration, object_label=_label(integration), before=before,
-                 after=snapshot(integration), note=note, version=version)
+    audit.record(
+        actor,
+        action,
+        integration,
+        object_label=_label(integration),
+        before=before,
+        after=snapshot(integration),
+        note=note,
+        version=version,
+    )
     return integration
 
 

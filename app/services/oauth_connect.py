@@ -10,6 +10,7 @@
 The exchange is a network call: callers spend the state and end the database transaction
 before making it (see `spend_state` and the callback view), so no lock is held across it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,13 @@ def client_secret(integration) -> str | None:
 
 
 def _client(client_id: str | None, secret: str | None, scopes: list[str], redirect_uri: str) -> OAuth2Session:
-    return OAuth2Session(client_id=client_id, client_secret=secret, scope=" ".join(scopes) or None,
-                         redirect_uri=redirect_uri, code_challenge_method="S256")
+    return OAuth2Session(
+        client_id=client_id,
+        client_secret=secret,
+        scope=" ".join(scopes) or None,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+    )
 
 
 def begin_authorization(wizard: WizardSession, redirect_uri: str) -> str:
@@ -78,13 +84,14 @@ def begin_authorization(wizard: WizardSession, redirect_uri: str) -> str:
     if auth_config.get("type") != "oauth2" or not auth_config.get("authorizeUrl"):
         raise ValidationFailed("This integration does not connect with OAuth2.")
     if not wizard.integration.oauth_client_secret_encrypted:
-        raise ValidationFailed("The publisher has not finished setting up this integration's OAuth2 connection "
-                               "(its client secret is missing), so it cannot be connected yet.")
+        raise ValidationFailed(
+            "The publisher has not finished setting up this integration's OAuth2 connection "
+            "(its client secret is missing), so it cannot be connected yet."
+        )
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
     client = _client(auth_config.get("clientId"), None, auth_config.get("scopes") or [], redirect_uri)
-    url, _ = client.create_authorization_url(
-        auth_config["authorizeUrl"], state=state, code_verifier=verifier)
+    url, _ = client.create_authorization_url(auth_config["authorizeUrl"], state=state, code_verifier=verifier)
     wizard.oauth_state_hash = state_hash(state)
     wizard.oauth_state_expires_at = utcnow() + STATE_TTL
     wizard.oauth_issuer = expected_issuer(auth_config)
@@ -117,12 +124,20 @@ def spend_state(user, args, redirect_uri: str) -> tuple[WizardSession, PendingEx
     state = args.get("state") or ""
     if not state or len(state) > 200:
         raise CallbackRejected("This sign-in response has no valid state. Start the connection again.")
-    wizard = db.session.scalar(db.select(WizardSession).where(WizardSession.oauth_state_hash == state_hash(state)))
+    wizard = db.session.scalar(
+        db.select(WizardSession).where(WizardSession.oauth_state_hash == state_hash(state))
+    )
     if wizard is None or wizard.user_id != getattr(user, "id", None):
         # Unknown, already used, or someone else's: the same answer, and nothing is touched.
-        raise CallbackRejected("This sign-in response is unknown or was already used. Start the connection again.")
-    expired = wizard.oauth_state_expires_at is None or wizard.oauth_state_expires_at <= utcnow() \
-        or wizard.expires_at <= utcnow() or wizard.completed_at is not None
+        raise CallbackRejected(
+            "This sign-in response is unknown or was already used. Start the connection again."
+        )
+    expired = (
+        wizard.oauth_state_expires_at is None
+        or wizard.oauth_state_expires_at <= utcnow()
+        or wizard.expires_at <= utcnow()
+        or wizard.completed_at is not None
+    )
     issuer = args.get("iss")
     verifier = staged_secret(wizard).get("code_verifier")
     wizard.oauth_state_hash = None
@@ -133,20 +148,32 @@ def spend_state(user, args, redirect_uri: str) -> tuple[WizardSession, PendingEx
         return wizard, _failed(wizard, "The connection took too long and expired. Connect again.")
     if issuer is not None and issuer.rstrip("/") != (wizard.oauth_issuer or ""):
         log.warning("oauth callback: issuer mismatch for wizard %s", wizard.id)
-        return wizard, _failed(wizard, "The response came from a different authorization server than the one "
-                                       "we sent you to, so it was refused. Connect again.")
+        return wizard, _failed(
+            wizard,
+            "The response came from a different authorization server than the one "
+            "we sent you to, so it was refused. Connect again.",
+        )
     if args.get("error"):
         if args.get("error") == "access_denied":
             return wizard, _failed(wizard, "You declined the authorization, so nothing was connected.")
-        return wizard, _failed(wizard, "The provider reported an error ("
-                               + str(args.get("error"))[:60] + "). Try connecting again.")
+        return wizard, _failed(
+            wizard,
+            "The provider reported an error (" + str(args.get("error"))[:60] + "). Try connecting again.",
+        )
     code = args.get("code")
     if not code or not verifier:
         return wizard, _failed(wizard, "The provider's response had no authorization code. Connect again.")
     auth_config = wizard.version.auth_config
-    return wizard, PendingExchange(wizard.id, auth_config.get("tokenUrl", ""), auth_config.get("clientId", ""),
-                                   client_secret(wizard.integration), list(auth_config.get("scopes") or []),
-                                   code, verifier, redirect_uri)
+    return wizard, PendingExchange(
+        wizard.id,
+        auth_config.get("tokenUrl", ""),
+        auth_config.get("clientId", ""),
+        client_secret(wizard.integration),
+        list(auth_config.get("scopes") or []),
+        code,
+        verifier,
+        redirect_uri,
+    )
 
 
 def _failed(wizard: WizardSession, message: str) -> str:
@@ -160,14 +187,23 @@ def exchange_code(pending: PendingExchange) -> dict:
     Raises ValidationFailed with a message to show."""
     client = _client(pending.client_id, pending.client_secret, pending.scopes, pending.redirect_uri)
     try:
-        token = client.fetch_token(pending.token_url, code=pending.code, code_verifier=pending.code_verifier,
-                                   grant_type="authorization_code", timeout=TOKEN_TIMEOUT_SECONDS)
+        token = client.fetch_token(
+            pending.token_url,
+            code=pending.code,
+            code_verifier=pending.code_verifier,
+            grant_type="authorization_code",
+            timeout=TOKEN_TIMEOUT_SECONDS,
+        )
     except (OAuthError, OAuth2Error) as error:
         log.info("oauth token exchange refused for wizard %s: %s", pending.wizard_id, error.error)
-        raise ValidationFailed(f"The provider refused the connection ({error.error}). Connect again.") from None
+        raise ValidationFailed(
+            f"The provider refused the connection ({error.error}). Connect again."
+        ) from None
     except (requests.RequestException, ValueError) as error:
         log.info("oauth token exchange failed for wizard %s: %s", pending.wizard_id, type(error).__name__)
-        raise ValidationFailed("The provider could not be reached to finish the connection. Try again.") from None
+        raise ValidationFailed(
+            "The provider could not be reached to finish the connection. Try again."
+        ) from None
     finally:
         client.close()
     if not token.get("access_token"):

@@ -10,18 +10,25 @@ non-yanked version is refused: an integration that has been published never sile
 back into a draft (currentVersion NULL) under its installers; to withdraw it entirely, make
 it private or move it to the trash.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cmp_to_key
-from typing import Callable, Iterable
 
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import documents
-from ..domain.semver_range import (InvalidVersion, compare, is_valid_version, max_satisfying, next_versions,
-                                   parse_version)
+from ..domain.semver_range import (
+    InvalidVersion,
+    compare,
+    is_valid_version,
+    max_satisfying,
+    next_versions,
+    parse_version,
+)
 from ..domain.visibility import Viewer, can_view
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion
@@ -36,8 +43,11 @@ RETENTION_DAYS = {"short": 7, "medium": 30, "long": 365, "none": 0}
 
 
 def version_numbers(integration: Integration) -> list[str]:
-    return list(db.session.scalars(db.select(IntegrationVersion.version)
-                                   .where(IntegrationVersion.integration_id == integration.id)))
+    return list(
+        db.session.scalars(
+            db.select(IntegrationVersion.version).where(IntegrationVersion.integration_id == integration.id)
+        )
+    )
 
 
 def suggestions(integration: Integration) -> dict[str, str]:
@@ -59,20 +69,30 @@ def _dependency_problems(integration: Integration, manifest: dict, viewer: Viewe
         path = f"$.dependencies[{i}]"
         name, wanted = dependency.get("integration", ""), dependency.get("version", "")
         publisher, _, slug = name.partition("/")
-        target = db.session.scalar(db.select(Integration).where(Integration.publisher == publisher,
-                                                                Integration.slug == slug))
+        target = db.session.scalar(
+            db.select(Integration).where(Integration.publisher == publisher, Integration.slug == slug)
+        )
         if target is not None and target.id == integration.id:
             problems.append(_dep_problem(path + ".integration", "An integration cannot depend on itself."))
             continue
         if target is None or not can_view(viewer, target) or target.current_version is None:
-            problems.append(_dep_problem(path + ".integration", f"No published integration “{name}” that "
-                                                                "installers can see."))
+            problems.append(
+                _dep_problem(
+                    path + ".integration", f"No published integration “{name}” that installers can see."
+                )
+            )
             continue
-        available = db.session.scalars(db.select(IntegrationVersion.version).where(
-            IntegrationVersion.integration_id == target.id, IntegrationVersion.yanked_at.is_(None))).all()
+        available = db.session.scalars(
+            db.select(IntegrationVersion.version).where(
+                IntegrationVersion.integration_id == target.id, IntegrationVersion.yanked_at.is_(None)
+            )
+        ).all()
         if max_satisfying(available, wanted) is None:
-            problems.append(_dep_problem(path + ".version", f"No published, non-yanked version of “{name}” "
-                                                            f"matches “{wanted}”."))
+            problems.append(
+                _dep_problem(
+                    path + ".version", f"No published, non-yanked version of “{name}” matches “{wanted}”."
+                )
+            )
     return problems
 
 
@@ -80,7 +100,9 @@ def _dep_problem(path: str, message: str) -> dict:
     return {"document": documents.MANIFEST, "path": path, "message": message, "line": None}
 
 
-def publish_version(actor, integration: Integration, version: str, changelog: str | None) -> IntegrationVersion:
+def publish_version(
+    actor, integration: Integration, version: str, changelog: str | None
+) -> IntegrationVersion:
     """Snapshot the documents into an immutable version and make it current."""
     if integration.deleted_at is not None:
         raise ValidationFailed("Restore the integration from the trash before publishing.")
@@ -88,72 +110,122 @@ def publish_version(actor, integration: Integration, version: str, changelog: st
     try:
         parsed = parse_version(version)
     except InvalidVersion as error:
-        raise ValidationFailed(str(error), field="version",
-                               details=[{"field": "version", "path": "$.version", "message": str(error)}])
+        raise ValidationFailed(
+            str(error),
+            field="version",
+            details=[{"field": "version", "path": "$.version", "message": str(error)}],
+        ) from error
     version = str(parsed)
     changelog = (changelog or "").strip() or None
     if changelog and len(changelog) > CHANGELOG_MAX:
         raise ValidationFailed(f"Keep the changelog under {CHANGELOG_MAX} characters.", field="changelog")
     existing = version_numbers(integration)
     if version in existing:
-        raise Conflict(f"Version {version} is already published. Version numbers are never reused.", field="version")
+        raise Conflict(
+            f"Version {version} is already published. Version numbers are never reused.", field="version"
+        )
     higher = [v for v in existing if _valid(v) and compare(v, version) >= 0]
     if higher:
         top = max(higher, key=_sort_key)
-        raise ValidationFailed(f"The version must be greater than every earlier one (including yanked): {top} "
-                               "exists.", field="version",
-                               details=[{"field": "version", "path": "$.version",
-                                         "message": f"Must be greater than {top}."}])
-    docs = {"manifest": integration.manifest, "variablesSchema": integration.variables_schema,
-            "authConfig": integration.auth_config}
+        raise ValidationFailed(
+            f"The version must be greater than every earlier one (including yanked): {top} exists.",
+            field="version",
+            details=[{"field": "version", "path": "$.version", "message": f"Must be greater than {top}."}],
+        )
+    docs = {
+        "manifest": integration.manifest,
+        "variablesSchema": integration.variables_schema,
+        "authConfig": integration.auth_config,
+    }
     values, errors = documents.validate_values_documents(docs, allow_local_http=allow_local_http())
     if errors:
         raise documents_invalid(errors)
-    workspace_viewer = Viewer(user_id=actor.id, member_of=frozenset({integration.workspace_id}),
-                              admin_of=frozenset({integration.workspace_id}))
+    workspace_viewer = Viewer(
+        user_id=actor.id,
+        member_of=frozenset({integration.workspace_id}),
+        admin_of=frozenset({integration.workspace_id}),
+    )
     problems = _dependency_problems(integration, values["manifest"], workspace_viewer)
     if problems:
-        raise ValidationFailed(f"{len(problems)} dependenc{'ies' if len(problems) != 1 else 'y'} cannot be resolved.",
-                               field="documents", details=problems)
-    snapshot_row = IntegrationVersion(integration_id=integration.id, version=version,
-                                      manifest=values["manifest"], variables_schema=values["variablesSchema"],
-                                      auth_config=values["authConfig"], changelog=changelog,
-                                      published_by=actor.id, published_at=utcnow())
+        raise ValidationFailed(
+            f"{len(problems)} dependenc{'ies' if len(problems) != 1 else 'y'} cannot be resolved.",
+            field="documents",
+            details=problems,
+        )
+    snapshot_row = IntegrationVersion(
+        integration_id=integration.id,
+        version=version,
+        manifest=values["manifest"],
+        variables_schema=values["variablesSchema"],
+        auth_config=values["authConfig"],
+        changelog=changelog,
+        published_by=actor.id,
+        published_at=utcnow(),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(snapshot_row)
     except IntegrityError:
         raise Conflict(f"Version {version} was just published by someone else.", field="version") from None
-    change(actor, integration, "integration.published",
-           {"current_version": version, "last_published_at": snapshot_row.published_at}, version=version)
+    change(
+        actor,
+        integration,
+        "integration.published",
+        {"current_version": version, "last_published_at": snapshot_row.published_at},
+        version=version,
+    )
     return snapshot_row
 
 
 def yank_version(actor, integration: Integration, version: str, reason: str | None) -> IntegrationVersion:
-    row = db.session.scalar(db.select(IntegrationVersion).where(
-        IntegrationVersion.integration_id == integration.id, IntegrationVersion.version == (version or "")[:64]))
+    row = db.session.scalar(
+        db.select(IntegrationVersion).where(
+            IntegrationVersion.integration_id == integration.id,
+            IntegrationVersion.version == (version or "")[:64],
+        )
+    )
     if row is None:
         raise NotFound("No such version.")
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
-        raise ValidationFailed(f"Say why this version is yanked (up to {REASON_MAX} characters).", field="reason",
-                               details=[{"field": "reason", "path": "$.reason", "message": "A reason is required."}])
+        raise ValidationFailed(
+            f"Say why this version is yanked (up to {REASON_MAX} characters).",
+            field="reason",
+            details=[{"field": "reason", "path": "$.reason", "message": "A reason is required."}],
+        )
     if row.yanked_at is not None:
         raise Conflict(f"Version {row.version} is already yanked.")
-    remaining = [v for v in db.session.scalars(db.select(IntegrationVersion.version).where(
-        IntegrationVersion.integration_id == integration.id, IntegrationVersion.yanked_at.is_(None),
-        IntegrationVersion.id != row.id))]
+    remaining = [
+        v
+        for v in db.session.scalars(
+            db.select(IntegrationVersion.version).where(
+                IntegrationVersion.integration_id == integration.id,
+                IntegrationVersion.yanked_at.is_(None),
+                IntegrationVersion.id != row.id,
+            )
+        )
+    ]
     if not remaining:
-        raise ValidationFailed("This is the only version that is not yanked. Publish a fixed version first, or make "
-                               "the integration private or move it to the trash.", field="version")
+        raise ValidationFailed(
+            "This is the only version that is not yanked. Publish a fixed version first, or make "
+            "the integration private or move it to the trash.",
+            field="version",
+        )
     row.yanked_at = utcnow()
     row.yank_reason = reason
-    change(actor, integration, "integration.version_yanked", {"current_version": max(remaining, key=_sort_key)},
-           note=reason, version=row.version)
+    change(
+        actor,
+        integration,
+        "integration.version_yanked",
+        {"current_version": max(remaining, key=_sort_key)},
+        note=reason,
+        version=row.version,
+    )
     return row
 
 
 # --- purge --------------------------------------------------------------------------------------
+
 
 @dataclass
 class PurgeItem:
@@ -191,19 +263,30 @@ def retention_days(tier: str | None, default_days: int) -> int:
 
 def due_for_purge(now: datetime, default_days: int) -> tuple[list[PurgeItem], int]:
     """Soft-deleted integrations whose retention has run out at `now`, and how many are kept."""
-    rows = db.session.scalars(db.select(Integration).where(Integration.deleted_at.is_not(None))
-                              .order_by(Integration.deleted_at, Integration.id)).all()
+    rows = db.session.scalars(
+        db.select(Integration)
+        .where(Integration.deleted_at.is_not(None))
+        .order_by(Integration.deleted_at, Integration.id)
+    ).all()
     due, kept = [], 0
     for integration in rows:
-        due_at = integration.deleted_at + timedelta(days=retention_days(integration.retention_tier, default_days))
+        due_at = integration.deleted_at + timedelta(
+            days=retention_days(integration.retention_tier, default_days)
+        )
         if due_at > now:
             kept += 1
             continue
-        due.append(PurgeItem(
-            integration_id=integration.id, label=f"{integration.publisher}/{integration.slug}",
-            retention_tier=integration.retention_tier, deleted_at=integration.deleted_at, due_at=due_at,
-            installations=_count(Installation, Installation.integration_id == integration.id),
-            versions=_count(IntegrationVersion, IntegrationVersion.integration_id == integration.id)))
+        due.append(
+            PurgeItem(
+                integration_id=integration.id,
+                label=f"{integration.publisher}/{integration.slug}",
+                retention_tier=integration.retention_tier,
+                deleted_at=integration.deleted_at,
+                due_at=due_at,
+                installations=_count(Installation, Installation.integration_id == integration.id),
+                versions=_count(IntegrationVersion, IntegrationVersion.integration_id == integration.id),
+            )
+        )
     return due, kept
 
 
@@ -217,18 +300,31 @@ def purge_one(item: PurgeItem) -> bool:
     integration = db.session.get(Integration, item.integration_id)
     if integration is None or integration.deleted_at is None:
         return False  # restored or purged since it was listed
-    audit.record(None, "integration.purged", integration, object_label=item.label,
-                 before={"deleted_at": audit._plain(integration.deleted_at),
-                         "retention_tier": integration.retention_tier,
-                         "installations": item.installations, "versions": item.versions})
+    audit.record(
+        None,
+        "integration.purged",
+        integration,
+        object_label=item.label,
+        before={
+            "deleted_at": audit._plain(integration.deleted_at),
+            "retention_tier": integration.retention_tier,
+            "installations": item.installations,
+            "versions": item.versions,
+        },
+    )
     db.session.execute(db.delete(Integration).where(Integration.id == integration.id))
     db.session.expunge(integration)
     return True
 
 
-def purge(now: datetime | None = None, *, dry_run: bool = False, default_days: int = 30,
-          each: Callable[[Iterable[PurgeItem]], Iterable[PurgeItem]] | None = None,
-          commit: Callable[[], None] | None = None) -> PurgeSummary:
+def purge(
+    now: datetime | None = None,
+    *,
+    dry_run: bool = False,
+    default_days: int = 30,
+    each: Callable[[Iterable[PurgeItem]], Iterable[PurgeItem]] | None = None,
+    commit: Callable[[], None] | None = None,
+) -> PurgeSummary:
     """Erase for good what the retention tiers say is due at `now`. `each` wraps the iteration
     (a progress bar); `commit` ends each integration's own transaction."""
     now = now or utcnow()

@@ -4,6 +4,7 @@ The index itself is kept in step by triggers (migration 0002). This module turns
 person typed into a safe match expression (never the raw text: quotes, `*`, `-`, NEAR and
 parentheses are FTS syntax) and gives the catalog query a relevance score to order by.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,11 +15,19 @@ from sqlalchemy import ColumnElement, Double, Select, bindparam, cast, func, lit
 from ..models import Integration
 
 # Objects migration 0002 creates with raw SQL; autogenerate must not call them drift.
-UNMANAGED_SCHEMA_NAMES = frozenset({
-    "integrations_fts", "integrations_fts_data", "integrations_fts_idx", "integrations_fts_content",
-    "integrations_fts_docsize", "integrations_fts_config", "catalog_state", "search_vector",
-    "ix_integrations_search_vector",
-})
+UNMANAGED_SCHEMA_NAMES = frozenset(
+    {
+        "integrations_fts",
+        "integrations_fts_data",
+        "integrations_fts_idx",
+        "integrations_fts_content",
+        "integrations_fts_docsize",
+        "integrations_fts_config",
+        "catalog_state",
+        "search_vector",
+        "ix_integrations_search_vector",
+    }
+)
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
@@ -42,7 +51,7 @@ def parse(q: str | None) -> SearchQuery:
     if not q:
         return SearchQuery(())
     terms: list[str] = []
-    for match in _TERM.finditer(q[:MAX_QUERY_CHARS * 5]):
+    for match in _TERM.finditer(q[: MAX_QUERY_CHARS * 5]):
         term = match.group(0).lower()[:MAX_TERM_CHARS]
         if term not in terms:
             terms.append(term)
@@ -61,14 +70,17 @@ def apply(select: Select, query: SearchQuery, dialect: str) -> tuple[Select, Col
     if dialect == "sqlite":
         weights = ", ".join(str(w) for w in _SQLITE_WEIGHTS)
         matches = (
-            text(f"SELECT rowid AS fts_rowid, bm25(integrations_fts, {weights}) AS score "
-                 "FROM integrations_fts WHERE integrations_fts MATCH :fts_match")
+            text(
+                f"SELECT rowid AS fts_rowid, bm25(integrations_fts, {weights}) AS score "
+                "FROM integrations_fts WHERE integrations_fts MATCH :fts_match"
+            )
             .bindparams(fts_match=sqlite_match_expression(query))
             .columns(literal_column("fts_rowid"), literal_column("score"))
             .subquery("fts")
         )
-        select = select.join_from(Integration.__table__, matches,
-                                  matches.c.fts_rowid == literal_column("integrations.rowid"))
+        select = select.join_from(
+            Integration.__table__, matches, matches.c.fts_rowid == literal_column("integrations.rowid")
+        )
         return select, matches.c.score
     tsquery = _pg_tsquery(query)
     vector = literal_column("integrations.search_vector")
@@ -84,7 +96,8 @@ def _pg_tsquery(query: SearchQuery) -> ColumnElement:
     for index, term in enumerate(query.terms):
         param = bindparam(f"tsterm_{index}", f"{term}:*")
         either = func.to_tsquery(literal_column("'simple'"), param).op("||")(
-            func.to_tsquery(literal_column("'english'"), param))
+            func.to_tsquery(literal_column("'english'"), param)
+        )
         combined = either if combined is None else combined.op("&&")(either)
     return combined
 

@@ -1,8 +1,9 @@
 """Staff actions: trust tiers, takedowns, and the whole audit log. Callers check is_staff."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import or_
 
@@ -24,8 +25,9 @@ def _require_staff(actor) -> None:
 def _note(note: str | None) -> str:
     note = (note or "").strip()
     if not note or len(note) > NOTE_MAX:
-        raise ValidationFailed(f"Write a note (up to {NOTE_MAX} characters): it is kept in the audit log.",
-                               field="note")
+        raise ValidationFailed(
+            f"Write a note (up to {NOTE_MAX} characters): it is kept in the audit log.", field="note"
+        )
     return note
 
 
@@ -51,8 +53,13 @@ def take_down(actor, row: Integration, note: str | None) -> Integration:
     """Force the listing private, with a note the publisher sees on the dashboard."""
     _require_staff(actor)
     note = _note(note)
-    return change(actor, row, "integration.taken_down",
-                  {"visibility": "private", "takedown_note": note, "taken_down_at": utcnow()}, note=note)
+    return change(
+        actor,
+        row,
+        "integration.taken_down",
+        {"visibility": "private", "takedown_note": note, "taken_down_at": utcnow()},
+        note=note,
+    )
 
 
 def lift_takedown(actor, row: Integration, note: str | None) -> Integration:
@@ -60,8 +67,9 @@ def lift_takedown(actor, row: Integration, note: str | None) -> Integration:
     note = _note(note)
     if row.taken_down_at is None:
         raise Conflict("This listing is not taken down.")
-    return change(actor, row, "integration.takedown_lifted", {"takedown_note": None, "taken_down_at": None},
-                  note=note)
+    return change(
+        actor, row, "integration.takedown_lifted", {"takedown_note": None, "taken_down_at": None}, note=note
+    )
 
 
 def search_integrations(actor, q: str | None, *, limit: int = 100) -> list[Integration]:
@@ -70,8 +78,14 @@ def search_integrations(actor, q: str | None, *, limit: int = 100) -> list[Integ
     q = (q or "").strip()[:100]
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(or_(db.func.lower(Integration.name).like(like), Integration.slug.like(like),
-                                Integration.publisher.like(like), Integration.id == q))
+        query = query.where(
+            or_(
+                db.func.lower(Integration.name).like(like),
+                Integration.slug.like(like),
+                Integration.publisher.like(like),
+                Integration.id == q,
+            )
+        )
     return list(db.session.scalars(query))
 
 
@@ -85,25 +99,39 @@ class AuditFilters:
     date_to: date | None = None
 
 
-def audit_events(actor, filters: AuditFilters, *, page: int = 1, per_page: int = 50) -> tuple[list[AuditEvent], bool]:
+def audit_events(
+    actor, filters: AuditFilters, *, page: int = 1, per_page: int = 50
+) -> tuple[list[AuditEvent], bool]:
     """Events matching every filter given, newest first: (events, has_more)."""
     _require_staff(actor)
     query = db.select(AuditEvent).options(db.joinedload(AuditEvent.actor))
     if filters.actor:
-        query = query.join(User, User.id == AuditEvent.actor_id).where(User.email.like(f"%{filters.actor.lower()}%"))
+        query = query.join(User, User.id == AuditEvent.actor_id).where(
+            User.email.like(f"%{filters.actor.lower()}%")
+        )
     if filters.action:
         query = query.where(AuditEvent.action.like(f"{filters.action}%"))
     if filters.object:
-        query = query.where(or_(AuditEvent.object_id == filters.object, AuditEvent.object_type == filters.object,
-                                AuditEvent.object_label.like(f"%{filters.object}%")))
+        query = query.where(
+            or_(
+                AuditEvent.object_id == filters.object,
+                AuditEvent.object_type == filters.object,
+                AuditEvent.object_label.like(f"%{filters.object}%"),
+            )
+        )
     if filters.workspace:
-        query = query.join(Workspace, Workspace.id == AuditEvent.workspace_id).where(Workspace.slug == filters.workspace)
+        query = query.join(Workspace, Workspace.id == AuditEvent.workspace_id).where(
+            Workspace.slug == filters.workspace
+        )
     if filters.date_from:
-        query = query.where(AuditEvent.created_at >= datetime.combine(filters.date_from, time.min, timezone.utc))
+        query = query.where(AuditEvent.created_at >= datetime.combine(filters.date_from, time.min, UTC))
     if filters.date_to:
-        end = datetime.combine(filters.date_to, time.min, timezone.utc) + timedelta(days=1)
+        end = datetime.combine(filters.date_to, time.min, UTC) + timedelta(days=1)
         query = query.where(AuditEvent.created_at < end)
-    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id).offset((page - 1) * per_page).limit(per_page + 1)
+    query = (
+        query.order_by(AuditEvent.created_at.desc(), AuditEvent.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
     rows = list(db.session.scalars(query))
     return rows[:per_page], len(rows) > per_page
-

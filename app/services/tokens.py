@@ -1,4 +1,5 @@
 """API tokens: workspace-scoped bearer tokens, stored as SHA-256 hashes only."""
+
 from __future__ import annotations
 
 import hashlib
@@ -52,30 +53,50 @@ def create_token(actor, workspace_id: str, name: str, expires_in_days: int | Non
     if membership is None:
         raise NotFound("No such workspace.")
     if membership.role not in MANAGER_ROLES:
-        raise PermissionDenied("Only the workspace's owners and admins can create API tokens.", field="workspace")
+        raise PermissionDenied(
+            "Only the workspace's owners and admins can create API tokens.", field="workspace"
+        )
     name = (name or "").strip()
     if not name or len(name) > TOKEN_NAME_MAX:
         raise ValidationFailed(f"Name the token (up to {TOKEN_NAME_MAX} characters).", field="name")
     if expires_in_days is not None and not (1 <= expires_in_days <= MAX_EXPIRY_DAYS):
-        raise ValidationFailed(f"Choose an expiry between 1 and {MAX_EXPIRY_DAYS} days, or none.", field="expires")
+        raise ValidationFailed(
+            f"Choose an expiry between 1 and {MAX_EXPIRY_DAYS} days, or none.", field="expires"
+        )
     raw = generate_token()
-    token = ApiToken(user_id=actor.id, workspace_id=workspace_id, name=name, token_hash=hash_token(raw),
-                     prefix=raw[:12], expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None)
+    token = ApiToken(
+        user_id=actor.id,
+        workspace_id=workspace_id,
+        name=name,
+        token_hash=hash_token(raw),
+        prefix=raw[:12],
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
     db.session.add(token)
     db.session.flush()
-    audit.record(actor, "api_token.created", token, object_label=f"{name} ({token.prefix}…)",
-                 after={"name": name, "prefix": token.prefix, "expires_at": audit._plain(token.expires_at)})
+    audit.record(
+        actor,
+        "api_token.created",
+        token,
+        object_label=f"{name} ({token.prefix}…)",
+        after={"name": name, "prefix": token.prefix, "expires_at": audit._plain(token.expires_at)},
+    )
     return token, raw
 
 
 def manageable_tokens(actor) -> list[ApiToken]:
     """Tokens the person may see and revoke: their own, and every token of workspaces they manage."""
-    managed = db.select(Membership.workspace_id).where(Membership.user_id == actor.id,
-                                                       Membership.role.in_(MANAGER_ROLES))
-    return list(db.session.scalars(
-        db.select(ApiToken).where(or_(ApiToken.user_id == actor.id, ApiToken.workspace_id.in_(managed)))
-        .options(db.selectinload(ApiToken.workspace))
-        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
+    managed = db.select(Membership.workspace_id).where(
+        Membership.user_id == actor.id, Membership.role.in_(MANAGER_ROLES)
+    )
+    return list(
+        db.session.scalars(
+            db.select(ApiToken)
+            .where(or_(ApiToken.user_id == actor.id, ApiToken.workspace_id.in_(managed)))
+            .options(db.selectinload(ApiToken.workspace))
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+        )
+    )
 
 
 def revoke_token(actor, token_id: str) -> ApiToken:
@@ -86,6 +107,12 @@ def revoke_token(actor, token_id: str) -> ApiToken:
         raise Conflict("This token is already revoked.")
     token.revoked_at = utcnow()
     db.session.flush()
-    audit.record(actor, "api_token.revoked", token, object_label=f"{token.name} ({token.prefix}…)",
-                 before={"revoked_at": None}, after={"revoked_at": audit._plain(token.revoked_at)})
+    audit.record(
+        actor,
+        "api_token.revoked",
+        token,
+        object_label=f"{token.name} ({token.prefix}…)",
+        before={"revoked_at": None},
+        after={"revoked_at": audit._plain(token.revoked_at)},
+    )
     return token

@@ -1,4 +1,5 @@
 """Build the visibility Viewer for a user (one query for all their memberships)."""
+
 from __future__ import annotations
 
 from ..domain.visibility import ANONYMOUS, Viewer

@@ -5,6 +5,7 @@ Step order is decided by app/domain/wizard.py; this module loads, checks access 
 Secrets a wizard stages (an API key, OAuth tokens, the PKCE verifier) are Fernet ciphertext in
 `WizardSession.secret_encrypted`; `data` only ever holds what may be shown.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class WizardExpired(ServiceError):
 
 # --- loading ------------------------------------------------------------------------------
 
+
 def installable_integration(user, publisher: str, slug: str) -> Integration:
     """A published, live integration this user may see; anything else is NotFound."""
     integration = db.session.scalar(
@@ -49,8 +51,10 @@ def installable_integration(user, publisher: str, slug: str) -> Integration:
 def current_version(integration: Integration) -> IntegrationVersion:
     """The version a new install pins: the current (highest non-yanked) one."""
     version = db.session.scalar(
-        db.select(IntegrationVersion).where(IntegrationVersion.integration_id == integration.id,
-                                            IntegrationVersion.version == integration.current_version)
+        db.select(IntegrationVersion).where(
+            IntegrationVersion.integration_id == integration.id,
+            IntegrationVersion.version == integration.current_version,
+        )
     )
     if version is None or version.is_yanked:
         raise NotFound("This integration has no installable version.")
@@ -77,9 +81,14 @@ def open_wizard_for(user, integration: Integration) -> WizardSession | None:
     """An unfinished install wizard of this user for this integration, to resume."""
     return db.session.scalar(
         db.select(WizardSession)
-        .where(WizardSession.user_id == user.id, WizardSession.integration_id == integration.id,
-               WizardSession.purpose == steps_rule.INSTALL, WizardSession.parent_id.is_(None),
-               WizardSession.completed_at.is_(None), WizardSession.expires_at > utcnow())
+        .where(
+            WizardSession.user_id == user.id,
+            WizardSession.integration_id == integration.id,
+            WizardSession.purpose == steps_rule.INSTALL,
+            WizardSession.parent_id.is_(None),
+            WizardSession.completed_at.is_(None),
+            WizardSession.expires_at > utcnow(),
+        )
         .order_by(WizardSession.updated_at.desc())
         .limit(1)
     )
@@ -87,9 +96,13 @@ def open_wizard_for(user, integration: Integration) -> WizardSession | None:
 
 # --- the step rule applied to a stored wizard -----------------------------------------------
 
+
 def steps_of(wizard: WizardSession) -> tuple[str, ...]:
-    return steps_rule.applicable_steps(wizard.version.auth_config.get("type", "none"), wizard.purpose,
-                                       reauthorize=bool(wizard.data.get("reauthorize")))
+    return steps_rule.applicable_steps(
+        wizard.version.auth_config.get("type", "none"),
+        wizard.purpose,
+        reauthorize=bool(wizard.data.get("reauthorize")),
+    )
 
 
 def current_step(wizard: WizardSession) -> str:
@@ -106,7 +119,9 @@ def _touch(wizard: WizardSession) -> None:
 
 def _complete(wizard: WizardSession, step: str, *, reset_later: bool = False) -> None:
     steps = steps_of(wizard)
-    wizard.completed_steps = steps_rule.mark_done(step, steps, wizard.completed_steps, reset_later=reset_later)
+    wizard.completed_steps = steps_rule.mark_done(
+        step, steps, wizard.completed_steps, reset_later=reset_later
+    )
     wizard.step = steps_rule.STEPS.index(steps_rule.first_open_step(steps, wizard.completed_steps)) + 1
     _touch(wizard)
     db.session.flush()
@@ -128,24 +143,33 @@ def stage_secret(wizard: WizardSession, **values) -> None:
 
 # --- step 1: workspace and consent ----------------------------------------------------------
 
+
 def manageable_workspaces(user) -> list[Workspace]:
-    return list(db.session.scalars(
-        db.select(Workspace).join(Membership, Membership.workspace_id == Workspace.id)
-        .where(Membership.user_id == user.id, Membership.role.in_(MANAGER_ROLES))
-        .order_by(Workspace.name)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Workspace)
+            .join(Membership, Membership.workspace_id == Workspace.id)
+            .where(Membership.user_id == user.id, Membership.role.in_(MANAGER_ROLES))
+            .order_by(Workspace.name)
+        )
+    )
 
 
 def who_can_install(user) -> list[tuple[Workspace, list[User]]]:
     """For each workspace where the user is a plain member: its owners and admins."""
-    member_of = list(db.session.scalars(
-        db.select(Workspace).join(Membership, Membership.workspace_id == Workspace.id)
-        .where(Membership.user_id == user.id, Membership.role == "member").order_by(Workspace.name)
-    ))
+    member_of = list(
+        db.session.scalars(
+            db.select(Workspace)
+            .join(Membership, Membership.workspace_id == Workspace.id)
+            .where(Membership.user_id == user.id, Membership.role == "member")
+            .order_by(Workspace.name)
+        )
+    )
     if not member_of:
         return []
     rows = db.session.execute(
-        db.select(Membership.workspace_id, User).join(User, User.id == Membership.user_id)
+        db.select(Membership.workspace_id, User)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.workspace_id.in_([w.id for w in member_of]), Membership.role.in_(MANAGER_ROLES))
         .order_by(User.email)
     ).all()
@@ -157,9 +181,11 @@ def who_can_install(user) -> list[tuple[Workspace, list[User]]]:
 
 def live_installation(workspace_id: str, integration_id: str) -> Installation | None:
     return db.session.scalar(
-        db.select(Installation).where(Installation.workspace_id == workspace_id,
-                                      Installation.integration_id == integration_id,
-                                      Installation.status.in_(LIVE_STATUSES))
+        db.select(Installation).where(
+            Installation.workspace_id == workspace_id,
+            Installation.integration_id == integration_id,
+            Installation.status.in_(LIVE_STATUSES),
+        )
     )
 
 
@@ -168,15 +194,19 @@ def _check_workspace(user, integration: Integration, workspace_id: str | None) -
     if workspace is None:
         raise ValidationFailed("Choose a workspace where you are an owner or admin.", field="workspace")
     if live_installation(workspace.id, integration.id) is not None:
-        raise Conflict(f"{integration.name} is already installed in {workspace.name}. "
-                       "Manage it from the workspace's installations.", field="workspace")
+        raise Conflict(
+            f"{integration.name} is already installed in {workspace.name}. "
+            "Manage it from the workspace's installations.",
+            field="workspace",
+        )
     return workspace
 
 
 def _require_consent(consent: bool) -> None:
     if not consent:
-        raise ValidationFailed("Confirm that you trust this publisher and grant these permissions.",
-                               field="consent")
+        raise ValidationFailed(
+            "Confirm that you trust this publisher and grant these permissions.", field="consent"
+        )
 
 
 def start_install(user, integration: Integration, workspace_id: str | None, consent: bool) -> WizardSession:
@@ -189,13 +219,29 @@ def start_install(user, integration: Integration, workspace_id: str | None, cons
     return wizard
 
 
-def new_wizard(user, integration: Integration, workspace_id: str, version: IntegrationVersion, *,
-               purpose: str = steps_rule.INSTALL, installation: Installation | None = None,
-               parent: WizardSession | None = None, data: dict | None = None) -> WizardSession:
-    wizard = WizardSession(user_id=user.id, integration_id=integration.id, workspace_id=workspace_id,
-                           version_id=version.id, purpose=purpose, completed_steps=[], data=data or {},
-                           installation_id=installation.id if installation else None,
-                           parent_id=parent.id if parent else None, expires_at=utcnow())
+def new_wizard(
+    user,
+    integration: Integration,
+    workspace_id: str,
+    version: IntegrationVersion,
+    *,
+    purpose: str = steps_rule.INSTALL,
+    installation: Installation | None = None,
+    parent: WizardSession | None = None,
+    data: dict | None = None,
+) -> WizardSession:
+    wizard = WizardSession(
+        user_id=user.id,
+        integration_id=integration.id,
+        workspace_id=workspace_id,
+        version_id=version.id,
+        purpose=purpose,
+        completed_steps=[],
+        data=data or {},
+        installation_id=installation.id if installation else None,
+        parent_id=parent.id if parent else None,
+        expires_at=utcnow(),
+    )
     wizard.integration, wizard.version = integration, version
     _touch(wizard)
     db.session.add(wizard)
@@ -223,13 +269,15 @@ def save_workspace_step(user, wizard: WizardSession, workspace_id: str | None, c
 
 def save_upgrade_consent(wizard: WizardSession, consent: bool) -> None:
     if wizard.data.get("new_scopes") and not consent:
-        raise ValidationFailed("This version asks for new permissions: confirm that you grant them.",
-                               field="consent")
+        raise ValidationFailed(
+            "This version asks for new permissions: confirm that you grant them.", field="consent"
+        )
     _set_data(wizard, consent=True)
     _complete(wizard, steps_rule.WORKSPACE)
 
 
 # --- step 2: dependencies -----------------------------------------------------------------
+
 
 @dataclass
 class DependencyStatus:
@@ -258,14 +306,19 @@ def _integration_by_key(key: str) -> Integration | None:
     publisher, _, slug = key.partition("/")
     if not publisher or not slug:
         return None
-    return db.session.scalar(db.select(Integration).where(Integration.publisher == publisher, Integration.slug == slug))
+    return db.session.scalar(
+        db.select(Integration).where(Integration.publisher == publisher, Integration.slug == slug)
+    )
 
 
 def _live_versions(integration: Integration) -> list[str]:
-    return list(db.session.scalars(
-        db.select(IntegrationVersion.version).where(IntegrationVersion.integration_id == integration.id,
-                                                    IntegrationVersion.yanked_at.is_(None))
-    ))
+    return list(
+        db.session.scalars(
+            db.select(IntegrationVersion.version).where(
+                IntegrationVersion.integration_id == integration.id, IntegrationVersion.yanked_at.is_(None)
+            )
+        )
+    )
 
 
 def dependency_cycle(wizard: WizardSession) -> list[str] | None:
@@ -278,7 +331,7 @@ def dependency_cycle(wizard: WizardSession) -> list[str] | None:
         ancestors.append(f"{parent.integration.publisher}/{parent.integration.slug}")
         parent = db.session.get(WizardSession, parent.parent_id) if parent.parent_id else None
     if root in ancestors:
-        return ancestors[ancestors.index(root)::-1] + [root]
+        return ancestors[ancestors.index(root) :: -1] + [root]
     edges: dict[str, list[str]] = {root: [key for key, _ in _dependencies(wizard.version)]}
     frontier = list(edges[root])
     while frontier and len(edges) < 200:
@@ -288,12 +341,18 @@ def dependency_cycle(wizard: WizardSession) -> list[str] | None:
         integration = _integration_by_key(key)
         manifest = {}
         if integration is not None and integration.current_version:
-            version = db.session.scalar(db.select(IntegrationVersion).where(
-                IntegrationVersion.integration_id == integration.id,
-                IntegrationVersion.version == integration.current_version))
+            version = db.session.scalar(
+                db.select(IntegrationVersion).where(
+                    IntegrationVersion.integration_id == integration.id,
+                    IntegrationVersion.version == integration.current_version,
+                )
+            )
             manifest = version.manifest if version else integration.manifest
-        edges[key] = [str(d.get("integration", "")) for d in (manifest or {}).get("dependencies") or []
-                      if isinstance(d, dict)]
+        edges[key] = [
+            str(d.get("integration", ""))
+            for d in (manifest or {}).get("dependencies") or []
+            if isinstance(d, dict)
+        ]
         frontier.extend(edges[key])
     return steps_rule.find_cycle(root, edges)
 
@@ -304,8 +363,12 @@ def dependency_report(user, wizard: WizardSession) -> list[DependencyStatus]:
     report = []
     for key, range_text in _dependencies(wizard.version):
         integration = _integration_by_key(key)
-        if integration is None or not can_view(viewer, integration) or integration.is_deleted \
-                or integration.is_draft:
+        if (
+            integration is None
+            or not can_view(viewer, integration)
+            or integration.is_deleted
+            or integration.is_draft
+        ):
             report.append(DependencyStatus(key, range_text, None, None, None, "unavailable"))
             continue
         if cycle and key in cycle:
@@ -330,10 +393,15 @@ def start_dependency(user, wizard: WizardSession, key: str) -> WizardSession:
         raise ValidationFailed("This dependency leads back to an integration being installed: a cycle.")
     if not status.installable:
         raise ValidationFailed(f"{key} cannot be installed from here.")
-    version = db.session.scalar(db.select(IntegrationVersion).where(
-        IntegrationVersion.integration_id == status.integration.id, IntegrationVersion.version == status.candidate))
-    child = new_wizard(user, status.integration, wizard.workspace_id, version, parent=wizard,
-                       data=_initial_data(version))
+    version = db.session.scalar(
+        db.select(IntegrationVersion).where(
+            IntegrationVersion.integration_id == status.integration.id,
+            IntegrationVersion.version == status.candidate,
+        )
+    )
+    child = new_wizard(
+        user, status.integration, wizard.workspace_id, version, parent=wizard, data=_initial_data(version)
+    )
     if dependency_cycle(child):
         raise ValidationFailed("Installing this dependency would form a cycle; it is refused.")
     return child
@@ -351,6 +419,7 @@ def complete_dependencies(user, wizard: WizardSession) -> None:
 
 # --- step 3: auth (api_key here; oauth2 in oauth_connect) -----------------------------------
 
+
 def api_key_header_preview(auth_config: dict, key: str | None) -> str:
     name = auth_config.get("authHeaderName") or "Authorization"
     prefix = auth_config.get("authValuePrefix") or ""
@@ -363,34 +432,59 @@ def api_key_credential(key: str | None) -> dict:
     if not key:
         raise ValidationFailed("Paste the API key.", field="api_key")
     if len(key) > API_KEY_MAX or any(ord(ch) < 32 for ch in key):
-        raise ValidationFailed(f"An API key is a single line of at most {API_KEY_MAX} characters.",
-                               field="api_key")
+        raise ValidationFailed(
+            f"An API key is a single line of at most {API_KEY_MAX} characters.", field="api_key"
+        )
     return {"kind": "api_key", "api_key": key}
 
 
 def save_api_key(wizard: WizardSession, key: str | None) -> None:
     credential = api_key_credential(key)
     stage_secret(wizard, credential=credential)
-    _set_data(wizard, credential={"kind": "api_key", "masked": crypto.mask(credential["api_key"]),
-                                  "header": api_key_header_preview(wizard.version.auth_config, credential["api_key"])})
+    _set_data(
+        wizard,
+        credential={
+            "kind": "api_key",
+            "masked": crypto.mask(credential["api_key"]),
+            "header": api_key_header_preview(wizard.version.auth_config, credential["api_key"]),
+        },
+    )
     _complete(wizard, steps_rule.AUTH)
 
 
 def store_oauth_token(wizard: WizardSession, token: dict) -> None:
     """Stage the tokens of a completed authorization (encrypted) and finish the auth step."""
     scopes = token.get("scope")
-    granted = scopes.split() if isinstance(scopes, str) else list(scopes or wizard.version.auth_config.get("scopes") or [])
-    credential = {"kind": "oauth2", "access_token": token.get("access_token"),
-                  "refresh_token": token.get("refresh_token"), "token_type": token.get("token_type"),
-                  "expires_at": token.get("expires_at"), "scope": granted}
+    granted = (
+        scopes.split()
+        if isinstance(scopes, str)
+        else list(scopes or wizard.version.auth_config.get("scopes") or [])
+    )
+    credential = {
+        "kind": "oauth2",
+        "access_token": token.get("access_token"),
+        "refresh_token": token.get("refresh_token"),
+        "token_type": token.get("token_type"),
+        "expires_at": token.get("expires_at"),
+        "scope": granted,
+    }
     stage_secret(wizard, credential=credential, code_verifier=None)
-    _set_data(wizard, credential={"kind": "oauth2", "scopes": granted, "expires_at": token.get("expires_at"),
-                                  "has_refresh_token": bool(token.get("refresh_token"))},
-              granted_scopes=granted, oauth_error=None)
+    _set_data(
+        wizard,
+        credential={
+            "kind": "oauth2",
+            "scopes": granted,
+            "expires_at": token.get("expires_at"),
+            "has_refresh_token": bool(token.get("refresh_token")),
+        },
+        granted_scopes=granted,
+        oauth_error=None,
+    )
     _complete(wizard, steps_rule.AUTH)
 
 
 # --- step 4: variables ----------------------------------------------------------------------
+
 
 def validate_variables(version: IntegrationVersion, values: dict) -> None:
     """Values against the version's variablesSchema; errors per field in `details`."""
@@ -410,11 +504,17 @@ def save_variables(wizard: WizardSession, values: dict) -> None:
 def forget_expired(user) -> None:
     """The user's expired, unfinished wizards go, with whatever secret they staged (a child's
     parent_id is set NULL by its foreign key)."""
-    db.session.execute(db.delete(WizardSession).where(
-        WizardSession.user_id == user.id, WizardSession.completed_at.is_(None), WizardSession.expires_at <= utcnow()))
+    db.session.execute(
+        db.delete(WizardSession).where(
+            WizardSession.user_id == user.id,
+            WizardSession.completed_at.is_(None),
+            WizardSession.expires_at <= utcnow(),
+        )
+    )
 
 
 # --- leaving --------------------------------------------------------------------------------
+
 
 def cancel(wizard: WizardSession) -> None:
     """Decline: nothing installed or changed; the staged secrets go with the wizard (a child's

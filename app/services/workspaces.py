@@ -1,4 +1,5 @@
 """Workspaces and memberships: who belongs where, with which role."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from ..models.workspace import MANAGER_ROLES, ROLES, SLUG_MAX
 from . import audit
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,%d}$" % (SLUG_MAX - 1))
+SLUG_RE = re.compile(rf"^[a-z0-9][a-z0-9-]{{1,{SLUG_MAX - 1}}}$")
 RESERVED_SLUGS = frozenset({"new", "create", "admin", "api", "settings", "static"})
 NAME_MAX = 100
 
@@ -58,7 +59,9 @@ def user_workspaces(user, *, manage: bool = False) -> list[tuple[Workspace, Memb
 def workspace_members(workspace: Workspace) -> list[Membership]:
     """Owners first, then admins, then members; each by email. One query, people included."""
     memberships = db.session.scalars(
-        db.select(Membership).options(joinedload(Membership.user)).where(Membership.workspace_id == workspace.id)
+        db.select(Membership)
+        .options(joinedload(Membership.user))
+        .where(Membership.workspace_id == workspace.id)
     ).all()
     return sorted(memberships, key=lambda m: (ROLE_ORDER[m.role], m.user.email))
 
@@ -86,8 +89,14 @@ def create_workspace(actor: User, slug: str, name: str) -> Workspace:
     workspace = insert_unique(Workspace(slug=slug, name=name), Conflict(SLUG_TAKEN, field="slug"))
     db.session.add(Membership(workspace_id=workspace.id, user_id=actor.id, role="owner"))
     db.session.flush()
-    audit.record(actor, "workspace.created", workspace, workspace_id=workspace.id, object_label=slug,
-                 after={"slug": slug, "name": name})
+    audit.record(
+        actor,
+        "workspace.created",
+        workspace,
+        workspace_id=workspace.id,
+        object_label=slug,
+        after={"slug": slug, "name": name},
+    )
     return workspace
 
 
@@ -105,7 +114,9 @@ def _may_assign(actor_membership: Membership, role: str, current_role: str | Non
         raise PermissionDenied("Only an owner can grant or change the owner role.", field="role")
 
 
-def add_member(actor: User, workspace: Workspace, actor_membership: Membership, email: str, role: str) -> Membership:
+def add_member(
+    actor: User, workspace: Workspace, actor_membership: Membership, email: str, role: str
+) -> Membership:
     role = _check_role(role)
     _may_assign(actor_membership, role)
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email or "")))
@@ -115,8 +126,13 @@ def add_member(actor: User, workspace: Workspace, actor_membership: Membership, 
     if membership_of(user, workspace.id) is not None:
         raise already
     membership = insert_unique(Membership(workspace_id=workspace.id, user_id=user.id, role=role), already)
-    audit.record(actor, "membership.added", membership, object_label=user.email,
-                 after={"user": user.email, "role": role})
+    audit.record(
+        actor,
+        "membership.added",
+        membership,
+        object_label=user.email,
+        after={"user": user.email, "role": role},
+    )
     return membership
 
 
@@ -125,13 +141,15 @@ def _owner_count(workspace_id: str) -> int:
     # demoting each other at the same moment cannot leave the workspace with none.
     db.session.execute(db.select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
     return db.session.scalar(
-        db.select(db.func.count()).select_from(Membership)
+        db.select(db.func.count())
+        .select_from(Membership)
         .where(Membership.workspace_id == workspace_id, Membership.role == "owner")
     )
 
 
-def change_role(actor: User, workspace: Workspace, actor_membership: Membership, membership_id: str,
-                role: str) -> Membership:
+def change_role(
+    actor: User, workspace: Workspace, actor_membership: Membership, membership_id: str, role: str
+) -> Membership:
     role = _check_role(role)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.workspace_id != workspace.id:
@@ -140,19 +158,32 @@ def change_role(actor: User, workspace: Workspace, actor_membership: Membership,
     if membership.role == role:
         return membership
     if membership.role == "owner" and _owner_count(workspace.id) == 1:
-        raise ValidationFailed("A workspace needs at least one owner. Make someone else owner first.", field="role")
+        raise ValidationFailed(
+            "A workspace needs at least one owner. Make someone else owner first.", field="role"
+        )
     before = membership.role
     membership.role = role
     db.session.flush()
-    audit.record(actor, "membership.role_changed", membership, object_label=membership.user.email,
-                 before={"role": before}, after={"role": role})
+    audit.record(
+        actor,
+        "membership.role_changed",
+        membership,
+        object_label=membership.user.email,
+        before={"role": before},
+        after={"role": role},
+    )
     return membership
 
 
 def leave(actor: User, workspace: Workspace, membership: Membership) -> None:
     if membership.role == "owner" and _owner_count(workspace.id) == 1:
         raise ValidationFailed("You are the only owner. Make someone else owner before you leave.")
-    audit.record(actor, "membership.left", membership, object_label=actor.email,
-                 before={"user": actor.email, "role": membership.role})
+    audit.record(
+        actor,
+        "membership.left",
+        membership,
+        object_label=actor.email,
+        before={"user": actor.email, "role": membership.role},
+    )
     db.session.delete(membership)
     db.session.flush()

@@ -1,4 +1,5 @@
 """Web layer: one blueprint package per feature, plus the shared plumbing every page uses."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -14,8 +15,17 @@ def register_web(app: Flask) -> None:
     from .install import bp as install_bp
     from .workspaces import bp as workspaces_bp
 
-    for bp in (catalog_bp, accounts_bp, workspaces_bp, dashboard_bp, install_bp, admin_bp, api_bp, health.bp,
-               schemas.bp):
+    for bp in (
+        catalog_bp,
+        accounts_bp,
+        workspaces_bp,
+        dashboard_bp,
+        install_bp,
+        admin_bp,
+        api_bp,
+        health.bp,
+        schemas.bp,
+    ):
         app.register_blueprint(bp)
     from . import demo_oauth
 

@@ -1,4 +1,5 @@
 """Error pages: JSON for the API and JSON clients, HTML for people. The 500 handler rolls back."""
+
 from __future__ import annotations
 
 import logging
@@ -17,18 +18,33 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def json_error(status: int, code: str, message: str, details=None):
-    response = jsonify(error={"code": code, "message": message, "details": details if details is not None else []})
+    response = jsonify(
+        error={"code": code, "message": message, "details": details if details is not None else []}
+    )
     response.status_code = status
     return response
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_failed",
-          429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 
 def _render(status: int, title: str, message: str):
@@ -41,8 +57,11 @@ def _render(status: int, title: str, message: str):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
-        return _render(400, "Form expired", "The form was missing its security token or it expired. "
-                                            "Go back, reload the page and try again.")
+        return _render(
+            400,
+            "Form expired",
+            "The form was missing its security token or it expired. Go back, reload the page and try again.",
+        )
 
     @app.errorhandler(ServiceError)
     def _service(error: ServiceError):
@@ -58,8 +77,11 @@ def register(app: Flask) -> None:
         if error.code == 404:
             return _render(404, "Not found", "There is nothing here, or you are not allowed to see it.")
         if error.code == 429:
-            return _render(429, "Too many attempts", "Too many attempts from your address in a short time. "
-                                                     "Wait a minute, then try again.")
+            return _render(
+                429,
+                "Too many attempts",
+                "Too many attempts from your address in a short time. Wait a minute, then try again.",
+            )
         if error.code and error.code >= 500:
             return _internal(error)
         return _render(error.code or 400, error.name, error.description or error.name)
@@ -71,6 +93,9 @@ def register(app: Flask) -> None:
             log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
         status = error.code if isinstance(error, HTTPException) and error.code else 500
         if isinstance(error, InternalServerError) or status == 500:
-            return _render(500, "Something went wrong", "Something went wrong on our side. It has been logged; "
-                                                        "please try again.")
+            return _render(
+                500,
+                "Something went wrong",
+                "Something went wrong on our side. It has been logged; please try again.",
+            )
         return _render(status, "Unavailable", "The service is unavailable right now.")

@@ -1,4 +1,5 @@
 """Form pieces shared by several blueprints."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

@@ -1,4 +1,5 @@
 """Liveness for load balancers: 200 when the database answers, 503 when it does not."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

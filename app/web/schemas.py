@@ -1,4 +1,5 @@
 """The project's own JSON Schemas, served as they are validated against (app/schemas/*.json)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

@@ -1,4 +1,5 @@
 """Security headers on every response, and the client's real address behind trusted proxies."""
+
 from __future__ import annotations
 
 from flask import Flask, Response

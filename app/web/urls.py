@@ -1,4 +1,5 @@
 """Helpers about URLs that more than one blueprint needs."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -18,6 +18,7 @@ initial value, `required` marks the field. Validation is jsonschema's, through
 documents.validate_values, so the wizard and the API agree on every rule; the errors land
 beside their fields.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -64,7 +65,9 @@ class VariablesForm(FlaskForm):
 
 def _properties(schema: dict) -> dict[str, dict]:
     properties = (schema or {}).get("properties") or {}
-    return {k: v for k, v in properties.items() if isinstance(v, dict)} if isinstance(properties, dict) else {}
+    return (
+        {k: v for k, v in properties.items() if isinstance(v, dict)} if isinstance(properties, dict) else {}
+    )
 
 
 def _required(schema: dict) -> set[str]:
@@ -103,21 +106,41 @@ def _field_for(name: str, prop: dict, required: bool):
         return BooleanField(label, description=description, validators=[_Flags()])
     if kind in ("integer", "number"):
         widget = NumberInput(step=1 if kind == "integer" else "any")
-        return StringField(label, description=description, widget=widget,
-                           validators=[_Flags(**_number_flags(prop, required, kind == "integer"))])
+        return StringField(
+            label,
+            description=description,
+            widget=widget,
+            validators=[_Flags(**_number_flags(prop, required, kind == "integer"))],
+        )
     if kind == "array":
         items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
         if isinstance(items.get("enum"), list):
-            return SelectMultipleField(label, description=description, choices=_choices(items["enum"], True),
-                                       validate_choice=False, validators=[_Flags(required=required)])
+            return SelectMultipleField(
+                label,
+                description=description,
+                choices=_choices(items["enum"], True),
+                validate_choice=False,
+                validators=[_Flags(required=required)],
+            )
         hint = (description + " " if description else "") + "One value per line."
-        return TextAreaField(label, description=hint, validators=[_Flags(**({"required": True} if required else {}))],
-                             render_kw={"rows": 4})
+        return TextAreaField(
+            label,
+            description=hint,
+            validators=[_Flags(**({"required": True} if required else {}))],
+            render_kw={"rows": 4},
+        )
     if isinstance(prop.get("enum"), list):
-        return SelectField(label, description=description, choices=_choices(prop["enum"], required),
-                           validate_choice=False, validators=[_Flags(**({"required": True} if required else {}))])
+        return SelectField(
+            label,
+            description=description,
+            choices=_choices(prop["enum"], required),
+            validate_choice=False,
+            validators=[_Flags(**({"required": True} if required else {}))],
+        )
     widget = _INPUTS.get(prop.get("format"), TextInput)()
-    return StringField(label, description=description, widget=widget, validators=[_Flags(**_string_flags(prop, required))])
+    return StringField(
+        label, description=description, widget=widget, validators=[_Flags(**_string_flags(prop, required))]
+    )
 
 
 def _initial(prop: dict, value: Any) -> Any:
@@ -129,12 +152,17 @@ def _initial(prop: dict, value: Any) -> Any:
     if kind == "array":
         items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
         values = value if isinstance(value, list) else [value]
-        return [str(v) for v in values] if isinstance(items.get("enum"), list) else "\n".join(str(v) for v in values)
+        return (
+            [str(v) for v in values]
+            if isinstance(items.get("enum"), list)
+            else "\n".join(str(v) for v in values)
+        )
     return str(value)
 
 
-def build_variables_form(schema: dict, *, defaults: dict | None = None, formdata=None, prefix: str = "var-",
-                         csrf: bool = True) -> VariablesForm:
+def build_variables_form(
+    schema: dict, *, defaults: dict | None = None, formdata=None, prefix: str = "var-", csrf: bool = True
+) -> VariablesForm:
     """A form for `schema`'s properties. `formdata` (e.g. request.form) binds what was posted;
     None shows the initial values: `defaults` (the manifest's) over each property's `default`.
     HTML names are prefix + property name. csrf=False for a form embedded in another form."""
@@ -143,9 +171,15 @@ def build_variables_form(schema: dict, *, defaults: dict | None = None, formdata
     attrs = {name: _field_for(name, prop, name in required) for name, prop in properties.items()}
     form_class = type("GeneratedVariablesForm", (VariablesForm,), attrs)
     defaults = defaults if isinstance(defaults, dict) else {}
-    data = {name: _initial(prop, defaults.get(name, prop.get("default"))) for name, prop in properties.items()}
-    form = form_class(formdata=formdata, data={k: v for k, v in data.items() if v is not None}, prefix=prefix,
-                      meta={"csrf": csrf})
+    data = {
+        name: _initial(prop, defaults.get(name, prop.get("default"))) for name, prop in properties.items()
+    }
+    form = form_class(
+        formdata=formdata,
+        data={k: v for k, v in data.items() if v is not None},
+        prefix=prefix,
+        meta={"csrf": csrf},
+    )
     form.schema = schema or {}
     form.variable_fields = {name: form[name] for name in properties}
     return form

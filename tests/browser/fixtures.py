@@ -1,6 +1,7 @@
 """Browser fixtures: a live server on a fresh migrated database, and Playwright driving
 Debian's Chromium (never a downloaded browser). A failing test leaves a screenshot in
 test-artifacts/."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,15 @@ from werkzeug.serving import make_server
 from ..databases import migrated_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

@@ -1,5 +1,6 @@
 """What a newcomer does first, in a real Chromium: sign up, log out, log in, create a
 workspace, add a colleague; and a mistake shown beside its field with the text kept."""
+
 from __future__ import annotations
 
 import re
@@ -68,7 +69,7 @@ def test_sign_up_log_out_log_in_create_a_workspace_and_add_a_member(live_server,
 
 def test_a_taken_workspace_address_is_shown_beside_the_field_with_the_text_kept(live_server, page, colleague):
     _log_in(page, live_server.url, colleague)
-    for attempt in range(2):
+    for _attempt in range(2):
         page.goto(live_server.url + "/workspaces/new")
         page.get_by_label("Name").fill("Shared Name")
         page.get_by_label("Address").fill("taken-address")

@@ -1,5 +1,6 @@
 """A visitor searches, filters by two tiers, pages forward with the filters kept, opens an
 integration and sees its versions and permissions."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,14 +19,27 @@ def _seed(app):
 
     with app.app_context():
         workspace = f.WorkspaceFactory()
-        auth = {"type": "oauth2", "scopes": ["messages:read"], "authorizeUrl": "https://a.test/auth",
-                "tokenUrl": "https://a.test/token", "clientId": "x"}
+        auth = {
+            "type": "oauth2",
+            "scopes": ["messages:read"],
+            "authorizeUrl": "https://a.test/auth",
+            "tokenUrl": "https://a.test/token",
+            "clientId": "x",
+        }
         for n in range(PAGE_SIZE + 6):
             integration = f.IntegrationFactory.published(
-                workspace=workspace, name=f"Relay {n:02d}", description="Relays messages", auth_config=auth,
-                trust_tier="vendor_official" if n % 2 else "verified_partner")
-            f.VersionFactory(integration=integration, version="1.1.0", changelog="Faster relays",
-                             published_at=utcnow() + timedelta(seconds=5))
+                workspace=workspace,
+                name=f"Relay {n:02d}",
+                description="Relays messages",
+                auth_config=auth,
+                trust_tier="vendor_official" if n % 2 else "verified_partner",
+            )
+            f.VersionFactory(
+                integration=integration,
+                version="1.1.0",
+                changelog="Faster relays",
+                published_at=utcnow() + timedelta(seconds=5),
+            )
             integration.current_version = "1.1.0"
         f.IntegrationFactory.published(workspace=workspace, name="Relay community", trust_tier="community")
         db.session.commit()

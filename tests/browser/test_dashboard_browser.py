@@ -1,5 +1,6 @@
 """A publisher, in Chromium: create, fix a manifest with two mistakes, watch the preview,
 publish 1.0.0 and 1.1.0, yank 1.1.0, and the catalog follows."""
+
 import json
 import re
 
@@ -19,9 +20,13 @@ BROKEN_MANIFEST = """{
   "defaults": {"region": "eu"}
 }"""
 FIXED_MANIFEST = BROKEN_MANIFEST.replace('"kind": "workflow"', '"kind": "workflow", "name": "Sync"').replace(
-    '"yes"', "true")
-SCHEMA = {"type": "object", "required": ["region"],
-          "properties": {"region": {"type": "string", "title": "Region", "enum": ["us", "eu"]}}}
+    '"yes"', "true"
+)
+SCHEMA = {
+    "type": "object",
+    "required": ["region"],
+    "properties": {"region": {"type": "string", "title": "Region", "enum": ["us", "eu"]}},
+}
 AUTH = {"type": "api_key", "authHeaderName": "Authorization", "authValuePrefix": "Bearer "}
 
 
@@ -32,8 +37,12 @@ def seed(app):
         workspace = Workspace(slug="acme", name="Acme")
         db.session.add_all([user, workspace])
         db.session.flush()
-        db.session.add_all([Membership(workspace_id=workspace.id, user_id=user.id, role="owner"),
-                            PublisherNamespace(handle="acme", workspace_id=workspace.id)])
+        db.session.add_all(
+            [
+                Membership(workspace_id=workspace.id, user_id=user.id, role="owner"),
+                PublisherNamespace(handle="acme", workspace_id=workspace.id),
+            ]
+        )
         db.session.commit()
 
 
@@ -78,8 +87,13 @@ def test_publisher_journey(live_server, page):
     expect(preview.locator("label", has_text="Region")).to_be_visible()
     expect(preview.locator("#preview-region")).to_have_value("eu")  # the manifest's default
 
-    schema = dict(SCHEMA, properties={**SCHEMA["properties"],
-                                      "team": {"type": "string", "title": "Team name", "description": "Who owns it"}})
+    schema = dict(
+        SCHEMA,
+        properties={
+            **SCHEMA["properties"],
+            "team": {"type": "string", "title": "Team name", "description": "Who owns it"},
+        },
+    )
     page.fill("#variables_schema", json.dumps(schema, indent=2))  # typing: the preview follows (JS)
     expect(preview.locator("label", has_text="Team name")).to_be_visible()
     expect(preview).to_contain_text("Who owns it")
@@ -99,7 +113,9 @@ def test_publisher_journey(live_server, page):
     page.fill("#changelog", "Adds **team** routing.")
     page.click("form.form button[type=submit]")
     expect(page.locator("#current-version")).to_have_text("1.1.0")
-    expect(page.locator("article.version", has_text="1.1.0").locator("strong", has_text="team")).to_be_visible()
+    expect(
+        page.locator("article.version", has_text="1.1.0").locator("strong", has_text="team")
+    ).to_be_visible()
     assert catalog_version(page, base) == "v1.1.0"
 
     page.goto(edit_url + "/versions")

@@ -1,6 +1,7 @@
 """An admin, in Chromium: installs an api_key integration with a dependency and a variables form
 (bad values first), and an oauth2 integration through the bundled demo provider; then upgrades
 the oauth2 one to a version with a new scope (re-consent) and uninstalls it."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 API_KEY = "brwsr_SECRET_key_4242"
 SCHEMA = {
-    "type": "object", "required": ["channel", "region", "batch"],
+    "type": "object",
+    "required": ["channel", "region", "batch"],
     "properties": {
         "channel": {"type": "string", "title": "Channel", "pattern": "^#[a-z]+$"},
         "region": {"type": "string", "title": "Region", "enum": ["eu", "us", "apac"]},
@@ -32,17 +34,34 @@ def _seed(live_server):
     with app.app_context():
         user, workspace = admin()
         base = publish(name="Base Toolkit", trust_tier="first_party")
-        alerts = publish(name="Alerts Hub", auth=API_KEY_AUTH, schema=SCHEMA, trust_tier="community", manifest={
-            "members": [{"key": "flow", "kind": "workflow", "name": "Alert flow"},
-                        {"key": "tpl", "kind": "template", "name": "Alert template", "forkOnInstall": True}],
-            "dependencies": [{"integration": f"{base.publisher}/{base.slug}", "version": "^1.0.0"}],
-            "defaults": {"region": "eu"}})
-        files = publish(name="Files Sync", auth=oauth_auth(live_server.url, ["read"]), trust_tier="verified_partner")
+        alerts = publish(
+            name="Alerts Hub",
+            auth=API_KEY_AUTH,
+            schema=SCHEMA,
+            trust_tier="community",
+            manifest={
+                "members": [
+                    {"key": "flow", "kind": "workflow", "name": "Alert flow"},
+                    {"key": "tpl", "kind": "template", "name": "Alert template", "forkOnInstall": True},
+                ],
+                "dependencies": [{"integration": f"{base.publisher}/{base.slug}", "version": "^1.0.0"}],
+                "defaults": {"region": "eu"},
+            },
+        )
+        files = publish(
+            name="Files Sync", auth=oauth_auth(live_server.url, ["read"]), trust_tier="verified_partner"
+        )
         from app.demo import DEMO_OAUTH_CLIENT_SECRET
+
         files.oauth_client_secret_encrypted = crypto.encrypt_json(DEMO_OAUTH_CLIENT_SECRET)
         db.session.commit()
-        return (user.email, workspace.slug, f"/install/{alerts.publisher}/{alerts.slug}",
-                f"/install/{files.publisher}/{files.slug}", files.id)
+        return (
+            user.email,
+            workspace.slug,
+            f"/install/{alerts.publisher}/{alerts.slug}",
+            f"/install/{files.publisher}/{files.slug}",
+            files.id,
+        )
 
 
 def _continue(page):
@@ -73,7 +92,9 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     expect(page.get_by_text("skipped: no sign-in needed")).to_be_visible()
     _continue(page)  # no settings
     _continue(page)  # confirm the dependency
-    expect(page.get_by_role("heading", level=1)).to_have_text("Dependencies of Alerts Hub")  # back in the flow
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Dependencies of Alerts Hub"
+    )  # back in the flow
     expect(page.get_by_text("Installed 1.0.0")).to_be_visible()
     _continue(page)
 
@@ -101,7 +122,9 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     assert API_KEY not in page.content()
     _continue(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Installations in"))
-    expect(page.locator("tr[data-integration$='alerts-hub'], tr.installation").filter(has_text="Alerts Hub")).to_be_visible()
+    expect(
+        page.locator("tr[data-integration$='alerts-hub'], tr.installation").filter(has_text="Alerts Hub")
+    ).to_be_visible()
 
     # --- oauth2 through the bundled provider -------------------------------------------------------
     page.goto(live_server.url + files_url)
@@ -120,9 +143,14 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     # --- upgrade with a new scope: re-consent and a new authorization -------------------------------
     with live_server.app.app_context():
         from app.models import Integration
+
         files = db.session.get(Integration, files_id)
-        add_version(files, "1.1.0", auth_config=oauth_auth(live_server.url, ["read", "files:write"]),
-                    changelog="## 1.1.0\n\n- Writes files back")
+        add_version(
+            files,
+            "1.1.0",
+            auth_config=oauth_auth(live_server.url, ["read", "files:write"]),
+            changelog="## 1.1.0\n\n- Writes files back",
+        )
         db.session.commit()
     page.reload()
     files_row.get_by_role("button", name="Upgrade to 1.1.0").click()
@@ -138,7 +166,9 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     _continue(page)  # confirm upgrade
     expect(files_row).to_contain_text("1.1.0")
     with live_server.app.app_context():
-        installation = db.session.scalar(db.select(Installation).where(Installation.integration_id == files_id))
+        installation = db.session.scalar(
+            db.select(Installation).where(Installation.integration_id == files_id)
+        )
         assert installation.granted_scopes == ["read", "files:write"]
 
     # --- uninstall -----------------------------------------------------------------------------------
@@ -147,5 +177,7 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     page.get_by_role("button", name="Uninstall").click()
     expect(files_row).to_contain_text("Uninstalled")
     with live_server.app.app_context():
-        installation = db.session.scalar(db.select(Installation).where(Installation.integration_id == files_id))
+        installation = db.session.scalar(
+            db.select(Installation).where(Installation.integration_id == files_id)
+        )
         assert installation.status == "uninstalled" and installation.credential is None

@@ -1,4 +1,5 @@
 """What the integration pages derive from raw documents, including malformed ones."""
+
 from __future__ import annotations
 
 from app.web.catalog import presenters as p
@@ -13,26 +14,57 @@ def test_scopes_in_plain_words():
 
 def test_only_https_icons():
     assert p.safe_icon_url("https://cdn.test/i.png") == "https://cdn.test/i.png"
-    for bad in ("http://cdn.test/i.png", "javascript:alert(1)", "data:image/png;base64,AAAA", "//cdn.test/i.png",
-                "https:///nohost", "https://[bad", None, "", "https://x.test/" + "a" * 3000):
+    for bad in (
+        "http://cdn.test/i.png",
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "//cdn.test/i.png",
+        "https:///nohost",
+        "https://[bad",
+        None,
+        "",
+        "https://x.test/" + "a" * 3000,
+    ):
         assert p.safe_icon_url(bad) is None, bad
 
 
 def test_variables_and_members_tolerate_malformed_documents():
     assert p.variables_of(None) == [] and p.variables_of({"properties": []}) == []
-    variables = p.variables_of({"required": ["a"], "properties": {
-        "a": {"type": "string", "title": "A", "description": "first"},
-        "b": {"type": "array", "items": {"type": "string"}}, "c": "not a schema"}})
+    variables = p.variables_of(
+        {
+            "required": ["a"],
+            "properties": {
+                "a": {"type": "string", "title": "A", "description": "first"},
+                "b": {"type": "array", "items": {"type": "string"}},
+                "c": "not a schema",
+            },
+        }
+    )
     assert [(v.name, v.title, v.type, v.required) for v in variables] == [
-        ("a", "A", "string", True), ("b", "b", "list of string", False), ("c", "c", "any", False)]
-    members = p.members_of({"members": [{"key": "k", "kind": "flow", "forkOnInstall": True}, "junk",
-                                        {"key": "j", "name": "J", "forkOnInstall": "yes"}]})
+        ("a", "A", "string", True),
+        ("b", "b", "list of string", False),
+        ("c", "c", "any", False),
+    ]
+    members = p.members_of(
+        {
+            "members": [
+                {"key": "k", "kind": "flow", "forkOnInstall": True},
+                "junk",
+                {"key": "j", "name": "J", "forkOnInstall": "yes"},
+            ]
+        }
+    )
     assert [(m.name, m.fork_on_install) for m in members] == [("k", True), ("J", False)]
     assert p.members_of({"members": "nope"}) == [] and p.scopes_of({"scopes": "read"}) == []
 
 
 def test_card_excerpts_drop_markdown():
-    assert p.excerpt("Send **webhooks** to [any app](https://x.test) `fast`.") == "Send webhooks to any app fast."
+    assert (
+        p.excerpt("Send **webhooks** to [any app](https://x.test) `fast`.")
+        == "Send webhooks to any app fast."
+    )
     long = p.excerpt("word " * 100, 30)
     assert long.endswith("…") and len(long) <= 31
-    assert p.excerpt(None) == "" and p.excerpt("<script>x</script>") == "<script>x</script>"  # escaped by Jinja
+    assert (
+        p.excerpt(None) == "" and p.excerpt("<script>x</script>") == "<script>x</script>"
+    )  # escaped by Jinja

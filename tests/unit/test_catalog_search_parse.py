@@ -1,4 +1,5 @@
 """What a person types becomes words only: FTS syntax never reaches the match expression."""
+
 from __future__ import annotations
 
 from app.services import search

@@ -1,5 +1,6 @@
 """`flask seed-demo` and `flask create-user`: the demo is complete and idempotent; accounts are
 created with clear errors for bad input."""
+
 from __future__ import annotations
 
 import os
@@ -12,17 +13,35 @@ import pytest
 
 from app import demo
 from app.extensions import db
-from app.models import (AuditEvent, Credential, Installation, Integration, IntegrationVersion, Membership,
-                        PublisherNamespace, User, Workspace)
-from app.models.integration import AUTH_TYPES, TRUST_TIERS
+from app.models import (
+    AuditEvent,
+    Credential,
+    Installation,
+    Integration,
+    IntegrationVersion,
+    Membership,
+    PublisherNamespace,
+    User,
+    Workspace,
+)
 from app.models.install import LIVE_STATUSES
+from app.models.integration import AUTH_TYPES, TRUST_TIERS
 
 from ..counting import row_count
 from ..databases import fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDED = (User, Workspace, Membership, PublisherNamespace, Integration, IntegrationVersion, Installation,
-          Credential, AuditEvent)
+SEEDED = (
+    User,
+    Workspace,
+    Membership,
+    PublisherNamespace,
+    Integration,
+    IntegrationVersion,
+    Installation,
+    Credential,
+    AuditEvent,
+)
 
 
 def _counts() -> dict[str, int]:
@@ -62,12 +81,15 @@ def test_seed_demo_fills_every_state_tier_and_auth_type_and_is_idempotent(runner
 
 def test_seed_demo_has_yanked_versions_that_current_version_skips(runner):
     runner.invoke(args=["seed-demo"])
-    yanked = db.session.scalars(db.select(IntegrationVersion).where(IntegrationVersion.yanked_at.is_not(None))).all()
+    yanked = db.session.scalars(
+        db.select(IntegrationVersion).where(IntegrationVersion.yanked_at.is_not(None))
+    ).all()
     assert yanked and all(v.yank_reason for v in yanked)
     for version in yanked:
         assert version.integration.current_version != version.version
-        assert version.integration.current_version in {v.version for v in version.integration.versions
-                                                       if not v.is_yanked}
+        assert version.integration.current_version in {
+            v.version for v in version.integration.versions if not v.is_yanked
+        }
 
 
 def test_seed_demo_install_counts_are_real_installations(runner):
@@ -80,8 +102,12 @@ def test_seed_demo_install_counts_are_real_installations(runner):
     for installation in installations:
         assert installation.version.integration_id == installation.integration_id
         assert {m.mode for m in installation.members} == {"linked", "fork"}
-        role = db.session.scalar(db.select(Membership.role).where(
-            Membership.workspace_id == installation.workspace_id, Membership.user_id == installation.installed_by))
+        role = db.session.scalar(
+            db.select(Membership.role).where(
+                Membership.workspace_id == installation.workspace_id,
+                Membership.user_id == installation.installed_by,
+            )
+        )
         assert role in ("owner", "admin")
     credential = db.session.scalars(db.select(Credential)).one()
     assert "pd-demo-key" not in credential.secret_encrypted  # encrypted at rest
@@ -97,6 +123,7 @@ def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, factories):
 
 
 # --- create-user ----------------------------------------------------------------------------
+
 
 def _user(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email))
@@ -118,11 +145,14 @@ def test_create_user_prompts_for_the_password_twice(runner):
     assert "longpassword" not in result.output
 
 
-@pytest.mark.parametrize("email, password, message", [
-    ("TAKEN@example.test", "longpassword", "already exists"),
-    ("not-an-email", "longpassword", "valid email address"),
-    ("x@example.test", "short", "8 to 128 characters"),
-])
+@pytest.mark.parametrize(
+    "email, password, message",
+    [
+        ("TAKEN@example.test", "longpassword", "already exists"),
+        ("not-an-email", "longpassword", "valid email address"),
+        ("x@example.test", "short", "8 to 128 characters"),
+    ],
+)
 def test_create_user_refuses_bad_input_clearly(runner, factories, email, password, message):
     factories.UserFactory(email="taken@example.test")
     db.session.commit()
@@ -135,6 +165,7 @@ def test_create_user_refuses_bad_input_clearly(runner, factories, email, passwor
 
 # --- the real command line, on a brand-new database -----------------------------------------
 
+
 @pytest.mark.concurrency  # its own database, written by other processes
 def test_upgrade_then_seed_twice_from_the_command_line():
     with fresh_database_url() as url:
@@ -142,8 +173,14 @@ def test_upgrade_then_seed_twice_from_the_command_line():
         env.pop("MARKETPLACE_ENV", None)
 
         def flask(*args):
-            return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=120)
+            return subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "app", *args],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
 
         assert flask("db", "upgrade").returncode == 0
         first = flask("seed-demo", "--if-empty")

@@ -1,4 +1,5 @@
 """The wizard's step rules (app/domain/wizard.py): pure, no Flask."""
+
 from app.domain import wizard as w
 
 
@@ -8,7 +9,9 @@ def test_auth_step_applies_by_auth_type_and_purpose():
     assert w.AUTH not in w.applicable_steps("none")
     assert w.applicable_steps("oauth2", w.UPGRADE) == tuple(s for s in w.STEPS if s != w.AUTH)
     assert w.applicable_steps("oauth2", w.UPGRADE, reauthorize=True) == w.STEPS
-    assert w.applicable_steps("api_key", w.UPGRADE, reauthorize=True) == tuple(s for s in w.STEPS if s != w.AUTH)
+    assert w.applicable_steps("api_key", w.UPGRADE, reauthorize=True) == tuple(
+        s for s in w.STEPS if s != w.AUTH
+    )
     assert w.applicable_steps("oauth2", w.RECONNECT) == (w.AUTH,)
 
 

@@ -1,4 +1,5 @@
 """Every rule of the three JSON documents, with paths and lines, and the security caps."""
+
 import json
 import socket
 import time
@@ -8,14 +9,26 @@ import pytest
 
 from app.domain import documents as d
 
-GOOD_SCHEMA = {"type": "object", "required": ["region"],
-               "properties": {"region": {"type": "string", "enum": ["us", "eu"], "default": "us"},
-                              "seats": {"type": "integer", "minimum": 1}}}
-GOOD_MANIFEST = {"members": [{"key": "sync", "kind": "workflow", "name": "Sync", "forkOnInstall": True}],
-                 "dependencies": [{"integration": "acme/base", "version": "^1.2.0"}],
-                 "defaults": {"region": "eu"}}
-GOOD_AUTH = {"type": "oauth2", "authorizeUrl": "https://id.example/authorize", "tokenUrl": "https://id.example/token",
-             "scopes": ["read", "write"], "clientId": "abc"}
+GOOD_SCHEMA = {
+    "type": "object",
+    "required": ["region"],
+    "properties": {
+        "region": {"type": "string", "enum": ["us", "eu"], "default": "us"},
+        "seats": {"type": "integer", "minimum": 1},
+    },
+}
+GOOD_MANIFEST = {
+    "members": [{"key": "sync", "kind": "workflow", "name": "Sync", "forkOnInstall": True}],
+    "dependencies": [{"integration": "acme/base", "version": "^1.2.0"}],
+    "defaults": {"region": "eu"},
+}
+GOOD_AUTH = {
+    "type": "oauth2",
+    "authorizeUrl": "https://id.example/authorize",
+    "tokenUrl": "https://id.example/token",
+    "scopes": ["read", "write"],
+    "clientId": "abc",
+}
 
 
 def texts(manifest=GOOD_MANIFEST, variables=GOOD_SCHEMA, auth=GOOD_AUTH):
@@ -44,22 +57,30 @@ def test_good_documents_pass(no_network):
 
 
 def test_every_manifest_problem_has_its_path_and_line():
-    manifest = ('{\n  "members": [\n    {"key": "a", "kind": "workflow"},\n    {"key": "b", "kind": "Bad Kind", '
-                '"name": "B", "colour": 1}\n  ],\n  "dependencies": [{"integration": "acme", "version": "^1"}]\n}')
+    manifest = (
+        '{\n  "members": [\n    {"key": "a", "kind": "workflow"},\n    {"key": "b", "kind": "Bad Kind", '
+        '"name": "B", "colour": 1}\n  ],\n  "dependencies": [{"integration": "acme", "version": "^1"}]\n}'
+    )
     found = {(e.path, e.line, e.message) for e in problems(manifest=manifest)}
     assert found == {
         ("$.members[0]", 3, "“name” is required."),
-        ("$.members[1].kind", 4, '"Bad Kind" does not match the expected form: What the member is, e.g. workflow, '
-                                 'dashboard, connector.'),
+        (
+            "$.members[1].kind",
+            4,
+            '"Bad Kind" does not match the expected form: What the member is, e.g. workflow, '
+            "dashboard, connector.",
+        ),
         ("$.members[1].colour", 4, "Unknown property “colour”."),
         ("$.dependencies[0].integration", 6, '"acme" does not match the expected form: <publisher>/<slug>'),
     }
 
 
 def test_duplicate_member_keys_bad_ranges_and_defaults_outside_the_schema():
-    manifest = {"members": [{"key": "a", "kind": "x", "name": "A"}, {"key": "a", "kind": "x", "name": "B"}],
-                "dependencies": [{"integration": "acme/base", "version": ">=banana"}],
-                "defaults": {"region": "mars", "ghost": 1}}
+    manifest = {
+        "members": [{"key": "a", "kind": "x", "name": "A"}, {"key": "a", "kind": "x", "name": "B"}],
+        "dependencies": [{"integration": "acme/base", "version": ">=banana"}],
+        "defaults": {"region": "mars", "ghost": 1},
+    }
     by_path = {e.path: e.message for e in problems(manifest=manifest)}
     assert by_path["$.members[1].key"] == "Duplicate member key “a”."
     assert "Invalid version range" in by_path["$.dependencies[0].version"]
@@ -104,43 +125,65 @@ def test_size_cap():
 
 
 def test_remote_ref_is_refused_and_never_fetched(no_network):
-    schema = {"type": "object", "properties": {"a": {"type": "string"}},
-              "$defs": {"x": {"$ref": "https://evil.example/schema.json"}},
-              "allOf": [{"$dynamicRef": "http://evil.example/dyn"}]}
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "$defs": {"x": {"$ref": "https://evil.example/schema.json"}},
+        "allOf": [{"$dynamicRef": "http://evil.example/dyn"}],
+    }
     messages = {(e.path, e.message) for e in problems(variables=schema)}
-    assert ("$.$defs.x.$ref", "Remote references are not allowed ($ref must start with “#”); nothing is ever "
-                              "fetched.") in messages
+    assert (
+        "$.$defs.x.$ref",
+        "Remote references are not allowed ($ref must start with “#”); nothing is ever fetched.",
+    ) in messages
     assert any(path == "$.allOf[0].$dynamicRef" for path, _ in messages)
     # and validating values against such a schema (stored before these rules, say) fetches nothing either
     assert d.validate_values({"properties": {"a": {"$ref": "https://evil.example/x"}}}, {"a": 1}) == {
-        "": ["The variables schema refers to something outside itself; nothing is fetched."]}
+        "": ["The variables schema refers to something outside itself; nothing is fetched."]
+    }
 
 
-@pytest.mark.parametrize("pattern", [r"(a+)+$", r"^(\w*)*$", r"(.*a){20}", r"((ab)*c)+", r"(x+x+)+y", r"(a|b+)*"])
+@pytest.mark.parametrize(
+    "pattern", [r"(a+)+$", r"^(\w*)*$", r"(.*a){20}", r"((ab)*c)+", r"(x+x+)+y", r"(a|b+)*"]
+)
 def test_catastrophic_patterns_are_refused(pattern):
     schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": pattern}}}
     errors = problems(variables=schema, manifest={"members": []})
     assert [(e.path, e.message.split(" can ")[0]) for e in errors] == [
-        ("$.properties.code.pattern", "Nested quantifiers such as (a+)+")]
+        ("$.properties.code.pattern", "Nested quantifiers such as (a+)+")
+    ]
 
 
-@pytest.mark.parametrize(("pattern", "ok"), [(r"^[A-Z]{3}-\d+$", True), (r"(\d{1,3}\.){3}\d{1,3}", True),
-                                              ("a" * 201, False), ("(unclosed", False), (r"(a)\1", False)])
+@pytest.mark.parametrize(
+    ("pattern", "ok"),
+    [
+        (r"^[A-Z]{3}-\d+$", True),
+        (r"(\d{1,3}\.){3}\d{1,3}", True),
+        ("a" * 201, False),
+        ("(unclosed", False),
+        (r"(a)\1", False),
+    ],
+)
 def test_pattern_caps(pattern, ok):
     assert (d.pattern_problem(pattern) is None) is ok
 
 
 def test_variables_schema_meta_schema_and_wizard_subset():
-    schema = {"type": "object", "properties": {
-        "a": {"type": "string", "minLength": -1},
-        "b": {"type": "object"},
-        "c": {"type": "array", "items": {"type": "integer"}},
-        "d": {"type": "string", "format": "hostname"},
-        "e": {"type": "string", "oneOf": []},
-        "bad name": {"type": "string"},
-        "data": {"type": "string"},
-        "f": {"type": "integer", "default": "three"},
-    }, "required": ["a", "zzz"], "patternProperties": {}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "string", "minLength": -1},
+            "b": {"type": "object"},
+            "c": {"type": "array", "items": {"type": "integer"}},
+            "d": {"type": "string", "format": "hostname"},
+            "e": {"type": "string", "oneOf": []},
+            "bad name": {"type": "string"},
+            "data": {"type": "string"},
+            "f": {"type": "integer", "default": "three"},
+        },
+        "required": ["a", "zzz"],
+        "patternProperties": {},
+    }
     by_path = {}
     for e in problems(variables=schema, manifest={}):
         by_path.setdefault(e.path, []).append(e.message)
@@ -156,30 +199,63 @@ def test_variables_schema_meta_schema_and_wizard_subset():
 def test_defaults_inside_the_variables_schema_are_checked():
     schema = {"type": "object", "properties": {"f": {"type": "integer", "default": "three"}}}
     assert [(e.path, e.message) for e in problems(variables=schema, manifest={})] == [
-        ("$.properties.f.default", "Enter a whole number.")]
+        ("$.properties.f.default", "Enter a whole number.")
+    ]
 
 
-@pytest.mark.parametrize(("auth", "paths"), [
-    ({"type": "none"}, set()),
-    ({"type": "none", "scopes": []}, {"$.scopes"}),
-    ({"type": "api_key", "authHeaderName": "X-Api-Key", "authValuePrefix": "", "instructions": "**here**"}, set()),
-    ({"type": "api_key", "authHeaderName": "Bad Header", "authValuePrefix": "Bearer "}, {"$.authHeaderName"}),
-    ({"type": "oauth2", "authorizeUrl": "http://evil.example/a", "tokenUrl": "http://127.0.0.1:5000/token",
-      "scopes": "read", "clientId": "x", "callbackUrl": "javascript:alert(1)"},
-     {"$.authorizeUrl", "$.scopes", "$.callbackUrl"}),
-    ({"type": "oauth2", "authorizeUrl": "http://localhost/a", "tokenUrl": "https://x.example/t", "scopes": [],
-      "clientId": "x"}, set()),
-    ({"type": "oauth2"}, {"$"}),
-    ({"type": "magic"}, {"$.type"}),
-    ({}, {"$"}),
-])
+@pytest.mark.parametrize(
+    ("auth", "paths"),
+    [
+        ({"type": "none"}, set()),
+        ({"type": "none", "scopes": []}, {"$.scopes"}),
+        (
+            {
+                "type": "api_key",
+                "authHeaderName": "X-Api-Key",
+                "authValuePrefix": "",
+                "instructions": "**here**",
+            },
+            set(),
+        ),
+        (
+            {"type": "api_key", "authHeaderName": "Bad Header", "authValuePrefix": "Bearer "},
+            {"$.authHeaderName"},
+        ),
+        (
+            {
+                "type": "oauth2",
+                "authorizeUrl": "http://evil.example/a",
+                "tokenUrl": "http://127.0.0.1:5000/token",
+                "scopes": "read",
+                "clientId": "x",
+                "callbackUrl": "javascript:alert(1)",
+            },
+            {"$.authorizeUrl", "$.scopes", "$.callbackUrl"},
+        ),
+        (
+            {
+                "type": "oauth2",
+                "authorizeUrl": "http://localhost/a",
+                "tokenUrl": "https://x.example/t",
+                "scopes": [],
+                "clientId": "x",
+            },
+            set(),
+        ),
+        ({"type": "oauth2"}, {"$"}),
+        ({"type": "magic"}, {"$.type"}),
+        ({}, {"$"}),
+    ],
+)
 def test_auth_config(auth, paths):
     assert {e.path for e in problems(auth=auth)} == paths
 
 
 def test_oauth2_client_secret_is_not_part_of_auth_config():
     auth = dict(GOOD_AUTH, clientSecret="s3cret")
-    assert [(e.path, e.message) for e in problems(auth=auth)] == [("$.clientSecret", "Unknown property “clientSecret”.")]
+    assert [(e.path, e.message) for e in problems(auth=auth)] == [
+        ("$.clientSecret", "Unknown property “clientSecret”.")
+    ]
 
 
 def test_recursion_error_is_caught(monkeypatch):
@@ -192,22 +268,34 @@ def test_recursion_error_is_caught(monkeypatch):
 
 
 def test_api_documents_get_the_same_rules_with_paths():
-    values, errors = d.validate_values_documents({"manifest": {"members": [{"key": "a"}]}, "variablesSchema": GOOD_SCHEMA,
-                                                  "authConfig": {"type": "none"}})
+    values, errors = d.validate_values_documents(
+        {
+            "manifest": {"members": [{"key": "a"}]},
+            "variablesSchema": GOOD_SCHEMA,
+            "authConfig": {"type": "none"},
+        }
+    )
     assert [(e.path, e.line) for e in errors] == [("$.members[0]", None)] * 2
     deep = {}
     node = deep
     for _ in range(40):
         node["a"] = {}
         node = node["a"]
-    assert d.validate_values_documents({"manifest": deep, "variablesSchema": GOOD_SCHEMA,
-                                        "authConfig": {"type": "none"}})[1][0].message.startswith("The document nests")
+    assert d.validate_values_documents(
+        {"manifest": deep, "variablesSchema": GOOD_SCHEMA, "authConfig": {"type": "none"}}
+    )[1][0].message.startswith("The document nests")
 
 
 def test_local_http_endpoints_only_outside_production():
-    auth = {"type": "oauth2", "authorizeUrl": "http://localhost:5000/authorize", "tokenUrl": "https://x.example/t",
-            "scopes": [], "clientId": "x"}
+    auth = {
+        "type": "oauth2",
+        "authorizeUrl": "http://localhost:5000/authorize",
+        "tokenUrl": "https://x.example/t",
+        "scopes": [],
+        "clientId": "x",
+    }
     assert d.validate_texts(texts(auth=auth))[1] == []
     errors = d.validate_texts(texts(auth=auth), allow_local_http=False)[1]
     assert [(e.path, e.message) for e in errors] == [
-        ("$.authorizeUrl", "Use an https: URL (http://localhost is for development only).")]
+        ("$.authorizeUrl", "Use an https: URL (http://localhost is for development only).")
+    ]

@@ -1,5 +1,6 @@
 """The README's promises that code can check: its operations commands exist, its Make targets exist,
 its screenshot is there, and CI runs exactly `make test`."""
+
 from __future__ import annotations
 
 import re
@@ -24,5 +25,7 @@ def test_make_targets_screenshot_and_ci():
         assert f"make {target}" in README
     assert (ROOT / "docs" / "screenshot.png").stat().st_size > 10_000
     assert "](docs/screenshot.png)" in README
-    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+    ci = [
+        line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")
+    ]
     assert ci[-1] == "exec make test"

@@ -1,4 +1,5 @@
 """Which requests take SQLite's write lock up front (BEGIN IMMEDIATE)."""
+
 import pytest
 
 from app.database import _write_intent_needed
@@ -7,10 +8,10 @@ from app.database import _write_intent_needed
 @pytest.mark.parametrize(
     ("method", "path", "expected"),
     [
-        ("GET", "/integrations", False),        # a plain read
-        ("POST", "/workspaces/new", True),      # a write
-        ("POST", "/login", False),              # a POST marked reads_only
-        ("GET", "/install/callback", True),     # a GET marked writes: spends the OAuth state
+        ("GET", "/integrations", False),  # a plain read
+        ("POST", "/workspaces/new", True),  # a write
+        ("POST", "/login", False),  # a POST marked reads_only
+        ("GET", "/install/callback", True),  # a GET marked writes: spends the OAuth state
     ],
 )
 def test_write_intent_follows_method_and_view_marks(app, method, path, expected):

@@ -1,5 +1,6 @@
 """Two writers never turn into a 500: SQLite takes its write lock up front (BEGIN IMMEDIATE,
 busy_timeout), PostgreSQL turns a lost unique race into a form error. Real threads, real HTTP."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -40,8 +41,12 @@ def _fire(requests_to_send) -> Counter:
 
 
 def _register(url: str, email: str):
-    return lambda: requests.post(f"{url}/register", allow_redirects=False, timeout=60,
-                                 data={"email": email, "password": PASSWORD, "confirm": PASSWORD})
+    return lambda: requests.post(
+        f"{url}/register",
+        allow_redirects=False,
+        timeout=60,
+        data={"email": email, "password": PASSWORD, "confirm": PASSWORD},
+    )
 
 
 def test_twenty_concurrent_registrations_half_of_them_for_one_email(server):
@@ -55,18 +60,33 @@ def test_twenty_concurrent_registrations_half_of_them_for_one_email(server):
 def test_twenty_concurrent_workspace_creations_and_logins(server):
     owner = requests.Session()
     assert _register(server.url, "owner@example.test")().status_code == 302
-    assert owner.post(f"{server.url}/login", data={"email": "owner@example.test", "password": PASSWORD},
-                      allow_redirects=False).status_code == 302
+    assert (
+        owner.post(
+            f"{server.url}/login",
+            data={"email": "owner@example.test", "password": PASSWORD},
+            allow_redirects=False,
+        ).status_code
+        == 302
+    )
     cookies = owner.cookies.get_dict()
     slugs = [f"team-{n}" for n in range(10)] + ["shared"] * 10
 
     def create(slug):
-        return lambda: requests.post(f"{server.url}/workspaces/new", cookies=cookies, allow_redirects=False,
-                                     timeout=60, data={"name": f"Team {slug}", "slug": slug})
+        return lambda: requests.post(
+            f"{server.url}/workspaces/new",
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=60,
+            data={"name": f"Team {slug}", "slug": slug},
+        )
 
     def login():
-        return requests.post(f"{server.url}/login", allow_redirects=False, timeout=60,
-                             data={"email": "owner@example.test", "password": PASSWORD})
+        return requests.post(
+            f"{server.url}/login",
+            allow_redirects=False,
+            timeout=60,
+            data={"email": "owner@example.test", "password": PASSWORD},
+        )
 
     statuses = _fire([create(slug) for slug in slugs] + [login] * 4)
     assert statuses == Counter({302: 15, 422: 9})

@@ -1,4 +1,5 @@
 """Login rate limiting and production cookie flags, each on an app of its own."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.concurrency  # own app and database, committing for rea
 
 
 def _bad_login(client, **kwargs):
-    return client.post("/login", data={"email": "nobody@example.test", "password": "wrong-password"}, **kwargs)
+    return client.post(
+        "/login", data={"email": "nobody@example.test", "password": "wrong-password"}, **kwargs
+    )
 
 
 def test_the_fourth_bad_login_in_a_minute_is_refused_with_429_in_html_and_json():
@@ -33,11 +36,15 @@ def test_the_fourth_bad_login_in_a_minute_is_refused_with_429_in_html_and_json()
 
 def test_an_app_with_rate_limits_off_stays_unlimited_when_another_app_switches_them_on():
     # The session's `app` is built first with limits off; a later app turns the shared Limiter on.
-    with migrated_app(LOGIN_RATE_LIMIT="1 per minute", WTF_CSRF_ENABLED=False) as unlimited:
-        with migrated_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute", WTF_CSRF_ENABLED=False) as limited:
-            client = unlimited.test_client()
-            assert [_bad_login(client).status_code for _ in range(3)] == [422, 422, 422]
-            assert [_bad_login(limited.test_client()).status_code for _ in range(2)] == [422, 429]
+    with (
+        migrated_app(LOGIN_RATE_LIMIT="1 per minute", WTF_CSRF_ENABLED=False) as unlimited,
+        migrated_app(
+            RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute", WTF_CSRF_ENABLED=False
+        ) as limited,
+    ):
+        client = unlimited.test_client()
+        assert [_bad_login(client).status_code for _ in range(3)] == [422, 422, 422]
+        assert [_bad_login(limited.test_client()).status_code for _ in range(2)] == [422, 429]
 
 
 def test_production_cookies_are_secure_and_https_is_enforced(monkeypatch, app):
@@ -68,8 +75,9 @@ def test_development_cookies_work_over_plain_http(tmp_path, monkeypatch):
 
 
 def test_behind_a_trusted_proxy_the_limit_counts_each_client_address():
-    with migrated_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute", WTF_CSRF_ENABLED=False,
-                      PROXY_COUNT=1) as app:
+    with migrated_app(
+        RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute", WTF_CSRF_ENABLED=False, PROXY_COUNT=1
+    ) as app:
         client = app.test_client()
         first = {"X-Forwarded-For": "203.0.113.7"}
         second = {"X-Forwarded-For": "198.51.100.9"}
@@ -82,5 +90,9 @@ def test_postgresql_connections_give_up_after_a_few_seconds(tmp_path):
     config = load_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "postgres://db.internal/marketplace"})
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.internal/marketplace"
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 5}
-    assert "connect_args" not in load_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "sqlite://"})[
-        "SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (
+        "connect_args"
+        not in load_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "sqlite://"})[
+            "SQLALCHEMY_ENGINE_OPTIONS"
+        ]
+    )

@@ -1,4 +1,5 @@
 """Registering, logging in and out: what a person sees, and what is (and is not) stored."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,12 @@ from app.services import accounts
 
 from ..counting import row_counts
 
-GOOD = {"email": "New.Person@Example.test", "display_name": "New Person", "password": "longpassword",
-        "confirm": "longpassword"}
+GOOD = {
+    "email": "New.Person@Example.test",
+    "display_name": "New Person",
+    "password": "longpassword",
+    "confirm": "longpassword",
+}
 
 
 def _user(email: str) -> User | None:
@@ -31,15 +36,18 @@ def test_register_stores_a_hashed_password_logs_in_and_audits_once(client):
     assert client.get("/workspaces").status_code == 200
 
 
-@pytest.mark.parametrize("change, field_message", [
-    ({"email": ""}, accounts.EMAIL_REQUIRED),
-    ({"email": "not-an-email"}, accounts.EMAIL_INVALID),
-    ({"email": "a" * 250 + "@example.test"}, accounts.EMAIL_TOO_LONG),
-    ({"display_name": "n" * 101}, accounts.NAME_TOO_LONG),
-    ({"password": "short", "confirm": "short"}, accounts.PASSWORD_LENGTH),
-    ({"password": "p" * 129, "confirm": "p" * 129}, accounts.PASSWORD_LENGTH),
-    ({"confirm": "different-password"}, "The passwords differ."),
-])
+@pytest.mark.parametrize(
+    "change, field_message",
+    [
+        ({"email": ""}, accounts.EMAIL_REQUIRED),
+        ({"email": "not-an-email"}, accounts.EMAIL_INVALID),
+        ({"email": "a" * 250 + "@example.test"}, accounts.EMAIL_TOO_LONG),
+        ({"display_name": "n" * 101}, accounts.NAME_TOO_LONG),
+        ({"password": "short", "confirm": "short"}, accounts.PASSWORD_LENGTH),
+        ({"password": "p" * 129, "confirm": "p" * 129}, accounts.PASSWORD_LENGTH),
+        ({"confirm": "different-password"}, "The passwords differ."),
+    ],
+)
 def test_register_refuses_bad_input_beside_the_field_and_keeps_what_was_typed(client, change, field_message):
     before = row_counts()
     data = {**GOOD, **change}
@@ -73,8 +81,10 @@ def test_register_without_csrf_token_is_refused_and_writes_nothing(client):
 
 def test_login_accepts_any_case_and_goes_to_a_relative_next(client, factories):
     factories.UserFactory(email="person@example.test")
-    response = client.post_form("/login?next=/workspaces", {"email": "Person@Example.test",
-                                                             "password": "password123", "next": "/workspaces"})
+    response = client.post_form(
+        "/login?next=/workspaces",
+        {"email": "Person@Example.test", "password": "password123", "next": "/workspaces"},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/workspaces"
 
@@ -104,14 +114,26 @@ def test_login_with_empty_fields_names_each_one(client):
     assert accounts.EMAIL_REQUIRED in page and "Enter your password." in page
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "https://evil.example", "http:evil.example", "/\\evil.example", "\\\\evil.example",
-    "javascript:alert(1)", "/\t/evil.example", " //evil.example", "evil.example", "///evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "https://evil.example",
+        "http:evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        " //evil.example",
+        "evil.example",
+        "///evil.example",
+    ],
+)
 def test_login_never_redirects_off_site(client, factories, target):
     factories.UserFactory(email="person@example.test")
-    response = client.post_form("/login", {"email": "person@example.test", "password": "password123",
-                                           "next": target})
+    response = client.post_form(
+        "/login", {"email": "person@example.test", "password": "password123", "next": target}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/dashboard"
 
@@ -120,7 +142,8 @@ def test_login_page_does_not_echo_an_unsafe_next(client):
     page = client.get("/login?next=//evil.example").get_data(as_text=True)
     assert "evil.example" not in page
     assert 'name="next" type="hidden" value="/workspaces"' in client.get("/login?next=/workspaces").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_logout_is_a_post_with_csrf(client, auth, factories):
@@ -142,10 +165,14 @@ def test_session_protection_drops_a_session_replayed_from_another_browser(client
 
 def test_keep_me_logged_in_sets_an_httponly_remember_cookie(client, factories):
     factories.UserFactory(email="person@example.test")
-    response = client.post_form("/login", {"email": "person@example.test", "password": "password123",
-                                           "remember": "y"})
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=") and "Max-Age=0"
-                  not in c)
+    response = client.post_form(
+        "/login", {"email": "person@example.test", "password": "password123", "remember": "y"}
+    )
+    cookie = next(
+        c
+        for c in response.headers.getlist("Set-Cookie")
+        if c.startswith("remember_token=") and "Max-Age=0" not in c
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

@@ -1,4 +1,5 @@
 """The read JSON API: the spec's exact shape, cursor pagination, caching headers, clean errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,22 +14,47 @@ TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d
 SPEC_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["id", "workspaceId", "slug", "name", "description", "iconUrl", "publisher", "trustTier",
-                 "currentVersion", "manifest", "variablesSchema", "authConfig", "visibility", "createdBy",
-                 "deletedAt", "retentionTier", "createdAt", "updatedAt"],
+    "required": [
+        "id",
+        "workspaceId",
+        "slug",
+        "name",
+        "description",
+        "iconUrl",
+        "publisher",
+        "trustTier",
+        "currentVersion",
+        "manifest",
+        "variablesSchema",
+        "authConfig",
+        "visibility",
+        "createdBy",
+        "deletedAt",
+        "retentionTier",
+        "createdAt",
+        "updatedAt",
+    ],
     "properties": {
-        "id": {"type": "string"}, "workspaceId": {"type": "string"}, "slug": {"type": "string"},
-        "name": {"type": "string"}, "description": NULLABLE_STRING, "iconUrl": NULLABLE_STRING,
+        "id": {"type": "string"},
+        "workspaceId": {"type": "string"},
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "description": NULLABLE_STRING,
+        "iconUrl": NULLABLE_STRING,
         "publisher": {"type": "string"},
-        "trustTier": {"enum": ["first_party", "vendor_official", "verified_partner", "verified_publisher",
-                               "community"]},
+        "trustTier": {
+            "enum": ["first_party", "vendor_official", "verified_partner", "verified_publisher", "community"]
+        },
         "currentVersion": NULLABLE_STRING,
-        "manifest": {"type": "object"}, "variablesSchema": {"type": "object"}, "authConfig": {"type": "object"},
+        "manifest": {"type": "object"},
+        "variablesSchema": {"type": "object"},
+        "authConfig": {"type": "object"},
         "visibility": {"enum": ["private", "public", "unlisted"]},
         "createdBy": {"type": "string"},
         "deletedAt": {"oneOf": [TIMESTAMP, {"type": "null"}]},
         "retentionTier": {"enum": ["short", "medium", "long", "none", None]},
-        "createdAt": TIMESTAMP, "updatedAt": TIMESTAMP,
+        "createdAt": TIMESTAMP,
+        "updatedAt": TIMESTAMP,
     },
 }
 
@@ -41,8 +67,14 @@ def _validate(item):
 def test_every_item_has_exactly_the_spec_shape(client, auth, factories):
     cast = make_cast()
     for index, state in enumerate(STATES):
-        make_integration(state, cast.workspace, name=f"Shape {state}", retention_tier=["short", None][index % 2],
-                         icon_url="https://example.test/i.png" if index % 2 else None, description=None)
+        make_integration(
+            state,
+            cast.workspace,
+            name=f"Shape {state}",
+            retention_tier=["short", None][index % 2],
+            icon_url="https://example.test/i.png" if index % 2 else None,
+            description=None,
+        )
     auth.login(cast.users["admin"])
     items = client.get("/api/v1/integrations?limit=100").get_json()["data"]
     assert len(items) == 2  # public and private are listed for an admin of the workspace
@@ -74,12 +106,18 @@ def test_openapi_integration_schema_matches_the_spec(client):
 
 
 def test_versions_are_listed_newest_first_with_yanks(client, factories):
-    from app.models.base import utcnow
     from datetime import timedelta
 
+    from app.models.base import utcnow
+
     integration = factories.IntegrationFactory.published(version="1.0.0")
-    factories.VersionFactory(integration=integration, version="1.1.0", published_at=utcnow() + timedelta(seconds=5),
-                             yanked_at=utcnow(), yank_reason="Broke webhooks")
+    factories.VersionFactory(
+        integration=integration,
+        version="1.1.0",
+        published_at=utcnow() + timedelta(seconds=5),
+        yanked_at=utcnow(),
+        yank_reason="Broke webhooks",
+    )
     data = client.get(f"/api/v1/integrations/{integration.id}/versions").get_json()["data"]
     assert [v["version"] for v in data] == ["1.1.0", "1.0.0"]
     assert data[0]["yanked"] is True and data[0]["yankReason"] == "Broke webhooks"
@@ -91,8 +129,14 @@ def test_cursor_pagination_walks_everything_once(client, factories, sort):
     workspace = factories.WorkspaceFactory()
     expected = set()
     for n in range(7):
-        expected.add(factories.IntegrationFactory.published(
-            workspace=workspace, name=f"Walker {n % 3}", install_count=n % 2, description="walk the catalog").id)
+        expected.add(
+            factories.IntegrationFactory.published(
+                workspace=workspace,
+                name=f"Walker {n % 3}",
+                install_count=n % 2,
+                description="walk the catalog",
+            ).id
+        )
     factories.IntegrationFactory.published(name="Unrelated", visibility="unlisted")
     seen, cursor, pages = [], None, 0
     while True:
@@ -117,10 +161,20 @@ def test_a_cursor_is_bound_to_its_filters(client, factories):
     assert response.get_json()["error"]["code"] == "bad_request"
 
 
-@pytest.mark.parametrize("query", [
-    "tier=bogus", "sort=sideways", "limit=0", "limit=101", "limit=abc", "cursor=garbage", "cursor=" + "A" * 5000,
-    "q=" + "x" * 10_000, "publisher=NOT%20A%20HANDLE",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "tier=bogus",
+        "sort=sideways",
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "cursor=garbage",
+        "cursor=" + "A" * 5000,
+        "q=" + "x" * 10_000,
+        "publisher=NOT%20A%20HANDLE",
+    ],
+)
 def test_bad_parameters_answer_a_clear_400(client, query):
     response = client.get(f"/api/v1/integrations?{query}")
     assert response.status_code == 400
@@ -128,8 +182,23 @@ def test_bad_parameters_answer_a_clear_400(client, query):
     assert set(error) == {"code", "message", "details"} and error["message"]
 
 
-@pytest.mark.parametrize("q", ['"', "*", "-", "NEAR(a b)", "a OR", "(((", "\"unterminated", "^start", "a:b",
-                               "🙂", "' OR 1=1 --", "x" * 400])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        "*",
+        "-",
+        "NEAR(a b)",
+        "a OR",
+        "(((",
+        '"unterminated',
+        "^start",
+        "a:b",
+        "🙂",
+        "' OR 1=1 --",
+        "x" * 400,
+    ],
+)
 def test_search_syntax_never_breaks_the_api(client, factories, q):
     factories.IntegrationFactory.published(name="Near things")
     response = client.get("/api/v1/integrations", query_string={"q": q})
@@ -138,7 +207,11 @@ def test_search_syntax_never_breaks_the_api(client, factories, q):
 
 
 def test_unknown_ids_are_404_json(client):
-    for url in ("/api/v1/integrations/nope", "/api/v1/integrations/" + "x" * 300, "/api/v1/integrations/nope/versions"):
+    for url in (
+        "/api/v1/integrations/nope",
+        "/api/v1/integrations/" + "x" * 300,
+        "/api/v1/integrations/nope/versions",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert response.get_json()["error"]["code"] == "not_found"

@@ -1,4 +1,5 @@
 """Facet counts come from a per-process cache: prove it is never stale and never someone else's."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """Catalog, home and detail pages: filters, facets, pagination, detail content, hostile content,
 bad parameters, and a constant number of SQL statements per page."""
+
 from __future__ import annotations
 
 import re
@@ -25,9 +26,14 @@ def _rel(html: str, rel: str) -> str | None:
 def test_filters_facets_and_pagination_keep_every_filter(client, factories):
     workspace = factories.WorkspaceFactory()
     for n in range(catalog.PAGE_SIZE + 5):
-        factories.IntegrationFactory.published(workspace=workspace, name=f"Ledger {n:02d}",
-                                               trust_tier="vendor_official" if n % 2 else "verified_partner")
-    factories.IntegrationFactory.published(workspace=workspace, name="Ledger community", trust_tier="community")
+        factories.IntegrationFactory.published(
+            workspace=workspace,
+            name=f"Ledger {n:02d}",
+            trust_tier="vendor_official" if n % 2 else "verified_partner",
+        )
+    factories.IntegrationFactory.published(
+        workspace=workspace, name="Ledger community", trust_tier="community"
+    )
     factories.IntegrationFactory.published(name="Ledger elsewhere", trust_tier="vendor_official")
     publisher = workspace.id and factories.namespace_for(workspace)
 
@@ -39,8 +45,14 @@ def test_filters_facets_and_pagination_keep_every_filter(client, factories):
     assert 'data-tier-count="community">1<' in html  # facets count every tier, so one can widen
     next_url = _rel(html, "next")
     assert _rel(html, "prev") is None
-    for part in ("q=ledger", "tier=vendor_official", "tier=verified_partner", f"publisher={publisher}",
-                 "sort=name", "page=2"):
+    for part in (
+        "q=ledger",
+        "tier=vendor_official",
+        "tier=verified_partner",
+        f"publisher={publisher}",
+        "sort=name",
+        "page=2",
+    ):
         assert part in next_url
     html2 = client.get(next_url).get_data(as_text=True)
     second = _links(html2)
@@ -62,15 +74,19 @@ def test_sorts(client, factories):
 
 
 def test_search_ranks_name_above_description_and_stays_in_step(client, factories):
-    in_description = factories.IntegrationFactory.published(name="Tool one", description="Sends invoices daily")
+    in_description = factories.IntegrationFactory.published(
+        name="Tool one", description="Sends invoices daily"
+    )
     in_name = factories.IntegrationFactory.published(name="Invoices", description="Something else")
     links = _links(client.get("/integrations?q=invoices").get_data(as_text=True))
     assert links[0].endswith(in_name.slug) and links[1].endswith(in_description.slug)
     # Renamed through the ORM: the trigger-maintained index follows at once.
     in_name.name = "Receipts"
     db.session.flush()
-    assert not any(link.endswith(in_name.slug) for link in _links(client.get("/integrations?q=invoices").get_data(
-        as_text=True)))
+    assert not any(
+        link.endswith(in_name.slug)
+        for link in _links(client.get("/integrations?q=invoices").get_data(as_text=True))
+    )
     assert _links(client.get("/integrations?q=receip").get_data(as_text=True))[0].endswith(in_name.slug)
     # Publisher and slug are searched too.
     assert _links(client.get(f"/integrations?q={in_name.publisher}").get_data(as_text=True))
@@ -79,8 +95,19 @@ def test_search_ranks_name_above_description_and_stays_in_step(client, factories
     assert _links(client.get("/integrations?q=invoices").get_data(as_text=True)) == []
 
 
-@pytest.mark.parametrize("query", ["tier=bogus", "page=-1", "page=abc", "page=0", "page=99999999999999",
-                                   "sort=sideways", "q=" + "x" * 10_000, "publisher=%3Cscript%3E"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "tier=bogus",
+        "page=-1",
+        "page=abc",
+        "page=0",
+        "page=99999999999999",
+        "sort=sideways",
+        "q=" + "x" * 10_000,
+        "publisher=%3Cscript%3E",
+    ],
+)
 def test_bad_parameters_answer_a_clear_400_page(client, query):
     response = client.get(f"/integrations?{query}")
     assert response.status_code == 400
@@ -109,21 +136,32 @@ def test_empty_state_says_what_to_try(client):
 def test_hostile_content_renders_inert(client, factories):
     script = "<script>alert(1)</script>"
     integration = factories.IntegrationFactory.published(
-        name=script[:100], description=f"{script}\n\n[click](javascript:alert(1)) <img src=x onerror=alert(1)>"
-                                       + "A" * 19_000,
+        name=script[:100],
+        description=f"{script}\n\n[click](javascript:alert(1)) <img src=x onerror=alert(1)>" + "A" * 19_000,
         icon_url="javascript:alert(1)",
-        manifest={"members": [{"key": script, "kind": script, "name": script, "description": script,
-                               "forkOnInstall": True}],
-                  "dependencies": [{"integration": f"{script}/x", "version": script}], "defaults": {}},
-        variables_schema={"type": "object", "properties": {script: {"type": "string", "title": script,
-                                                                    "description": script}}},
+        manifest={
+            "members": [
+                {"key": script, "kind": script, "name": script, "description": script, "forkOnInstall": True}
+            ],
+            "dependencies": [{"integration": f"{script}/x", "version": script}],
+            "defaults": {},
+        },
+        variables_schema={
+            "type": "object",
+            "properties": {script: {"type": "string", "title": script, "description": script}},
+        },
         auth_config={"type": "oauth2", "scopes": [script, "repo:read"]},
     )
-    factories.VersionFactory(integration=integration, version="1.1.0",
-                             changelog=f"{script} [x](javascript:void(0))" + "B" * 150_000,
-                             published_at=utcnow() + timedelta(seconds=1))
-    integration.manifest = {**integration.manifest,
-                            "members": [*integration.manifest["members"], {"key": "big", "kind": "x", "name": "C" * 50_000}]}
+    factories.VersionFactory(
+        integration=integration,
+        version="1.1.0",
+        changelog=f"{script} [x](javascript:void(0))" + "B" * 150_000,
+        published_at=utcnow() + timedelta(seconds=1),
+    )
+    integration.manifest = {
+        **integration.manifest,
+        "members": [*integration.manifest["members"], {"key": "big", "kind": "x", "name": "C" * 50_000}],
+    }
     db.session.flush()
     for url in ("/", "/integrations", f"/integrations/{integration.publisher}/{integration.slug}"):
         response = client.get(url)
@@ -148,26 +186,70 @@ def test_detail_page_shows_everything(client, factories):
     dependency = factories.IntegrationFactory.published(name="Base ledger")
     hidden = make_integration("private", factories.WorkspaceFactory(), name="Hidden dep")
     integration = factories.IntegrationFactory.published(
-        name="Payroll sync", description="# Title\n\nSyncs **payroll**.", trust_tier="community", install_count=1234,
-        manifest={"members": [{"key": "flow", "kind": "workflow", "name": "Pay run", "forkOnInstall": True},
-                              {"key": "tbl", "kind": "table", "name": "Employees"}],
-                  "dependencies": [{"integration": f"{dependency.publisher}/{dependency.slug}", "version": "^1.0.0"},
-                                   {"integration": f"{hidden.publisher}/{hidden.slug}", "version": "~2.1.0"}],
-                  "defaults": {}},
-        variables_schema={"type": "object", "required": ["region"], "properties": {
-            "region": {"type": "string", "title": "Region", "description": "Where payroll runs."},
-            "dry_run": {"type": "boolean", "title": "Dry run"}}},
+        name="Payroll sync",
+        description="# Title\n\nSyncs **payroll**.",
+        trust_tier="community",
+        install_count=1234,
+        manifest={
+            "members": [
+                {"key": "flow", "kind": "workflow", "name": "Pay run", "forkOnInstall": True},
+                {"key": "tbl", "kind": "table", "name": "Employees"},
+            ],
+            "dependencies": [
+                {"integration": f"{dependency.publisher}/{dependency.slug}", "version": "^1.0.0"},
+                {"integration": f"{hidden.publisher}/{hidden.slug}", "version": "~2.1.0"},
+            ],
+            "defaults": {},
+        },
+        variables_schema={
+            "type": "object",
+            "required": ["region"],
+            "properties": {
+                "region": {"type": "string", "title": "Region", "description": "Where payroll runs."},
+                "dry_run": {"type": "boolean", "title": "Dry run"},
+            },
+        },
         auth_config={"type": "oauth2", "scopes": ["payroll:read", "payroll:write"]},
     )
-    factories.VersionFactory(integration=integration, version="1.1.0", changelog="Adds *bonuses*.",
-                             published_at=utcnow() + timedelta(seconds=5), yanked_at=utcnow(),
-                             yank_reason="Double-paid bonuses")
+    factories.VersionFactory(
+        integration=integration,
+        version="1.1.0",
+        changelog="Adds *bonuses*.",
+        published_at=utcnow() + timedelta(seconds=5),
+        yanked_at=utcnow(),
+        yank_reason="Double-paid bonuses",
+    )
     html = client.get(f"/integrations/{integration.publisher}/{integration.slug}").get_data(as_text=True)
-    for text in ("<h1>Payroll sync</h1>", "<strong>payroll</strong>", "Read payroll", "Change payroll", "OAuth 2.0",
-                 "Region", "Required", "Where payroll runs.", "Dry run", "Optional", "boolean",
-                 "Base ledger", "^1.0.0", "~2.1.0", "not available to you", "Pay run", "Forked on install",
-                 "Employees", "Linked", "1.1.0", "Yanked", "Double-paid bonuses", "<em>bonuses</em>", "1,234",
-                 "Created", "Updated", "Community integration:", f"/install/{integration.publisher}/{integration.slug}"):
+    for text in (
+        "<h1>Payroll sync</h1>",
+        "<strong>payroll</strong>",
+        "Read payroll",
+        "Change payroll",
+        "OAuth 2.0",
+        "Region",
+        "Required",
+        "Where payroll runs.",
+        "Dry run",
+        "Optional",
+        "boolean",
+        "Base ledger",
+        "^1.0.0",
+        "~2.1.0",
+        "not available to you",
+        "Pay run",
+        "Forked on install",
+        "Employees",
+        "Linked",
+        "1.1.0",
+        "Yanked",
+        "Double-paid bonuses",
+        "<em>bonuses</em>",
+        "1,234",
+        "Created",
+        "Updated",
+        "Community integration:",
+        f"/install/{integration.publisher}/{integration.slug}",
+    ):
         assert text in html, text
     assert "Hidden dep" not in html
     assert html.count("<h1") == 1
@@ -188,7 +270,9 @@ def url_for_detail(client, integration) -> str:
     from flask import url_for
 
     with client.application.test_request_context():
-        return url_for("catalog.detail", publisher=integration.publisher, slug=integration.slug, _external=True)
+        return url_for(
+            "catalog.detail", publisher=integration.publisher, slug=integration.slug, _external=True
+        )
 
 
 def test_sitemap_and_robots(client, factories):
@@ -222,14 +306,16 @@ def test_catalog_queries_do_not_grow_with_page_size(client, auth, factories, que
 
 
 def test_detail_queries_do_not_grow_with_versions(client, factories, query_counter):
-    integration = factories.IntegrationFactory.published(manifest={
-        "members": [], "defaults": {}, "dependencies": [{"integration": "a/b", "version": "*"}]})
+    integration = factories.IntegrationFactory.published(
+        manifest={"members": [], "defaults": {}, "dependencies": [{"integration": "a/b", "version": "*"}]}
+    )
     url = f"/integrations/{integration.publisher}/{integration.slug}"
     api = f"/api/v1/integrations/{integration.id}/versions"
     few = (_count(client, query_counter, url), _count(client, query_counter, api))
     for n in range(1, 15):
-        factories.VersionFactory(integration=integration, version=f"1.{n}.0",
-                                 published_at=utcnow() + timedelta(seconds=n))
+        factories.VersionFactory(
+            integration=integration, version=f"1.{n}.0", published_at=utcnow() + timedelta(seconds=n)
+        )
     db.session.expire_all()
     many = (_count(client, query_counter, url), _count(client, query_counter, api))
     assert few == many
@@ -240,19 +326,27 @@ def test_populated_pages_are_accessible_and_inline_free(client, factories):
     from tests.web.test_shell_web import check_page
 
     integration = factories.IntegrationFactory.published(
-        name="Audited", trust_tier="vendor_official", description="# Overview\n\nText.",
+        name="Audited",
+        trust_tier="vendor_official",
+        description="# Overview\n\nText.",
         variables_schema={"type": "object", "properties": {"a": {"type": "string"}}},
-        auth_config={"type": "oauth2", "scopes": ["read"]})
-    for n in range(catalog.PAGE_SIZE + 1):
+        auth_config={"type": "oauth2", "scopes": ["read"]},
+    )
+    for _n in range(catalog.PAGE_SIZE + 1):
         factories.IntegrationFactory.published(trust_tier="community")
-    for url in ("/", "/integrations", "/integrations?page=2&tier=community", "/integrations?q=nothing",
-                f"/integrations/{integration.publisher}/{integration.slug}"):
+    for url in (
+        "/",
+        "/integrations",
+        "/integrations?page=2&tier=community",
+        "/integrations?q=nothing",
+        f"/integrations/{integration.publisher}/{integration.slug}",
+    ):
         check_page(client.get(url).get_data(as_text=True))
 
 
 def test_the_last_allowed_page_offers_no_next_link(client, factories, monkeypatch):
     monkeypatch.setattr(catalog, "MAX_PAGE", 2)
-    for n in range(2 * catalog.PAGE_SIZE + 1):
+    for _n in range(2 * catalog.PAGE_SIZE + 1):
         factories.IntegrationFactory.published()
     assert _rel(client.get("/integrations?page=1").get_data(as_text=True), "next")
     assert _rel(client.get("/integrations?page=2").get_data(as_text=True), "next") is None

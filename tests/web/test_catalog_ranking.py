@@ -1,6 +1,7 @@
 """A search's ranking is computed once per catalog generation and shared by every viewer: prove the
 pages, cursors and tier counts it gives equal the straightforward SQL query's, for every viewer, and
 that any write (ORM or raw SQL) is seen by the very next request."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -71,18 +72,34 @@ def catalogue(factories):
         workspace = cast.workspace if index % 3 else other
         # Names of a few shapes, so some scores tie (the id breaks ties) and some differ.
         name = ["Ledger sync", "Payments hub", "Payments", "Invoices"][index % 4] + f" {index % 5}"
-        description = ["Moves payments around.", "Handles payments and more payments.",
-                       "Nothing relevant here."][index % 3]
-        make_integration(STATE_CYCLE[index % len(STATE_CYCLE)], workspace, name=name, description=description,
-                         trust_tier=TRUST_TIERS[index % len(TRUST_TIERS)])
+        description = [
+            "Moves payments around.",
+            "Handles payments and more payments.",
+            "Nothing relevant here.",
+        ][index % 3]
+        make_integration(
+            STATE_CYCLE[index % len(STATE_CYCLE)],
+            workspace,
+            name=name,
+            description=description,
+            trust_tier=TRUST_TIERS[index % len(TRUST_TIERS)],
+        )
     viewers = {"anonymous": ANONYMOUS, **{name: viewer_for(user) for name, user in cast.users.items()}}
     return cast, viewers
 
 
-@pytest.mark.parametrize("query", [
-    _query("payments"), _query("pay"), _query("payments hub"), _query("payments", tiers=("first_party", "community")),
-    _query("ledger", tiers=("verified_partner",)), _query("nothingmatchesthis"),
-], ids=["broad", "prefix", "two-terms", "tiers", "one-tier", "no-match"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        _query("payments"),
+        _query("pay"),
+        _query("payments hub"),
+        _query("payments", tiers=("first_party", "community")),
+        _query("ledger", tiers=("verified_partner",)),
+        _query("nothingmatchesthis"),
+    ],
+    ids=["broad", "prefix", "two-terms", "tiers", "one-tier", "no-match"],
+)
 def test_pages_cursors_and_counts_equal_the_straightforward_query(app, catalogue, query):
     _, viewers = catalogue
     for name, viewer in viewers.items():

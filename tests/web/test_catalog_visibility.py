@@ -1,4 +1,5 @@
 """One visibility rule on every surface: each state × each viewer × each surface (DESIGN.md's table)."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,8 @@ def _surfaces(client, integration, token):
     seen["search"] = link in client.get(f"/integrations?q={token}").get_data(as_text=True)
     seen["home"] = link in client.get("/").get_data(as_text=True)
     seen["sitemap"] = f"/integrations/{integration.publisher}/{integration.slug}<" in client.get(
-        "/sitemap.xml").get_data(as_text=True)
+        "/sitemap.xml"
+    ).get_data(as_text=True)
     api_list = client.get("/api/v1/integrations").get_json()
     seen["api_list"] = integration.id in [item["id"] for item in api_list["data"]]
     statuses = {
@@ -84,17 +86,24 @@ def test_private_integrations_are_marked_private_for_members(client, auth):
 
 def test_a_token_sees_only_its_own_workspace(client, factories):
     """A bearer token's workspace decides, not every workspace of its owner."""
-    from app.services.tokens import generate_token, hash_token
-    from app.models import ApiToken
     from app.extensions import db
+    from app.models import ApiToken
+    from app.services.tokens import generate_token, hash_token
 
     cast = make_cast()
     mine = make_integration("private", cast.workspace, name="Mine")
     other_ws = factories.member(user=cast.users["member"], role="member").workspace
     elsewhere = make_integration("private", other_ws, name="Elsewhere")
     raw = generate_token()
-    db.session.add(ApiToken(user_id=cast.users["member"].id, workspace_id=cast.workspace.id, name="ci",
-                            token_hash=hash_token(raw), prefix=raw[:8]))
+    db.session.add(
+        ApiToken(
+            user_id=cast.users["member"].id,
+            workspace_id=cast.workspace.id,
+            name="ci",
+            token_hash=hash_token(raw),
+            prefix=raw[:8],
+        )
+    )
     db.session.flush()
     headers = {"Authorization": f"Bearer {raw}"}
     assert client.get(f"/api/v1/integrations/{mine.id}", headers=headers).status_code == 200

@@ -1,5 +1,6 @@
 """/workspaces/<ws>/installations: upgrade (re-consent, re-validation), reconfigure, replace a key,
 reconnect, uninstall. Members see, admins act, every change is one audit event."""
+
 from __future__ import annotations
 
 from app.extensions import db
@@ -18,10 +19,17 @@ def _count(model):
 
 def _installed(factories, workspace, user, integration, *, variables=None, credential=None, scopes=()):
     installation = factories.InstallationFactory(
-        workspace=workspace, integration=integration, installed_by=user.id, variables=variables or {},
-        version=integration.versions[-1], granted_scopes=list(scopes))
+        workspace=workspace,
+        integration=integration,
+        installed_by=user.id,
+        variables=variables or {},
+        version=integration.versions[-1],
+        granted_scopes=list(scopes),
+    )
     if credential:
-        installation.credential = Credential(kind=credential["kind"], secret_encrypted=crypto.encrypt_json(credential))
+        installation.credential = Credential(
+            kind=credential["kind"], secret_encrypted=crypto.encrypt_json(credential)
+        )
     integration.install_count = 1
     db.session.flush()
     return installation
@@ -38,8 +46,9 @@ def _start_upgrade(client, workspace, installation) -> str:
 def test_members_see_admins_act(client, auth, factories):
     owner, workspace = admin()
     integration = publish(auth=API_KEY_AUTH)
-    installation = _installed(factories, workspace, owner, integration,
-                              credential={"kind": "api_key", "api_key": KEY})
+    installation = _installed(
+        factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY}
+    )
     member = factories.member(workspace=workspace, role="member").user
     outsider, _ = admin()
     auth.login(member)
@@ -58,9 +67,18 @@ def test_members_see_admins_act(client, auth, factories):
 def test_uninstall_erases_credentials_keeps_history_and_warns_dependents(client, auth, factories):
     owner, workspace = admin()
     integration = publish(auth=API_KEY_AUTH)
-    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
-    dependent = publish(manifest={"members": [], "defaults": {}, "dependencies": [
-        {"integration": f"{integration.publisher}/{integration.slug}", "version": "^1.0.0"}]})
+    installation = _installed(
+        factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY}
+    )
+    dependent = publish(
+        manifest={
+            "members": [],
+            "defaults": {},
+            "dependencies": [
+                {"integration": f"{integration.publisher}/{integration.slug}", "version": "^1.0.0"}
+            ],
+        }
+    )
     _installed(factories, workspace, owner, dependent)
     auth.login(owner)
     warning = client.get(f"{_base(workspace, installation)}/uninstall").get_data(as_text=True)
@@ -79,8 +97,9 @@ def test_uninstall_erases_credentials_keeps_history_and_warns_dependents(client,
     flagged = db.session.scalar(db.select(Installation).where(Installation.integration_id == dependent.id))
     assert flagged.status == "needs_attention"
     # installing it again is allowed, and the dependent is whole again
-    started = client.post_form(f"/install/{integration.publisher}/{integration.slug}",
-                               {"workspace": workspace.id, "consent": "y"})
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
     wid = wizard_id_from(started.headers["Location"])
     client.post_form(f"/install/w/{wid}/dependencies")
     client.post_form(f"/install/w/{wid}/auth", {"api_key": NEW_KEY})
@@ -93,13 +112,20 @@ def test_uninstall_erases_credentials_keeps_history_and_warns_dependents(client,
 def test_replace_api_key_never_reveals(client, auth, factories):
     owner, workspace = admin()
     integration = publish(auth=API_KEY_AUTH)
-    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
+    installation = _installed(
+        factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY}
+    )
     auth.login(owner)
     page = client.get(f"{_base(workspace, installation)}/credential").get_data(as_text=True)
     assert "••••1111" in page and KEY not in page and "reveal" not in page.lower()
-    assert client.post_form(f"{_base(workspace, installation)}/credential", {"api_key": ""}).status_code == 422
+    assert (
+        client.post_form(f"{_base(workspace, installation)}/credential", {"api_key": ""}).status_code == 422
+    )
     events = _count(AuditEvent)
-    assert client.post_form(f"{_base(workspace, installation)}/credential", {"api_key": NEW_KEY}).status_code == 302
+    assert (
+        client.post_form(f"{_base(workspace, installation)}/credential", {"api_key": NEW_KEY}).status_code
+        == 302
+    )
     db.session.expire_all()
     credential = db.session.get(Installation, installation.id).credential
     assert crypto.decrypt_json(credential.secret_encrypted)["api_key"] == NEW_KEY
@@ -110,8 +136,11 @@ def test_replace_api_key_never_reveals(client, auth, factories):
 
 def test_reconfigure_validates_and_keeps_values(client, auth, factories):
     owner, workspace = admin()
-    schema = {"type": "object", "required": ["size"], "properties": {
-        "size": {"type": "integer", "title": "Size", "minimum": 1, "maximum": 10}}}
+    schema = {
+        "type": "object",
+        "required": ["size"],
+        "properties": {"size": {"type": "integer", "title": "Size", "minimum": 1, "maximum": 10}},
+    }
     integration = publish(schema=schema)
     installation = _installed(factories, workspace, owner, integration, variables={"size": 3})
     auth.login(owner)
@@ -119,32 +148,58 @@ def test_reconfigure_validates_and_keeps_values(client, auth, factories):
     bad = client.post_form(f"{_base(workspace, installation)}/settings", {"var-size": "42"})
     assert bad.status_code == 422 and 'value="42"' in bad.get_data(as_text=True)
     events = _count(AuditEvent)
-    assert client.post_form(f"{_base(workspace, installation)}/settings", {"var-size": "7"}).status_code == 302
+    assert (
+        client.post_form(f"{_base(workspace, installation)}/settings", {"var-size": "7"}).status_code == 302
+    )
     db.session.expire_all()
     assert db.session.get(Installation, installation.id).variables == {"size": 7}
     assert _count(AuditEvent) == events + 1
 
 
-def test_upgrade_with_new_scope_needs_reconsent_and_new_authorization(client, auth, factories, oauth_provider,
-                                                                      resource_owner):
+def test_upgrade_with_new_scope_needs_reconsent_and_new_authorization(
+    client, auth, factories, oauth_provider, resource_owner
+):
     owner, workspace = admin()
-    integration = publish(auth=oauth_auth(oauth_provider.url, ["read"]),
-                          schema={"type": "object", "properties": {"folder": {"type": "string"}}})
+    integration = publish(
+        auth=oauth_auth(oauth_provider.url, ["read"]),
+        schema={"type": "object", "properties": {"folder": {"type": "string"}}},
+    )
     integration.oauth_client_secret_encrypted = crypto.encrypt_json(CLIENT_SECRET)
-    installation = _installed(factories, workspace, owner, integration, variables={"folder": "/a"},
-                              credential={"kind": "oauth2", "access_token": "old-token", "scope": ["read"]},
-                              scopes=["read"])
-    new_schema = {"type": "object", "required": ["folder", "depth"], "properties": {
-        "folder": {"type": "string", "pattern": "^/"}, "depth": {"type": "integer", "minimum": 1}}}
-    add_version(integration, "1.1.0", auth_config=oauth_auth(oauth_provider.url, ["read", "files:write"]),
-                variables_schema=new_schema, changelog="## 1.1.0\n\n- **Writes** files now")
+    installation = _installed(
+        factories,
+        workspace,
+        owner,
+        integration,
+        variables={"folder": "/a"},
+        credential={"kind": "oauth2", "access_token": "old-token", "scope": ["read"]},
+        scopes=["read"],
+    )
+    new_schema = {
+        "type": "object",
+        "required": ["folder", "depth"],
+        "properties": {
+            "folder": {"type": "string", "pattern": "^/"},
+            "depth": {"type": "integer", "minimum": 1},
+        },
+    }
+    add_version(
+        integration,
+        "1.1.0",
+        auth_config=oauth_auth(oauth_provider.url, ["read", "files:write"]),
+        variables_schema=new_schema,
+        changelog="## 1.1.0\n\n- **Writes** files now",
+    )
     auth.login(owner)
     listing = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
     assert "Upgrade to 1.1.0" in listing
     started = client.post_form(f"{_base(workspace, installation)}/upgrade")
     wid = wizard_id_from(started.headers["Location"])
     consent = client.get(f"/install/w/{wid}/workspace").get_data(as_text=True)
-    assert "asks for new permissions" in consent and "files:write" in consent and "<strong>Writes</strong>" in consent
+    assert (
+        "asks for new permissions" in consent
+        and "files:write" in consent
+        and "<strong>Writes</strong>" in consent
+    )
     assert client.post_form(f"/install/w/{wid}/workspace", {}).status_code == 422  # consent required
     assert client.post_form(f"/install/w/{wid}/workspace", {"consent": "y"}).status_code == 302
     client.post_form(f"/install/w/{wid}/dependencies")
@@ -170,7 +225,9 @@ def _keyed_upgrade(client, auth, factories, new_version):
     """An api_key installation of 1.0.0, `new_version` published since, the upgrade started."""
     owner, workspace = admin()
     integration = publish(auth=API_KEY_AUTH)
-    installation = _installed(factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY})
+    installation = _installed(
+        factories, workspace, owner, integration, credential={"kind": "api_key", "api_key": KEY}
+    )
     add_version(integration, new_version)
     auth.login(owner)
     return installation.id, _start_upgrade(client, workspace, installation)
@@ -182,8 +239,10 @@ def test_declining_an_upgrade_keeps_the_old_pin_and_grants(client, auth, factori
     assert client.post_form(f"/install/w/{wid}/cancel").status_code == 302
     db.session.expire_all()
     installation = db.session.get(Installation, installation_id)
-    assert installation.version.version == "1.0.0" and crypto.decrypt_json(
-        installation.credential.secret_encrypted)["api_key"] == KEY
+    assert (
+        installation.version.version == "1.0.0"
+        and crypto.decrypt_json(installation.credential.secret_encrypted)["api_key"] == KEY
+    )
     assert _count(WizardSession) == 0
 
 
@@ -203,8 +262,13 @@ def test_reconnect_replaces_the_oauth_credential(client, auth, factories, oauth_
     owner, workspace = admin()
     integration = publish(auth=oauth_auth(oauth_provider.url, ["read"]))
     integration.oauth_client_secret_encrypted = crypto.encrypt_json(CLIENT_SECRET)
-    installation = _installed(factories, workspace, owner, integration,
-                              credential={"kind": "oauth2", "access_token": "stale", "scope": ["read"]})
+    installation = _installed(
+        factories,
+        workspace,
+        owner,
+        integration,
+        credential={"kind": "oauth2", "access_token": "stale", "scope": ["read"]},
+    )
     auth.login(owner)
     authorize = client.post_form(f"{_base(workspace, installation)}/reconnect").headers["Location"]
     events = _count(AuditEvent)
@@ -216,7 +280,9 @@ def test_reconnect_replaces_the_oauth_credential(client, auth, factories, oauth_
     assert _count(AuditEvent) == events + 1
 
 
-def test_installations_page_query_count_does_not_grow_with_installations(client, auth, factories, query_counter):
+def test_installations_page_query_count_does_not_grow_with_installations(
+    client, auth, factories, query_counter
+):
     owner, workspace = admin()
     auth.login(owner)
 
@@ -225,11 +291,22 @@ def test_installations_page_query_count_does_not_grow_with_installations(client,
             assert client.get(f"/workspaces/{workspace.slug}/installations").status_code == 200
         return counter.count
 
-    _installed(factories, workspace, owner, publish(auth=API_KEY_AUTH), credential={"kind": "api_key", "api_key": KEY})
+    _installed(
+        factories,
+        workspace,
+        owner,
+        publish(auth=API_KEY_AUTH),
+        credential={"kind": "api_key", "api_key": KEY},
+    )
     one = page_queries()
     for _ in range(4):
-        _installed(factories, workspace, owner, publish(auth=API_KEY_AUTH),
-                   credential={"kind": "api_key", "api_key": KEY})
+        _installed(
+            factories,
+            workspace,
+            owner,
+            publish(auth=API_KEY_AUTH),
+            credential={"kind": "api_key", "api_key": KEY},
+        )
     assert page_queries() == one
 
 
@@ -237,8 +314,14 @@ def test_upgrade_flags_values_that_no_longer_fit(client, auth, factories):
     owner, workspace = admin()
     integration = publish(schema={"type": "object", "properties": {"size": {"type": "integer"}}})
     installation = _installed(factories, workspace, owner, integration, variables={"size": 50})
-    add_version(integration, "2.0.0", variables_schema={"type": "object", "properties": {
-        "size": {"type": "integer", "title": "Size", "maximum": 10}}})
+    add_version(
+        integration,
+        "2.0.0",
+        variables_schema={
+            "type": "object",
+            "properties": {"size": {"type": "integer", "title": "Size", "maximum": 10}},
+        },
+    )
     auth.login(owner)
     wid = _start_upgrade(client, workspace, installation)
     client.post_form(f"/install/w/{wid}/workspace", {})

@@ -1,5 +1,6 @@
 """The oauth2 install against a REAL Authlib authorization server (the bundled demo provider)
 on a loopback port, over real HTTP: the token call is never mocked."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,6 @@ from app.services import crypto
 from app.services.wizard import stage_secret, staged_secret
 from tests.install_fixtures import CLIENT_SECRET, local_path, query
 from tests.install_support import admin, oauth_auth, publish, wizard, wizard_id_from
-
 
 SCHEMA = {"type": "object", "properties": {"folder": {"type": "string", "title": "Folder"}}}
 
@@ -28,8 +28,9 @@ def _to_auth_step(client, auth, provider, **kwargs):
     user, workspace = admin()
     integration = _oauth_integration(provider, **kwargs)
     auth.login(user)
-    started = client.post_form(f"/install/{integration.publisher}/{integration.slug}",
-                               {"workspace": workspace.id, "consent": "y"})
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
     wid = wizard_id_from(started.headers["Location"])
     client.post_form(f"/install/w/{wid}/dependencies")
     return user, workspace, integration, wid
@@ -51,7 +52,11 @@ def test_full_oauth2_install(client, auth, oauth_provider, resource_owner, caplo
     assert params["redirect_uri"] == "http://localhost/install/callback"
     assert params["scope"] == "read files:write" and params["code_challenge_method"] == "S256"
     stored = wizard(wid)
-    assert stored.oauth_state_hash and params["state"] not in str(stored.data) and stored.oauth_state_hash != params["state"]
+    assert (
+        stored.oauth_state_hash
+        and params["state"] not in str(stored.data)
+        and stored.oauth_state_hash != params["state"]
+    )
     verifier = staged_secret(stored)["code_verifier"]
     assert params["code_challenge"] != verifier and verifier not in authorize
 
@@ -65,8 +70,12 @@ def test_full_oauth2_install(client, auth, oauth_provider, resource_owner, caplo
     assert token["access_token"] and token["refresh_token"] and token["expires_at"]
     assert token["scope"] == ["read", "files:write"] and "code_verifier" not in staged_secret(wizard(wid))
     # The refresh token is real: the provider renews with it (and the client secret).
-    renewed = requests.post(f"{oauth_provider.url}/demo-oauth/token", timeout=10, auth=("demo-client", CLIENT_SECRET),
-                            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]})
+    renewed = requests.post(
+        f"{oauth_provider.url}/demo-oauth/token",
+        timeout=10,
+        auth=("demo-client", CLIENT_SECRET),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+    )
     assert renewed.status_code == 200 and renewed.json()["access_token"]
 
     client.post_form(f"/install/w/{wid}/variables", {"var-folder": "/reports"})
@@ -75,7 +84,9 @@ def test_full_oauth2_install(client, auth, oauth_provider, resource_owner, caplo
     assert "Connected with OAuth2 (renewable)" in bodies[0]
     confirmed = client.post_form(f"/install/w/{wid}/review")
     bodies.append(client.get(confirmed.headers["Location"]).get_data(as_text=True))
-    installation = db.session.scalar(db.select(Installation).where(Installation.integration_id == integration.id))
+    installation = db.session.scalar(
+        db.select(Installation).where(Installation.integration_id == integration.id)
+    )
     assert installation.granted_scopes == ["read", "files:write"]
     credential = installation.credential
     assert credential.kind == "oauth2" and credential.expires_at is not None
@@ -174,25 +185,36 @@ def test_provider_errors_return_to_the_step(client, auth, oauth_provider, resour
     user, workspace, integration, wid = _to_auth_step(client, auth, oauth_provider, secret="not-the-secret")
     response = client.get(local_path(resource_owner.decide(_connect(client, wid))))
     assert response.headers["Location"].endswith(f"/install/w/{wid}/auth")
-    assert "refused the connection (invalid_client)" in client.get(f"/install/w/{wid}/auth").get_data(as_text=True)
+    assert "refused the connection (invalid_client)" in client.get(f"/install/w/{wid}/auth").get_data(
+        as_text=True
+    )
     # ...and an error in the authorization response itself.
     authorize = _connect(client, wid)
     state = query(authorize)["state"]
-    response = client.get(f"/install/callback?error=temporarily_unavailable&state={state}&iss={oauth_provider.url}")
+    response = client.get(
+        f"/install/callback?error=temporarily_unavailable&state={state}&iss={oauth_provider.url}"
+    )
     assert response.headers["Location"].endswith(f"/install/w/{wid}/auth")
     assert "provider reported an error (temporarily_unavailable)" in client.get(
-        f"/install/w/{wid}/auth").get_data(as_text=True)
+        f"/install/w/{wid}/auth"
+    ).get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Credential)) == 0
 
 
-def test_demo_provider_codes_are_single_use_and_refresh_tokens_rotate(client, auth, oauth_provider, resource_owner):
+def test_demo_provider_codes_are_single_use_and_refresh_tokens_rotate(
+    client, auth, oauth_provider, resource_owner
+):
     user, workspace, integration, wid = _to_auth_step(client, auth, oauth_provider)
     authorize = _connect(client, wid)
     verifier = staged_secret(wizard(wid))["code_verifier"]
     code = query(resource_owner.decide(authorize))["code"]
     token_url = f"{oauth_provider.url}/demo-oauth/token"
-    exchange = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-                "redirect_uri": "http://localhost/install/callback"}
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "code_verifier": verifier,
+        "redirect_uri": "http://localhost/install/callback",
+    }
     without_secret = requests.post(token_url, data={**exchange, "client_id": "demo-client"}, timeout=10)
     assert without_secret.status_code == 401 and without_secret.json()["error"] == "invalid_client"
     first = requests.post(token_url, data=exchange, auth=("demo-client", CLIENT_SECRET), timeout=10)
@@ -212,7 +234,11 @@ def test_no_connection_without_the_publishers_client_secret(client, auth, oauth_
     db.session.commit()
     response = client.post_form(f"/install/w/{wid}/auth/connect")
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "client secret is missing" in page and "Connect with the provider" in page
+    assert (
+        response.status_code == 422
+        and "client secret is missing" in page
+        and "Connect with the provider" in page
+    )
     assert wizard(wid).oauth_state_hash is None
 
 
@@ -221,8 +247,12 @@ def test_demo_provider_redirect_uris_are_exact_and_follow_its_own_origin(app, mo
 
     monkeypatch.setenv("DEMO_OAUTH_BASE_URL", "http://127.0.0.1:5000/demo-oauth")
     with app.test_request_context("/demo-oauth/authorize", base_url="http://localhost:8000"):
-        assert redirect_uris() == ("http://127.0.0.1:5000/install/callback", "http://localhost:5000/install/callback",
-                                   "http://localhost:8000/install/callback", "http://127.0.0.1:8000/install/callback")
+        assert redirect_uris() == (
+            "http://127.0.0.1:5000/install/callback",
+            "http://localhost:5000/install/callback",
+            "http://localhost:8000/install/callback",
+            "http://127.0.0.1:8000/install/callback",
+        )
     with app.test_request_context("/demo-oauth/authorize", base_url="https://market.example.com"):
         assert "https://market.example.com/install/callback" in redirect_uris()
         assert not any("evil" in uri for uri in redirect_uris())

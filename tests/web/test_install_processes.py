@@ -1,5 +1,6 @@
 """Real commits on fresh databases: a wizard started on one app process completes on another;
 secrets are Fernet ciphertext in the database itself; rotate-credentials re-encrypts them."""
+
 from __future__ import annotations
 
 import os
@@ -73,13 +74,28 @@ def _wait_until_up(url: str, process) -> None:
 @contextmanager
 def gunicorn_processes(ports: list[int], env: dict):
     """`gunicorn "app:create_app()"`, as production runs it, once per port, each its own OS process."""
-    processes = [subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-         "app:create_app()"], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for port in ports]
+    processes = [
+        subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "app:create_app()",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for port in ports
+    ]
     try:
         urls = [f"http://127.0.0.1:{port}" for port in ports]
-        for url, process in zip(urls, processes):
+        for url, process in zip(urls, processes, strict=False):
             _wait_until_up(url, process)
         yield urls
     finally:
@@ -99,18 +115,28 @@ def test_a_wizard_started_on_one_process_completes_on_another():
 
         def build():
             user, workspace = admin()
-            integration = publish(auth=oauth_auth(a_url, ["read"]),
-                                  schema={"type": "object", "properties": {"note": {"type": "string"}}})
+            integration = publish(
+                auth=oauth_auth(a_url, ["read"]),
+                schema={"type": "object", "properties": {"note": {"type": "string"}}},
+            )
             integration.oauth_client_secret_encrypted = crypto.encrypt_json(DEMO_SECRET)
             return user.email, workspace.id, integration.publisher, integration.slug
+
         email, workspace_id, publisher, slug = _seed(seeder, build)
-        env = {"DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-               "SECRET_KEY": seeder.config["SECRET_KEY"], "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
-               "DEMO_OAUTH_PROVIDER": "1", "DEMO_OAUTH_BASE_URL": f"{a_url}/demo-oauth", "PUBLIC_BASE_URL": a_url}
+        env = {
+            "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+            "SECRET_KEY": seeder.config["SECRET_KEY"],
+            "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
+            "DEMO_OAUTH_PROVIDER": "1",
+            "DEMO_OAUTH_BASE_URL": f"{a_url}/demo-oauth",
+            "PUBLIC_BASE_URL": a_url,
+        }
         with gunicorn_processes([port_a, port_b], env) as (a, b):
             person = Person()
             assert person.post(f"{a}/login", {"email": email, "password": "password123"}).status_code == 302
-            started = person.post(f"{a}/install/{publisher}/{slug}", {"workspace": workspace_id, "consent": "y"})
+            started = person.post(
+                f"{a}/install/{publisher}/{slug}", {"workspace": workspace_id, "consent": "y"}
+            )
             wid = wizard_id_from(started.headers["Location"])
             step = f"/install/w/{wid}"
             assert person.post(f"{b}{step}/dependencies").headers["Location"].endswith(f"{step}/auth")
@@ -142,19 +168,27 @@ def _install_both_kinds(app, provider):
         oauth = publish(auth=oauth_auth(provider.url, ["read"]))
         oauth.oauth_client_secret_encrypted = crypto.encrypt_json(CLIENT_SECRET)
         return user.email, workspace.id, [(i.publisher, i.slug) for i in (keyed, oauth)]
+
     email, workspace_id, (keyed, oauth) = _seed(app, build)
     assert client.post_form("/login", {"email": email, "password": "password123"}).status_code == 302
 
-    wid = wizard_id_from(client.post_form(f"/install/{keyed[0]}/{keyed[1]}",
-                                          {"workspace": workspace_id, "consent": "y"}).headers["Location"])
+    wid = wizard_id_from(
+        client.post_form(
+            f"/install/{keyed[0]}/{keyed[1]}", {"workspace": workspace_id, "consent": "y"}
+        ).headers["Location"]
+    )
     client.post_form(f"/install/w/{wid}/dependencies")
     client.post_form(f"/install/w/{wid}/auth", {"api_key": API_KEY})
     client.post_form(f"/install/w/{wid}/variables")
     assert client.post_form(f"/install/w/{wid}/review").status_code == 302
 
     from tests.install_fixtures import ResourceOwner
-    wid = wizard_id_from(client.post_form(f"/install/{oauth[0]}/{oauth[1]}",
-                                          {"workspace": workspace_id, "consent": "y"}).headers["Location"])
+
+    wid = wizard_id_from(
+        client.post_form(
+            f"/install/{oauth[0]}/{oauth[1]}", {"workspace": workspace_id, "consent": "y"}
+        ).headers["Location"]
+    )
     client.post_form(f"/install/w/{wid}/dependencies")
     owner = ResourceOwner()
     callback = owner.decide(client.post_form(f"/install/w/{wid}/auth/connect").headers["Location"])
@@ -177,8 +211,11 @@ def _raw_database_text(app) -> str:
             db.engine.dispose()  # checkpoint nothing away: read the main file and its WAL both
         return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()).decode("latin-1")
     with app.app_context(), db.engine.connect() as connection:
-        return "\n".join(str(row[0]) for table in inspect(connection).get_table_names()
-                         for row in connection.execute(text(f'SELECT t::text FROM "{table}" AS t')))
+        return "\n".join(
+            str(row[0])
+            for table in inspect(connection).get_table_names()
+            for row in connection.execute(text(f'SELECT t::text FROM "{table}" AS t'))
+        )
 
 
 def test_secrets_are_ciphertext_in_the_database(oauth_provider):
@@ -186,8 +223,13 @@ def test_secrets_are_ciphertext_in_the_database(oauth_provider):
         secrets = _install_both_kinds(app, oauth_provider)
         with app.app_context():
             stored = [c.secret_encrypted for c in db.session.scalars(db.select(Credential))]
-            stored.append(db.session.scalar(db.select(Integration.oauth_client_secret_encrypted)
-                                            .where(Integration.oauth_client_secret_encrypted.is_not(None))))
+            stored.append(
+                db.session.scalar(
+                    db.select(Integration.oauth_client_secret_encrypted).where(
+                        Integration.oauth_client_secret_encrypted.is_not(None)
+                    )
+                )
+            )
         assert len(stored) == 3 and all(value.startswith("gAAAAA") for value in stored)
         raw = _raw_database_text(app)
         assert "gAAAAA" in raw  # the ciphertext is there...
@@ -203,11 +245,19 @@ def test_rotate_credentials_reencrypts_with_the_newest_key(oauth_provider):
         with app.app_context():
             from app.models import User, Workspace
             from app.models.base import utcnow
-            integration = db.session.scalar(db.select(Integration).where(Integration.auth_config["type"].as_string()
-                                                                         == "api_key"))
-            pending = WizardSession(user_id=db.session.scalar(db.select(User.id)), integration_id=integration.id,
-                                    workspace_id=db.session.scalar(db.select(Workspace.id)), expires_at=utcnow(),
-                                    data={}, completed_steps=[], secret_encrypted=crypto.encrypt_json({"k": "v"}))
+
+            integration = db.session.scalar(
+                db.select(Integration).where(Integration.auth_config["type"].as_string() == "api_key")
+            )
+            pending = WizardSession(
+                user_id=db.session.scalar(db.select(User.id)),
+                integration_id=integration.id,
+                workspace_id=db.session.scalar(db.select(Workspace.id)),
+                expires_at=utcnow(),
+                data={},
+                completed_steps=[],
+                secret_encrypted=crypto.encrypt_json({"k": "v"}),
+            )
             db.session.add(pending)
             db.session.commit()
         app.config["CREDENTIALS_KEYS"] = [new_key, old_key]
@@ -217,12 +267,22 @@ def test_rotate_credentials_reencrypts_with_the_newest_key(oauth_provider):
         app.config["CREDENTIALS_KEYS"] = [new_key]  # the old key can go now
         with app.app_context():
             db.session.expire_all()
-            values = [crypto.decrypt_json(c.secret_encrypted) for c in db.session.scalars(db.select(Credential))]
+            values = [
+                crypto.decrypt_json(c.secret_encrypted) for c in db.session.scalars(db.select(Credential))
+            ]
             assert {v.get("api_key") for v in values} >= {API_KEY}
-            assert crypto.decrypt_json(db.session.scalar(db.select(WizardSession.secret_encrypted)
-                                                         .where(WizardSession.secret_encrypted.is_not(None)))) == {"k": "v"}
-            client_secret = db.session.scalar(db.select(Integration.oauth_client_secret_encrypted)
-                                              .where(Integration.oauth_client_secret_encrypted.is_not(None)))
+            assert crypto.decrypt_json(
+                db.session.scalar(
+                    db.select(WizardSession.secret_encrypted).where(
+                        WizardSession.secret_encrypted.is_not(None)
+                    )
+                )
+            ) == {"k": "v"}
+            client_secret = db.session.scalar(
+                db.select(Integration.oauth_client_secret_encrypted).where(
+                    Integration.oauth_client_secret_encrypted.is_not(None)
+                )
+            )
             assert Fernet(new_key).decrypt(client_secret.encode()).decode() == f'"{CLIENT_SECRET}"'
 
 
@@ -235,5 +295,7 @@ def test_rotate_credentials_refuses_when_a_key_is_missing(oauth_provider):
         assert result.exit_code != 0 and "cannot be decrypted" in result.output
         app.config["CREDENTIALS_KEYS"] = old_keys
         with app.app_context():  # rolled back whole: everything still opens with the old key
-            assert [crypto.decrypt_json(c.secret_encrypted)["kind"] for c in db.session.scalars(
-                db.select(Credential).order_by(Credential.kind))] == ["api_key", "oauth2"]
+            assert [
+                crypto.decrypt_json(c.secret_encrypted)["kind"]
+                for c in db.session.scalars(db.select(Credential).order_by(Credential.kind))
+            ] == ["api_key", "oauth2"]

@@ -1,4 +1,5 @@
 """The install wizard through HTTP: step order enforced, state in the database, secrets kept."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,10 +16,19 @@ def _count(model):
 
 
 def _api_key_integration(**kwargs):
-    return publish(auth=API_KEY_AUTH, schema=VARIABLES, manifest={
-        "members": [{"key": "flow", "kind": "workflow", "name": "Main flow"},
-                    {"key": "tpl", "kind": "template", "name": "Starter", "forkOnInstall": True}],
-        "dependencies": [], "defaults": {"region": "eu", "channel": "#ops"}}, **kwargs)
+    return publish(
+        auth=API_KEY_AUTH,
+        schema=VARIABLES,
+        manifest={
+            "members": [
+                {"key": "flow", "kind": "workflow", "name": "Main flow"},
+                {"key": "tpl", "kind": "template", "name": "Starter", "forkOnInstall": True},
+            ],
+            "dependencies": [],
+            "defaults": {"region": "eu", "channel": "#ops"},
+        },
+        **kwargs,
+    )
 
 
 def _to_step(client, integration, workspace, api_key=None):
@@ -48,7 +58,11 @@ def test_api_key_install_end_to_end(client, auth, factories):
     assert "Caution: community integration" in html and integration.publisher in html and "1.0.0" in html
     wid = _start(client, integration, workspace)
 
-    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith(f"/install/w/{wid}/auth")
+    assert (
+        client.post_form(f"/install/w/{wid}/dependencies")
+        .headers["Location"]
+        .endswith(f"/install/w/{wid}/auth")
+    )
     auth_page = client.get(f"/install/w/{wid}/auth").get_data(as_text=True)
     assert 'type="password"' in auth_page and "X-Api-Key: ••••" in auth_page
     assert "<strong>Settings</strong>" in auth_page and "<script>alert(1)" not in auth_page
@@ -60,23 +74,29 @@ def test_api_key_install_end_to_end(client, auth, factories):
 
     form = client.get(f"/install/w/{wid}/variables").get_data(as_text=True)
     assert 'value="#ops"' in form  # manifest default
-    bad = client.post_form(f"/install/w/{wid}/variables", {"var-channel": "ops", "var-region": "mars",
-                                                           "var-batch": "500"})
+    bad = client.post_form(
+        f"/install/w/{wid}/variables", {"var-channel": "ops", "var-region": "mars", "var-batch": "500"}
+    )
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
     assert "Does not match the required format." in text and "at most 100" in text and 'value="ops"' in text
     assert wizard(wid).data["variables"] == {"region": "eu", "channel": "#ops"}
 
-    ok = client.post_form(f"/install/w/{wid}/variables", {"var-channel": "#alerts", "var-region": "us",
-                                                          "var-batch": "20"})
+    ok = client.post_form(
+        f"/install/w/{wid}/variables", {"var-channel": "#alerts", "var-region": "us", "var-batch": "20"}
+    )
     assert ok.headers["Location"].endswith(f"/install/w/{wid}/review")
     review = client.get(f"/install/w/{wid}/review").get_data(as_text=True)
     assert "copied into your workspace" in review and "••••abcd" in review and SECRET_KEY_VALUE not in review
 
     events, installs = _count(AuditEvent), integration.install_count
     done = client.post_form(f"/install/w/{wid}/review")
-    assert done.status_code == 302 and done.headers["Location"].endswith(f"/workspaces/{workspace.slug}/installations")
-    installation = db.session.scalar(db.select(Installation).where(Installation.integration_id == integration.id))
+    assert done.status_code == 302 and done.headers["Location"].endswith(
+        f"/workspaces/{workspace.slug}/installations"
+    )
+    installation = db.session.scalar(
+        db.select(Installation).where(Installation.integration_id == integration.id)
+    )
     assert installation.variables == {"channel": "#alerts", "region": "us", "batch": 20}
     assert installation.version.version == "1.0.0" and installation.installed_by == user.id
     modes = {m.member_key: m.mode for m in installation.members}
@@ -117,11 +137,16 @@ def test_steps_cannot_be_skipped_by_url(client, auth):
     wid = _start(client, integration, workspace)
     for step in ("auth", "variables", "review"):
         response = client.get(f"/install/w/{wid}/{step}")
-        assert response.status_code == 302 and response.headers["Location"].endswith(f"/install/w/{wid}/dependencies")
+        assert response.status_code == 302 and response.headers["Location"].endswith(
+            f"/install/w/{wid}/dependencies"
+        )
     before = wizard(wid).completed_steps
     response = client.post_form(f"/install/w/{wid}/review")
     assert response.status_code == 302 and _count(Installation) == 0
-    assert client.post_form(f"/install/w/{wid}/variables", {"var-channel": "#a", "var-region": "eu"}).status_code == 302
+    assert (
+        client.post_form(f"/install/w/{wid}/variables", {"var-channel": "#a", "var-region": "eu"}).status_code
+        == 302
+    )
     assert wizard(wid).completed_steps == before
     assert client.get(f"/install/w/{wid}/nonsense").status_code == 404
     # Back works: step 1 of a started wizard.
@@ -158,8 +183,9 @@ def test_a_member_who_is_not_admin_is_told_who_can_install(client, auth, factori
     page = client.get(f"/install/{integration.publisher}/{integration.slug}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and owner.email in html and workspace.name in html
-    response = client.post_form(f"/install/{integration.publisher}/{integration.slug}",
-                                {"workspace": workspace.id, "consent": "y"})
+    response = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
     assert response.status_code == 422 and _count(WizardSession) == 0
 
 
@@ -171,6 +197,7 @@ def test_integrations_the_user_cannot_see_are_not_found(client, auth, factories,
         integration.current_version = None
     if state == "deleted":
         from app.models.base import utcnow
+
         integration.deleted_at = utcnow()
     db.session.flush()
     auth.login(user)
@@ -197,8 +224,9 @@ def test_second_install_into_the_same_workspace_is_a_conflict(client, auth, fact
     integration = publish()
     factories.InstallationFactory(workspace=workspace, integration=integration, installed_by=user.id)
     auth.login(user)
-    response = client.post_form(f"/install/{integration.publisher}/{integration.slug}",
-                                {"workspace": workspace.id, "consent": "y"})
+    response = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
     assert response.status_code == 409 and "already installed" in response.get_data(as_text=True)
 
 
@@ -212,6 +240,7 @@ def test_wizard_resumes_and_expires(client, auth, app):
     from datetime import timedelta
 
     from app.models.base import utcnow
+
     wizard(wid).expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()  # (a savepoint release: the test's transaction is still rolled back at the end)
     assert client.get(f"/install/w/{wid}/dependencies").status_code == 410
@@ -279,8 +308,13 @@ def test_expired_wizards_are_forgotten_with_their_secrets(client, auth):
 def test_dependency_installed_first_through_its_own_wizard(client, auth):
     user, workspace = admin()
     base = publish(versions=("1.0.0", "1.2.0", "2.0.0"))
-    app_ = publish(manifest={"members": [], "defaults": {},
-                             "dependencies": [{"integration": f"{base.publisher}/{base.slug}", "version": "^1.0.0"}]})
+    app_ = publish(
+        manifest={
+            "members": [],
+            "defaults": {},
+            "dependencies": [{"integration": f"{base.publisher}/{base.slug}", "version": "^1.0.0"}],
+        }
+    )
     auth.login(user)
     wid = _start(client, app_, workspace)
     page = client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
@@ -288,10 +322,17 @@ def test_dependency_installed_first_through_its_own_wizard(client, auth):
     blocked = client.post_form(f"/install/w/{wid}/dependencies")
     assert blocked.status_code == 422 and "Install these first" in blocked.get_data(as_text=True)
 
-    child = client.post_form(f"/install/w/{wid}/dependencies/install", {"dependency": f"{base.publisher}/{base.slug}"})
+    child = client.post_form(
+        f"/install/w/{wid}/dependencies/install", {"dependency": f"{base.publisher}/{base.slug}"}
+    )
     cid = wizard_id_from(child.headers["Location"])
     assert wizard(cid).parent_id == wid and wizard(cid).version.version == "1.2.0"
-    assert client.post_form(f"/install/w/{cid}/workspace", {"workspace": workspace.id, "consent": "y"}).status_code == 302
+    assert (
+        client.post_form(
+            f"/install/w/{cid}/workspace", {"workspace": workspace.id, "consent": "y"}
+        ).status_code
+        == 302
+    )
     client.post_form(f"/install/w/{cid}/dependencies")
     client.post_form(f"/install/w/{cid}/variables")
     done = client.post_form(f"/install/w/{cid}/review")
@@ -304,17 +345,30 @@ def test_dependency_installed_first_through_its_own_wizard(client, auth):
 def test_dependency_cycles_are_refused(client, auth):
     user, workspace = admin()
     a = publish()
-    b = publish(manifest={"members": [], "defaults": {},
-                          "dependencies": [{"integration": f"{a.publisher}/{a.slug}", "version": "*"}]})
-    cyclic = {"members": [], "defaults": {}, "dependencies": [{"integration": f"{b.publisher}/{b.slug}", "version": "*"}]}
+    b = publish(
+        manifest={
+            "members": [],
+            "defaults": {},
+            "dependencies": [{"integration": f"{a.publisher}/{a.slug}", "version": "*"}],
+        }
+    )
+    cyclic = {
+        "members": [],
+        "defaults": {},
+        "dependencies": [{"integration": f"{b.publisher}/{b.slug}", "version": "*"}],
+    }
     a.manifest = cyclic
     add_version(a, "1.1.0", manifest=cyclic)
     auth.login(user)
     wid = _start(client, a, workspace)
     page = client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
     assert "form a cycle" in page
-    assert client.post_form(f"/install/w/{wid}/dependencies/install",
-                            {"dependency": f"{b.publisher}/{b.slug}"}).status_code == 422
+    assert (
+        client.post_form(
+            f"/install/w/{wid}/dependencies/install", {"dependency": f"{b.publisher}/{b.slug}"}
+        ).status_code
+        == 422
+    )
     assert client.post_form(f"/install/w/{wid}/dependencies").status_code == 422
     assert _count(WizardSession) == 1
 

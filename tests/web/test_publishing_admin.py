@@ -1,4 +1,5 @@
 """Staff tools: 404 for everyone else; trust tier and takedown need a note; audit filters."""
+
 import pytest
 
 from app.extensions import db
@@ -24,8 +25,12 @@ def test_admin_is_404_for_everyone_but_staff(client, auth, factories, who):
     for url in ("/admin", "/admin/audit", f"/admin/integrations/{integration.id}"):
         assert client.get(url).status_code == 404, url
     for url in ("trust-tier", "takedown", "takedown/lift"):
-        assert client.post_form(f"/admin/integrations/{integration.id}/{url}",
-                                {"tier": "first_party", "note": "x"}).status_code == 404
+        assert (
+            client.post_form(
+                f"/admin/integrations/{integration.id}/{url}", {"tier": "first_party", "note": "x"}
+            ).status_code
+            == 404
+        )
     assert state(integration.id) == before
 
 
@@ -40,8 +45,10 @@ def test_staff_set_trust_tier_with_a_required_note(client, staff, factories):
     db.session.expire_all()
     assert integration.trust_tier == "verified_partner"
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "integration.trust_tier_set"))
-    assert event.note == "Contract signed" and event.diff["trust_tier"] == {"before": "community",
-                                                                          "after": "verified_partner"}
+    assert event.note == "Contract signed" and event.diff["trust_tier"] == {
+        "before": "community",
+        "after": "verified_partner",
+    }
     assert state(integration.id)["audit"] == before["audit"] + 1
 
 
@@ -49,7 +56,9 @@ def test_takedown_forces_private_and_shows_the_note_to_the_publisher(client, aut
     p = make_publisher(factories)
     integration = factories.IntegrationFactory.published(workspace=p.workspace, visibility="public")
     db.session.commit()
-    response = client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": "Malware report #12"})
+    response = client.post_form(
+        f"/admin/integrations/{integration.id}/takedown", {"note": "Malware report #12"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert integration.visibility == "private" and integration.taken_down_at is not None
@@ -65,10 +74,23 @@ def test_audit_log_filters(client, staff, factories):
     b = make_publisher(factories)
     from app.services import audit
 
-    audit.record(a.user, "integration.published", object_type="integration", object_id="i-1",
-                 object_label="alpha/one", workspace_id=a.workspace.id, version="1.0.0")
-    audit.record(b.user, "integration.deleted", object_type="integration", object_id="i-2",
-                 object_label="beta/two", workspace_id=b.workspace.id)
+    audit.record(
+        a.user,
+        "integration.published",
+        object_type="integration",
+        object_id="i-1",
+        object_label="alpha/one",
+        workspace_id=a.workspace.id,
+        version="1.0.0",
+    )
+    audit.record(
+        b.user,
+        "integration.deleted",
+        object_type="integration",
+        object_id="i-2",
+        object_label="beta/two",
+        workspace_id=b.workspace.id,
+    )
     db.session.commit()
 
     def labels(**params):
@@ -88,8 +110,10 @@ def test_staff_posts_need_csrf(client, staff, factories):
     integration = factories.IntegrationFactory.published()
     before = state(integration.id)
     for url in ("trust-tier", "takedown", "takedown/lift"):
-        response = client.post(f"/admin/integrations/{integration.id}/{url}",
-                               data={"tier": "first_party", "note": "x", "lift-note": "x"})
+        response = client.post(
+            f"/admin/integrations/{integration.id}/{url}",
+            data={"tier": "first_party", "note": "x", "lift-note": "x"},
+        )
         assert response.status_code == 400, url
     assert state(integration.id) == before
 
@@ -99,13 +123,23 @@ def test_takedown_and_lift_each_write_one_event(client, staff, factories):
     before = state(integration.id)
     assert client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": ""}).status_code == 422
     assert state(integration.id) == before
-    assert client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": "Spam"}).status_code == 302
+    assert (
+        client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": "Spam"}).status_code
+        == 302
+    )
     assert state(integration.id)["audit"] == before["audit"] + 1
     taken = state(integration.id)
-    assert client.post_form(f"/admin/integrations/{integration.id}/takedown/lift", {"lift-note": ""}).status_code == 422
+    assert (
+        client.post_form(f"/admin/integrations/{integration.id}/takedown/lift", {"lift-note": ""}).status_code
+        == 422
+    )
     assert state(integration.id) == taken
-    assert client.post_form(f"/admin/integrations/{integration.id}/takedown/lift",
-                            {"lift-note": "Resolved"}).status_code == 302
+    assert (
+        client.post_form(
+            f"/admin/integrations/{integration.id}/takedown/lift", {"lift-note": "Resolved"}
+        ).status_code
+        == 302
+    )
     after = state(integration.id)
     assert after["audit"] == before["audit"] + 2
     assert after["row"]["taken_down_at"] is None and after["row"]["visibility"] == "private"

@@ -1,4 +1,5 @@
 """The write API: bearer tokens only, the same validation and errors as the forms, 404 for others."""
+
 import pytest
 
 from app.extensions import db
@@ -18,8 +19,14 @@ def ci(factories):
 
 
 def create(client, ci, **payload):
-    body = {"name": "Acme Sync", "publisher": ci.handle, "manifest": MANIFEST, "variablesSchema": VARIABLES,
-            "authConfig": AUTH, "visibility": "public"}
+    body = {
+        "name": "Acme Sync",
+        "publisher": ci.handle,
+        "manifest": MANIFEST,
+        "variablesSchema": VARIABLES,
+        "authConfig": AUTH,
+        "visibility": "public",
+    }
     body.update(payload)
     return client.post("/api/v1/integrations", json=body, headers=ci.headers)
 
@@ -30,18 +37,41 @@ def test_publish_from_ci_end_to_end(client, ci, factories):
     assert response.status_code == 201, response.json
     body = response.json
     assert body["slug"] == "acme-sync" and body["trustTier"] == "community" and body["currentVersion"] is None
-    assert set(body) == {"id", "workspaceId", "slug", "name", "description", "iconUrl", "publisher", "trustTier",
-                         "currentVersion", "manifest", "variablesSchema", "authConfig", "visibility", "createdBy",
-                         "deletedAt", "retentionTier", "createdAt", "updatedAt"}
+    assert set(body) == {
+        "id",
+        "workspaceId",
+        "slug",
+        "name",
+        "description",
+        "iconUrl",
+        "publisher",
+        "trustTier",
+        "currentVersion",
+        "manifest",
+        "variablesSchema",
+        "authConfig",
+        "visibility",
+        "createdBy",
+        "deletedAt",
+        "retentionTier",
+        "createdAt",
+        "updatedAt",
+    }
     iid = body["id"]
-    patched = client.patch(f"/api/v1/integrations/{iid}", json={"description": "Now with docs"}, headers=ci.headers)
+    patched = client.patch(
+        f"/api/v1/integrations/{iid}", json={"description": "Now with docs"}, headers=ci.headers
+    )
     assert patched.status_code == 200 and patched.json["description"] == "Now with docs"
-    v1 = client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "1.0.0", "changelog": "First"},
-                     headers=ci.headers)
+    v1 = client.post(
+        f"/api/v1/integrations/{iid}/versions",
+        json={"version": "1.0.0", "changelog": "First"},
+        headers=ci.headers,
+    )
     assert v1.status_code == 201 and v1.json["version"] == "1.0.0"
     client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "1.1.0"}, headers=ci.headers)
-    yank = client.post(f"/api/v1/integrations/{iid}/versions/1.1.0/yank", json={"reason": "broken"},
-                       headers=ci.headers)
+    yank = client.post(
+        f"/api/v1/integrations/{iid}/versions/1.1.0/yank", json={"reason": "broken"}, headers=ci.headers
+    )
     assert yank.status_code == 200 and yank.json["yanked"] is True
     assert client.get(f"/api/v1/integrations/{iid}").json["currentVersion"] == "1.0.0"
     deleted = client.delete(f"/api/v1/integrations/{iid}", headers=ci.headers)
@@ -51,12 +81,20 @@ def test_publish_from_ci_end_to_end(client, ci, factories):
 
 def test_validation_errors_list_every_problem_with_json_paths(client, ci, factories):
     before = factories.audit_count()
-    response = create(client, ci, manifest={"members": [{"key": "a", "kind": "x"}], "colour": 1},
-                      iconUrl="http://insecure.example/icon.png")
+    response = create(
+        client,
+        ci,
+        manifest={"members": [{"key": "a", "kind": "x"}], "colour": 1},
+        iconUrl="http://insecure.example/icon.png",
+    )
     assert response.status_code == 422
     error = response.json["error"]
     assert error["code"] == "validation_failed"
-    assert {d["path"] for d in error["details"]} == {"$.iconUrl", "$.manifest.members[0]", "$.manifest.colour"}
+    assert {d["path"] for d in error["details"]} == {
+        "$.iconUrl",
+        "$.manifest.members[0]",
+        "$.manifest.colour",
+    }
     assert error["message"] == "3 problems to fix; nothing was saved."
     assert db.session.scalar(db.select(db.func.count()).select_from(Integration)) == 0
     assert factories.audit_count() == before
@@ -73,7 +111,9 @@ def test_a_300_level_body_is_refused(client, ci):
     assert response.json["error"]["details"][0]["message"] == "The documents nest deeper than 32 levels."
     # far deeper than Python's recursion limit: refused before json parses it, never a 500
     raw = '{"name": "x", "publisher": "p", "manifest": ' + "[" * 200_000 + "]" * 200_000 + "}"
-    response = client.post("/api/v1/integrations", data=raw, content_type="application/json", headers=ci.headers)
+    response = client.post(
+        "/api/v1/integrations", data=raw, content_type="application/json", headers=ci.headers
+    )
     assert response.status_code == 422
     assert db.session.scalar(db.select(db.func.count()).select_from(Integration)) == 0
 
@@ -86,7 +126,9 @@ def test_trust_tier_in_a_payload_is_refused_not_ignored(client, ci, factories, f
     assert response.json["error"]["details"][0]["path"].startswith("$.")
     integration = factories.IntegrationFactory(workspace=ci.workspace, publisher=ci.handle)
     snapshot = state(integration.id)
-    patched = client.patch(f"/api/v1/integrations/{integration.id}", json={field: "first_party"}, headers=ci.headers)
+    patched = client.patch(
+        f"/api/v1/integrations/{integration.id}", json={field: "first_party"}, headers=ci.headers
+    )
     assert patched.status_code == 422
     assert state(integration.id) == snapshot
     assert factories.audit_count() == before
@@ -117,11 +159,13 @@ def test_another_workspaces_integration_is_404_on_every_call(client, ci, factori
     integration = factories.IntegrationFactory.published(workspace=other.workspace, publisher=other.handle)
     before = state(integration.id)
     base = f"/api/v1/integrations/{integration.id}"
-    calls = [client.patch(base, json={"name": "Mine"}, headers=ci.headers),
-             client.post(f"{base}/versions", json={"version": "9.0.0"}, headers=ci.headers),
-             client.post(f"{base}/versions/1.0.0/yank", json={"reason": "x"}, headers=ci.headers),
-             client.delete(base, headers=ci.headers),
-             client.patch("/api/v1/integrations/does-not-exist", json={}, headers=ci.headers)]
+    calls = [
+        client.patch(base, json={"name": "Mine"}, headers=ci.headers),
+        client.post(f"{base}/versions", json={"version": "9.0.0"}, headers=ci.headers),
+        client.post(f"{base}/versions/1.0.0/yank", json={"reason": "x"}, headers=ci.headers),
+        client.delete(base, headers=ci.headers),
+        client.patch("/api/v1/integrations/does-not-exist", json={}, headers=ci.headers),
+    ]
     assert [c.status_code for c in calls] == [404] * 5
     assert all(c.json["error"]["code"] == "not_found" for c in calls)
     assert state(integration.id) == before
@@ -131,8 +175,12 @@ def test_a_token_of_another_workspace_of_the_same_person_cannot_write(client, ci
     second = factories.member(user=ci.user, role="owner").workspace
     integration = factories.IntegrationFactory(workspace=second, publisher=factories.namespace_for(second))
     db.session.commit()
-    assert client.patch(f"/api/v1/integrations/{integration.id}", json={"name": "x"},
-                        headers=ci.headers).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/integrations/{integration.id}", json={"name": "x"}, headers=ci.headers
+        ).status_code
+        == 404
+    )
 
 
 def test_a_member_token_cannot_create(client, factories):
@@ -141,11 +189,21 @@ def test_a_member_token_cannot_create(client, factories):
     from app.models import ApiToken
 
     raw = tokens.generate_token()
-    db.session.add(ApiToken(user_id=member.id, workspace_id=p.workspace.id, name="x", token_hash=tokens.hash_token(raw),
-                            prefix=raw[:12]))
+    db.session.add(
+        ApiToken(
+            user_id=member.id,
+            workspace_id=p.workspace.id,
+            name="x",
+            token_hash=tokens.hash_token(raw),
+            prefix=raw[:12],
+        )
+    )
     db.session.commit()
-    response = client.post("/api/v1/integrations", json={"name": "x", "publisher": p.handle},
-                           headers={"Authorization": f"Bearer {raw}"})
+    response = client.post(
+        "/api/v1/integrations",
+        json={"name": "x", "publisher": p.handle},
+        headers={"Authorization": f"Bearer {raw}"},
+    )
     assert response.status_code == 403
 
 
@@ -171,7 +229,9 @@ def test_published_versions_cannot_be_edited_or_deleted(client, ci):
     iid = create(client, ci).json["id"]
     client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "1.0.0"}, headers=ci.headers)
     for method in ("put", "patch", "delete"):
-        response = getattr(client, method)(f"/api/v1/integrations/{iid}/versions/1.0.0", json={}, headers=ci.headers)
+        response = getattr(client, method)(
+            f"/api/v1/integrations/{iid}/versions/1.0.0", json={}, headers=ci.headers
+        )
         assert response.status_code in (404, 405), method
     versions = client.get(f"/api/v1/integrations/{iid}/versions", headers=ci.headers).json["data"]
     assert [v["version"] for v in versions] == ["1.0.0"]

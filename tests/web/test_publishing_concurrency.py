@@ -1,11 +1,20 @@
 """Simultaneous publishes of one version: exactly one wins, the others get 409, nothing half-written.
 Real threads, real connections, a real (fresh, migrated) database, on SQLite and PostgreSQL."""
+
 import threading
 
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, Integration, IntegrationVersion, Membership, PublisherNamespace, User, Workspace
+from app.models import (
+    AuditEvent,
+    Integration,
+    IntegrationVersion,
+    Membership,
+    PublisherNamespace,
+    User,
+    Workspace,
+)
 from app.services import tokens
 
 from ..databases import migrated_app
@@ -21,11 +30,23 @@ def seed(app) -> tuple[str, str]:
         workspace = Workspace(slug="race", name="Race")
         db.session.add_all([user, workspace])
         db.session.flush()
-        db.session.add_all([Membership(workspace_id=workspace.id, user_id=user.id, role="owner"),
-                            PublisherNamespace(handle="race", workspace_id=workspace.id)])
+        db.session.add_all(
+            [
+                Membership(workspace_id=workspace.id, user_id=user.id, role="owner"),
+                PublisherNamespace(handle="race", workspace_id=workspace.id),
+            ]
+        )
         db.session.flush()
-        integration = Integration(workspace_id=workspace.id, slug="car", name="Car", publisher="race",
-                                  created_by=user.id, manifest=MANIFEST, variables_schema=VARIABLES, auth_config=AUTH)
+        integration = Integration(
+            workspace_id=workspace.id,
+            slug="car",
+            name="Car",
+            publisher="race",
+            created_by=user.id,
+            manifest=MANIFEST,
+            variables_schema=VARIABLES,
+            auth_config=AUTH,
+        )
         db.session.add(integration)
         _, raw = tokens.create_token(user, workspace.id, "ci", None)
         db.session.commit()
@@ -41,8 +62,11 @@ def test_concurrent_publish_of_the_same_version():
         def publish():
             client = app.test_client()
             barrier.wait()
-            response = client.post(f"/api/v1/integrations/{integration_id}/versions", json={"version": "1.0.0"},
-                                   headers={"Authorization": f"Bearer {raw}"})
+            response = client.post(
+                f"/api/v1/integrations/{integration_id}/versions",
+                json={"version": "1.0.0"},
+                headers={"Authorization": f"Bearer {raw}"},
+            )
             body = response.get_json()
             results.append((response.status_code, body.get("error", {}).get("code", "") if body else ""))
 
@@ -55,8 +79,11 @@ def test_concurrent_publish_of_the_same_version():
         with app.app_context():
             assert db.session.scalar(db.select(db.func.count()).select_from(IntegrationVersion)) == 1
             assert db.session.get(Integration, integration_id).current_version == "1.0.0"
-            published = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
-                                          .where(AuditEvent.action == "integration.published"))
+            published = db.session.scalar(
+                db.select(db.func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "integration.published")
+            )
             assert published == 1
 
 
@@ -79,8 +106,11 @@ def test_concurrent_namespace_claims():
         def claim(raw, slug):
             client = app.test_client()
             barrier.wait()
-            response = client.post("/api/v1/integrations", json={"name": slug, "slug": slug, "publisher": "stripe"},
-                                   headers={"Authorization": f"Bearer {raw}"})
+            response = client.post(
+                "/api/v1/integrations",
+                json={"name": slug, "slug": slug, "publisher": "stripe"},
+                headers={"Authorization": f"Bearer {raw}"},
+            )
             results.append(response.status_code)
 
         threads = [threading.Thread(target=claim, args=(raw, f"s{n}")) for n, raw in enumerate(raws)]

@@ -1,4 +1,5 @@
 """The publisher dashboard: every failure changes nothing and audits nothing; every success audits once."""
+
 import json
 
 import pytest
@@ -18,9 +19,16 @@ def publisher(factories, auth):
 
 
 def draft(factories, p, **kwargs):
-    kwargs = {"visibility": "public", "manifest": MANIFEST, "variables_schema": VARIABLES, "auth_config": AUTH,
-              **kwargs}
-    integration = factories.IntegrationFactory(workspace=p.workspace, creator=p.user, publisher=p.handle, **kwargs)
+    kwargs = {
+        "visibility": "public",
+        "manifest": MANIFEST,
+        "variables_schema": VARIABLES,
+        "auth_config": AUTH,
+        **kwargs,
+    }
+    integration = factories.IntegrationFactory(
+        workspace=p.workspace, creator=p.user, publisher=p.handle, **kwargs
+    )
     db.session.commit()  # a savepoint release: a request answering 4xx rolls back only its own work
     return integration
 
@@ -31,9 +39,18 @@ def last_event():
 
 # --- create -----------------------------------------------------------------------------------------
 
+
 def create(client, p, **overrides):
-    data = {"workspace": p.workspace.id, "name": "Acme Sync", "slug": "", "publisher": p.handle,
-            "description": "", "icon_url": "", "visibility": "public", "retention_tier": ""}
+    data = {
+        "workspace": p.workspace.id,
+        "name": "Acme Sync",
+        "slug": "",
+        "publisher": p.handle,
+        "description": "",
+        "icon_url": "",
+        "visibility": "public",
+        "retention_tier": "",
+    }
     data.update(overrides)
     return client.post_form("/dashboard/integrations/new", data)
 
@@ -68,14 +85,17 @@ def test_namespace_squatting_is_refused(client, publisher, factories):
     assert factories.audit_count() == before
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("publisher", "Bad Handle", "Use 1 to 39 lowercase letters"),
-    ("slug", "-bad", "Use lowercase letters, digits and hyphens"),
-    ("icon_url", "http://example.com/icon.png", "must start with https://"),
-    ("icon_url", "javascript:alert(1)", "must start with https://"),
-    ("visibility", "everyone", "Not a valid choice"),
-    ("name", "", "Give the integration a name."),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("publisher", "Bad Handle", "Use 1 to 39 lowercase letters"),
+        ("slug", "-bad", "Use lowercase letters, digits and hyphens"),
+        ("icon_url", "http://example.com/icon.png", "must start with https://"),
+        ("icon_url", "javascript:alert(1)", "must start with https://"),
+        ("visibility", "everyone", "Not a valid choice"),
+        ("name", "", "Give the integration a name."),
+    ],
+)
 def test_create_refuses_bad_input_and_changes_nothing(client, publisher, factories, field, value, message):
     before = factories.audit_count()
     response = create(client, publisher, **{field: value})
@@ -103,8 +123,9 @@ def test_trust_tier_cannot_be_set_by_form_tampering(client, publisher, factories
     assert db.session.scalar(db.select(db.func.count()).select_from(Integration)) == 0
     integration = draft(factories, publisher)
     snapshot = state(integration.id)
-    response = client.post_form(f"/dashboard/integrations/{integration.id}",
-                                edit_data(integration, trust_tier="first_party"))
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}", edit_data(integration, trust_tier="first_party")
+    )
     assert response.status_code == 422
     assert "Only marketplace staff set the trust tier." in response.text
     assert state(integration.id) == snapshot
@@ -136,8 +157,10 @@ TWO_MISTAKES = """{
 def test_edit_reports_every_problem_with_path_and_line_and_keeps_the_text(client, publisher, factories):
     integration = draft(factories, publisher)
     before = state(integration.id)
-    response = client.post_form(f"/dashboard/integrations/{integration.id}",
-                                edit_data(integration, manifest=TWO_MISTAKES, name="Renamed"))
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}",
+        edit_data(integration, manifest=TWO_MISTAKES, name="Renamed"),
+    )
     assert response.status_code == 422
     assert "line 3, $.members[0]: “name” is required." in response.text
     assert "line 4, $.members[1].forkOnInstall: Must be of type boolean, not string." in response.text
@@ -149,11 +172,23 @@ def test_edit_reports_every_problem_with_path_and_line_and_keeps_the_text(client
 def test_edit_saves_everything_with_one_audit_event(client, publisher, factories):
     integration = draft(factories, publisher, manifest={}, auth_config={"type": "none"})
     before = factories.audit_count()
-    oauth = {"type": "oauth2", "authorizeUrl": "https://id.example/authorize", "tokenUrl": "https://id.example/token",
-             "scopes": ["read"], "clientId": "client-1"}
-    response = client.post_form(f"/dashboard/integrations/{integration.id}", edit_data(
-        integration, auth_config=json.dumps(oauth), client_secret="top-secret-value", visibility="unlisted",
-        icon_url="https://cdn.example/icon.png"))
+    oauth = {
+        "type": "oauth2",
+        "authorizeUrl": "https://id.example/authorize",
+        "tokenUrl": "https://id.example/token",
+        "scopes": ["read"],
+        "clientId": "client-1",
+    }
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}",
+        edit_data(
+            integration,
+            auth_config=json.dumps(oauth),
+            client_secret="top-secret-value",
+            visibility="unlisted",
+            icon_url="https://cdn.example/icon.png",
+        ),
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert integration.auth_config == oauth and integration.manifest == MANIFEST
@@ -171,7 +206,10 @@ def test_edit_saves_everything_with_one_audit_event(client, publisher, factories
 def test_saving_without_changes_writes_no_event(client, publisher, factories):
     integration = draft(factories, publisher)
     before = factories.audit_count()
-    assert client.post_form(f"/dashboard/integrations/{integration.id}", edit_data(integration)).status_code == 302
+    assert (
+        client.post_form(f"/dashboard/integrations/{integration.id}", edit_data(integration)).status_code
+        == 302
+    )
     assert factories.audit_count() == before
 
 
@@ -186,12 +224,18 @@ def test_security_rules_on_save(client, publisher, factories, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     integration = draft(factories, publisher)
     before = state(integration.id)
-    schema = {"type": "object", "properties": {
-        "a": {"$ref": "https://evil.example/schema.json"},
-        "b": {"type": "string", "pattern": "(a+)+$"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"$ref": "https://evil.example/schema.json"},
+            "b": {"type": "string", "pattern": "(a+)+$"},
+        },
+    }
     deep = '{"a":' * 300 + "1" + "}" * 300
-    response = client.post_form(f"/dashboard/integrations/{integration.id}", edit_data(
-        integration, variables_schema=json.dumps(schema), auth_config=deep))
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}",
+        edit_data(integration, variables_schema=json.dumps(schema), auth_config=deep),
+    )
     assert response.status_code == 422
     assert "$.properties.a.$ref: Remote references are not allowed" in response.text
     assert "$.properties.b.pattern: Nested quantifiers" in response.text
@@ -203,7 +247,9 @@ def test_preview_button_without_javascript_saves_nothing(client, publisher, fact
     integration = draft(factories, publisher)
     before = state(integration.id)
     schema = {"type": "object", "properties": {"team": {"type": "string", "title": "Team name"}}}
-    data = edit_data(integration, variables_schema=json.dumps(schema), manifest=json.dumps({"defaults": {"team": "Ops"}}))
+    data = edit_data(
+        integration, variables_schema=json.dumps(schema), manifest=json.dumps({"defaults": {"team": "Ops"}})
+    )
     data.pop("save")
     data["preview"] = "Preview variables form"
     response = client.post_form(f"/dashboard/integrations/{integration.id}", data)
@@ -226,9 +272,11 @@ def test_preview_fragment_for_javascript(client, publisher, factories):
 
 # --- publish, yank ------------------------------------------------------------------------------------
 
+
 def publish(client, integration, version, changelog=""):
-    return client.post_form(f"/dashboard/integrations/{integration.id}/publish",
-                            {"version": version, "changelog": changelog})
+    return client.post_form(
+        f"/dashboard/integrations/{integration.id}/publish", {"version": version, "changelog": changelog}
+    )
 
 
 def test_publish_snapshots_and_sets_current_version(client, publisher, factories):
@@ -239,7 +287,9 @@ def test_publish_snapshots_and_sets_current_version(client, publisher, factories
     assert publish(client, integration, "1.0.0", "First *release*").status_code == 302
     db.session.expire_all()
     assert integration.current_version == "1.0.0" and integration.last_published_at is not None
-    row = db.session.scalar(db.select(IntegrationVersion).where(IntegrationVersion.integration_id == integration.id))
+    row = db.session.scalar(
+        db.select(IntegrationVersion).where(IntegrationVersion.integration_id == integration.id)
+    )
     assert (row.manifest, row.variables_schema, row.auth_config) == (MANIFEST, VARIABLES, AUTH)
     assert factories.audit_count() == before + 1
     assert (last_event().action, last_event().version) == ("integration.published", "1.0.0")
@@ -252,12 +302,15 @@ def test_publish_snapshots_and_sets_current_version(client, publisher, factories
     assert "<em>release</em>" in versions
 
 
-@pytest.mark.parametrize(("version", "status", "message"), [
-    ("1.0.0", 409, "Version 1.0.0 is already published"),
-    ("0.9.0", 422, "Must be greater than 1.0.0"),
-    ("1.0.0-rc.1", 422, "Must be greater than 1.0.0"),
-    ("one", 422, "is not a semantic version"),
-])
+@pytest.mark.parametrize(
+    ("version", "status", "message"),
+    [
+        ("1.0.0", 409, "Version 1.0.0 is already published"),
+        ("0.9.0", 422, "Must be greater than 1.0.0"),
+        ("1.0.0-rc.1", 422, "Must be greater than 1.0.0"),
+        ("one", 422, "is not a semantic version"),
+    ],
+)
 def test_publish_refusals_change_nothing(client, publisher, factories, version, status, message):
     integration = draft(factories, publisher)
     assert publish(client, integration, "1.0.0").status_code == 302
@@ -272,36 +325,57 @@ def test_a_yanked_version_number_is_never_reused_nor_undercut(client, publisher,
     integration = draft(factories, publisher)
     publish(client, integration, "1.0.0")
     publish(client, integration, "1.1.0")
-    assert client.post_form(f"/dashboard/integrations/{integration.id}/versions/1.1.0/yank",
-                            {f"yank-{_version_id(integration, '1.1.0')}-reason": "broken"}).status_code == 302
+    assert (
+        client.post_form(
+            f"/dashboard/integrations/{integration.id}/versions/1.1.0/yank",
+            {f"yank-{_version_id(integration, '1.1.0')}-reason": "broken"},
+        ).status_code
+        == 302
+    )
     assert publish(client, integration, "1.1.0").status_code == 409
     assert publish(client, integration, "1.0.5").status_code == 422
     assert publish(client, integration, "1.1.1").status_code == 302
 
 
 def _version_id(integration, version):
-    return db.session.scalar(db.select(IntegrationVersion.id).where(
-        IntegrationVersion.integration_id == integration.id, IntegrationVersion.version == version))
+    return db.session.scalar(
+        db.select(IntegrationVersion.id).where(
+            IntegrationVersion.integration_id == integration.id, IntegrationVersion.version == version
+        )
+    )
 
 
 def test_publish_needs_every_document_valid_and_dependencies_resolved(client, publisher, factories):
     other = make_publisher(factories)
     hidden = factories.IntegrationFactory.published("2.0.0", workspace=other.workspace, visibility="private")
     visible = factories.IntegrationFactory.published("1.4.0", workspace=other.workspace, visibility="public")
-    manifest = {"members": [], "dependencies": [
-        {"integration": f"{hidden.publisher}/{hidden.slug}", "version": "^2.0.0"},
-        {"integration": f"{visible.publisher}/{visible.slug}", "version": "^2.0.0"},
-        {"integration": "nobody/nothing", "version": "*"},
-    ]}
-    integration = draft(factories, publisher, manifest=manifest, variables_schema={"type": "object", "properties": {}})
+    manifest = {
+        "members": [],
+        "dependencies": [
+            {"integration": f"{hidden.publisher}/{hidden.slug}", "version": "^2.0.0"},
+            {"integration": f"{visible.publisher}/{visible.slug}", "version": "^2.0.0"},
+            {"integration": "nobody/nothing", "version": "*"},
+        ],
+    }
+    integration = draft(
+        factories, publisher, manifest=manifest, variables_schema={"type": "object", "properties": {}}
+    )
     before = state(integration.id)
     response = publish(client, integration, "1.0.0")
     assert response.status_code == 422
-    assert f"$.dependencies[0].integration: No published integration “{hidden.publisher}/{hidden.slug}”" in response.text
-    assert f"$.dependencies[1].version: No published, non-yanked version of “{visible.publisher}/{visible.slug}” matches" in response.text
+    assert (
+        f"$.dependencies[0].integration: No published integration “{hidden.publisher}/{hidden.slug}”"
+        in response.text
+    )
+    assert (
+        f"$.dependencies[1].version: No published, non-yanked version of “{visible.publisher}/{visible.slug}” matches"
+        in response.text
+    )
     assert "$.dependencies[2].integration" in response.text
     assert state(integration.id) == before
-    integration.manifest = {"dependencies": [{"integration": f"{visible.publisher}/{visible.slug}", "version": "~1.4"}]}
+    integration.manifest = {
+        "dependencies": [{"integration": f"{visible.publisher}/{visible.slug}", "version": "~1.4"}]
+    }
     db.session.flush()
     assert publish(client, integration, "1.0.0").status_code == 302
 
@@ -333,13 +407,16 @@ def test_yank_requires_a_reason_and_recomputes_current_version(client, publisher
     assert "Breaks exports" in page and "yanked" in page
     # the last non-yanked version cannot be yanked (the integration would silently become a draft)
     before = state(integration.id)
-    last = client.post_form(f"/dashboard/integrations/{integration.id}/versions/1.0.0/yank",
-                            {f"yank-{_version_id(integration, '1.0.0')}-reason": "bad"})
+    last = client.post_form(
+        f"/dashboard/integrations/{integration.id}/versions/1.0.0/yank",
+        {f"yank-{_version_id(integration, '1.0.0')}-reason": "bad"},
+    )
     assert last.status_code == 422 and "only version that is not yanked" in last.text
     assert state(integration.id) == before
 
 
 # --- visibility, trash ---------------------------------------------------------------------------------
+
 
 def test_soft_delete_and_restore(client, publisher, factories):
     integration = draft(factories, publisher)
@@ -348,7 +425,7 @@ def test_soft_delete_and_restore(client, publisher, factories):
     db.session.expire_all()
     assert integration.deleted_at is not None
     dashboard = client.get("/dashboard").text
-    assert "Trash <span class=\"muted\">(1)</span>" in dashboard
+    assert 'Trash <span class="muted">(1)</span>' in dashboard
     assert client.post_form(f"/dashboard/integrations/{integration.id}/delete").status_code == 409
     assert client.post_form(f"/dashboard/integrations/{integration.id}/restore").status_code == 302
     db.session.expire_all()
@@ -360,13 +437,21 @@ def test_dashboard_groups_by_state(client, publisher, factories):
     from app.models.base import utcnow
 
     draft(factories, publisher, name="Draft One")
-    factories.IntegrationFactory.published(workspace=publisher.workspace, name="Public One", visibility="public")
-    factories.IntegrationFactory.published(workspace=publisher.workspace, name="Hidden One", visibility="unlisted")
-    factories.IntegrationFactory.published(workspace=publisher.workspace, name="Private One", visibility="private")
+    factories.IntegrationFactory.published(
+        workspace=publisher.workspace, name="Public One", visibility="public"
+    )
+    factories.IntegrationFactory.published(
+        workspace=publisher.workspace, name="Hidden One", visibility="unlisted"
+    )
+    factories.IntegrationFactory.published(
+        workspace=publisher.workspace, name="Private One", visibility="private"
+    )
     draft(factories, publisher, name="Binned One", deleted_at=utcnow())
     factories.IntegrationFactory(name="Someone Else's")
     page = client.get("/dashboard").text
-    order = [page.index(name) for name in ("Draft One", "Public One", "Hidden One", "Private One", "Binned One")]
+    order = [
+        page.index(name) for name in ("Draft One", "Public One", "Hidden One", "Private One", "Binned One")
+    ]
     assert order == sorted(order)
     assert "Someone Else" not in page
     assert "Publish first version" in page and "Restore" in page
@@ -375,23 +460,38 @@ def test_dashboard_groups_by_state(client, publisher, factories):
 def test_takedown_note_is_shown_and_visibility_stays_private(client, publisher, factories):
     from app.models.base import utcnow
 
-    integration = draft(factories, publisher, visibility="private", taken_down_at=utcnow(),
-                        takedown_note="Trademark complaint")
+    integration = draft(
+        factories,
+        publisher,
+        visibility="private",
+        taken_down_at=utcnow(),
+        takedown_note="Trademark complaint",
+    )
     page = client.get(f"/dashboard/integrations/{integration.id}").text
     assert "Taken down by marketplace staff" in page and "Trademark complaint" in page
     before = state(integration.id)
-    response = client.post_form(f"/dashboard/integrations/{integration.id}", edit_data(integration, visibility="public"))
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}", edit_data(integration, visibility="public")
+    )
     assert response.status_code == 422 and "it stays private" in response.text
     assert state(integration.id) == before
 
 
 # --- someone else's integration, CSRF ----------------------------------------------------------------------
 
+
 def dashboard_urls(integration_id):
     base = f"/dashboard/integrations/{integration_id}"
     gets = [base, f"{base}/publish", f"{base}/versions"]
-    posts = [base, f"{base}/preview", f"{base}/publish", f"{base}/versions/1.0.0/yank", f"{base}/delete",
-             f"{base}/restore", f"{base}/visibility"]
+    posts = [
+        base,
+        f"{base}/preview",
+        f"{base}/publish",
+        f"{base}/versions/1.0.0/yank",
+        f"{base}/delete",
+        f"{base}/restore",
+        f"{base}/visibility",
+    ]
     return gets, posts
 
 
@@ -409,8 +509,12 @@ def test_someone_elses_integration_is_404_on_every_dashboard_url(client, auth, f
     for url in gets:
         assert client.get(url).status_code == 404, url
     for url in posts:
-        assert client.post_form(url, {"version": "2.0.0", "reason": "x", "name": "Mine",
-                                       "quick-visibility": "private"}).status_code == 404, url
+        assert (
+            client.post_form(
+                url, {"version": "2.0.0", "reason": "x", "name": "Mine", "quick-visibility": "private"}
+            ).status_code
+            == 404
+        ), url
     assert state(integration.id) == before
 
 
@@ -420,8 +524,16 @@ def test_every_dashboard_post_needs_csrf(client, publisher, factories):
     before = state(integration.id)
     _, posts = dashboard_urls(integration.id)
     for url in posts + ["/dashboard/integrations/new"]:
-        response = client.post(url, data={"name": "X", "version": "2.0.0", "reason": "x", "workspace":
-                                          publisher.workspace.id, "publisher": publisher.handle})
+        response = client.post(
+            url,
+            data={
+                "name": "X",
+                "version": "2.0.0",
+                "reason": "x",
+                "workspace": publisher.workspace.id,
+                "publisher": publisher.handle,
+            },
+        )
         assert response.status_code == 400, url
     assert state(integration.id) == before
 
@@ -436,8 +548,14 @@ def test_publishers_see_their_workspaces_audit_events_only(client, publisher, fa
     other = make_publisher(factories)
     from app.services import audit
 
-    audit.record(other.user, "integration.created", object_type="integration", object_id="x",
-                 object_label="theirs/secret-thing", workspace_id=other.workspace.id)
+    audit.record(
+        other.user,
+        "integration.created",
+        object_type="integration",
+        object_id="x",
+        object_label="theirs/secret-thing",
+        workspace_id=other.workspace.id,
+    )
     db.session.flush()
     page = client.get("/dashboard/audit").text
     assert "integration.created" in page and f"{publisher.handle}/mine-to-audit" in page
@@ -457,14 +575,19 @@ def test_dashboard_pages_do_not_grow_with_rows(client, publisher, factories, que
     factories.VersionFactory(integration=integration, version="1.0.0")
     tokens.create_token(publisher.user, publisher.workspace.id, "first", None)
     db.session.commit()
-    urls = ("/dashboard", f"/dashboard/integrations/{integration.id}/versions", "/dashboard/audit",
-            "/settings/tokens")
+    urls = (
+        "/dashboard",
+        f"/dashboard/integrations/{integration.id}/versions",
+        "/dashboard/audit",
+        "/settings/tokens",
+    )
     few = [_queries(client, query_counter, url) for url in urls]
 
     for n in range(5):
         draft(factories, publisher, name=f"More {n}")
-        factories.VersionFactory(integration=integration, version=f"2.{n}.0",
-                                 published_by=factories.UserFactory().id)
+        factories.VersionFactory(
+            integration=integration, version=f"2.{n}.0", published_by=factories.UserFactory().id
+        )
         tokens.create_token(publisher.user, publisher.workspace.id, f"t{n}", None)
     db.session.commit()
     many = [_queries(client, query_counter, url) for url in urls]
@@ -487,13 +610,27 @@ def test_quick_visibility_change(client, publisher, factories):
 def test_the_wizard_keeps_the_order_of_the_schemas_properties(client, publisher, factories):
     """On PostgreSQL too (jsonb would sort the keys: variables_schema is plain json)."""
     integration = draft(factories, publisher)
-    schema = '{"type": "object", "properties": {"zone": {"type": "string"}, "api_base": {"type": "string"}, ' \
-             '"a": {"type": "boolean"}}}'
-    assert client.post_form(f"/dashboard/integrations/{integration.id}",
-                            edit_data(integration, variables_schema=schema, manifest="{}")).status_code == 302
-    assert client.post_form(f"/dashboard/integrations/{integration.id}/publish", {"version": "1.0.0"}).status_code == 302
+    schema = (
+        '{"type": "object", "properties": {"zone": {"type": "string"}, "api_base": {"type": "string"}, '
+        '"a": {"type": "boolean"}}}'
+    )
+    assert (
+        client.post_form(
+            f"/dashboard/integrations/{integration.id}",
+            edit_data(integration, variables_schema=schema, manifest="{}"),
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post_form(
+            f"/dashboard/integrations/{integration.id}/publish", {"version": "1.0.0"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert list(integration.variables_schema["properties"]) == ["zone", "api_base", "a"]
     assert list(integration.versions[0].variables_schema["properties"]) == ["zone", "api_base", "a"]
     page = client.get(f"/dashboard/integrations/{integration.id}").text
-    assert page.index('for="preview-zone"') < page.index('for="preview-api_base"') < page.index('id="preview-a"')
+    assert (
+        page.index('for="preview-zone"') < page.index('for="preview-api_base"') < page.index('id="preview-a"')
+    )

@@ -1,5 +1,6 @@
 """Purge respects every retention tier at a frozen `now`, erases installation history, and the CLI
 shows a progress bar and a summary."""
+
 from datetime import timedelta
 
 import pytest
@@ -24,9 +25,16 @@ def binned(factories, tier, days_ago, now):
     return integration
 
 
-@pytest.mark.parametrize(("tier", "kept_at", "purged_at"), [
-    ("short", 6.9, 7), ("medium", 29.9, 30), ("long", 364.9, 365), ("none", None, 0), (None, 29.9, 30),
-])
+@pytest.mark.parametrize(
+    ("tier", "kept_at", "purged_at"),
+    [
+        ("short", 6.9, 7),
+        ("medium", 29.9, 30),
+        ("long", 364.9, 365),
+        ("none", None, 0),
+        (None, 29.9, 30),
+    ],
+)
 def test_each_tier(factories, now, tier, kept_at, purged_at):
     if kept_at is not None:
         kept = binned(factories, tier, kept_at, now)
@@ -37,10 +45,20 @@ def test_each_tier(factories, now, tier, kept_at, purged_at):
     assert summary.installations == 1 and summary.versions == 1
     db.session.expire_all()
     assert db.session.get(Integration, gone.id) is None
-    assert db.session.scalar(db.select(db.func.count()).select_from(Installation)
-                             .where(Installation.integration_id == gone.id)) == 0
-    assert db.session.scalar(db.select(db.func.count()).select_from(IntegrationVersion)
-                             .where(IntegrationVersion.integration_id == gone.id)) == 0
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Installation).where(Installation.integration_id == gone.id)
+        )
+        == 0
+    )
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(IntegrationVersion)
+            .where(IntegrationVersion.integration_id == gone.id)
+        )
+        == 0
+    )
     assert db.session.get(Integration, live.id) is not None
     if kept_at is not None:
         assert db.session.get(Integration, kept.id) is not None and summary.kept == 1
@@ -77,7 +95,10 @@ def test_cli_progress_and_summary(runner, factories, now):
     db.session.commit()
     dry = runner.invoke(args=["purge", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Would purge 1 integration(s), 1 installation(s) and 1 version(s); 1 in the trash are kept" in dry.output
+    assert (
+        "Would purge 1 integration(s), 1 installation(s) and 1 version(s); 1 in the trash are kept"
+        in dry.output
+    )
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert "Purging" in result.output and "Purged 1 integration(s)" in result.output

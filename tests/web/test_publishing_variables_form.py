@@ -1,4 +1,5 @@
 """The generated variables form (wizard step 4 and the dashboard preview)."""
+
 from flask import render_template_string
 from werkzeug.datastructures import MultiDict
 
@@ -8,7 +9,12 @@ SCHEMA = {
     "type": "object",
     "required": ["region", "seats"],
     "properties": {
-        "region": {"type": "string", "title": "Region", "enum": ["us", "eu"], "description": "Where data lives."},
+        "region": {
+            "type": "string",
+            "title": "Region",
+            "enum": ["us", "eu"],
+            "description": "Where data lives.",
+        },
         "contact": {"type": "string", "format": "email", "title": "Contact"},
         "homepage": {"type": "string", "format": "uri"},
         "starts": {"type": "string", "format": "date"},
@@ -38,24 +44,47 @@ def test_fields_render_with_labels_hints_types_and_defaults(app):
     assert 'min="1"' in html and 'max="50"' in html
     assert 'type="checkbox"' in html and "checked" in html
     assert "<textarea" in html and "One value per line." in html
-    assert 'multiple' in html  # enum items: a multi-select
+    assert "multiple" in html  # enum items: a multi-select
 
 
 def test_form_values_are_typed_and_empty_optionals_left_out(app):
-    posted = MultiDict([("var-region", "us"), ("var-seats", "7"), ("var-ratio", "0.5"), ("var-beta", "y"),
-                        ("var-tags", "a\n\n b \nc"), ("var-contact", ""), ("var-colours", "red"),
-                        ("var-colours", "blue")])
+    posted = MultiDict(
+        [
+            ("var-region", "us"),
+            ("var-seats", "7"),
+            ("var-ratio", "0.5"),
+            ("var-beta", "y"),
+            ("var-tags", "a\n\n b \nc"),
+            ("var-contact", ""),
+            ("var-colours", "red"),
+            ("var-colours", "blue"),
+        ]
+    )
     with app.test_request_context(method="POST"):
         form = build_variables_form(SCHEMA, formdata=posted, csrf=False)
         assert form.validate(), {n: f.errors for n, f in form.variable_fields.items()}
         values = form_values(form, SCHEMA)
-    assert values == {"region": "us", "seats": 7, "ratio": 0.5, "beta": True, "tags": ["a", "b", "c"],
-                      "colours": ["red", "blue"]}
+    assert values == {
+        "region": "us",
+        "seats": 7,
+        "ratio": 0.5,
+        "beta": True,
+        "tags": ["a", "b", "c"],
+        "colours": ["red", "blue"],
+    }
 
 
 def test_errors_land_beside_their_fields(app):
-    posted = MultiDict([("var-seats", "99"), ("var-contact", "nope"), ("var-code", "abc"), ("var-ratio", "x"),
-                        ("var-tags", "1\n2\n3\n4"), ("var-starts", "2026-13-40")])
+    posted = MultiDict(
+        [
+            ("var-seats", "99"),
+            ("var-contact", "nope"),
+            ("var-code", "abc"),
+            ("var-ratio", "x"),
+            ("var-tags", "1\n2\n3\n4"),
+            ("var-starts", "2026-13-40"),
+        ]
+    )
     with app.test_request_context(method="POST"):
         form = build_variables_form(SCHEMA, formdata=posted, csrf=False)
         assert not form.validate()
@@ -91,7 +120,8 @@ def test_validate_values_never_fetches_and_never_hangs(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", no_network)
     remote = {"type": "object", "properties": {"a": {"$ref": "https://example.com/evil.json"}}}
     assert validate_values(remote, {"a": "x"}) == {
-        "": ["The variables schema refers to something outside itself; nothing is fetched."]}
+        "": ["The variables schema refers to something outside itself; nothing is fetched."]
+    }
     looping = {"$defs": {"x": {"$ref": "#/$defs/x"}}, "$ref": "#/$defs/x"}
     assert list(validate_values(looping, {"a": 1})) == [""]
     # a long value is refused before any pattern runs on it

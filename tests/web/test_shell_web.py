@@ -1,10 +1,12 @@
 """The shell every page shares: navigation, flashes, accessible markup, error pages,
 security headers and /healthz."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
 import pytest
+
 from app import create_app
 from app.extensions import db
 from app.models import User
@@ -62,15 +64,18 @@ class PageAudit(HTMLParser):
             self.inline_scripts += 1
 
     def unlabelled(self) -> list[dict]:
-        return [f for f in self.fields
-                if not (f["_wrapped"] or f.get("id") in self.label_for or f.get("aria-label"))]
+        return [
+            f
+            for f in self.fields
+            if not (f["_wrapped"] or f.get("id") in self.label_for or f.get("aria-label"))
+        ]
 
 
 def check_page(html: str) -> PageAudit:
     audit = PageAudit(html)
     assert audit.lang == "en"
     assert audit.headings.count(1) == 1, audit.headings
-    for previous, current in zip(audit.headings, audit.headings[1:]):
+    for previous, current in zip(audit.headings, audit.headings[1:], strict=False):
         assert current <= previous + 1, f"heading level skipped: {audit.headings}"
     assert audit.unlabelled() == []
     assert audit.inline_scripts == 0 and audit.inline_styles == 0
@@ -79,19 +84,24 @@ def check_page(html: str) -> PageAudit:
     return audit
 
 
-@pytest.mark.parametrize("bad, problem", [
-    ('<h1>A</h1><h3>B</h3>', "heading level skipped"),
-    ('<h1>A</h1><h1>B</h1>', "headings"),
-    ('<h1>A</h1><input name="q" id="q">', "unlabelled"),
-    ('<h1>A</h1><script>alert(1)</script>', "inline"),
-    ('<h1 style="color:red">A</h1>', "inline"),
-])
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        ("<h1>A</h1><h3>B</h3>", "heading level skipped"),
+        ("<h1>A</h1><h1>B</h1>", "headings"),
+        ('<h1>A</h1><input name="q" id="q">', "unlabelled"),
+        ("<h1>A</h1><script>alert(1)</script>", "inline"),
+        ('<h1 style="color:red">A</h1>', "inline"),
+    ],
+)
 def test_the_page_audit_catches_what_it_looks_for(bad, problem):
     page = f'<html lang="en"><body><a class="skip-link" href="#main">Skip</a><main id="main">{bad}</main>'
     with pytest.raises(AssertionError):
         check_page(page)
-    check_page('<html lang="en"><body><a class="skip-link" href="#main">Skip</a><main id="main"><h1>A</h1>'
-               '<h2>B</h2><label for="q">Q</label><input id="q"><label>R <input></label></main>')
+    check_page(
+        '<html lang="en"><body><a class="skip-link" href="#main">Skip</a><main id="main"><h1>A</h1>'
+        '<h2>B</h2><label for="q">Q</label><input id="q"><label>R <input></label></main>'
+    )
 
 
 @pytest.fixture
@@ -120,7 +130,9 @@ def test_workspace_pages_are_accessible_and_inline_free(client, auth, workspace_
 def test_form_error_pages_stay_accessible(client, auth, workspace_owner):
     check_page(client.post_form("/register", {"email": "bad"}).get_data(as_text=True))
     auth.login(workspace_owner)
-    page = client.post_form("/workspaces/acme/members", {"email": "", "role": "member"}).get_data(as_text=True)
+    page = client.post_form("/workspaces/acme/members", {"email": "", "role": "member"}).get_data(
+        as_text=True
+    )
     audit = check_page(page)
     assert 'aria-invalid="true"' in page and any(f.get("aria-describedby") for f in audit.fields)
 
@@ -140,7 +152,9 @@ def test_navigation_follows_who_is_looking(client, auth, factories):
 
 def test_the_log_in_link_brings_people_back_where_they_were(client):
     assert 'href="/login?next=/"' in client.get("/").get_data(as_text=True)
-    assert 'href="/login?next=/integrations?q%3Dslack"' in client.get("/integrations?q=slack").get_data(as_text=True)
+    assert 'href="/login?next=/integrations?q%3Dslack"' in client.get("/integrations?q=slack").get_data(
+        as_text=True
+    )
     assert 'href="/login"' in client.get("/login").get_data(as_text=True)
 
 
@@ -153,12 +167,15 @@ def test_flash_messages_show_once(client, auth, factories):
 
 # --- error pages ----------------------------------------------------------------------------
 
+
 def test_404_is_html_for_people_and_json_for_api_and_json_clients(client):
     page = client.get("/no-such-page")
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert "<h1>Not found</h1>" in page.get_data(as_text=True)
-    for response in (client.get("/api/v1/no-such-thing"),
-                     client.get("/no-such-page", headers={"Accept": "application/json"})):
+    for response in (
+        client.get("/api/v1/no-such-thing"),
+        client.get("/no-such-page", headers={"Accept": "application/json"}),
+    ):
         assert response.status_code == 404 and response.mimetype == "application/json"
         assert response.get_json()["error"]["code"] == "not_found"
         assert set(response.get_json()["error"]) == {"code", "message", "details"}
@@ -178,6 +195,7 @@ def test_405_answers_in_kind(client):
 @pytest.mark.concurrency  # an app of its own, committing for real
 def test_500_rolls_back_what_the_request_wrote_and_answers_in_kind():
     with migrated_app() as app:
+
         @app.post("/test-only/write-then-fail")
         def write_then_fail():
             user = User(email="half-written@example.test")
@@ -200,8 +218,10 @@ def test_500_rolls_back_what_the_request_wrote_and_answers_in_kind():
 
 # --- security headers -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/", "/login", "/healthz", "/no-such-page", "/api/v1/no-such-thing",
-                                 "/static/css/app.css"])
+
+@pytest.mark.parametrize(
+    "url", ["/", "/login", "/healthz", "/no-such-page", "/api/v1/no-such-thing", "/static/css/app.css"]
+)
 def test_security_headers_on_every_response(client, url):
     headers = client.get(url).headers
     csp = {part.split()[0]: part.split()[1:] for part in headers["Content-Security-Policy"].split("; ")}
@@ -214,13 +234,16 @@ def test_security_headers_on_every_response(client, url):
 
 # --- /healthz -------------------------------------------------------------------------------
 
+
 def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
 
 
-@pytest.mark.parametrize("url", ["sqlite:////nonexistent-directory/marketplace.sqlite3",
-                                 "postgresql://postgres@127.0.0.1:9/marketplace"])
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:////nonexistent-directory/marketplace.sqlite3", "postgresql://postgres@127.0.0.1:9/marketplace"],
+)
 def test_healthz_answers_503_when_the_database_does_not(url):
     app = create_app(config_for(url))
     response = app.test_client().get("/healthz")

@@ -1,4 +1,5 @@
 """Workspaces: create, see members, add, change roles, leave — and every way to get it wrong."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -23,7 +24,9 @@ def team(factories):
     outsider = factories.member(role="owner")
     stranger = factories.UserFactory(email="stranger@example.test")
     db.session.commit()
-    return SimpleNamespace(ws=ws, owner=owner, admin=admin, member=member, outsider=outsider, stranger=stranger)
+    return SimpleNamespace(
+        ws=ws, owner=owner, admin=admin, member=member, outsider=outsider, stranger=stranger
+    )
 
 
 def _role(membership: Membership) -> str | None:
@@ -35,6 +38,7 @@ def _last_audit() -> AuditEvent:
 
 
 # --- create ---------------------------------------------------------------------------------
+
 
 def test_create_makes_the_creator_owner_and_writes_one_audit_event(client, auth, factories):
     user = factories.UserFactory()
@@ -51,17 +55,20 @@ def test_create_makes_the_creator_owner_and_writes_one_audit_event(client, auth,
     assert "Blue Team" in client.get("/workspaces").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"name": "", "slug": "fine-slug"}, "Give the workspace a name."),
-    ({"name": "   ", "slug": "fine-slug"}, "Give the workspace a name."),
-    ({"name": "N" * 101, "slug": "fine-slug"}, workspaces.NAME_INVALID),
-    ({"name": "Fine", "slug": ""}, "Choose an address."),
-    ({"name": "Fine", "slug": "s" * 41}, workspaces.SLUG_INVALID),
-    ({"name": "Fine", "slug": "no spaces!"}, workspaces.SLUG_INVALID),
-    ({"name": "Fine", "slug": "-leading"}, workspaces.SLUG_INVALID),
-    ({"name": "Fine", "slug": "new"}, "That name is reserved."),
-    ({"name": "Fine", "slug": "ACME"}, workspaces.SLUG_TAKEN),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"name": "", "slug": "fine-slug"}, "Give the workspace a name."),
+        ({"name": "   ", "slug": "fine-slug"}, "Give the workspace a name."),
+        ({"name": "N" * 101, "slug": "fine-slug"}, workspaces.NAME_INVALID),
+        ({"name": "Fine", "slug": ""}, "Choose an address."),
+        ({"name": "Fine", "slug": "s" * 41}, workspaces.SLUG_INVALID),
+        ({"name": "Fine", "slug": "no spaces!"}, workspaces.SLUG_INVALID),
+        ({"name": "Fine", "slug": "-leading"}, workspaces.SLUG_INVALID),
+        ({"name": "Fine", "slug": "new"}, "That name is reserved."),
+        ({"name": "Fine", "slug": "ACME"}, workspaces.SLUG_TAKEN),
+    ],
+)
 def test_create_refuses_bad_input_beside_the_field_keeping_the_text(client, auth, team, data, message):
     auth.login(team.outsider.user)
     before = row_counts()
@@ -90,6 +97,7 @@ def test_workspace_pages_need_a_login(client, team):
 
 # --- see ------------------------------------------------------------------------------------
 
+
 def test_index_lists_only_my_workspaces_with_my_role(client, auth, team):
     auth.login(team.admin.user)
     page = client.get("/workspaces").get_data(as_text=True)
@@ -108,7 +116,9 @@ def test_members_see_everyone_but_only_managers_get_the_controls(client, auth, t
     assert "Add a member" in page and "Change role" in page
 
 
-def test_member_list_costs_the_same_queries_however_many_members(client, auth, team, factories, query_counter):
+def test_member_list_costs_the_same_queries_however_many_members(
+    client, auth, team, factories, query_counter
+):
     auth.login(team.owner.user)
     with query_counter as few:
         client.get("/workspaces/acme")
@@ -122,10 +132,13 @@ def test_member_list_costs_the_same_queries_however_many_members(client, auth, t
 
 # --- add a member ---------------------------------------------------------------------------
 
+
 def test_an_admin_adds_a_member_by_email_with_a_role(client, auth, team):
     auth.login(team.admin.user)
     before = row_counts()
-    response = client.post_form("/workspaces/acme/members", {"email": " Stranger@Example.TEST", "role": "admin"})
+    response = client.post_form(
+        "/workspaces/acme/members", {"email": " Stranger@Example.TEST", "role": "admin"}
+    )
     assert response.status_code == 302
     added = db.session.scalar(db.select(Membership).where(Membership.user_id == team.stranger.id))
     assert added.workspace_id == team.ws.id and added.role == "admin"
@@ -134,16 +147,31 @@ def test_an_admin_adds_a_member_by_email_with_a_role(client, auth, team):
     assert "stranger@example.test added as admin" in client.get("/workspaces/acme").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("who, data, status, message", [
-    ("owner", {"email": "", "role": "member"}, 422, "Enter the person&#39;s email."),
-    ("owner", {"email": "x" * 250 + "@example.test", "role": "member"}, 422, "Use at most 254 characters."),
-    ("owner", {"email": "nobody@example.test", "role": "member"}, 422, "No account uses that email."),
-    ("owner", {"email": "MEMBER", "role": "member"}, 422, "They are already a member"),
-    ("owner", {"email": "stranger@example.test", "role": "superuser"}, 422, workspaces.ROLE_INVALID),
-    ("admin", {"email": "stranger@example.test", "role": "owner"}, 422, "Only an owner can grant"),
-    ("member", {"email": "stranger@example.test", "role": "member"}, 403, "Only the workspace&#39;s owners"),
-])
-def test_adding_a_member_refuses_bad_input_and_changes_nothing(client, auth, team, who, data, status, message):
+@pytest.mark.parametrize(
+    "who, data, status, message",
+    [
+        ("owner", {"email": "", "role": "member"}, 422, "Enter the person&#39;s email."),
+        (
+            "owner",
+            {"email": "x" * 250 + "@example.test", "role": "member"},
+            422,
+            "Use at most 254 characters.",
+        ),
+        ("owner", {"email": "nobody@example.test", "role": "member"}, 422, "No account uses that email."),
+        ("owner", {"email": "MEMBER", "role": "member"}, 422, "They are already a member"),
+        ("owner", {"email": "stranger@example.test", "role": "superuser"}, 422, workspaces.ROLE_INVALID),
+        ("admin", {"email": "stranger@example.test", "role": "owner"}, 422, "Only an owner can grant"),
+        (
+            "member",
+            {"email": "stranger@example.test", "role": "member"},
+            403,
+            "Only the workspace&#39;s owners",
+        ),
+    ],
+)
+def test_adding_a_member_refuses_bad_input_and_changes_nothing(
+    client, auth, team, who, data, status, message
+):
     if data["email"] == "MEMBER":
         data = {**data, "email": team.member.user.email.upper()}
     auth.login(getattr(team, who).user)
@@ -159,6 +187,7 @@ def test_adding_a_member_refuses_bad_input_and_changes_nothing(client, auth, tea
 
 # --- change roles ---------------------------------------------------------------------------
 
+
 def _change(client, team, target, role):
     return client.post_form(f"/workspaces/acme/members/{target.id}/role", {f"m-{target.id}-role": role})
 
@@ -170,7 +199,9 @@ def test_an_owner_promotes_a_member_with_one_audit_event(client, auth, team):
     assert _role(team.member) == "owner"
     assert row_counts()["audit_events"] == before["audit_events"] + 1
     event = _last_audit()
-    assert event.action == "membership.role_changed" and event.diff == {"role": {"before": "member", "after": "owner"}}
+    assert event.action == "membership.role_changed" and event.diff == {
+        "role": {"before": "member", "after": "owner"}
+    }
 
 
 def test_an_admin_changes_member_and_admin_roles(client, auth, team):
@@ -179,15 +210,20 @@ def test_an_admin_changes_member_and_admin_roles(client, auth, team):
     assert _role(team.member) == "admin"
 
 
-@pytest.mark.parametrize("who, target, role, status, message", [
-    ("admin", "member", "owner", 403, "Only an owner can grant or change the owner role."),
-    ("admin", "owner", "member", 403, "Only an owner can grant or change the owner role."),
-    ("member", "admin", "member", 403, "Only the workspace&#39;s owners and admins"),
-    ("owner", "owner", "admin", 422, "A workspace needs at least one owner."),
-    ("owner", "member", "superuser", 422, workspaces.ROLE_INVALID),
-    ("owner", "member", "", 422, workspaces.ROLE_INVALID),
-])
-def test_role_changes_that_are_not_allowed_change_nothing(client, auth, team, who, target, role, status, message):
+@pytest.mark.parametrize(
+    "who, target, role, status, message",
+    [
+        ("admin", "member", "owner", 403, "Only an owner can grant or change the owner role."),
+        ("admin", "owner", "member", 403, "Only an owner can grant or change the owner role."),
+        ("member", "admin", "member", 403, "Only the workspace&#39;s owners and admins"),
+        ("owner", "owner", "admin", 422, "A workspace needs at least one owner."),
+        ("owner", "member", "superuser", 422, workspaces.ROLE_INVALID),
+        ("owner", "member", "", 422, workspaces.ROLE_INVALID),
+    ],
+)
+def test_role_changes_that_are_not_allowed_change_nothing(
+    client, auth, team, who, target, role, status, message
+):
     auth.login(getattr(team, who).user)
     target = getattr(team, target)
     before, old_role = row_counts(), target.role
@@ -201,13 +237,15 @@ def test_role_changes_that_are_not_allowed_change_nothing(client, auth, team, wh
 def test_changing_the_role_of_someone_in_another_workspace_is_404(client, auth, team):
     auth.login(team.owner.user)
     before = row_counts()
-    response = client.post_form(f"/workspaces/acme/members/{team.outsider.id}/role",
-                                {f"m-{team.outsider.id}-role": "member"})
+    response = client.post_form(
+        f"/workspaces/acme/members/{team.outsider.id}/role", {f"m-{team.outsider.id}-role": "member"}
+    )
     assert response.status_code == 404
     assert _role(team.outsider) == "owner" and row_counts() == before
 
 
 # --- leave ----------------------------------------------------------------------------------
+
 
 def test_a_member_leaves_with_one_audit_event(client, auth, team):
     auth.login(team.member.user)
@@ -239,11 +277,14 @@ def test_an_owner_may_leave_once_someone_else_owns_it(client, auth, team):
 
 # --- someone else's workspace, and CSRF -----------------------------------------------------
 
+
 def _posts(team):
     target = team.member.id
-    return [("/workspaces/acme/members", {"email": "stranger@example.test", "role": "member"}),
-            (f"/workspaces/acme/members/{target}/role", {f"m-{target}-role": "admin"}),
-            ("/workspaces/acme/leave", {})]
+    return [
+        ("/workspaces/acme/members", {"email": "stranger@example.test", "role": "member"}),
+        (f"/workspaces/acme/members/{target}/role", {f"m-{target}-role": "admin"}),
+        ("/workspaces/acme/leave", {}),
+    ]
 
 
 @pytest.mark.parametrize("slug", ["acme", "no-such-workspace"])

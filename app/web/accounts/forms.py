@@ -12,30 +12,47 @@ def _strip(value):
 
 
 def _email_field() -> EmailField:
-    return EmailField("Email", filters=[_strip], validators=[
-        DataRequired(accounts.EMAIL_REQUIRED), Length(max=EMAIL_MAX, message=accounts.EMAIL_TOO_LONG)])
+    return EmailField(
+        "Email",
+        filters=[_strip],
+        validators=[
+            DataRequired(accounts.EMAIL_REQUIRED),
+            Length(max=EMAIL_MAX, message=accounts.EMAIL_TOO_LONG),
+        ],
+    )
 
 
 class LoginForm(FlaskForm):
     email = _email_field()
-    password = PasswordField("Password", validators=[
-        DataRequired("Enter your password."),
-        Length(max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
-    ])
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Enter your password."),
+            Length(max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
+        ],
+    )
     remember = BooleanField("Keep me logged in")
     next = HiddenField()
 
 
 class RegisterForm(FlaskForm):
     email = _email_field()
-    display_name = StringField("Display name", filters=[_strip], validators=[
-        Optional(), Length(max=NAME_MAX, message=accounts.NAME_TOO_LONG)])
-    password = PasswordField("Password", validators=[
-        DataRequired("Choose a password."),
-        Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
-    ])
-    confirm = PasswordField("Repeat password", validators=[
-        DataRequired("Repeat your password."), EqualTo("password", "The passwords differ.")])
+    display_name = StringField(
+        "Display name",
+        filters=[_strip],
+        validators=[Optional(), Length(max=NAME_MAX, message=accounts.NAME_TOO_LONG)],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[DataRequired("Repeat your password."), EqualTo("password", "The passwords differ.")],
+    )
 
     def validate_email(self, field):
         # Syntax only: whether the address is taken is the service's answer (a Conflict on this

@@ -63,4 +63,6 @@ def register():
             login_user(user)
             flash("Your account is ready. Create a workspace to publish or install integrations.", "success")
             return redirect(url_for("workspaces.new"))
-    return render_template("accounts/register.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template(
+        "accounts/register.html", form=form
+    ), 422 if form.errors or form.form_errors else 200

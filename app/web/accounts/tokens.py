@@ -1,5 +1,6 @@
 """/settings/tokens: workspace-scoped API tokens. A new token is shown once, in the response to
 the POST that made it (never stored in clear, never shown again), then listed by its prefix."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -15,26 +16,39 @@ from ...services.workspaces import user_workspaces
 from ..forms import ButtonForm, apply_service_error
 from . import bp
 
-EXPIRY_CHOICES = [SelectChoice("30", "30 days"), SelectChoice("90", "90 days"), SelectChoice("365", "1 year"),
-                  SelectChoice("", "Never")]
+EXPIRY_CHOICES = [
+    SelectChoice("30", "30 days"),
+    SelectChoice("90", "90 days"),
+    SelectChoice("365", "1 year"),
+    SelectChoice("", "Never"),
+]
 
 
 class TokenForm(FlaskForm):
     workspace = SelectField("Workspace", description="The token acts for this workspace only.")
-    name = StringField("Name", validators=[DataRequired("Name the token, e.g. “CI publish”."),
-                                           Length(max=service.TOKEN_NAME_MAX)])
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Name the token, e.g. “CI publish”."), Length(max=service.TOKEN_NAME_MAX)],
+    )
     expires = SelectField("Expires after", choices=EXPIRY_CHOICES, default="90")
 
 
 def _form() -> TokenForm:
     form = TokenForm()
-    form.workspace.choices = [SelectChoice(ws.id, ws.name) for ws, _ in user_workspaces(current_user, manage=True)]
+    form.workspace.choices = [
+        SelectChoice(ws.id, ws.name) for ws, _ in user_workspaces(current_user, manage=True)
+    ]
     return form
 
 
 def _render(form: TokenForm, status: int = 200, raw: str | None = None):
-    response = render_template("settings/tokens.html", form=form, tokens=service.manageable_tokens(current_user),
-                               raw_token=raw, buttons=ButtonForm())
+    response = render_template(
+        "settings/tokens.html",
+        form=form,
+        tokens=service.manageable_tokens(current_user),
+        raw_token=raw,
+        buttons=ButtonForm(),
+    )
     return response, status, {"Cache-Control": "no-store"}
 
 
@@ -50,8 +64,12 @@ def create_token():
     form = _form()
     if form.validate_on_submit():
         try:
-            token, raw = service.create_token(current_user, form.workspace.data, form.name.data,
-                                              int(form.expires.data) if form.expires.data else None)
+            token, raw = service.create_token(
+                current_user,
+                form.workspace.data,
+                form.name.data,
+                int(form.expires.data) if form.expires.data else None,
+            )
         except ServiceError as error:
             if error.status == 404:
                 raise

@@ -11,12 +11,17 @@ NOTE_HINT = "Required. Kept in the audit log."
 
 class TrustTierForm(FlaskForm):
     tier = SelectField("Trust tier", choices=[SelectChoice(t, t.replace("_", " ")) for t in TRUST_TIERS])
-    note = TextAreaField("Note", validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)], render_kw={"rows": 2})
+    note = TextAreaField(
+        "Note", validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)], render_kw={"rows": 2}
+    )
 
 
 class TakedownForm(FlaskForm):
-    note = TextAreaField("Note to the publisher", validators=[DataRequired("Tell the publisher why."),
-                                                              Length(max=NOTE_MAX)], render_kw={"rows": 3})
+    note = TextAreaField(
+        "Note to the publisher",
+        validators=[DataRequired("Tell the publisher why."), Length(max=NOTE_MAX)],
+        render_kw={"rows": 3},
+    )
 
 
 class AuditFilterForm(FlaskForm):
@@ -24,7 +29,9 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = StringField("Actor email", validators=[Optional(), Length(max=254)])
-    action = StringField("Action", validators=[Optional(), Length(max=64)], description="e.g. integration.published")
+    action = StringField(
+        "Action", validators=[Optional(), Length(max=64)], description="e.g. integration.published"
+    )
     object = StringField("Object", validators=[Optional(), Length(max=200)], description="id, type or label")
     workspace = StringField("Workspace slug", validators=[Optional(), Length(max=40)])
     date_from = DateField("From", validators=[Optional()])

@@ -1,4 +1,5 @@
 """Staff tools: trust tiers, takedowns, the audit log. Staff only; 404 for everyone else."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -26,13 +27,21 @@ def index():
 
 
 def _render_integration(row, tier_form=None, takedown_form=None, lift_form=None, status=200):
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.object_id == row.id)
-                                .options(db.joinedload(AuditEvent.actor))
-                                .order_by(AuditEvent.created_at.desc()).limit(50)).all()
-    return render_template("admin/integration.html", integration=row, events=events,
-                           tier_form=tier_form or TrustTierForm(formdata=None, tier=row.trust_tier),
-                           takedown_form=takedown_form or TakedownForm(formdata=None),
-                           lift_form=lift_form or TakedownForm(formdata=None, prefix="lift")), status
+    events = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.object_id == row.id)
+        .options(db.joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "admin/integration.html",
+        integration=row,
+        events=events,
+        tier_form=tier_form or TrustTierForm(formdata=None, tier=row.trust_tier),
+        takedown_form=takedown_form or TakedownForm(formdata=None),
+        lift_form=lift_form or TakedownForm(formdata=None, prefix="lift"),
+    ), status
 
 
 @bp.get("/integrations/<integration_id>")
@@ -50,7 +59,9 @@ def _act(integration_id, form, action, *args, done: str):
         else:
             flash(done, "success")
             return redirect(url_for("admin.integration", integration_id=row.id))
-    kind = "tier_form" if isinstance(form, TrustTierForm) else "lift_form" if form._prefix else "takedown_form"
+    kind = (
+        "tier_form" if isinstance(form, TrustTierForm) else "lift_form" if form._prefix else "takedown_form"
+    )
     return _render_integration(row, status=422, **{kind: form})
 
 
@@ -62,13 +73,19 @@ def set_trust_tier(integration_id):
 
 @bp.post("/integrations/<integration_id>/takedown")
 def take_down(integration_id):
-    return _act(integration_id, TakedownForm(), staff.take_down, done="Listing taken down; it is private now.")
+    return _act(
+        integration_id, TakedownForm(), staff.take_down, done="Listing taken down; it is private now."
+    )
 
 
 @bp.post("/integrations/<integration_id>/takedown/lift")
 def lift_takedown(integration_id):
-    return _act(integration_id, TakedownForm(prefix="lift"), staff.lift_takedown,
-                done="Takedown lifted. The publisher may change visibility again.")
+    return _act(
+        integration_id,
+        TakedownForm(prefix="lift"),
+        staff.lift_takedown,
+        done="Takedown lifted. The publisher may change visibility again.",
+    )
 
 
 @bp.get("/audit")
@@ -76,11 +93,16 @@ def audit_log():
     form = AuditFilterForm(request.args)
     form.validate()
     filters = staff.AuditFilters(
-        actor=(form.actor.data or "").strip(), action=(form.action.data or "").strip(),
-        object=(form.object.data or "").strip(), workspace=(form.workspace.data or "").strip(),
+        actor=(form.actor.data or "").strip(),
+        action=(form.action.data or "").strip(),
+        object=(form.object.data or "").strip(),
+        workspace=(form.workspace.data or "").strip(),
         date_from=None if form.date_from.errors else form.date_from.data,
-        date_to=None if form.date_to.errors else form.date_to.data)
+        date_to=None if form.date_to.errors else form.date_to.data,
+    )
     page = max(1, request.args.get("page", 1, type=int) or 1)
     events, has_next = staff.audit_events(current_user, filters, page=page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("admin/audit.html", form=form, events=events, page=page, has_next=has_next, args=args)
+    return render_template(
+        "admin/audit.html", form=form, events=events, page=page, has_next=has_next, args=args
+    )

@@ -1,4 +1,5 @@
 """Who is calling the API: a workspace-scoped bearer token, or the browser session (reads only)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,7 +63,9 @@ def api_caller() -> ApiCaller:
         )
         caller = ApiCaller(viewer=viewer, user=token.user, token=token)
     elif current_user.is_authenticated:
-        caller = ApiCaller(viewer=viewer_for(current_user), user=current_user._get_current_object(), token=None)
+        caller = ApiCaller(
+            viewer=viewer_for(current_user), user=current_user._get_current_object(), token=None
+        )
     else:
         caller = ApiCaller(viewer=ANONYMOUS, user=None, token=None)
     g.api_caller = caller
@@ -73,5 +76,7 @@ def require_token() -> ApiCaller:
     """Write calls: a bearer token only. Cookies never authorise a write (no CSRF on the API)."""
     caller = api_caller()
     if caller.token is None:
-        raise Unauthorized("This call needs 'Authorization: Bearer <token>' (create one under /settings/tokens).")
+        raise Unauthorized(
+            "This call needs 'Authorization: Bearer <token>' (create one under /settings/tokens)."
+        )
     return caller

@@ -3,6 +3,7 @@
 Built from small functions so each feature adds its own paths: `PATH_BUILDERS` lists
 functions returning {path: {method: operation}}; `openapi_document()` merges them.
 """
+
 from __future__ import annotations
 
 from ...models.integration import RETENTION_TIERS, TRUST_TIERS, VISIBILITIES
@@ -13,8 +14,11 @@ TIMESTAMP = {"type": "string", "format": "date-time"}
 
 
 def _nullable(schema: dict) -> dict:
-    return {**schema, "type": [schema["type"], "null"]} if "enum" not in schema else {
-        **schema, "type": [schema["type"], "null"], "enum": [*schema["enum"], None]}
+    return (
+        {**schema, "type": [schema["type"], "null"]}
+        if "enum" not in schema
+        else {**schema, "type": [schema["type"], "null"], "enum": [*schema["enum"], None]}
+    )
 
 
 def integration_schema() -> dict:
@@ -39,24 +43,53 @@ def integration_schema() -> dict:
         "createdAt": {**TIMESTAMP, "readOnly": True},
         "updatedAt": {**TIMESTAMP, "readOnly": True},
     }
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
 
 
 def version_schema() -> dict:
     properties = {
-        "id": {"type": "string"}, "integrationId": {"type": "string"}, "version": {"type": "string"},
-        "manifest": OBJECT, "variablesSchema": OBJECT, "authConfig": OBJECT,
-        "changelog": _nullable({"type": "string"}), "publishedBy": {"type": "string"}, "publishedAt": TIMESTAMP,
-        "yanked": {"type": "boolean"}, "yankedAt": _nullable(TIMESTAMP), "yankReason": _nullable({"type": "string"}),
+        "id": {"type": "string"},
+        "integrationId": {"type": "string"},
+        "version": {"type": "string"},
+        "manifest": OBJECT,
+        "variablesSchema": OBJECT,
+        "authConfig": OBJECT,
+        "changelog": _nullable({"type": "string"}),
+        "publishedBy": {"type": "string"},
+        "publishedAt": TIMESTAMP,
+        "yanked": {"type": "boolean"},
+        "yankedAt": _nullable(TIMESTAMP),
+        "yankReason": _nullable({"type": "string"}),
     }
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
 
 
 def error_schema() -> dict:
-    return {"type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["code", "message", "details"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                       "details": {"type": ["array", "object"]}}}}}
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "details": {"type": ["array", "object"]},
+                },
+            }
+        },
+    }
 
 
 def _ref(name: str) -> dict:
@@ -75,7 +108,14 @@ ERROR_RESPONSES = {
 
 
 def _query(name: str, schema: dict, description: str, **extra) -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description, **extra}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+        **extra,
+    }
 
 
 def _id_parameter() -> dict:
@@ -84,66 +124,134 @@ def _id_parameter() -> dict:
 
 def read_paths() -> dict:
     list_params = [
-        _query("q", {"type": "string", "maxLength": MAX_Q_CHARS}, "Full-text search over name, description, "
-                                                                  "publisher and slug."),
-        _query("tier", {"type": "array", "items": {"type": "string", "enum": list(TRUST_TIERS)}},
-               "Trust tiers to include (repeat the parameter).", style="form", explode=True),
+        _query(
+            "q",
+            {"type": "string", "maxLength": MAX_Q_CHARS},
+            "Full-text search over name, description, publisher and slug.",
+        ),
+        _query(
+            "tier",
+            {"type": "array", "items": {"type": "string", "enum": list(TRUST_TIERS)}},
+            "Trust tiers to include (repeat the parameter).",
+            style="form",
+            explode=True,
+        ),
         _query("publisher", {"type": "string"}, "Only this publisher's integrations."),
         _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order of results."),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
         _query("cursor", {"type": "string"}, "The previous page's nextCursor (same filters)."),
     ]
-    page = {"type": "object", "required": ["data", "nextCursor"], "additionalProperties": False,
-            "properties": {"data": {"type": "array", "items": _ref("Integration")},
-                           "nextCursor": {"type": ["string", "null"]}}}
-    versions = {"type": "object", "required": ["data"], "additionalProperties": False,
-                "properties": {"data": {"type": "array", "items": _ref("IntegrationVersion")}}}
+    page = {
+        "type": "object",
+        "required": ["data", "nextCursor"],
+        "additionalProperties": False,
+        "properties": {
+            "data": {"type": "array", "items": _ref("Integration")},
+            "nextCursor": {"type": ["string", "null"]},
+        },
+    }
+    versions = {
+        "type": "object",
+        "required": ["data"],
+        "additionalProperties": False,
+        "properties": {"data": {"type": "array", "items": _ref("IntegrationVersion")}},
+    }
     return {
-        "/api/v1/integrations": {"get": {
-            "operationId": "listIntegrations", "summary": "List integrations the caller can find in the catalog",
-            "parameters": list_params,
-            "responses": {"200": json_response("A page of integrations", page), **ERROR_RESPONSES},
-        }},
-        "/api/v1/integrations/{id}": {"get": {
-            "operationId": "getIntegration", "summary": "One integration the caller may see",
-            "parameters": [_id_parameter()],
-            "responses": {"200": json_response("The integration", _ref("Integration")), **ERROR_RESPONSES},
-        }},
-        "/api/v1/integrations/{id}/versions": {"get": {
-            "operationId": "listIntegrationVersions", "summary": "Published versions, newest first, yanked marked",
-            "parameters": [_id_parameter()],
-            "responses": {"200": json_response("The versions", versions), **ERROR_RESPONSES},
-        }},
+        "/api/v1/integrations": {
+            "get": {
+                "operationId": "listIntegrations",
+                "summary": "List integrations the caller can find in the catalog",
+                "parameters": list_params,
+                "responses": {"200": json_response("A page of integrations", page), **ERROR_RESPONSES},
+            }
+        },
+        "/api/v1/integrations/{id}": {
+            "get": {
+                "operationId": "getIntegration",
+                "summary": "One integration the caller may see",
+                "parameters": [_id_parameter()],
+                "responses": {
+                    "200": json_response("The integration", _ref("Integration")),
+                    **ERROR_RESPONSES,
+                },
+            }
+        },
+        "/api/v1/integrations/{id}/versions": {
+            "get": {
+                "operationId": "listIntegrationVersions",
+                "summary": "Published versions, newest first, yanked marked",
+                "parameters": [_id_parameter()],
+                "responses": {"200": json_response("The versions", versions), **ERROR_RESPONSES},
+            }
+        },
     }
 
 
 def write_paths() -> dict:
     """Publishing from CI (issue 4): bearer token of the owning workspace only."""
     url = {"type": ["string", "null"], "maxLength": 2048, "description": "https: only"}
-    documents = {"manifest": {**OBJECT, "description": "See /schemas/manifest.json"},
-                 "variablesSchema": {**OBJECT, "description": "JSON Schema 2020-12, the wizard-renderable subset"},
-                 "authConfig": {**OBJECT, "description": "See /schemas/auth-config.json"}}
-    editable = {"name": {"type": "string", "maxLength": 100}, "description": {"type": ["string", "null"]},
-                "iconUrl": url, "visibility": {"type": "string", "enum": list(VISIBILITIES)},
-                "retentionTier": {"type": ["string", "null"], "enum": [*RETENTION_TIERS, None]}, **documents}
-    create = {"type": "object", "required": ["name", "publisher"], "additionalProperties": False,
-              "description": "trustTier and other read-only fields are refused (422), never ignored.",
-              "properties": {**editable, "slug": {"type": "string", "maxLength": 64},
-                             "publisher": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,38}$"}}}
-    update = {"type": "object", "additionalProperties": False,
-              "properties": {**editable, "clientSecret": {"type": "string", "writeOnly": True,
-                                                          "description": "oauth2 client secret, stored encrypted"}}}
-    publish = {"type": "object", "required": ["version"], "additionalProperties": False,
-               "properties": {"version": {"type": "string", "description": "semver, greater than every earlier "
-                                                                           "version (yanked included)"},
-                              "changelog": {"type": ["string", "null"], "description": "Markdown"}}}
-    yank = {"type": "object", "required": ["reason"], "additionalProperties": False,
-            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}}
-    errors = {**ERROR_RESPONSES,
-              "403": json_response("The token's owner is not an owner/admin of its workspace", _ref("Error")),
-              "409": json_response("Conflict (slug or version taken, already yanked...)", _ref("Error")),
-              "422": json_response("Validation failed; details list every problem with its JSON path",
-                                   _ref("Error"))}
+    documents = {
+        "manifest": {**OBJECT, "description": "See /schemas/manifest.json"},
+        "variablesSchema": {**OBJECT, "description": "JSON Schema 2020-12, the wizard-renderable subset"},
+        "authConfig": {**OBJECT, "description": "See /schemas/auth-config.json"},
+    }
+    editable = {
+        "name": {"type": "string", "maxLength": 100},
+        "description": {"type": ["string", "null"]},
+        "iconUrl": url,
+        "visibility": {"type": "string", "enum": list(VISIBILITIES)},
+        "retentionTier": {"type": ["string", "null"], "enum": [*RETENTION_TIERS, None]},
+        **documents,
+    }
+    create = {
+        "type": "object",
+        "required": ["name", "publisher"],
+        "additionalProperties": False,
+        "description": "trustTier and other read-only fields are refused (422), never ignored.",
+        "properties": {
+            **editable,
+            "slug": {"type": "string", "maxLength": 64},
+            "publisher": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,38}$"},
+        },
+    }
+    update = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            **editable,
+            "clientSecret": {
+                "type": "string",
+                "writeOnly": True,
+                "description": "oauth2 client secret, stored encrypted",
+            },
+        },
+    }
+    publish = {
+        "type": "object",
+        "required": ["version"],
+        "additionalProperties": False,
+        "properties": {
+            "version": {
+                "type": "string",
+                "description": "semver, greater than every earlier version (yanked included)",
+            },
+            "changelog": {"type": ["string", "null"], "description": "Markdown"},
+        },
+    }
+    yank = {
+        "type": "object",
+        "required": ["reason"],
+        "additionalProperties": False,
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+    }
+    errors = {
+        **ERROR_RESPONSES,
+        "403": json_response("The token's owner is not an owner/admin of its workspace", _ref("Error")),
+        "409": json_response("Conflict (slug or version taken, already yanked...)", _ref("Error")),
+        "422": json_response(
+            "Validation failed; details list every problem with its JSON path", _ref("Error")
+        ),
+    }
     secured = [{"bearerToken": []}]
 
     def body(schema: dict) -> dict:
@@ -151,30 +259,69 @@ def write_paths() -> dict:
 
     version_param = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
-        "/api/v1/integrations": {"post": {
-            "operationId": "createIntegration", "summary": "Create a draft in the token's workspace",
-            "security": secured, "requestBody": body(create),
-            "responses": {"201": json_response("The new draft", _ref("Integration")), **errors}}},
+        "/api/v1/integrations": {
+            "post": {
+                "operationId": "createIntegration",
+                "summary": "Create a draft in the token's workspace",
+                "security": secured,
+                "requestBody": body(create),
+                "responses": {"201": json_response("The new draft", _ref("Integration")), **errors},
+            }
+        },
         "/api/v1/integrations/{id}": {
-            "patch": {"operationId": "updateIntegration", "summary": "Edit metadata and documents",
-                      "security": secured, "parameters": [_id_parameter()], "requestBody": body(update),
-                      "responses": {"200": json_response("The integration", _ref("Integration")), **errors}},
-            "delete": {"operationId": "deleteIntegration", "summary": "Move to the trash (soft delete)",
-                       "security": secured, "parameters": [_id_parameter()],
-                       "responses": {"200": json_response("The integration, deletedAt set", _ref("Integration")),
-                                     **errors}}},
-        "/api/v1/integrations/{id}/versions": {"post": {
-            "operationId": "publishVersion", "summary": "Publish an immutable version",
-            "security": secured, "parameters": [_id_parameter()], "requestBody": body(publish),
-            "responses": {"201": json_response("The published version", _ref("IntegrationVersion")), **errors}}},
-        "/api/v1/integrations/{id}/versions/{version}/yank": {"post": {
-            "operationId": "yankVersion", "summary": "Yank a version (currentVersion is recomputed)",
-            "security": secured, "parameters": [_id_parameter(), version_param], "requestBody": body(yank),
-            "responses": {"200": json_response("The yanked version", _ref("IntegrationVersion")), **errors}}},
+            "patch": {
+                "operationId": "updateIntegration",
+                "summary": "Edit metadata and documents",
+                "security": secured,
+                "parameters": [_id_parameter()],
+                "requestBody": body(update),
+                "responses": {"200": json_response("The integration", _ref("Integration")), **errors},
+            },
+            "delete": {
+                "operationId": "deleteIntegration",
+                "summary": "Move to the trash (soft delete)",
+                "security": secured,
+                "parameters": [_id_parameter()],
+                "responses": {
+                    "200": json_response("The integration, deletedAt set", _ref("Integration")),
+                    **errors,
+                },
+            },
+        },
+        "/api/v1/integrations/{id}/versions": {
+            "post": {
+                "operationId": "publishVersion",
+                "summary": "Publish an immutable version",
+                "security": secured,
+                "parameters": [_id_parameter()],
+                "requestBody": body(publish),
+                "responses": {
+                    "201": json_response("The published version", _ref("IntegrationVersion")),
+                    **errors,
+                },
+            }
+        },
+        "/api/v1/integrations/{id}/versions/{version}/yank": {
+            "post": {
+                "operationId": "yankVersion",
+                "summary": "Yank a version (currentVersion is recomputed)",
+                "security": secured,
+                "parameters": [_id_parameter(), version_param],
+                "requestBody": body(yank),
+                "responses": {
+                    "200": json_response("The yanked version", _ref("IntegrationVersion")),
+                    **errors,
+                },
+            }
+        },
     }
 
 
-SCHEMA_BUILDERS = {"Integration": integration_schema, "IntegrationVersion": version_schema, "Error": error_schema}
+SCHEMA_BUILDERS = {
+    "Integration": integration_schema,
+    "IntegrationVersion": version_schema,
+    "Error": error_schema,
+}
 PATH_BUILDERS = [read_paths, write_paths]
 
 
@@ -190,8 +337,10 @@ def openapi_document() -> dict:
         "servers": [{"url": "/"}],
         "components": {
             "schemas": {name: build() for name, build in SCHEMA_BUILDERS.items()},
-            "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"},
-                                "session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+            "securitySchemes": {
+                "bearerToken": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
         },
         "security": [{}, {"bearerToken": []}, {"session": []}],
         "paths": paths,

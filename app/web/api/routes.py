@@ -1,4 +1,5 @@
 """The read side of the JSON API. Same visibility rule as the pages; unseen means 404."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,7 +43,9 @@ def decode_cursor(raw: str | None, query: catalog.CatalogQuery) -> tuple | None:
         value, last_id = data["k"]
         return catalog.decode_key_value(data["n"], value), str(last_id)
     except (BadSignature, ValueError, TypeError, KeyError):
-        raise BadQuery("The cursor is not valid for these filters. Start again without it.", field="cursor")
+        raise BadQuery(
+            "The cursor is not valid for these filters. Start again without it.", field="cursor"
+        ) from None
 
 
 def _respond(payload, caller):
@@ -64,8 +67,9 @@ def _respond(payload, caller):
 def list_integrations():
     caller = api_caller()
     query = catalog.parse_query(request.args)
-    limit = catalog.parse_positive_int(request.args.get("limit"), "limit", default=DEFAULT_LIMIT,
-                                       maximum=catalog.MAX_LIMIT)
+    limit = catalog.parse_positive_int(
+        request.args.get("limit"), "limit", default=DEFAULT_LIMIT, maximum=catalog.MAX_LIMIT
+    )
     after = decode_cursor(request.args.get("cursor"), query)
     page = catalog.keyset_page(caller.viewer, query, after=after, limit=limit)
     next_cursor = encode_cursor(query, page.sort_names, page.next_key) if page.next_key else None

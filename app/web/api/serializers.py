@@ -1,5 +1,6 @@
 """JSON shapes of the API. `integration_to_dict` is exactly spec/integration-entity.txt:
 eighteen camelCase keys, nulls where the spec allows them, ISO 8601 UTC timestamps."""
+
 from __future__ import annotations
 
 from ...models import Integration, IntegrationVersion

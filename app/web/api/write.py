@@ -4,6 +4,7 @@ Same services, same validation and the same errors as the dashboard forms, as
 {"error": {"code", "message", "details"}} with JSON paths in details. An integration the
 token's workspace does not own answers 404, whatever the reason.
 """
+
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -17,8 +18,15 @@ from .auth import ApiCaller, require_token
 from .serializers import integration_to_dict, version_to_dict
 
 # camelCase payload keys -> service keys
-METADATA_KEYS = {"name": "name", "slug": "slug", "publisher": "publisher", "description": "description",
-                 "iconUrl": "icon_url", "visibility": "visibility", "retentionTier": "retention_tier"}
+METADATA_KEYS = {
+    "name": "name",
+    "slug": "slug",
+    "publisher": "publisher",
+    "description": "description",
+    "iconUrl": "icon_url",
+    "visibility": "visibility",
+    "retentionTier": "retention_tier",
+}
 DOCUMENT_KEYS = ("manifest", "variablesSchema", "authConfig")
 SECRET_KEY = "clientSecret"
 CREATE_ONLY = {"slug", "publisher"}
@@ -27,19 +35,28 @@ CREATE_ONLY = {"slug", "publisher"}
 def _payload(allowed: set[str]) -> dict:
     # The documents sit one level down in the body; the depth is checked before json recurses.
     if documents.nesting_problem(request.get_data(as_text=True), limit=documents.MAX_DEPTH + 1):
-        raise ValidationFailed(f"The request nests deeper than {documents.MAX_DEPTH} levels.",
-                               details=[{"path": "$", "message": f"The documents nest deeper than "
-                                                                 f"{documents.MAX_DEPTH} levels."}])
+        raise ValidationFailed(
+            f"The request nests deeper than {documents.MAX_DEPTH} levels.",
+            details=[
+                {"path": "$", "message": f"The documents nest deeper than {documents.MAX_DEPTH} levels."}
+            ],
+        )
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ValidationFailed("Send a JSON object with Content-Type: application/json.",
-                               details=[{"path": "$", "message": "Expected a JSON object."}])
+        raise ValidationFailed(
+            "Send a JSON object with Content-Type: application/json.",
+            details=[{"path": "$", "message": "Expected a JSON object."}],
+        )
     service.refuse_forbidden(body.keys())
     unknown = sorted(k for k in body if k not in allowed)
     if unknown:
-        raise ValidationFailed("Unknown or read-only fields: " + ", ".join(unknown) + ".", field=unknown[0],
-                               details=[{"field": k, "path": f"$.{k}", "message": "Unknown or read-only field."}
-                                        for k in unknown])
+        raise ValidationFailed(
+            "Unknown or read-only fields: " + ", ".join(unknown) + ".",
+            field=unknown[0],
+            details=[
+                {"field": k, "path": f"$.{k}", "message": "Unknown or read-only field."} for k in unknown
+            ],
+        )
     return body
 
 
@@ -72,8 +89,11 @@ def _owned(caller: ApiCaller, integration_id: str, *, lock: bool = False):
 def _secret(body: dict) -> str | None:
     secret = body.get(SECRET_KEY)
     if secret is not None and not isinstance(secret, str):
-        raise ValidationFailed("clientSecret must be a string.", field=SECRET_KEY,
-                               details=[{"field": SECRET_KEY, "path": f"$.{SECRET_KEY}", "message": "Must be a string."}])
+        raise ValidationFailed(
+            "clientSecret must be a string.",
+            field=SECRET_KEY,
+            details=[{"field": SECRET_KEY, "path": f"$.{SECRET_KEY}", "message": "Must be a string."}],
+        )
     return secret
 
 
@@ -85,7 +105,7 @@ def create_integration():
     try:
         integration = service.create_integration(caller.user, caller.workspace_id, data, docs)
     except ValidationFailed as error:
-        raise _camel_details(error)
+        raise _camel_details(error) from error
     return jsonify(integration_to_dict(integration)), 201
 
 
@@ -96,9 +116,11 @@ def update_integration(integration_id):
     body = _payload((set(METADATA_KEYS) - CREATE_ONLY) | set(DOCUMENT_KEYS) | {SECRET_KEY})
     data, docs = _split(body)
     try:
-        service.update_integration(caller.user, integration, data, docs=docs or None, client_secret=_secret(body))
+        service.update_integration(
+            caller.user, integration, data, docs=docs or None, client_secret=_secret(body)
+        )
     except ValidationFailed as error:
-        raise _camel_details(error)
+        raise _camel_details(error) from error
     return jsonify(integration_to_dict(integration))
 
 
@@ -108,10 +130,14 @@ def publish_version(integration_id):
     integration = _owned(caller, integration_id, lock=True)
     body = _payload({"version", "changelog"})
     try:
-        row = publishing.publish_version(caller.user, integration, body.get("version") if isinstance(
-            body.get("version"), str) else "", body.get("changelog") if isinstance(body.get("changelog"), str) else None)
+        row = publishing.publish_version(
+            caller.user,
+            integration,
+            body.get("version") if isinstance(body.get("version"), str) else "",
+            body.get("changelog") if isinstance(body.get("changelog"), str) else None,
+        )
     except ValidationFailed as error:
-        raise _camel_details(error)
+        raise _camel_details(error) from error
     return jsonify(version_to_dict(row)), 201
 
 

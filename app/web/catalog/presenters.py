@@ -1,5 +1,6 @@
 """What the catalog's templates show beyond raw fields: trust tier meanings, scopes in plain
 words, variables from a variablesSchema, manifest members. Pure functions of their input."""
+
 from __future__ import annotations
 
 import re
@@ -21,15 +22,27 @@ TRUST_TIERS = {
     tier.key: tier
     for tier in (
         TrustTier("first_party", "First party", "Built and maintained by the marketplace team."),
-        TrustTier("vendor_official", "Vendor official",
-                  "Built by the vendor of the connected service; the vendor's identity was verified."),
-        TrustTier("verified_partner", "Verified partner",
-                  "Built by a partner under agreement with the marketplace; the integration was reviewed."),
-        TrustTier("verified_publisher", "Verified publisher",
-                  "The publisher's identity was verified; the integration itself was not reviewed."),
-        TrustTier("community", "Community",
-                  "Not verified: anyone can publish. Check the publisher and the permissions before installing.",
-                  caution=True),
+        TrustTier(
+            "vendor_official",
+            "Vendor official",
+            "Built by the vendor of the connected service; the vendor's identity was verified.",
+        ),
+        TrustTier(
+            "verified_partner",
+            "Verified partner",
+            "Built by a partner under agreement with the marketplace; the integration was reviewed.",
+        ),
+        TrustTier(
+            "verified_publisher",
+            "Verified publisher",
+            "The publisher's identity was verified; the integration itself was not reviewed.",
+        ),
+        TrustTier(
+            "community",
+            "Community",
+            "Not verified: anyone can publish. Check the publisher and the permissions before installing.",
+            caution=True,
+        ),
     )
 }
 
@@ -39,8 +52,19 @@ AUTH_TYPES = {
     "none": "No credentials needed.",
 }
 
-_VERBS = {"read": "Read", "write": "Change", "admin": "Administer", "delete": "Delete", "create": "Create",
-          "manage": "Manage", "view": "View", "list": "List", "send": "Send", "post": "Post", "update": "Update"}
+_VERBS = {
+    "read": "Read",
+    "write": "Change",
+    "admin": "Administer",
+    "delete": "Delete",
+    "create": "Create",
+    "manage": "Manage",
+    "view": "View",
+    "list": "List",
+    "send": "Send",
+    "post": "Post",
+    "update": "Update",
+}
 
 
 def describe_scope(scope: str) -> str:
@@ -97,8 +121,15 @@ def variables_of(schema: dict | None) -> list[Variable]:
         kind = spec.get("type", "any")
         if kind == "array" and isinstance(spec.get("items"), dict):
             kind = f"list of {spec['items'].get('type', 'values')}"
-        result.append(Variable(str(name), str(spec.get("title") or name), str(kind), name in required,
-                               str(spec.get("description") or "")))
+        result.append(
+            Variable(
+                str(name),
+                str(spec.get("title") or name),
+                str(kind),
+                name in required,
+                str(spec.get("description") or ""),
+            )
+        )
     return result
 
 
@@ -116,9 +147,15 @@ def members_of(manifest: dict | None) -> list[Member]:
     result = []
     for entry in (members if isinstance(members, list) else [])[:500]:
         if isinstance(entry, dict):
-            result.append(Member(str(entry.get("key", "")), str(entry.get("kind", "")),
-                                 str(entry.get("name") or entry.get("key", "")), str(entry.get("description") or ""),
-                                 entry.get("forkOnInstall") is True))
+            result.append(
+                Member(
+                    str(entry.get("key", "")),
+                    str(entry.get("kind", "")),
+                    str(entry.get("name") or entry.get("key", "")),
+                    str(entry.get("description") or ""),
+                    entry.get("forkOnInstall") is True,
+                )
+            )
     return result
 
 

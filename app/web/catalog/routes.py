@@ -1,4 +1,5 @@
 """Home, catalog, integration pages, sitemap and robots.txt: load, check visibility, render."""
+
 from __future__ import annotations
 
 from flask import Response, render_template, request, url_for
@@ -24,7 +25,12 @@ bp.add_app_template_global(presenters.safe_icon_url, "safe_icon_url")
 bp.add_app_template_filter(presenters.excerpt, "excerpt")
 
 
-SORT_LABELS = {"relevance": "Relevance", "name": "Name", "updated": "Recently updated", "installs": "Most installed"}
+SORT_LABELS = {
+    "relevance": "Relevance",
+    "name": "Name",
+    "updated": "Recently updated",
+    "installs": "Most installed",
+}
 
 
 def current_viewer():
@@ -45,14 +51,20 @@ def home():
 def catalog_view():
     viewer = current_viewer()
     query = catalog.parse_query(request.args)
-    page_number = catalog.parse_positive_int(request.args.get("page"), "page", default=1, maximum=catalog.MAX_PAGE)
+    page_number = catalog.parse_positive_int(
+        request.args.get("page"), "page", default=1, maximum=catalog.MAX_PAGE
+    )
     page = catalog.catalog_page(viewer, query, page=page_number)
 
     def page_url(number: int) -> str:
         return url_for("catalog.catalog", **query.params(page=number if number > 1 else None))
 
     return render_template(
-        "catalog/catalog.html", query=query, page=page, sorts=catalog.SORTS, sort_labels=SORT_LABELS,
+        "catalog/catalog.html",
+        query=query,
+        page=page,
+        sorts=catalog.SORTS,
+        sort_labels=SORT_LABELS,
         prev_url=page_url(page.page - 1) if page.has_prev else None,
         next_url=page_url(page.page + 1) if page.has_next else None,
         first_url=page_url(1),
@@ -84,16 +96,28 @@ def detail(publisher, slug):
 @bp.get("/sitemap.xml")
 def sitemap():
     entries = catalog.sitemap_entries()
-    detail_root = url_for("catalog.detail", publisher="P", slug="S", _external=True)[:-len("P/S")]
-    body = render_template("catalog/sitemap.xml", entries=entries, detail_root=detail_root,
-                           home=url_for("catalog.home", _external=True),
-                           catalog_url=url_for("catalog.catalog", _external=True))
+    detail_root = url_for("catalog.detail", publisher="P", slug="S", _external=True)[: -len("P/S")]
+    body = render_template(
+        "catalog/sitemap.xml",
+        entries=entries,
+        detail_root=detail_root,
+        home=url_for("catalog.home", _external=True),
+        catalog_url=url_for("catalog.catalog", _external=True),
+    )
     return Response(body, mimetype="application/xml")
 
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Disallow: /dashboard", "Disallow: /admin", "Disallow: /install/",
-             "Disallow: /workspaces", "Disallow: /settings", "Disallow: /api/",
-             f"Sitemap: {url_for('catalog.sitemap', _external=True)}", ""]
+    lines = [
+        "User-agent: *",
+        "Disallow: /dashboard",
+        "Disallow: /admin",
+        "Disallow: /install/",
+        "Disallow: /workspaces",
+        "Disallow: /settings",
+        "Disallow: /api/",
+        f"Sitemap: {url_for('catalog.sitemap', _external=True)}",
+        "",
+    ]
     return Response("\n".join(lines), mimetype="text/plain")

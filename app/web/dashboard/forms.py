@@ -1,5 +1,6 @@
 """Publisher dashboard forms. Field-level checks that need the database live in the services;
 views put their typed errors beside the fields (apply_problems)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -11,56 +12,98 @@ from ...domain.documents import MAX_DOCUMENT_BYTES
 from ...models.integration import DESCRIPTION_MAX, NAME_MAX, SLUG_MAX, URL_MAX
 from ...services.publishing import CHANGELOG_MAX, REASON_MAX
 
-VISIBILITY_CHOICES = [SelectChoice("private", "Private — only your workspace"),
-                      SelectChoice("unlisted", "Unlisted — anyone with the link, once published"),
-                      SelectChoice("public", "Public — in the catalog, once published")]
-RETENTION_CHOICES = [SelectChoice("", "Platform default"), SelectChoice("short", "Short — 7 days"),
-                     SelectChoice("medium", "Medium — 30 days"), SelectChoice("long", "Long — 365 days"),
-                     SelectChoice("none", "None — erased at the next purge")]
+VISIBILITY_CHOICES = [
+    SelectChoice("private", "Private — only your workspace"),
+    SelectChoice("unlisted", "Unlisted — anyone with the link, once published"),
+    SelectChoice("public", "Public — in the catalog, once published"),
+]
+RETENTION_CHOICES = [
+    SelectChoice("", "Platform default"),
+    SelectChoice("short", "Short — 7 days"),
+    SelectChoice("medium", "Medium — 30 days"),
+    SelectChoice("long", "Long — 365 days"),
+    SelectChoice("none", "None — erased at the next purge"),
+]
 # Leave room for the text around a 256 KiB document (the service checks the exact size).
 DOC_MAX_CHARS = MAX_DOCUMENT_BYTES + 1024
 
 
 class MetadataFields(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the integration a name."), Length(max=NAME_MAX)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=DESCRIPTION_MAX)],
-                                description="Markdown. Shown on the integration's page.")
-    icon_url = StringField("Icon URL", validators=[Optional(), Length(max=URL_MAX)],
-                           description="An https: address of a square image. Never fetched by our servers.")
+    name = StringField(
+        "Name", validators=[DataRequired("Give the integration a name."), Length(max=NAME_MAX)]
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=DESCRIPTION_MAX)],
+        description="Markdown. Shown on the integration's page.",
+    )
+    icon_url = StringField(
+        "Icon URL",
+        validators=[Optional(), Length(max=URL_MAX)],
+        description="An https: address of a square image. Never fetched by our servers.",
+    )
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, default="private")
-    retention_tier = SelectField("Retention in the trash", choices=RETENTION_CHOICES, default="",
-                                 description="How long a deleted integration and its installation history are kept "
-                                             "before being erased for good.")
+    retention_tier = SelectField(
+        "Retention in the trash",
+        choices=RETENTION_CHOICES,
+        default="",
+        description="How long a deleted integration and its installation history are kept "
+        "before being erased for good.",
+    )
 
 
 class CreateIntegrationForm(MetadataFields):
     workspace = SelectField("Workspace", description="Where the integration is built and published from.")
-    slug = StringField("Slug", validators=[Optional(), Length(max=SLUG_MAX)],
-                       description="Part of the install URL. Suggested from the name; cannot change later.")
-    publisher = StringField("Publisher handle", validators=[DataRequired("Choose a publisher handle."), Length(max=39)],
-                            description="Your workspace's handle, or a new one to claim for it (lowercase letters, "
-                                        "digits, hyphens).")
+    slug = StringField(
+        "Slug",
+        validators=[Optional(), Length(max=SLUG_MAX)],
+        description="Part of the install URL. Suggested from the name; cannot change later.",
+    )
+    publisher = StringField(
+        "Publisher handle",
+        validators=[DataRequired("Choose a publisher handle."), Length(max=39)],
+        description="Your workspace's handle, or a new one to claim for it (lowercase letters, "
+        "digits, hyphens).",
+    )
 
 
 class EditIntegrationForm(MetadataFields):
-    manifest = TextAreaField("Manifest (JSON)", validators=[Length(max=DOC_MAX_CHARS)],
-                             render_kw={"rows": 14, "spellcheck": "false", "class": "code"})
-    variables_schema = TextAreaField("Variables schema (JSON Schema 2020-12)", validators=[Length(max=DOC_MAX_CHARS)],
-                                     render_kw={"rows": 14, "spellcheck": "false", "class": "code"})
-    auth_config = TextAreaField("Auth config (JSON)", validators=[Length(max=DOC_MAX_CHARS)],
-                                render_kw={"rows": 10, "spellcheck": "false", "class": "code"})
-    client_secret = PasswordField("OAuth2 client secret", validators=[Optional(), Length(max=1000)],
-                                  description="Write-only: stored encrypted, never shown. Leave empty to keep it.",
-                                  render_kw={"autocomplete": "new-password"})
+    manifest = TextAreaField(
+        "Manifest (JSON)",
+        validators=[Length(max=DOC_MAX_CHARS)],
+        render_kw={"rows": 14, "spellcheck": "false", "class": "code"},
+    )
+    variables_schema = TextAreaField(
+        "Variables schema (JSON Schema 2020-12)",
+        validators=[Length(max=DOC_MAX_CHARS)],
+        render_kw={"rows": 14, "spellcheck": "false", "class": "code"},
+    )
+    auth_config = TextAreaField(
+        "Auth config (JSON)",
+        validators=[Length(max=DOC_MAX_CHARS)],
+        render_kw={"rows": 10, "spellcheck": "false", "class": "code"},
+    )
+    client_secret = PasswordField(
+        "OAuth2 client secret",
+        validators=[Optional(), Length(max=1000)],
+        description="Write-only: stored encrypted, never shown. Leave empty to keep it.",
+        render_kw={"autocomplete": "new-password"},
+    )
     clear_client_secret = BooleanField("Remove the stored client secret")
     save = SubmitField("Save changes")
     preview = SubmitField("Preview variables form")
 
 
 class PublishForm(FlaskForm):
-    version = StringField("Version", validators=[DataRequired("Enter a version, e.g. 1.0.0."), Length(max=64)])
-    changelog = TextAreaField("Changelog", validators=[Optional(), Length(max=CHANGELOG_MAX)],
-                              description="Markdown: what changed for installers.", render_kw={"rows": 8})
+    version = StringField(
+        "Version", validators=[DataRequired("Enter a version, e.g. 1.0.0."), Length(max=64)]
+    )
+    changelog = TextAreaField(
+        "Changelog",
+        validators=[Optional(), Length(max=CHANGELOG_MAX)],
+        description="Markdown: what changed for installers.",
+        render_kw={"rows": 8},
+    )
 
 
 class VisibilityForm(FlaskForm):
@@ -68,8 +111,11 @@ class VisibilityForm(FlaskForm):
 
 
 class YankForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[DataRequired("Say why this version is yanked."),
-                                                 Length(max=REASON_MAX)], render_kw={"rows": 2})
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired("Say why this version is yanked."), Length(max=REASON_MAX)],
+        render_kw={"rows": 2},
+    )
 
 
 def apply_problems(form: FlaskForm, details: list[dict], *, aliases: dict[str, str] | None = None) -> None:
@@ -77,7 +123,9 @@ def apply_problems(form: FlaskForm, details: list[dict], *, aliases: dict[str, s
     aliases = aliases or {}
     doc_fields = {"manifest": "manifest", "variablesSchema": "variables_schema", "authConfig": "auth_config"}
     for problem in details:
-        name = doc_fields.get(problem.get("document")) or aliases.get(problem.get("field"), problem.get("field"))
+        name = doc_fields.get(problem.get("document")) or aliases.get(
+            problem.get("field"), problem.get("field")
+        )
         field = getattr(form, name, None) if name else None
         if "document" in problem:
             where = f"line {problem['line']}, " if problem.get("line") else ""

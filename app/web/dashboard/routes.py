@@ -1,5 +1,6 @@
 """The publisher dashboard: load (someone else's integration is a 404) → check → act.
 Form errors re-render with 422 so the request boundary rolls back; nothing is half-saved."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -18,11 +19,22 @@ from ...services.workspaces import user_workspaces
 from ..forms import ButtonForm
 from ..variables_form import build_variables_form
 from . import bp
-from .forms import (CreateIntegrationForm, EditIntegrationForm, PublishForm, VisibilityForm, YankForm,
-                    apply_problems)
+from .forms import (
+    CreateIntegrationForm,
+    EditIntegrationForm,
+    PublishForm,
+    VisibilityForm,
+    YankForm,
+    apply_problems,
+)
 
-GROUPS = (("draft", "Drafts"), ("public", "Published"), ("unlisted", "Unlisted"), ("private", "Private"),
-          ("deleted", "Trash"))
+GROUPS = (
+    ("draft", "Drafts"),
+    ("public", "Published"),
+    ("unlisted", "Unlisted"),
+    ("private", "Private"),
+    ("deleted", "Trash"),
+)
 AUDIT_PAGE = 50
 
 
@@ -47,20 +59,32 @@ def _status(form) -> int:
 
 # --- the dashboard --------------------------------------------------------------------------------
 
+
 @bp.get("")
 def index():
     managed = user_workspaces(current_user, manage=True)
     ids = [ws.id for ws, _ in managed]
-    rows = db.session.scalars(db.select(Integration).where(Integration.workspace_id.in_(ids))
-                              .order_by(Integration.name)).all() if ids else []
+    rows = (
+        db.session.scalars(
+            db.select(Integration).where(Integration.workspace_id.in_(ids)).order_by(Integration.name)
+        ).all()
+        if ids
+        else []
+    )
     groups = {key: [] for key, _ in GROUPS}
     for integration in rows:
         groups[state_of(integration)].append(integration)
-    return render_template("dashboard/index.html", groups=groups, group_titles=GROUPS, workspaces=managed,
-                           workspace_names={ws.id: ws.name for ws, _ in managed})
+    return render_template(
+        "dashboard/index.html",
+        groups=groups,
+        group_titles=GROUPS,
+        workspaces=managed,
+        workspace_names={ws.id: ws.name for ws, _ in managed},
+    )
 
 
 # --- create ---------------------------------------------------------------------------------------
+
 
 def _create_form() -> tuple[CreateIntegrationForm, dict]:
     managed = user_workspaces(current_user, manage=True)
@@ -74,13 +98,17 @@ def _create_form() -> tuple[CreateIntegrationForm, dict]:
 def new():
     form, handles = _create_form()
     if not form.workspace.choices:
-        flash("Create a workspace first: integrations are built in a workspace you own or administer.", "info")
+        flash(
+            "Create a workspace first: integrations are built in a workspace you own or administer.", "info"
+        )
         return redirect(url_for("workspaces.new"))
     if request.method == "POST":
         _refuse_tampering()
     if form.validate_on_submit():
-        data = {k: getattr(form, k).data for k in ("name", "slug", "publisher", "description", "icon_url",
-                                                      "visibility", "retention_tier")}
+        data = {
+            k: getattr(form, k).data
+            for k in ("name", "slug", "publisher", "description", "icon_url", "visibility", "retention_tier")
+        }
         try:
             integration = service.create_integration(current_user, form.workspace.data, data)
         except ServiceError as error:
@@ -88,8 +116,10 @@ def new():
                 raise
             apply_problems(form, error.details or [{"field": error.field, "message": error.message}])
         else:
-            flash(f"Draft “{integration.name}” created. Add its manifest, variables and auth, then publish.",
-                  "success")
+            flash(
+                f"Draft “{integration.name}” created. Add its manifest, variables and auth, then publish.",
+                "success",
+            )
             return redirect(url_for("dashboard.edit", integration_id=integration.id))
     elif not form.slug.data and form.name.data:
         form.slug.data = service.suggest_slug(form.name.data)
@@ -101,14 +131,21 @@ def new():
 
 # --- edit, with the live preview -------------------------------------------------------------------
 
+
 def _edit_form(integration: Integration, formdata=None) -> EditIntegrationForm:
     if formdata is not None:
         return EditIntegrationForm()
     return EditIntegrationForm(
-        formdata=None, name=integration.name, description=integration.description, icon_url=integration.icon_url,
-        visibility=integration.visibility, retention_tier=integration.retention_tier or "",
-        manifest=documents.pretty(integration.manifest), variables_schema=documents.pretty(integration.variables_schema),
-        auth_config=documents.pretty(integration.auth_config))
+        formdata=None,
+        name=integration.name,
+        description=integration.description,
+        icon_url=integration.icon_url,
+        visibility=integration.visibility,
+        retention_tier=integration.retention_tier or "",
+        manifest=documents.pretty(integration.manifest),
+        variables_schema=documents.pretty(integration.variables_schema),
+        auth_config=documents.pretty(integration.auth_config),
+    )
 
 
 def preview_form(manifest_text: str | None, variables_text: str | None):
@@ -120,16 +157,25 @@ def preview_form(manifest_text: str | None, variables_text: str | None):
         return None, "Fix the variables schema to see the preview."
     manifest, manifest_errors = documents.parse_document(documents.MANIFEST, manifest_text)
     defaults = (manifest.value or {}).get("defaults") if not manifest_errors else None
-    return build_variables_form(variables.value, defaults=defaults if isinstance(defaults, dict) else None,
-                                prefix="preview-", csrf=False), None
+    return build_variables_form(
+        variables.value,
+        defaults=defaults if isinstance(defaults, dict) else None,
+        prefix="preview-",
+        csrf=False,
+    ), None
 
 
 def _render_edit(integration: Integration, form: EditIntegrationForm, status: int = 200):
     preview, why_not = preview_form(form.manifest.data, form.variables_schema.data)
-    return render_template("dashboard/edit.html", integration=integration, form=form, preview=preview,
-                           preview_message=why_not, state=state_of(integration),
-                           visibility_form=VisibilityForm(formdata=None, visibility=integration.visibility,
-                                                          prefix="quick")), status
+    return render_template(
+        "dashboard/edit.html",
+        integration=integration,
+        form=form,
+        preview=preview,
+        preview_message=why_not,
+        state=state_of(integration),
+        visibility_form=VisibilityForm(formdata=None, visibility=integration.visibility, prefix="quick"),
+    ), status
 
 
 @bp.get("/integrations/<integration_id>")
@@ -147,13 +193,24 @@ def update(integration_id):
         form.validate()
         return _render_edit(integration, form, 200)
     if form.validate_on_submit():
-        data = {k: getattr(form, k).data for k in ("name", "description", "icon_url", "visibility", "retention_tier")}
-        texts = {documents.MANIFEST: form.manifest.data, documents.VARIABLES: form.variables_schema.data,
-                 documents.AUTH: form.auth_config.data}
+        data = {
+            k: getattr(form, k).data
+            for k in ("name", "description", "icon_url", "visibility", "retention_tier")
+        }
+        texts = {
+            documents.MANIFEST: form.manifest.data,
+            documents.VARIABLES: form.variables_schema.data,
+            documents.AUTH: form.auth_config.data,
+        }
         try:
-            service.update_integration(current_user, integration, data, texts=texts,
-                                       client_secret=form.client_secret.data or None,
-                                       clear_client_secret=form.clear_client_secret.data)
+            service.update_integration(
+                current_user,
+                integration,
+                data,
+                texts=texts,
+                client_secret=form.client_secret.data or None,
+                clear_client_secret=form.clear_client_secret.data,
+            )
         except ServiceError as error:
             if error.status == 404:
                 raise
@@ -175,10 +232,13 @@ def preview(integration_id):
 
 # --- publish, versions, yank --------------------------------------------------------------------------
 
+
 def _versions(integration: Integration) -> list[IntegrationVersion]:
-    rows = db.session.scalars(db.select(IntegrationVersion)
-                              .where(IntegrationVersion.integration_id == integration.id)
-                              .options(db.selectinload(IntegrationVersion.publisher_user))).all()
+    rows = db.session.scalars(
+        db.select(IntegrationVersion)
+        .where(IntegrationVersion.integration_id == integration.id)
+        .options(db.selectinload(IntegrationVersion.publisher_user))
+    ).all()
     valid = [r for r in rows if publishing._valid(r.version)]
     return sorted(valid, key=lambda r: publishing._sort_key(r.version), reverse=True)
 
@@ -192,7 +252,9 @@ def publish(integration_id):
         form.version.data = suggested["patch" if integration.current_version else "major"]
     if form.validate_on_submit():
         try:
-            row = publishing.publish_version(current_user, integration, form.version.data, form.changelog.data)
+            row = publishing.publish_version(
+                current_user, integration, form.version.data, form.changelog.data
+            )
         except ServiceError as error:
             if error.status == 404:
                 raise
@@ -206,8 +268,9 @@ def publish(integration_id):
             return redirect(url_for("dashboard.versions", integration_id=integration.id))
     else:
         status = _status(form)
-    return render_template("dashboard/publish.html", integration=integration, form=form,
-                           suggested=suggested), status
+    return render_template(
+        "dashboard/publish.html", integration=integration, form=form, suggested=suggested
+    ), status
 
 
 @bp.get("/integrations/<integration_id>/versions")
@@ -219,15 +282,22 @@ def versions(integration_id):
 def _render_versions(integration, yank_forms=None, status=200):
     rows = _versions(integration)
     yank_forms = yank_forms or {}
-    forms = {r.version: yank_forms.get(r.version) or YankForm(formdata=None, prefix=f"yank-{r.id}") for r in rows}
-    return render_template("dashboard/versions.html", integration=integration, versions=rows, yank_forms=forms), status
+    forms = {
+        r.version: yank_forms.get(r.version) or YankForm(formdata=None, prefix=f"yank-{r.id}") for r in rows
+    }
+    return render_template(
+        "dashboard/versions.html", integration=integration, versions=rows, yank_forms=forms
+    ), status
 
 
 @bp.post("/integrations/<integration_id>/versions/<version>/yank")
 def yank(integration_id, version):
     integration = _load(integration_id, lock=True)
-    row = db.session.scalar(db.select(IntegrationVersion).where(IntegrationVersion.integration_id == integration.id,
-                                                                IntegrationVersion.version == version[:64]))
+    row = db.session.scalar(
+        db.select(IntegrationVersion).where(
+            IntegrationVersion.integration_id == integration.id, IntegrationVersion.version == version[:64]
+        )
+    )
     if row is None:
         abort(404)
     form = YankForm(prefix=f"yank-{row.id}")
@@ -265,6 +335,7 @@ def visibility(integration_id):
 
 # --- trash ------------------------------------------------------------------------------------------
 
+
 def _button_action(integration_id: str, action, done: str):
     integration = _load(integration_id, lock=True)
     if not ButtonForm().validate_on_submit():
@@ -282,8 +353,11 @@ def _button_action(integration_id: str, action, done: str):
 
 @bp.post("/integrations/<integration_id>/delete")
 def delete(integration_id):
-    return _button_action(integration_id, service.soft_delete,
-                          "“{name}” moved to the trash. Restore it before its retention runs out.")
+    return _button_action(
+        integration_id,
+        service.soft_delete,
+        "“{name}” moved to the trash. Restore it before its retention runs out.",
+    )
 
 
 @bp.post("/integrations/<integration_id>/restore")
@@ -293,6 +367,7 @@ def restore(integration_id):
 
 # --- the workspace's audit log ---------------------------------------------------------------------------
 
+
 @bp.get("/audit")
 def audit_log():
     viewer = viewer_for(current_user)
@@ -300,8 +375,21 @@ def audit_log():
     chosen = request.args.get("workspace") or ""
     ids = [ws.id for ws, _ in managed if not chosen or ws.slug == chosen]
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    query = (db.select(AuditEvent).where(AuditEvent.workspace_id.in_(ids or ["-"]))
-             .order_by(AuditEvent.created_at.desc(), AuditEvent.id).offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1))
-    events = db.session.scalars(query.options(db.joinedload(AuditEvent.actor))).all() if viewer.admin_of else []
-    return render_template("dashboard/audit.html", events=events[:AUDIT_PAGE], has_next=len(events) > AUDIT_PAGE,
-                           page=page, workspaces=managed, chosen=chosen)
+    query = (
+        db.select(AuditEvent)
+        .where(AuditEvent.workspace_id.in_(ids or ["-"]))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id)
+        .offset((page - 1) * AUDIT_PAGE)
+        .limit(AUDIT_PAGE + 1)
+    )
+    events = (
+        db.session.scalars(query.options(db.joinedload(AuditEvent.actor))).all() if viewer.admin_of else []
+    )
+    return render_template(
+        "dashboard/audit.html",
+        events=events[:AUDIT_PAGE],
+        has_next=len(events) > AUDIT_PAGE,
+        page=page,
+        workspaces=managed,
+        chosen=chosen,
+    )

@@ -1,5 +1,6 @@
 """The bundled demo OAuth2 authorization server (Authlib), so an oauth2 install completes on one
 machine. Mounted at /demo-oauth only when DEMO_OAUTH_PROVIDER is true (never in production)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask

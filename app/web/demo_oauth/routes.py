@@ -1,4 +1,5 @@
 """/demo-oauth/authorize (a consent page: Approve or Deny) and /demo-oauth/token."""
+
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
@@ -22,8 +23,12 @@ def _refused(error: OAuth2Error):
     # No trustworthy redirect URI (unknown client, unregistered redirect): say so here, never redirect.
     if getattr(error, "redirect_uri", None):
         return server().handle_error_response(None, error)
-    return render_template("errors/generic.html", status=400, title="Authorization request refused",
-                           message=f"{error.error}: {error.description or ''}"), 400
+    return render_template(
+        "errors/generic.html",
+        status=400,
+        title="Authorization request refused",
+        message=f"{error.error}: {error.description or ''}",
+    ), 400
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
@@ -36,8 +41,13 @@ def authorize():
     form = ButtonForm()
     if request.method == "GET" or not form.validate_on_submit():
         scopes = (grant.request.scope or "").split()
-        return render_template("install/demo_consent.html", form=form, scopes=scopes, user=user,
-                               client_id=grant.client.get_client_id()), 200 if request.method == "GET" else 400
+        return render_template(
+            "install/demo_consent.html",
+            form=form,
+            scopes=scopes,
+            user=user,
+            client_id=grant.client.get_client_id(),
+        ), 200 if request.method == "GET" else 400
     approved = request.form.get("decision") == "approve"
     return server().create_authorization_response(grant_user=user if approved else None, grant=grant)
 

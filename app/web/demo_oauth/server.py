@@ -1,12 +1,13 @@
 """The demo provider's Authlib AuthorizationServer: authorization_code with PKCE S256 required,
 refresh_token, one confidential client (`demo-client`), codes and tokens stored hashed in the
 database (so it works across processes), and `iss` in every authorization response (RFC 9207)."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
@@ -100,12 +101,17 @@ def query_client(client_id: str):
 
 
 def save_token(token: dict, oauth_request) -> None:
-    db.session.add(DemoOAuthToken(
-        client_id=oauth_request.client.get_client_id(), user_ref=oauth_request.user.ref,
-        token_type=token.get("token_type", "Bearer"), access_token_hash=token_hash(token["access_token"]),
-        refresh_token_hash=token_hash(token["refresh_token"]) if token.get("refresh_token") else None,
-        scope=token.get("scope", ""), expires_in=int(token.get("expires_in", ACCESS_TOKEN_SECONDS)),
-    ))
+    db.session.add(
+        DemoOAuthToken(
+            client_id=oauth_request.client.get_client_id(),
+            user_ref=oauth_request.user.ref,
+            token_type=token.get("token_type", "Bearer"),
+            access_token_hash=token_hash(token["access_token"]),
+            refresh_token_hash=token_hash(token["refresh_token"]) if token.get("refresh_token") else None,
+            scope=token.get("scope", ""),
+            expires_in=int(token.get("expires_in", ACCESS_TOKEN_SECONDS)),
+        )
+    )
     db.session.flush()
 
 
@@ -134,17 +140,26 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code, oauth_request):
         data = oauth_request.payload.data
-        db.session.add(DemoOAuthCode(
-            code_hash=token_hash(code), client_id=oauth_request.client.get_client_id(),
-            redirect_uri=oauth_request.payload.redirect_uri or "", scope=oauth_request.scope or "",
-            user_ref=oauth_request.user.ref, code_challenge=data.get("code_challenge"),
-            code_challenge_method=data.get("code_challenge_method"), expires_at=utcnow() + CODE_TTL,
-        ))
+        db.session.add(
+            DemoOAuthCode(
+                code_hash=token_hash(code),
+                client_id=oauth_request.client.get_client_id(),
+                redirect_uri=oauth_request.payload.redirect_uri or "",
+                scope=oauth_request.scope or "",
+                user_ref=oauth_request.user.ref,
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method=data.get("code_challenge_method"),
+                expires_at=utcnow() + CODE_TTL,
+            )
+        )
         db.session.flush()
 
     def query_authorization_code(self, code, client):
-        item = db.session.scalar(db.select(DemoOAuthCode).where(DemoOAuthCode.code_hash == token_hash(code),
-                                                                DemoOAuthCode.client_id == client.get_client_id()))
+        item = db.session.scalar(
+            db.select(DemoOAuthCode).where(
+                DemoOAuthCode.code_hash == token_hash(code), DemoOAuthCode.client_id == client.get_client_id()
+            )
+        )
         if item is not None and not item.is_expired():
             return item
         return None
@@ -162,8 +177,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        item = db.session.scalar(db.select(DemoOAuthToken).where(
-            DemoOAuthToken.refresh_token_hash == token_hash(refresh_token)))
+        item = db.session.scalar(
+            db.select(DemoOAuthToken).where(DemoOAuthToken.refresh_token_hash == token_hash(refresh_token))
+        )
         if item is not None and not item.is_revoked():
             return item
         return None
@@ -188,7 +204,10 @@ class _NoIssuedTokens(logging.Filter):
         return not str(record.msg).startswith("Issue token")
 
 
-_TOKEN_LOGGERS = ("authlib.oauth2.rfc6749.grants.authorization_code", "authlib.oauth2.rfc6749.grants.refresh_token")
+_TOKEN_LOGGERS = (
+    "authlib.oauth2.rfc6749.grants.authorization_code",
+    "authlib.oauth2.rfc6749.grants.refresh_token",
+)
 
 
 def _silence_token_logs() -> None:
@@ -202,10 +221,18 @@ def init_app(app: Flask) -> None:
     _silence_token_logs()
     server = AuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=save_token)
-    server.register_token_generator("default", server.create_bearer_token_generator({
-        "OAUTH2_REFRESH_TOKEN_GENERATOR": True,
-        "OAUTH2_TOKEN_EXPIRES_IN": {"authorization_code": ACCESS_TOKEN_SECONDS, "refresh_token": ACCESS_TOKEN_SECONDS},
-    }))
+    server.register_token_generator(
+        "default",
+        server.create_bearer_token_generator(
+            {
+                "OAUTH2_REFRESH_TOKEN_GENERATOR": True,
+                "OAUTH2_TOKEN_EXPIRES_IN": {
+                    "authorization_code": ACCESS_TOKEN_SECONDS,
+                    "refresh_token": ACCESS_TOKEN_SECONDS,
+                },
+            }
+        ),
+    )
     server.register_grant(AuthorizationCodeGrant, [S256Required(required=True)])
     server.register_grant(RefreshTokenGrant)
     server.register_extension(DemoIssuer())

@@ -1,4 +1,5 @@
 """Forms of the install wizard and of managing installations."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -19,5 +20,6 @@ class UpgradeConsentForm(FlaskForm):
 
 class ApiKeyForm(FlaskForm):
     # Never re-rendered with its value: a password input always starts empty.
-    api_key = PasswordField("API key", validators=[Optional()], render_kw={"autocomplete": "off",
-                                                                          "spellcheck": "false"})
+    api_key = PasswordField(
+        "API key", validators=[Optional()], render_kw={"autocomplete": "off", "spellcheck": "false"}
+    )

@@ -1,5 +1,6 @@
 """/workspaces/<ws>/installations: members see what is installed; owners and admins upgrade,
 reconfigure, replace credentials and uninstall. Every change is a POST with CSRF."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -24,8 +25,13 @@ def _back(installation):
 @login_required
 def installations(ws):
     workspace, membership = workspace_for_member(current_user, ws)
-    return render_template("install/installations.html", workspace=workspace, membership=membership,
-                           rows=installs.installations_of(workspace), button=ButtonForm())
+    return render_template(
+        "install/installations.html",
+        workspace=workspace,
+        membership=membership,
+        rows=installs.installations_of(workspace),
+        button=ButtonForm(),
+    )
 
 
 def _acting_on(ws: str, installation_id: str):
@@ -49,8 +55,9 @@ def upgrade(ws, installation_id):
 def reconfigure(ws, installation_id):
     installation = installs.installation_in(current_user, ws, installation_id)
     schema = installation.version.variables_schema or {}
-    form = variables_form(schema, installation.variables or {},
-                          formdata=request.form if request.method == "POST" else None)
+    form = variables_form(
+        schema, installation.variables or {}, formdata=request.form if request.method == "POST" else None
+    )
     status = 200
     if request.method == "POST":
         status = 422
@@ -83,9 +90,12 @@ def replace_key(ws, installation_id):
                 apply_service_error(form, error)
                 status = error.status
     return render_template(
-        "install/replace_key.html", installation=installation, form=form,
+        "install/replace_key.html",
+        installation=installation,
+        form=form,
         credential=installs.credential_summary(installation.credential),
-        header_preview=wizards.api_key_header_preview(installation.version.auth_config, None)), status
+        header_preview=wizards.api_key_header_preview(installation.version.auth_config, None),
+    ), status
 
 
 @bp.post("/workspaces/<ws>/installations/<installation_id>/reconnect")
@@ -109,5 +119,9 @@ def uninstall(ws, installation_id):
         installs.uninstall(current_user, installation)
         flash(f"{installation.integration.name} uninstalled. Its credentials were erased.", "success")
         return _back(installation)
-    return render_template("install/uninstall.html", installation=installation, form=form,
-                           dependents=installs.dependents_of(installation))
+    return render_template(
+        "install/uninstall.html",
+        installation=installation,
+        form=form,
+        dependents=installs.dependents_of(installation),
+    )

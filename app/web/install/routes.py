@@ -5,13 +5,14 @@ Every request loads the wizard (someone else's id answers 404), checks that the 
 entered (otherwise back to the current step), then acts. Views never commit; form errors
 answer 422 so the request boundary rolls back.
 """
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...domain import wizard as steps_rule
 from ...database import writes
+from ...domain import wizard as steps_rule
 from ...extensions import db
 from ...services import installs, oauth_connect
 from ...services import wizard as wizards
@@ -30,10 +31,14 @@ def step_url(wizard, step: str | None = None) -> str:
 def _context(wizard, step: str, **extra) -> dict:
     steps = wizards.steps_of(wizard)
     return {
-        "wizard": wizard, "integration": wizard.integration, "version": wizard.version, "step": step,
+        "wizard": wizard,
+        "integration": wizard.integration,
+        "version": wizard.version,
+        "step": step,
         "progress": steps_rule.progress(steps, wizard.completed_steps, step, wizard.purpose),
         "back": steps_rule.previous_step(step, steps) if step in steps else None,
-        "describe_scope": describe_scope, **extra,
+        "describe_scope": describe_scope,
+        **extra,
     }
 
 
@@ -42,6 +47,7 @@ def _render(template: str, wizard, step: str, status: int = 200, **extra):
 
 
 # --- start ----------------------------------------------------------------------------------
+
 
 def _start_form(formdata) -> WorkspaceConsentForm:
     # formdata: request.form on POST, None to show initial values.
@@ -53,11 +59,15 @@ def _start_form(formdata) -> WorkspaceConsentForm:
 def _render_start(integration, form, status=200):
     version = wizards.current_version(integration)
     return render_template(
-        "install/start.html", integration=integration, version=version, form=form,
+        "install/start.html",
+        integration=integration,
+        version=version,
+        form=form,
         describe_scope=describe_scope,
         who_can_install=wizards.who_can_install(current_user) if not form.workspace.choices else [],
-        progress=steps_rule.progress(steps_rule.applicable_steps(version.auth_config.get("type", "none")), [],
-                                     steps_rule.WORKSPACE),
+        progress=steps_rule.progress(
+            steps_rule.applicable_steps(version.auth_config.get("type", "none")), [], steps_rule.WORKSPACE
+        ),
     ), status
 
 
@@ -83,6 +93,7 @@ def start(publisher, slug):
 
 # --- steps ----------------------------------------------------------------------------------
 
+
 @bp.route("/install/w/<wizard_id>/<step>", methods=["GET", "POST"])
 @login_required
 def step(wizard_id, step):
@@ -104,7 +115,9 @@ def _workspace_step(wizard):
     elif form.validate_on_submit():
         try:
             wizards.save_workspace_step(current_user, wizard, form.workspace.data, form.consent.data)
-            return redirect(step_url(wizard, steps_rule.next_step(steps_rule.WORKSPACE, wizards.steps_of(wizard))))
+            return redirect(
+                step_url(wizard, steps_rule.next_step(steps_rule.WORKSPACE, wizards.steps_of(wizard)))
+            )
         except ServiceError as error:
             apply_service_error(form, error)
             return _render("workspace.html", wizard, steps_rule.WORKSPACE, error.status, form=form)
@@ -118,13 +131,27 @@ def _upgrade_consent_step(wizard):
     if request.method == "POST" and form.validate_on_submit():
         try:
             wizards.save_upgrade_consent(wizard, form.consent.data)
-            return redirect(step_url(wizard, steps_rule.next_step(steps_rule.WORKSPACE, wizards.steps_of(wizard))))
+            return redirect(
+                step_url(wizard, steps_rule.next_step(steps_rule.WORKSPACE, wizards.steps_of(wizard)))
+            )
         except ServiceError as error:
             apply_service_error(form, error)
-            return _render("upgrade.html", wizard, steps_rule.WORKSPACE, error.status, form=form,
-                           changes=installs.changes_between(wizard))
-    return _render("upgrade.html", wizard, steps_rule.WORKSPACE, 422 if request.method == "POST" else 200,
-                   form=form, changes=installs.changes_between(wizard))
+            return _render(
+                "upgrade.html",
+                wizard,
+                steps_rule.WORKSPACE,
+                error.status,
+                form=form,
+                changes=installs.changes_between(wizard),
+            )
+    return _render(
+        "upgrade.html",
+        wizard,
+        steps_rule.WORKSPACE,
+        422 if request.method == "POST" else 200,
+        form=form,
+        changes=installs.changes_between(wizard),
+    )
 
 
 def _dependencies_step(wizard):
@@ -138,8 +165,15 @@ def _dependencies_step(wizard):
             status = error.status
     else:
         status = 422 if request.method == "POST" else 200
-    return _render("dependencies.html", wizard, steps_rule.DEPENDENCIES, status, form=form,
-                   report=wizards.dependency_report(current_user, wizard), cycle=wizards.dependency_cycle(wizard))
+    return _render(
+        "dependencies.html",
+        wizard,
+        steps_rule.DEPENDENCIES,
+        status,
+        form=form,
+        report=wizards.dependency_report(current_user, wizard),
+        cycle=wizards.dependency_cycle(wizard),
+    )
 
 
 def _auth_step(wizard, problem: ServiceError | None = None):
@@ -156,10 +190,17 @@ def _auth_step(wizard, problem: ServiceError | None = None):
             except ServiceError as error:
                 apply_service_error(form, error)
                 status = error.status
-    return _render("auth.html", wizard, steps_rule.AUTH, status, form=form, connect_form=ButtonForm(),
-                   header_preview=wizards.api_key_header_preview(auth_config, None),
-                   credential=(wizard.data or {}).get("credential"),
-                   oauth_error=problem.message if problem else (wizard.data or {}).get("oauth_error"))
+    return _render(
+        "auth.html",
+        wizard,
+        steps_rule.AUTH,
+        status,
+        form=form,
+        connect_form=ButtonForm(),
+        header_preview=wizards.api_key_header_preview(auth_config, None),
+        credential=(wizard.data or {}).get("credential"),
+        oauth_error=problem.message if problem else (wizard.data or {}).get("oauth_error"),
+    )
 
 
 def _variables_step(wizard):
@@ -200,10 +241,17 @@ def _review_step(wizard):
         else:
             status = 422
     members = [m for m in (wizard.version.manifest or {}).get("members") or [] if isinstance(m, dict)]
-    return _render("review.html", wizard, steps_rule.REVIEW, status, form=form, members=members,
-                   report=wizards.dependency_report(current_user, wizard),
-                   variables=(wizard.data or {}).get("variables") or {},
-                   credential=(wizard.data or {}).get("credential"))
+    return _render(
+        "review.html",
+        wizard,
+        steps_rule.REVIEW,
+        status,
+        form=form,
+        members=members,
+        report=wizards.dependency_report(current_user, wizard),
+        variables=(wizard.data or {}).get("variables") or {},
+        credential=(wizard.data or {}).get("credential"),
+    )
 
 
 def _confirm(wizard):
@@ -212,8 +260,11 @@ def _confirm(wizard):
         flash(f"{wizard.integration.name} upgraded to {installation.version.version}.", "success")
         return redirect(url_for("install.installations", ws=installation.workspace.slug))
     installation = installs.confirm_install(current_user, wizard)
-    flash(f"{wizard.integration.name} {installation.version.version} is installed in "
-          f"{installation.workspace.name}.", "success")
+    flash(
+        f"{wizard.integration.name} {installation.version.version} is installed in "
+        f"{installation.workspace.name}.",
+        "success",
+    )
     if wizard.parent_id:
         parent = db.session.get(type(wizard), wizard.parent_id)
         if parent is not None and parent.completed_at is None:
@@ -231,6 +282,7 @@ STEP_VIEWS = {
 
 
 # --- actions inside a step --------------------------------------------------------------------
+
 
 def _acting_in(wizard_id: str, step: str):
     """The user's wizard for a button POST inside `step`: the step must be reachable, CSRF valid."""
@@ -296,8 +348,9 @@ def oauth_callback():
     try:
         wizard, outcome = oauth_connect.spend_state(current_user, request.args, callback_url())
     except oauth_connect.CallbackRejected as error:
-        return render_template("errors/generic.html", status=400, title="Connection refused",
-                               message=error.message), 400
+        return render_template(
+            "errors/generic.html", status=400, title="Connection refused", message=error.message
+        ), 400
     wizard_id = wizard.id
     db.session.commit()  # the one place a view commits: see the docstring
     back = url_for("install.step", wizard_id=wizard_id, step=steps_rule.AUTH)
@@ -325,5 +378,3 @@ def oauth_callback():
 @bp.app_context_processor
 def _install_helpers():
     return {"wizard_step_url": step_url}
-
-

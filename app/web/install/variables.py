@@ -2,6 +2,7 @@
 app/web/variables_form.py (the dashboard's live preview uses the same), prefilled with what the
 installer typed so far or the manifest defaults. The generated form validates with jsonschema and
 puts errors beside their fields; a service's ValidationFailed (details by property) goes there too."""
+
 from __future__ import annotations
 
 from ...services.errors import ValidationFailed

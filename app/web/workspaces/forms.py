@@ -17,15 +17,24 @@ def _strip(value):
 
 def role_field(label: str = "Role", **kwargs) -> SelectField:
     # A tampered value gets the same plain message as the service gives, not WTForms' "Not a valid choice".
-    return SelectField(label, choices=ROLE_CHOICES, validate_choice=False,
-                       validators=[AnyOf(ROLES, message=workspaces.ROLE_INVALID)], **kwargs)
+    return SelectField(
+        label,
+        choices=ROLE_CHOICES,
+        validate_choice=False,
+        validators=[AnyOf(ROLES, message=workspaces.ROLE_INVALID)],
+        **kwargs,
+    )
 
 
 class WorkspaceForm(FlaskForm):
-    name = StringField("Name", filters=[_strip], validators=[
-        DataRequired("Give the workspace a name."),
-        Length(max=workspaces.NAME_MAX, message=workspaces.NAME_INVALID),
-    ])
+    name = StringField(
+        "Name",
+        filters=[_strip],
+        validators=[
+            DataRequired("Give the workspace a name."),
+            Length(max=workspaces.NAME_MAX, message=workspaces.NAME_INVALID),
+        ],
+    )
     slug = StringField("Address", filters=[_strip], validators=[DataRequired("Choose an address.")])
 
     def validate_slug(self, field):
@@ -39,10 +48,14 @@ class WorkspaceForm(FlaskForm):
 
 
 class AddMemberForm(FlaskForm):
-    email = EmailField("Email", filters=[_strip], validators=[
-        DataRequired("Enter the person's email."),
-        Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
-    ])
+    email = EmailField(
+        "Email",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the person's email."),
+            Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters."),
+        ],
+    )
     role = role_field(default="member")
 
 

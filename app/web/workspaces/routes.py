@@ -56,7 +56,9 @@ def add_member(ws):
     form = AddMemberForm()
     if form.validate_on_submit():
         try:
-            added = workspaces.add_member(current_user, workspace, membership, form.email.data, form.role.data)
+            added = workspaces.add_member(
+                current_user, workspace, membership, form.email.data, form.role.data
+            )
         except ServiceError as error:
             apply_service_error(form, error)
         else:
