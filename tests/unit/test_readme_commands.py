@@ -20,7 +20,7 @@ def test_every_operations_command_in_the_readme_is_a_flask_command(app):
 
 def test_make_targets_screenshot_and_ci():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("run", "test", "bench"):
+    for target in ("run", "test", "lint", "lock", "bench"):
         assert re.search(rf"^{target}:", makefile, re.M), target
         assert f"make {target}" in README
     assert (ROOT / "docs" / "screenshot.png").stat().st_size > 10_000
