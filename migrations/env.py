@@ -51,7 +51,7 @@ def get_metadata():
 
 def include_name(name, type_, parent_names):
     # Full-text search objects made with raw SQL in 0002 are not in the metadata: not drift.
-    from app.services.search import UNMANAGED_SCHEMA_NAMES
+    from app.services.catalog.search import UNMANAGED_SCHEMA_NAMES
 
     return name not in UNMANAGED_SCHEMA_NAMES
 

@@ -18,7 +18,7 @@ integration:
   integrations. App processes validate their facet-count caches against it.
 
 These objects are not in the SQLAlchemy metadata; migrations/env.py excludes them
-from autogenerate by the names in app.services.search.UNMANAGED_SCHEMA_NAMES.
+from autogenerate by the names in app.services.catalog.search.UNMANAGED_SCHEMA_NAMES.
 
 NOTE for later migrations: on SQLite, a batch "recreate" of the integrations table
 drops its triggers (and may renumber rowids). Such a migration must end with

@@ -12,11 +12,12 @@ from sqlalchemy import select, text
 from app.domain.visibility import ANONYMOUS, listed_clause
 from app.extensions import db
 from app.models.integration import TRUST_TIERS
-from app.services import catalog, search
+from app.services import catalog
+from app.services.catalog import ranking, search
+from app.services.catalog.query import C
 from app.services.viewer import viewer_for
 from tests.catalog_helpers import make_cast, make_integration
 
-C = catalog.C
 STATE_CYCLE = ("public", "public", "private", "unlisted", "draft", "deleted", "public", "private")
 
 
@@ -29,7 +30,7 @@ def _reference(viewer, query: catalog.CatalogQuery) -> tuple[list[str], dict[str
     stmt = select(C.id, C.trust_tier).where(listed_clause(C, viewer))
     if query.publisher:
         stmt = stmt.where(C.publisher == query.publisher)
-    stmt, score = search.apply(stmt, query.terms, _dialect())
+    stmt, score = search.matched(stmt, query.terms, _dialect())
     rows = db.session.execute(stmt.order_by(score, C.id)).all()
     counts = dict.fromkeys(TRUST_TIERS, 0)
     counts.update(Counter(row.trust_tier for row in rows))
@@ -37,13 +38,13 @@ def _reference(viewer, query: catalog.CatalogQuery) -> tuple[list[str], dict[str
 
 
 def _query(q: str, tiers=(), publisher=None) -> catalog.CatalogQuery:
-    return catalog.CatalogQuery(q=q, tiers=tuple(tiers), publisher=publisher, terms=search.parse(q))
+    return catalog.CatalogQuery(q=q, tiers=tuple(tiers), publisher=publisher)
 
 
 def _walk_pages(viewer, query, per_page=3) -> tuple[list[str], dict[str, int]]:
     ids, page, facets = [], 1, None
     while True:
-        result = catalog.catalog_page(viewer, query, page=page, per_page=per_page)
+        result = catalog.page_for(viewer, query, page=page, per_page=per_page)
         assert facets is None or result.facets == facets  # the same counts on every page
         facets = result.facets
         ids += [row.id for row in result.items]
@@ -55,7 +56,7 @@ def _walk_pages(viewer, query, per_page=3) -> tuple[list[str], dict[str, int]]:
 def _walk_cursor(viewer, query, limit=4) -> list[str]:
     ids, after = [], None
     while True:
-        result = catalog.keyset_page(viewer, query, after=after, limit=limit)
+        result = catalog.keyset_page_for(viewer, query, after=after, limit=limit)
         ids += [row.id for row in result.items]
         if result.next_key is None:
             return ids
@@ -121,10 +122,10 @@ def test_the_publisher_filter_is_part_of_the_ranking(app, catalogue):
 
 def test_searches_matching_too_many_rows_take_the_sql_path_with_the_same_results(app, catalogue, monkeypatch):
     _, viewers = catalogue
-    monkeypatch.setattr(catalog, "MATCH_CACHE_ROWS", 2)
+    monkeypatch.setattr(ranking, "MATCH_CACHE_ROWS", 2)
     catalog.clear_caches()
     query = _query("payments")
-    assert catalog.ranking(query, generation=catalog.catalog_generation()) is None
+    assert ranking.ranking(query, generation=catalog.catalog_generation()) is None
     for viewer in viewers.values():
         expected_ids, expected_counts = _reference(viewer, query)
         assert _walk_pages(viewer, query) == (expected_ids, expected_counts)

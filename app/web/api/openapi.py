@@ -7,7 +7,8 @@ functions returning {path: {method: operation}}; `openapi_document()` merges the
 from __future__ import annotations
 
 from ...models.integration import RETENTION_TIERS, TRUST_TIERS, VISIBILITIES
-from ...services.catalog import MAX_LIMIT, MAX_Q_CHARS, SORTS
+from ...services.catalog import MAX_LIMIT, SORTS
+from ..catalog.query import MAX_Q_CHARS
 
 OBJECT = {"type": "object", "additionalProperties": True}
 TIMESTAMP = {"type": "string", "format": "date-time"}

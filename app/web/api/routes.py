@@ -9,7 +9,7 @@ from flask import current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ...services import catalog
-from ...services.catalog import BadQuery
+from ..catalog.query import BadQuery, parse_limit, parse_query
 from . import bp
 from .auth import api_caller
 from .openapi import openapi_document
@@ -23,7 +23,7 @@ def _cursor_serializer() -> URLSafeSerializer:
 
 
 def _filters_fingerprint(query: catalog.CatalogQuery) -> str:
-    raw = json.dumps([query.terms.terms, query.tiers, query.publisher, query.sort])
+    raw = json.dumps([query.terms, query.tiers, query.publisher, query.sort])
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -66,12 +66,10 @@ def _respond(payload, caller):
 @bp.get("/integrations")
 def list_integrations():
     caller = api_caller()
-    query = catalog.parse_query(request.args)
-    limit = catalog.parse_positive_int(
-        request.args.get("limit"), "limit", default=DEFAULT_LIMIT, maximum=catalog.MAX_LIMIT
-    )
+    query = parse_query(request.args)
+    limit = parse_limit(request.args, default=DEFAULT_LIMIT)
     after = decode_cursor(request.args.get("cursor"), query)
-    page = catalog.keyset_page(caller.viewer, query, after=after, limit=limit)
+    page = catalog.keyset_page_for(caller.viewer, query, after=after, limit=limit)
     next_cursor = encode_cursor(query, page.sort_names, page.next_key) if page.next_key else None
     return _respond({"data": [integration_to_dict(i) for i in page.items], "nextCursor": next_cursor}, caller)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
-from ...domain.visibility import DELETED, state_of
 from ...services import catalog
 from ...services.viewer import viewer_for
 from . import bp, presenters
+from .query import parse_page, parse_query
 
 
 @bp.app_template_global()
@@ -39,22 +39,15 @@ def current_viewer():
 
 @bp.get("/")
 def home():
-    viewer = current_viewer()
+    shown = catalog.home_for(current_viewer())
     return render_template(
-        "catalog/home.html",
-        facets=catalog.tier_counts(viewer, catalog.CatalogQuery()),
-        featured=catalog.featured(viewer),
-        recent=catalog.recently_updated(viewer),
+        "catalog/home.html", facets=shown.facets, featured=shown.featured, recent=shown.recent
     )
 
 
 def catalog_view():
-    viewer = current_viewer()
-    query = catalog.parse_query(request.args)
-    page_number = catalog.parse_positive_int(
-        request.args.get("page"), "page", default=1, maximum=catalog.MAX_PAGE
-    )
-    page = catalog.catalog_page(viewer, query, page=page_number)
+    query, page_number = parse_query(request.args), parse_page(request.args)
+    page = catalog.page_for(current_viewer(), query, page=page_number)
 
     def page_url(number: int) -> str:
         return url_for("catalog.catalog", **query.params(page=number if number > 1 else None))
@@ -77,14 +70,14 @@ bp.add_url_rule("/integrations", endpoint="catalog", view_func=catalog_view, met
 
 @bp.get("/integrations/<publisher>/<slug>")
 def detail(publisher, slug):
-    viewer = current_viewer()
-    integration = catalog.integration_by_handle(viewer, publisher, slug)
+    shown = catalog.detail_for(current_viewer(), publisher, slug)
+    integration = shown.integration
     return render_template(
         "catalog/detail.html",
         integration=integration,
-        in_trash=state_of(integration) == DELETED,
-        versions=catalog.versions_of(integration),
-        dependencies=catalog.dependencies_of(viewer, integration),
+        in_trash=shown.in_trash,
+        versions=shown.versions,
+        dependencies=shown.dependencies,
         members=presenters.members_of(integration.manifest),
         variables=presenters.variables_of(integration.variables_schema),
         scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(integration.auth_config)],

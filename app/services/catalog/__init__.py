@@ -1,0 +1,56 @@
+"""The catalog: listed integrations filtered, searched, ranked, paged and counted for one viewer.
+
+One way through: the web layer parses a request into a `CatalogQuery` (app/web/catalog/query.py);
+then `query` builds the listing statement, `search` matches the words (FTS5 / tsvector), `ranking`
+ranks a search once per catalog generation, `listing` cuts the viewer's page and `facets` counts the
+tiers. `generation` holds the catalog generation and the per-process caches keyed by it; `detail`
+and `home` answer the detail page, the home page and the sitemap.
+
+Every query applies the visibility module's SQL twin (listed_clause / viewable_clause), so the
+catalog, search, home page, sitemap and JSON API list can never disagree.
+
+Views and the API call the entry points below; nothing else here is theirs to reach into.
+"""
+
+from __future__ import annotations
+
+from .detail import Dependency, Detail, detail_for, integration_by_handle, integration_by_id, versions_of
+from .facets import tier_counts
+from .generation import catalog_generation, clear_caches
+from .home import Home, home_for, sitemap_entries
+from .listing import (
+    MAX_LIMIT,
+    MAX_PAGE,
+    PAGE_SIZE,
+    CatalogPage,
+    KeysetPage,
+    decode_key_value,
+    keyset_page_for,
+    page_for,
+)
+from .query import SORTS, CatalogQuery
+
+__all__ = [
+    "MAX_LIMIT",
+    "MAX_PAGE",
+    "PAGE_SIZE",
+    "SORTS",
+    "CatalogPage",
+    "CatalogQuery",
+    "Dependency",
+    "Detail",
+    "Home",
+    "KeysetPage",
+    "catalog_generation",
+    "clear_caches",
+    "decode_key_value",
+    "detail_for",
+    "home_for",
+    "integration_by_handle",
+    "integration_by_id",
+    "keyset_page_for",
+    "page_for",
+    "sitemap_entries",
+    "tier_counts",
+    "versions_of",
+]

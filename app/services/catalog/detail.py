@@ -1,0 +1,104 @@
+"""One integration as its detail page and the JSON API's get-by-id show it, for one viewer.
+
+Decides: whether this viewer may see the integration at all (NotFound otherwise: existence never
+leaks), how much of its version history is loaded, and which of its declared dependencies resolve
+to an integration this viewer may see. Listings are `listing`'s business, not this module's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import defer, selectinload
+
+from ...domain.visibility import DELETED, Viewer, can_view, state_of
+from ...extensions import db
+from ...models import Integration, IntegrationVersion
+from ..errors import NotFound
+
+MAX_DEPENDENCIES_RESOLVED = 50
+
+
+@dataclass(frozen=True)
+class Dependency:
+    handle: str
+    range: str
+    target: Integration | None  # None when missing or not visible to this viewer
+
+
+@dataclass(frozen=True)
+class Detail:
+    integration: Integration
+    versions: list[IntegrationVersion]  # newest first, yanked ones included (marked, not hidden)
+    dependencies: list[Dependency]
+    in_trash: bool
+
+
+def detail_for(viewer: Viewer, publisher: str, slug: str) -> Detail:
+    """What /integrations/<publisher>/<slug> shows this viewer (NotFound when they may not see it)."""
+    integration = integration_by_handle(viewer, publisher, slug)
+    return Detail(
+        integration=integration,
+        versions=versions_of(integration),
+        dependencies=dependencies_of(viewer, integration),
+        in_trash=state_of(integration) == DELETED,
+    )
+
+
+def integration_by_handle(
+    viewer: Viewer, publisher: str, slug: str, *, with_versions: bool | str = "history"
+) -> Integration:
+    """The integration at /integrations/<publisher>/<slug>, if this viewer may see it (else NotFound)."""
+    return _load_viewable(
+        viewer, Integration.publisher == publisher, Integration.slug == slug, with_versions=with_versions
+    )
+
+
+def integration_by_id(viewer: Viewer, integration_id: str, *, with_versions: bool = False) -> Integration:
+    if not isinstance(integration_id, str) or len(integration_id) > 36:
+        raise NotFound("No such integration.")
+    return _load_viewable(viewer, Integration.id == integration_id, with_versions=with_versions)
+
+
+def versions_of(integration: Integration) -> list[IntegrationVersion]:
+    """Newest first (the relationship's order), yanked ones included: they are marked, not hidden."""
+    return list(integration.versions)
+
+
+def dependencies_of(viewer: Viewer, integration: Integration) -> list[Dependency]:
+    """The manifest's dependencies, each resolved (one query for all) to an integration the viewer may see."""
+    declared = []
+    for entry in (integration.manifest or {}).get("dependencies") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("integration"), str):
+            declared.append((entry["integration"][:120], str(entry.get("version") or "*")[:120]))
+    pairs = {tuple(handle.split("/", 1)) for handle, _ in declared if handle.count("/") == 1}
+    found = {}
+    if pairs:
+        wanted = sorted(pairs)[:MAX_DEPENDENCIES_RESOLVED]
+        rows = db.session.scalars(
+            select(Integration).where(
+                or_(*[(Integration.publisher == p) & (Integration.slug == s) for p, s in wanted])
+            )
+        )
+        found = {f"{i.publisher}/{i.slug}": i for i in rows if can_view(viewer, i)}
+    return [Dependency(handle, rng, found.get(handle)) for handle, rng in declared]
+
+
+def _load_viewable(viewer: Viewer, *criteria, with_versions: bool | str) -> Integration:
+    """with_versions: True loads whole versions; "history" leaves their JSON documents unread."""
+    stmt = select(Integration).where(*criteria)
+    if with_versions == "history":
+        stmt = stmt.options(
+            selectinload(Integration.versions).options(
+                defer(IntegrationVersion.manifest),
+                defer(IntegrationVersion.variables_schema),
+                defer(IntegrationVersion.auth_config),
+            )
+        )
+    elif with_versions:
+        stmt = stmt.options(selectinload(Integration.versions))
+    integration = db.session.scalar(stmt)
+    if integration is None or not can_view(viewer, integration):
+        raise NotFound("No such integration.")
+    return integration

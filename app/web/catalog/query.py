@@ -1,0 +1,68 @@
+"""A request's catalog arguments, validated into the catalog's query (pages and the JSON API alike).
+
+Decides: which `q`, `tier`, `publisher`, `sort`, `page` and `limit` values a request may carry, and
+the clear 400 naming the parameter when one cannot be honoured. The catalog service then takes the
+`CatalogQuery` as given.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...models.integration import PUBLISHER_PATTERN, TRUST_TIERS
+from ...services import catalog
+from ...services.errors import ServiceError
+
+MAX_Q_CHARS = 500
+
+_PUBLISHER_RE = re.compile(PUBLISHER_PATTERN)
+
+
+class BadQuery(ServiceError):
+    """A catalog or API parameter we cannot honour: a clear 400 naming the parameter."""
+
+    code = "bad_request"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, details=None):
+        super().__init__(
+            message,
+            field=field,
+            details=details if details is not None else ([{"parameter": field}] if field else []),
+        )
+
+
+def parse_query(args) -> catalog.CatalogQuery:
+    """Validate catalog/API parameters (a werkzeug MultiDict). Bad values raise BadQuery."""
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_Q_CHARS:
+        raise BadQuery(f"Search text is limited to {MAX_Q_CHARS} characters.", field="q")
+    tiers = args.getlist("tier")
+    if any(tier not in TRUST_TIERS for tier in tiers):
+        raise BadQuery(f"Unknown trust tier. Use one of: {', '.join(TRUST_TIERS)}.", field="tier")
+    publisher = (args.get("publisher") or "").strip() or None
+    if publisher is not None and not _PUBLISHER_RE.match(publisher):
+        raise BadQuery("A publisher is 1 to 39 lowercase letters, digits and hyphens.", field="publisher")
+    sort = args.get("sort") or "relevance"
+    if sort not in catalog.SORTS:
+        raise BadQuery(f"Unknown sort. Use one of: {', '.join(catalog.SORTS)}.", field="sort")
+    return catalog.CatalogQuery(q=q, tiers=tuple(tiers), publisher=publisher, sort=sort)
+
+
+def parse_positive_int(value: str | None, name: str, *, default: int, maximum: int) -> int:
+    """A whole number from 1 to `maximum`; absent or empty is `default`."""
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise BadQuery(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
+    return int(value)
+
+
+def parse_page(args) -> int:
+    """The catalog page's `page` argument (pages stop at the catalog's last allowed page)."""
+    return parse_positive_int(args.get("page"), "page", default=1, maximum=catalog.MAX_PAGE)
+
+
+def parse_limit(args, *, default: int) -> int:
+    """The JSON API's `limit` argument."""
+    return parse_positive_int(args.get("limit"), "limit", default=default, maximum=catalog.MAX_LIMIT)
