@@ -81,7 +81,7 @@ def test_every_tier_is_accepted():
     assert parse_query(MultiDict([("tier", t) for t in TRUST_TIERS])).tiers == TRUST_TIERS
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", " 1", str(MAX_PAGE + 1)])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "²", "١", " 1", "9" * 5000, str(MAX_PAGE + 1)])
 def test_a_page_is_a_whole_number_within_the_last_allowed_page(value):
     with pytest.raises(BadQuery) as raised:
         parse_page(MultiDict({"page": value}))

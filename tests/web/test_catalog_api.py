@@ -169,6 +169,8 @@ def test_a_cursor_is_bound_to_its_filters(client, factories):
         "limit=0",
         "limit=101",
         "limit=abc",
+        "limit=%C2%B2",
+        "limit=" + "9" * 5000,
         "cursor=garbage",
         "cursor=" + "A" * 5000,
         "q=" + "x" * 10_000,

@@ -104,6 +104,8 @@ def test_search_ranks_name_above_description_and_stays_in_step(client, factories
         "page=abc",
         "page=0",
         "page=99999999999999",
+        "page=%C2%B2",  # superscript two: a digit to str.isdigit, not to int()
+        "page=" + "9" * 5000,  # more digits than int() converts
         "sort=sideways",
         "q=" + "x" * 10_000,
         "publisher=%3Cscript%3E",

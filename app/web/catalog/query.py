@@ -53,7 +53,9 @@ def parse_positive_int(value: str | None, name: str, *, default: int, maximum: i
     """A whole number from 1 to `maximum`; absent or empty is `default`."""
     if value is None or value == "":
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    # ASCII digits only, and few: "²" is a digit to str.isdigit but not to int(), and a 5,000-digit
+    # number is refused by int() itself.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or not 1 <= int(value) <= maximum:
         raise BadQuery(f"'{name}' must be a whole number from 1 to {maximum}.", field=name)
     return int(value)
 
