@@ -14,7 +14,7 @@ Views and the API call the entry points below; nothing else here is theirs to re
 
 from __future__ import annotations
 
-from .detail import Dependency, Detail, detail_for, integration_by_handle, integration_by_id, versions_of
+from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
 from .facets import tier_counts
 from .generation import catalog_generation, clear_caches
 from .home import Home, home_for, sitemap_entries
@@ -46,7 +46,6 @@ __all__ = [
     "decode_key_value",
     "detail_for",
     "home_for",
-    "integration_by_handle",
     "integration_by_id",
     "keyset_page_for",
     "page_for",
