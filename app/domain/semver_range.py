@@ -330,9 +330,13 @@ def compare(a: str, b: str) -> int:
     return parse_version(a).compare(parse_version(b))
 
 
+version_key = cmp_to_key(compare)
+"""A sort key (for sorted, max) by semver precedence. Raises InvalidVersion on a bad version."""
+
+
 def sort_versions(versions: Iterable[str], *, reverse: bool = False) -> list[str]:
     """Ascending semver precedence (prereleases before their release). Raises InvalidVersion."""
-    return sorted(versions, key=cmp_to_key(compare), reverse=reverse)
+    return sorted(versions, key=version_key, reverse=reverse)
 
 
 def next_versions(current: str | None) -> dict[str, str]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cmp_to_key
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import wizard as steps_rule
-from ..domain.semver_range import compare, satisfies
+from ..domain.semver_range import compare, satisfies, version_key
 from ..domain.wizard import scope_diff
 from ..extensions import db
 from ..models import (
@@ -486,6 +485,6 @@ def changes_between(wizard: WizardSession) -> UpgradeChanges:
     between = [
         v for v in candidates if compare(v.version, old.version) > 0 and compare(v.version, new.version) <= 0
     ]
-    between.sort(key=lambda v: cmp_to_key(compare)(v.version), reverse=True)
+    between.sort(key=lambda v: version_key(v.version), reverse=True)
     added, removed = scope_diff(_granted(installation), new.auth_config.get("scopes") or [])
     return UpgradeChanges(old.version, new.version, between, added, removed)

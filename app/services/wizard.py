@@ -487,12 +487,17 @@ def store_oauth_token(wizard: WizardSession, token: dict) -> None:
 
 
 def validate_variables(version: IntegrationVersion, values: dict) -> None:
-    """Values against the version's variablesSchema; errors per field in `details`."""
+    """Values against the version's variablesSchema; a problem per field in `details`."""
     from ..domain.documents import validate_values
 
     errors = validate_values(version.variables_schema or {}, values)
     if errors:
-        raise ValidationFailed("Some settings need another look.", details=errors)
+        problems = [
+            {"field": name or None, "path": f"$.{name}" if name else "$", "message": message}
+            for name, messages in errors.items()
+            for message in messages
+        ]
+        raise ValidationFailed("Some settings need another look.", details=problems)
 
 
 def save_variables(wizard: WizardSession, values: dict) -> None:
@@ -511,6 +516,12 @@ def forget_expired(user) -> None:
             WizardSession.expires_at <= utcnow(),
         )
     )
+
+
+def waiting_parent(wizard: WizardSession) -> WizardSession | None:
+    """The unfinished wizard that sent this one off to install a dependency first, if any."""
+    parent = db.session.get(WizardSession, wizard.parent_id) if wizard.parent_id else None
+    return parent if parent is not None and parent.completed_at is None else None
 
 
 # --- leaving --------------------------------------------------------------------------------
