@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from ...domain import documents
 from ...domain.visibility import state_of
 from ...models import Integration
-from ...services import dashboard, namespaces, publishing
+from ...services import dashboard, integration_metadata, namespaces, publishing
 from ...services import integrations as service
 from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
@@ -100,7 +100,7 @@ def new():
             )
             return redirect(url_for("dashboard.edit", integration_id=integration.id))
     elif not form.slug.data and form.name.data:
-        form.slug.data = service.suggest_slug(form.name.data)
+        form.slug.data = integration_metadata.suggest_slug(form.name.data)
     if request.method == "GET" and not form.publisher.data:
         first = next((h for hs in handles.values() for h in hs), None)
         form.publisher.data = first
