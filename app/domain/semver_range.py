@@ -292,14 +292,6 @@ def parse_range(text: str) -> Range:
     return Range(raw=text, sets=sets)
 
 
-def is_valid_range(text: str) -> bool:
-    try:
-        parse_range(text)
-    except InvalidRange:
-        return False
-    return True
-
-
 def satisfies(version: str, range_text: str) -> bool:
     """Does `version` satisfy `range_text`? An invalid version or range never does (as npm)."""
     try:
