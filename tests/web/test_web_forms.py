@@ -94,3 +94,22 @@ def test_flash_service_error_flashes_the_first_problem_and_lets_not_found_throug
 def test_details_are_always_a_list():
     assert ValidationFailed("x").details == []
     assert ValidationFailed("x", details=({"message": "m"},)).details == [{"message": "m"}]
+
+
+def test_the_wizard_reports_variable_problems_as_a_list_of_fields(app):
+    from types import SimpleNamespace
+
+    from app.services import wizard
+
+    version = SimpleNamespace(
+        variables_schema={
+            "type": "object",
+            "required": ["region"],
+            "properties": {"region": {"type": "string", "enum": ["eu", "us"]}},
+        }
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        wizard.validate_variables(version, {"region": "mars"})
+    assert isinstance(caught.value.details, list) and caught.value.details
+    assert {(p["field"], p["path"]) for p in caught.value.details} == {("region", "$.region")}
+    assert all(isinstance(p["message"], str) and p["message"] for p in caught.value.details)
