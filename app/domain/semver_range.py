@@ -292,14 +292,6 @@ def parse_range(text: str) -> Range:
     return Range(raw=text, sets=sets)
 
 
-def is_valid_range(text: str) -> bool:
-    try:
-        parse_range(text)
-    except InvalidRange:
-        return False
-    return True
-
-
 def satisfies(version: str, range_text: str) -> bool:
     """Does `version` satisfy `range_text`? An invalid version or range never does (as npm)."""
     try:
@@ -330,9 +322,13 @@ def compare(a: str, b: str) -> int:
     return parse_version(a).compare(parse_version(b))
 
 
+version_key = cmp_to_key(compare)
+"""A sort key (for sorted, max) by semver precedence. Raises InvalidVersion on a bad version."""
+
+
 def sort_versions(versions: Iterable[str], *, reverse: bool = False) -> list[str]:
     """Ascending semver precedence (prereleases before their release). Raises InvalidVersion."""
-    return sorted(versions, key=cmp_to_key(compare), reverse=reverse)
+    return sorted(versions, key=version_key, reverse=reverse)
 
 
 def next_versions(current: str | None) -> dict[str, str]:

@@ -15,7 +15,6 @@ WORKSPACE, DEPENDENCIES, AUTH, VARIABLES, REVIEW = "workspace", "dependencies", 
 STEPS: tuple[str, ...] = (WORKSPACE, DEPENDENCIES, AUTH, VARIABLES, REVIEW)
 
 INSTALL, UPGRADE, RECONNECT = "install", "upgrade", "reconnect"
-PURPOSES = (INSTALL, UPGRADE, RECONNECT)
 
 LABELS = {
     WORKSPACE: "Workspace and consent",

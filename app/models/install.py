@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import JSONDocument, TimestampMixin, UTCDateTime, id_column
 
-INSTALLATION_STATUSES = ("active", "needs_attention", "uninstalled")
 LIVE_STATUSES = ("active", "needs_attention")
 
 

@@ -29,7 +29,7 @@ SECRET_FIELDS = frozenset(
 
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: _plain(getattr(obj, name)) for name in fields}
+    return {name: plain(getattr(obj, name)) for name in fields}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -76,7 +76,8 @@ def record(
     return event
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as an audit diff stores it: datetimes as ISO 8601 UTC strings, the rest as is."""
     from datetime import datetime
 
     from ..models.base import isoformat_z

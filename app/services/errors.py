@@ -9,11 +9,12 @@ class ServiceError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None, details: list | dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, details: list[dict] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.details = details if details is not None else []
+        # Always a list: one {"field" or "document", "path", "message", ...} item per problem.
+        self.details = list(details) if details is not None else []
 
 
 class NotFound(ServiceError):

@@ -6,10 +6,7 @@ typed errors (ValidationFailed carries every problem in `details`). Nothing here
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -19,21 +16,12 @@ from ..domain.visibility import Viewer
 from ..extensions import db
 from ..models import Integration
 from ..models.base import utcnow
-from ..models.integration import (
-    DESCRIPTION_MAX,
-    NAME_MAX,
-    RETENTION_TIERS,
-    SLUG_MAX,
-    SLUG_PATTERN,
-    URL_MAX,
-    VISIBILITIES,
-)
 from ..models.workspace import MANAGER_ROLES
 from . import audit, crypto, namespaces
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .integration_metadata import METADATA, clean_metadata
 from .workspaces import membership_of
 
-SLUG_RE = re.compile(SLUG_PATTERN)
 # What the audit diff of an integration shows. Never the client secret itself.
 AUDITED = (
     "name",
@@ -51,7 +39,6 @@ AUDITED = (
     "deleted_at",
     "takedown_note",
 )
-METADATA = ("name", "description", "icon_url", "visibility", "retention_tier")
 # Fields a publisher may never set, in either spelling; sending one is refused, not ignored.
 FORBIDDEN = {
     "trust_tier": "trustTier",
@@ -86,12 +73,6 @@ def snapshot(integration: Integration) -> dict[str, Any]:
     return state
 
 
-def suggest_slug(name: str | None) -> str:
-    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:SLUG_MAX].strip("-")
-    return slug or "integration"
-
-
 def refuse_forbidden(keys) -> None:
     """A payload or form naming a field the publisher may not set (trustTier...) is refused."""
     found = sorted({FORBIDDEN[k] for k in keys if k in FORBIDDEN})
@@ -112,87 +93,6 @@ def refuse_forbidden(keys) -> None:
 
 
 # --- checks -------------------------------------------------------------------------------------
-
-
-def _problem(problems: list, field: str, message: str) -> None:
-    problems.append({"field": field, "path": f"$.{field}", "message": message})
-
-
-def clean_metadata(data: dict, *, creating: bool) -> dict:  # noqa: C901 (split pending)
-    """Checked and normalised metadata for the keys present in `data` (all of them when creating)."""
-    problems: list[dict] = []
-    clean: dict[str, Any] = {}
-    if creating or "name" in data:
-        name = data.get("name")
-        name = name.strip() if isinstance(name, str) else None
-        if not name or len(name) > NAME_MAX:
-            _problem(problems, "name", f"Give the integration a name of up to {NAME_MAX} characters.")
-        clean["name"] = name
-    if creating:
-        slug = data.get("slug")
-        slug = (
-            slug.strip().lower()
-            if isinstance(slug, str) and slug.strip()
-            else suggest_slug(clean.get("name"))
-        )
-        if not SLUG_RE.match(slug):
-            _problem(
-                problems,
-                "slug",
-                "Use lowercase letters, digits and hyphens (up to 64), starting with a letter or digit.",
-            )
-        clean["slug"] = slug
-        publisher = data.get("publisher")
-        if not isinstance(publisher, str) or not namespaces.HANDLE_RE.match(publisher.strip().lower()):
-            _problem(
-                problems,
-                "publisher",
-                "Use 1 to 39 lowercase letters, digits and hyphens, starting with a letter or digit.",
-            )
-        clean["publisher"] = publisher.strip().lower() if isinstance(publisher, str) else publisher
-    if "description" in data:
-        description = data.get("description")
-        if description is not None and not isinstance(description, str):
-            _problem(problems, "description", "The description must be text.")
-        else:
-            description = (description or "").strip()
-            if len(description) > DESCRIPTION_MAX:
-                _problem(problems, "description", f"Keep the description under {DESCRIPTION_MAX} characters.")
-            clean["description"] = description or None
-    if "icon_url" in data:
-        clean["icon_url"] = _icon_url(data.get("icon_url"), problems)
-    if creating or "visibility" in data:
-        visibility = data.get("visibility", "private")
-        if visibility not in VISIBILITIES:
-            _problem(problems, "visibility", "Choose public, unlisted or private.")
-        clean["visibility"] = visibility
-    if "retention_tier" in data:
-        tier = data.get("retention_tier") or None
-        if tier is not None and tier not in RETENTION_TIERS:
-            _problem(problems, "retention_tier", "Choose short, medium, long, none, or the platform default.")
-        clean["retention_tier"] = tier
-    if problems:
-        raise ValidationFailed(
-            problems[0]["message"] if len(problems) == 1 else "Some fields need attention.",
-            field=problems[0]["field"],
-            details=problems,
-        )
-    return clean
-
-
-def _icon_url(value: Any, problems: list) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str) or len(value) > URL_MAX:
-        _problem(problems, "icon_url", f"Enter an https: URL of up to {URL_MAX} characters.")
-        return None
-    value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
-        _problem(
-            problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server)."
-        )
-    return value
 
 
 def allow_local_http() -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cmp_to_key
 
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +27,7 @@ from ..domain.semver_range import (
     max_satisfying,
     next_versions,
     parse_version,
+    version_key,
 )
 from ..domain.visibility import Viewer, can_view
 from ..extensions import db
@@ -52,15 +52,35 @@ def version_numbers(integration: Integration) -> list[str]:
 
 def suggestions(integration: Integration) -> dict[str, str]:
     """Next patch/minor/major after the highest version ever published (yanked ones included)."""
-    versions = [v for v in version_numbers(integration) if _valid(v)]
-    highest = max(versions, key=_sort_key) if versions else None
+    versions = [v for v in version_numbers(integration) if is_valid_version(v)]
+    highest = max(versions, key=version_key) if versions else None
     if highest is None:
         return {"patch": "0.0.1", "minor": "0.1.0", "major": "1.0.0"}
     return next_versions(highest)
 
 
-_valid = is_valid_version
-_sort_key = cmp_to_key(compare)
+def versions_newest_first(integration: Integration) -> list[IntegrationVersion]:
+    """Every published version (yanked ones too) with its publisher, highest precedence first."""
+    rows = db.session.scalars(
+        db.select(IntegrationVersion)
+        .where(IntegrationVersion.integration_id == integration.id)
+        .options(db.selectinload(IntegrationVersion.publisher_user))
+    ).all()
+    valid = [r for r in rows if is_valid_version(r.version)]
+    return sorted(valid, key=lambda r: version_key(r.version), reverse=True)
+
+
+def version_of(integration: Integration, version: str) -> IntegrationVersion:
+    """One version of an integration the caller has already loaded; NotFound if there is none."""
+    row = db.session.scalar(
+        db.select(IntegrationVersion).where(
+            IntegrationVersion.integration_id == integration.id,
+            IntegrationVersion.version == (version or "")[:64],
+        )
+    )
+    if row is None:
+        raise NotFound("No such version.")
+    return row
 
 
 def _dependency_problems(integration: Integration, manifest: dict, viewer: Viewer) -> list[dict]:
@@ -124,9 +144,9 @@ def publish_version(
         raise Conflict(
             f"Version {version} is already published. Version numbers are never reused.", field="version"
         )
-    higher = [v for v in existing if _valid(v) and compare(v, version) >= 0]
+    higher = [v for v in existing if is_valid_version(v) and compare(v, version) >= 0]
     if higher:
-        top = max(higher, key=_sort_key)
+        top = max(higher, key=version_key)
         raise ValidationFailed(
             f"The version must be greater than every earlier one (including yanked): {top} exists.",
             field="version",
@@ -178,20 +198,12 @@ def publish_version(
 
 
 def yank_version(actor, integration: Integration, version: str, reason: str | None) -> IntegrationVersion:
-    row = db.session.scalar(
-        db.select(IntegrationVersion).where(
-            IntegrationVersion.integration_id == integration.id,
-            IntegrationVersion.version == (version or "")[:64],
-        )
-    )
-    if row is None:
-        raise NotFound("No such version.")
+    row = version_of(integration, version)
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
+        message = f"Say why this version is yanked (up to {REASON_MAX} characters)."
         raise ValidationFailed(
-            f"Say why this version is yanked (up to {REASON_MAX} characters).",
-            field="reason",
-            details=[{"field": "reason", "path": "$.reason", "message": "A reason is required."}],
+            message, field="reason", details=[{"field": "reason", "path": "$.reason", "message": message}]
         )
     if row.yanked_at is not None:
         raise Conflict(f"Version {row.version} is already yanked.")
@@ -217,7 +229,7 @@ def yank_version(actor, integration: Integration, version: str, reason: str | No
         actor,
         integration,
         "integration.version_yanked",
-        {"current_version": max(remaining, key=_sort_key)},
+        {"current_version": max(remaining, key=version_key)},
         note=reason,
         version=row.version,
     )
@@ -306,7 +318,7 @@ def purge_one(item: PurgeItem) -> bool:
         integration,
         object_label=item.label,
         before={
-            "deleted_at": audit._plain(integration.deleted_at),
+            "deleted_at": audit.plain(integration.deleted_at),
             "retention_tier": integration.retention_tier,
             "installations": item.installations,
             "versions": item.versions,

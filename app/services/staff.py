@@ -39,6 +39,20 @@ def integration(actor, integration_id: str) -> Integration:
     return row
 
 
+def integration_events(actor, row: Integration, *, limit: int = 50) -> list[AuditEvent]:
+    """The latest audit events about one integration, newest first, with their actors."""
+    _require_staff(actor)
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(AuditEvent.object_id == row.id)
+            .options(db.joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def set_trust_tier(actor, row: Integration, tier: str, note: str | None) -> Integration:
     _require_staff(actor)
     if tier not in TRUST_TIERS:

@@ -79,7 +79,7 @@ def create_token(actor, workspace_id: str, name: str, expires_in_days: int | Non
         "api_token.created",
         token,
         object_label=f"{name} ({token.prefix}…)",
-        after={"name": name, "prefix": token.prefix, "expires_at": audit._plain(token.expires_at)},
+        after={"name": name, "prefix": token.prefix, "expires_at": audit.plain(token.expires_at)},
     )
     return token, raw
 
@@ -113,6 +113,6 @@ def revoke_token(actor, token_id: str) -> ApiToken:
         token,
         object_label=f"{token.name} ({token.prefix}…)",
         before={"revoked_at": None},
-        after={"revoked_at": audit._plain(token.revoked_at)},
+        after={"revoked_at": audit.plain(token.revoked_at)},
     )
     return token

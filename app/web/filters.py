@@ -8,7 +8,6 @@ from flask import Flask
 from markupsafe import Markup
 
 from ..domain.markdown import render_markdown
-from ..services.crypto import mask
 
 
 def _markdown(text: str | None) -> Markup:
@@ -27,6 +26,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = _markdown
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
-    app.jinja_env.filters["mask"] = mask
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -71,8 +71,6 @@ def create_token():
                 int(form.expires.data) if form.expires.data else None,
             )
         except ServiceError as error:
-            if error.status == 404:
-                raise
             apply_service_error(form, error)
         else:
             flash(f"Token “{token.name}” created. Copy it now: it will not be shown again.", "success")

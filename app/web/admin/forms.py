@@ -6,8 +6,6 @@ from wtforms.validators import DataRequired, Length, Optional
 from ...models.integration import TRUST_TIERS
 from ...services.staff import NOTE_MAX
 
-NOTE_HINT = "Required. Kept in the audit log."
-
 
 class TrustTierForm(FlaskForm):
     tier = SelectField("Trust tier", choices=[SelectChoice(t, t.replace("_", " ")) for t in TRUST_TIERS])

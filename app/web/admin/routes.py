@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...extensions import db
-from ...models import AuditEvent
 from ...services import staff
 from ...services.errors import ServiceError
 from ..forms import apply_service_error
@@ -27,17 +25,10 @@ def index():
 
 
 def _render_integration(row, tier_form=None, takedown_form=None, lift_form=None, status=200):
-    events = db.session.scalars(
-        db.select(AuditEvent)
-        .where(AuditEvent.object_id == row.id)
-        .options(db.joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.created_at.desc())
-        .limit(50)
-    ).all()
     return render_template(
         "admin/integration.html",
         integration=row,
-        events=events,
+        events=staff.integration_events(current_user, row),
         tier_form=tier_form or TrustTierForm(formdata=None, tier=row.trust_tier),
         takedown_form=takedown_form or TakedownForm(formdata=None),
         lift_form=lift_form or TakedownForm(formdata=None, prefix="lift"),
@@ -49,7 +40,8 @@ def integration(integration_id):
     return _render_integration(staff.integration(current_user, integration_id))
 
 
-def _act(integration_id, form, action, *args, done: str):
+def _act(integration_id, form, kind: str, action, *args, done: str):
+    """One staff action from the integration's page; `kind` names the form re-shown on error."""
     row = staff.integration(current_user, integration_id)
     if form.validate_on_submit():
         try:
@@ -59,22 +51,25 @@ def _act(integration_id, form, action, *args, done: str):
         else:
             flash(done, "success")
             return redirect(url_for("admin.integration", integration_id=row.id))
-    kind = (
-        "tier_form" if isinstance(form, TrustTierForm) else "lift_form" if form._prefix else "takedown_form"
-    )
     return _render_integration(row, status=422, **{kind: form})
 
 
 @bp.post("/integrations/<integration_id>/trust-tier")
 def set_trust_tier(integration_id):
     form = TrustTierForm()
-    return _act(integration_id, form, staff.set_trust_tier, form.tier.data, done="Trust tier updated.")
+    return _act(
+        integration_id, form, "tier_form", staff.set_trust_tier, form.tier.data, done="Trust tier updated."
+    )
 
 
 @bp.post("/integrations/<integration_id>/takedown")
 def take_down(integration_id):
     return _act(
-        integration_id, TakedownForm(), staff.take_down, done="Listing taken down; it is private now."
+        integration_id,
+        TakedownForm(),
+        "takedown_form",
+        staff.take_down,
+        done="Listing taken down; it is private now.",
     )
 
 
@@ -83,6 +78,7 @@ def lift_takedown(integration_id):
     return _act(
         integration_id,
         TakedownForm(prefix="lift"),
+        "lift_form",
         staff.lift_takedown,
         done="Takedown lifted. The publisher may change visibility again.",
     )

@@ -86,7 +86,18 @@ def error_schema() -> dict:
                 "properties": {
                     "code": {"type": "string"},
                     "message": {"type": "string"},
-                    "details": {"type": ["array", "object"]},
+                    "details": {
+                        "type": "array",
+                        "description": "Every problem found, each naming where it is (field or path).",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "message": {"type": "string"},
+                                "field": {"type": ["string", "null"]},
+                                "path": {"type": "string"},
+                            },
+                        },
+                    },
                 },
             }
         },

@@ -69,7 +69,7 @@ def _split(body: dict) -> tuple[dict, dict]:
 def _camel_details(error: ValidationFailed) -> ValidationFailed:
     """Service problems name snake_case fields; the API speaks the entity's camelCase."""
     names = {v: k for k, v in METADATA_KEYS.items()}
-    for problem in error.details if isinstance(error.details, list) else []:
+    for problem in error.details:
         field = problem.get("field")
         if field in names:
             problem["field"] = names[field]

@@ -1,5 +1,5 @@
 """Publisher dashboard forms. Field-level checks that need the database live in the services;
-views put their typed errors beside the fields (apply_problems)."""
+views put their typed errors beside the fields (app/web/forms.py apply_service_error)."""
 
 from __future__ import annotations
 
@@ -116,23 +116,3 @@ class YankForm(FlaskForm):
         validators=[DataRequired("Say why this version is yanked."), Length(max=REASON_MAX)],
         render_kw={"rows": 2},
     )
-
-
-def apply_problems(form: FlaskForm, details: list[dict], *, aliases: dict[str, str] | None = None) -> None:
-    """Put each problem of a ValidationFailed's details beside its field (documents by document)."""
-    aliases = aliases or {}
-    doc_fields = {"manifest": "manifest", "variablesSchema": "variables_schema", "authConfig": "auth_config"}
-    for problem in details:
-        name = doc_fields.get(problem.get("document")) or aliases.get(
-            problem.get("field"), problem.get("field")
-        )
-        field = getattr(form, name, None) if name else None
-        if "document" in problem:
-            where = f"line {problem['line']}, " if problem.get("line") else ""
-            message = f"{where}{problem['path']}: {problem['message']}"
-        else:
-            message = problem["message"]
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)

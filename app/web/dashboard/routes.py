@@ -9,24 +9,16 @@ from wtforms.fields.choices import SelectChoice
 
 from ...domain import documents
 from ...domain.visibility import state_of
-from ...extensions import db
-from ...models import AuditEvent, Integration, IntegrationVersion
+from ...models import Integration
+from ...services import dashboard, integration_metadata, namespaces, publishing
 from ...services import integrations as service
-from ...services import namespaces, publishing
 from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
 from ...services.workspaces import user_workspaces
-from ..forms import ButtonForm
+from ..forms import ButtonForm, apply_service_error, flash_service_error
 from ..variables_form import build_variables_form
 from . import bp
-from .forms import (
-    CreateIntegrationForm,
-    EditIntegrationForm,
-    PublishForm,
-    VisibilityForm,
-    YankForm,
-    apply_problems,
-)
+from .forms import CreateIntegrationForm, EditIntegrationForm, PublishForm, VisibilityForm, YankForm
 
 GROUPS = (
     ("draft", "Drafts"),
@@ -35,7 +27,6 @@ GROUPS = (
     ("private", "Private"),
     ("deleted", "Trash"),
 )
-AUDIT_PAGE = 50
 
 
 @bp.before_request
@@ -62,24 +53,13 @@ def _status(form) -> int:
 
 @bp.get("")
 def index():
-    managed = user_workspaces(current_user, manage=True)
-    ids = [ws.id for ws, _ in managed]
-    rows = (
-        db.session.scalars(
-            db.select(Integration).where(Integration.workspace_id.in_(ids)).order_by(Integration.name)
-        ).all()
-        if ids
-        else []
-    )
-    groups = {key: [] for key, _ in GROUPS}
-    for integration in rows:
-        groups[state_of(integration)].append(integration)
+    mine = dashboard.for_dashboard(current_user)
     return render_template(
         "dashboard/index.html",
-        groups=groups,
+        groups=mine.groups,
         group_titles=GROUPS,
-        workspaces=managed,
-        workspace_names={ws.id: ws.name for ws, _ in managed},
+        workspaces=mine.workspaces,
+        workspace_names={ws.id: ws.name for ws, _ in mine.workspaces},
     )
 
 
@@ -112,9 +92,7 @@ def new():
         try:
             integration = service.create_integration(current_user, form.workspace.data, data)
         except ServiceError as error:
-            if error.status == 404:
-                raise
-            apply_problems(form, error.details or [{"field": error.field, "message": error.message}])
+            apply_service_error(form, error)
         else:
             flash(
                 f"Draft “{integration.name}” created. Add its manifest, variables and auth, then publish.",
@@ -122,7 +100,7 @@ def new():
             )
             return redirect(url_for("dashboard.edit", integration_id=integration.id))
     elif not form.slug.data and form.name.data:
-        form.slug.data = service.suggest_slug(form.name.data)
+        form.slug.data = integration_metadata.suggest_slug(form.name.data)
     if request.method == "GET" and not form.publisher.data:
         first = next((h for hs in handles.values() for h in hs), None)
         form.publisher.data = first
@@ -212,10 +190,7 @@ def update(integration_id):
                 clear_client_secret=form.clear_client_secret.data,
             )
         except ServiceError as error:
-            if error.status == 404:
-                raise
-            apply_problems(form, error.details or [{"field": error.field, "message": error.message}])
-            form.form_errors.insert(0, error.message)
+            apply_service_error(form, error, summary=True)
         else:
             flash("Saved.", "success")
             return redirect(url_for("dashboard.edit", integration_id=integration.id))
@@ -233,16 +208,6 @@ def preview(integration_id):
 # --- publish, versions, yank --------------------------------------------------------------------------
 
 
-def _versions(integration: Integration) -> list[IntegrationVersion]:
-    rows = db.session.scalars(
-        db.select(IntegrationVersion)
-        .where(IntegrationVersion.integration_id == integration.id)
-        .options(db.selectinload(IntegrationVersion.publisher_user))
-    ).all()
-    valid = [r for r in rows if publishing._valid(r.version)]
-    return sorted(valid, key=lambda r: publishing._sort_key(r.version), reverse=True)
-
-
 @bp.route("/integrations/<integration_id>/publish", methods=["GET", "POST"])
 def publish(integration_id):
     integration = _load(integration_id, lock=request.method == "POST")
@@ -256,12 +221,8 @@ def publish(integration_id):
                 current_user, integration, form.version.data, form.changelog.data
             )
         except ServiceError as error:
-            if error.status == 404:
-                raise
-            details = error.details or [{"field": error.field, "message": error.message}]
-            if any("document" in problem for problem in details):
-                form.form_errors.append(error.message)
-            apply_problems(form, details)
+            # Problems in the documents are fixed on the edit page: say so above the list.
+            apply_service_error(form, error, summary=any("document" in p for p in error.details))
             status = error.status
         else:
             flash(f"Published {integration.name} {row.version}.", "success")
@@ -280,7 +241,7 @@ def versions(integration_id):
 
 
 def _render_versions(integration, yank_forms=None, status=200):
-    rows = _versions(integration)
+    rows = publishing.versions_newest_first(integration)
     yank_forms = yank_forms or {}
     forms = {
         r.version: yank_forms.get(r.version) or YankForm(formdata=None, prefix=f"yank-{r.id}") for r in rows
@@ -293,21 +254,13 @@ def _render_versions(integration, yank_forms=None, status=200):
 @bp.post("/integrations/<integration_id>/versions/<version>/yank")
 def yank(integration_id, version):
     integration = _load(integration_id, lock=True)
-    row = db.session.scalar(
-        db.select(IntegrationVersion).where(
-            IntegrationVersion.integration_id == integration.id, IntegrationVersion.version == version[:64]
-        )
-    )
-    if row is None:
-        abort(404)
+    row = publishing.version_of(integration, version)
     form = YankForm(prefix=f"yank-{row.id}")
     if form.validate_on_submit():
         try:
             publishing.yank_version(current_user, integration, version, form.reason.data)
         except ServiceError as error:
-            if error.status == 404:
-                raise
-            form.reason.errors = list(form.reason.errors) + [error.message]
+            apply_service_error(form, error)
             return _render_versions(integration, {version: form}, error.status)
         flash(f"Yanked {version}. Current version: {integration.current_version}.", "success")
         return redirect(url_for("dashboard.versions", integration_id=integration.id))
@@ -325,9 +278,7 @@ def visibility(integration_id):
     try:
         service.set_visibility(current_user, integration, form.visibility.data)
     except ServiceError as error:
-        if error.status == 404:
-            raise
-        flash(error.details[0]["message"] if error.details else error.message, "error")
+        flash_service_error(error)
         return _render_edit(integration, _edit_form(integration), error.status)
     flash(f"Visibility: {integration.visibility}.", "success")
     return redirect(url_for("dashboard.edit", integration_id=integration.id))
@@ -343,9 +294,7 @@ def _button_action(integration_id: str, action, done: str):
     try:
         action(current_user, integration)
     except ServiceError as error:
-        if error.status == 404:
-            raise
-        flash(error.message, "error")
+        flash_service_error(error)
         return _render_edit(integration, _edit_form(integration), error.status)
     flash(done.format(name=integration.name), "success")
     return redirect(url_for("dashboard.index"))
@@ -370,26 +319,13 @@ def restore(integration_id):
 
 @bp.get("/audit")
 def audit_log():
-    viewer = viewer_for(current_user)
-    managed = user_workspaces(current_user, manage=True)
     chosen = request.args.get("workspace") or ""
-    ids = [ws.id for ws, _ in managed if not chosen or ws.slug == chosen]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    query = (
-        db.select(AuditEvent)
-        .where(AuditEvent.workspace_id.in_(ids or ["-"]))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id)
-        .offset((page - 1) * AUDIT_PAGE)
-        .limit(AUDIT_PAGE + 1)
-    )
-    events = (
-        db.session.scalars(query.options(db.joinedload(AuditEvent.actor))).all() if viewer.admin_of else []
-    )
+    log = dashboard.audit_page(current_user, chosen, request.args.get("page", 1, type=int) or 1)
     return render_template(
         "dashboard/audit.html",
-        events=events[:AUDIT_PAGE],
-        has_next=len(events) > AUDIT_PAGE,
-        page=page,
-        workspaces=managed,
+        events=log.events,
+        has_next=log.has_next,
+        page=log.page,
+        workspaces=log.workspaces,
         chosen=chosen,
     )

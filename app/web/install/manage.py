@@ -14,7 +14,7 @@ from ..forms import ButtonForm, apply_service_error
 from . import bp
 from .forms import ApiKeyForm
 from .routes import callback_url, step_url
-from .variables import apply_variable_errors, variables_form, variables_from
+from .variables import variables_form, variables_from
 
 
 def _back(installation):
@@ -67,7 +67,7 @@ def reconfigure(ws, installation_id):
                 flash(f"Settings of {installation.integration.name} saved.", "success")
                 return _back(installation)
             except ValidationFailed as error:
-                apply_variable_errors(form, error)
+                apply_service_error(form, error)
     return render_template("install/reconfigure.html", installation=installation, form=form), status
 
 

@@ -21,7 +21,7 @@ from ..catalog.presenters import describe_scope
 from ..forms import ButtonForm, apply_service_error
 from . import bp
 from .forms import ApiKeyForm, UpgradeConsentForm, WorkspaceConsentForm
-from .variables import apply_variable_errors, variables_form, variables_from
+from .variables import variables_form, variables_from
 
 
 def step_url(wizard, step: str | None = None) -> str:
@@ -213,7 +213,7 @@ def _variables_step(wizard):
             try:
                 wizards.validate_variables(wizard.version, saved)
             except ValidationFailed as error:
-                apply_variable_errors(form, error)
+                apply_service_error(form, error)
                 form.form_errors.insert(0, "Some settings no longer fit this version: correct them below.")
         return _render("variables.html", wizard, steps_rule.VARIABLES, form=form, schema=schema)
     form = variables_form(schema, saved, formdata=request.form)
@@ -223,7 +223,7 @@ def _variables_step(wizard):
     try:
         wizards.save_variables(wizard, values)
     except ValidationFailed as error:
-        apply_variable_errors(form, error)
+        apply_service_error(form, error)
         return _render("variables.html", wizard, steps_rule.VARIABLES, 422, form=form, schema=schema)
     return redirect(step_url(wizard))
 
@@ -236,7 +236,7 @@ def _review_step(wizard):
             try:
                 return _confirm(wizard)
             except ServiceError as error:
-                apply_service_error(form, error)
+                apply_service_error(form, error, summary=True)
                 status = error.status
         else:
             status = 422
@@ -265,10 +265,9 @@ def _confirm(wizard):
         f"{installation.workspace.name}.",
         "success",
     )
-    if wizard.parent_id:
-        parent = db.session.get(type(wizard), wizard.parent_id)
-        if parent is not None and parent.completed_at is None:
-            return redirect(url_for("install.step", wizard_id=parent.id, step=steps_rule.DEPENDENCIES))
+    parent = wizards.waiting_parent(wizard)
+    if parent is not None:
+        return redirect(url_for("install.step", wizard_id=parent.id, step=steps_rule.DEPENDENCIES))
     return redirect(url_for("install.installations", ws=installation.workspace.slug))
 
 

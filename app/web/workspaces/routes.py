@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from ...services import workspaces
 from ...services.errors import ServiceError, ValidationFailed
-from ..forms import apply_service_error
+from ..forms import apply_service_error, flash_service_error
 from . import bp
 from .forms import AddMemberForm, RoleForm, WorkspaceForm
 
@@ -76,9 +76,7 @@ def change_role(ws, membership_id):
             raise ValidationFailed(workspaces.ROLE_INVALID, field="role")
         changed = workspaces.change_role(current_user, workspace, membership, membership_id, form.role.data)
     except ServiceError as error:
-        if error.status == 404:
-            raise
-        flash(error.message, "error")
+        flash_service_error(error)
         return _render_show(workspace, membership, status=error.status)
     flash(f"{changed.user.email} is now {changed.role}.", "success")
     return redirect(url_for("workspaces.show", ws=workspace.slug))
@@ -91,7 +89,7 @@ def leave(ws):
     try:
         workspaces.leave(current_user, workspace, membership)
     except ServiceError as error:
-        flash(error.message, "error")
+        flash_service_error(error)
         return _render_show(workspace, membership, status=error.status)
     flash(f"You left {workspace.name}.", "info")
     return redirect(url_for("workspaces.index"))

@@ -1,0 +1,60 @@
+"""The demo's people: accounts (one password for all), workspaces with their members and
+publisher handles, which workspace publishes each handle, and what each workspace has installed."""
+
+from __future__ import annotations
+
+DEMO_PASSWORD = "demo-password"
+
+ACCOUNTS = [
+    # email, name, staff
+    ("staff@demo.test", "Sam Staff", True),
+    ("alice@acme.test", "Alice (Acme owner)", False),
+    ("carol@acme.test", "Carol (Acme member)", False),
+    ("bob@globex.test", "Bob (Globex owner)", False),
+    ("dave@initech.test", "Dave (Initech owner)", False),
+    ("vera@vendors.test", "Vera (vendor publisher)", False),
+]
+
+WORKSPACES = [
+    # slug, name, [(email, role)], [publisher handles]
+    ("marketplace", "Marketplace Team", [("staff@demo.test", "owner")], ["marketplace"]),
+    (
+        "vendors",
+        "Vendor Partners",
+        [("vera@vendors.test", "owner")],
+        ["stripe", "github", "slack", "pagerduty", "zendesk"],
+    ),
+    (
+        "acme",
+        "Acme Corp",
+        [("alice@acme.test", "owner"), ("carol@acme.test", "member"), ("dave@initech.test", "member")],
+        ["acme"],
+    ),
+    ("globex", "Globex", [("bob@globex.test", "owner")], ["globex", "tinkerers"]),
+    ("initech", "Initech", [("dave@initech.test", "owner"), ("carol@acme.test", "admin")], []),
+]
+
+WORKSPACE_OF = {
+    "marketplace": "marketplace",
+    "stripe": "vendors",
+    "github": "vendors",
+    "slack": "vendors",
+    "pagerduty": "vendors",
+    "zendesk": "vendors",
+    "acme": "acme",
+    "globex": "globex",
+    "tinkerers": "globex",
+}
+
+# workspace, publisher/slug, pinned version (None: latest), installer, API key (api_key integrations)
+INSTALLATIONS = [
+    ("acme", "marketplace/webhooks", None, "alice@acme.test", None),
+    ("acme", "marketplace/scheduler", "1.0.0", "alice@acme.test", None),  # an upgrade waits for them
+    ("acme", "tinkerers/rss-reader", None, "alice@acme.test", None),
+    ("acme", "pagerduty/oncall", None, "alice@acme.test", "pd-demo-key-7f3a9c21"),
+    ("globex", "marketplace/webhooks", None, "bob@globex.test", None),
+    ("globex", "marketplace/status-page", None, "bob@globex.test", None),
+    ("initech", "marketplace/webhooks", None, "dave@initech.test", None),
+    ("initech", "tinkerers/json-tools", None, "dave@initech.test", None),
+    ("vendors", "tinkerers/dice", None, "vera@vendors.test", None),
+]

@@ -1,0 +1,186 @@
+"""Confirming an install wizard into an installation: its members, its credential (encrypted), one
+audit event; and the record-keeping the later management actions share (members following a
+version, storing a credential, the audited view of an installation)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from ...domain import wizard as steps_rule
+from ...domain.semver_range import satisfies
+from ...extensions import db
+from ...models import (
+    Credential,
+    Installation,
+    InstallationMember,
+    Integration,
+    IntegrationVersion,
+    User,
+    WizardSession,
+)
+from ...models.base import utcnow
+from ...models.install import LIVE_STATUSES
+from .. import audit, crypto
+from ..errors import Conflict, ValidationFailed
+from ..wizard import (
+    finish,
+    live_installation,
+    staged_secret,
+    steps_of,
+    validate_variables,
+)
+
+
+def require_live(installation: Installation) -> Installation:
+    if not installation.is_live:
+        raise ValidationFailed("This integration is uninstalled.")
+    return installation
+
+
+def require_ready(wizard: WizardSession) -> None:
+    if not steps_rule.may_enter(steps_rule.REVIEW, steps_of(wizard), wizard.completed_steps):
+        raise ValidationFailed("Finish the earlier steps first.")
+    if wizard.version.is_yanked and wizard.purpose == steps_rule.INSTALL:
+        raise ValidationFailed(
+            "This version was withdrawn by its publisher while you were installing. Start again."
+        )
+
+
+def confirm_install(user: User, wizard: WizardSession) -> Installation:
+    """Create the installation, its members and credential in one transaction; one audit event."""
+    require_ready(wizard)
+    integration = wizard.integration
+    if live_installation(wizard.workspace_id, integration.id) is not None:
+        raise Conflict(f"{integration.name} is already installed in this workspace.")
+    validate_variables(wizard.version, wizard.data.get("variables") or {})
+    staged = staged_secret(wizard).get("credential")
+    auth_type = wizard.version.auth_config.get("type", "none")
+    if auth_type in ("oauth2", "api_key") and (not staged or staged.get("kind") != auth_type):
+        raise ValidationFailed("Connect the integration first.")
+    installation = Installation(
+        workspace_id=wizard.workspace_id,
+        integration_id=integration.id,
+        version_id=wizard.version_id,
+        variables=dict(wizard.data.get("variables") or {}),
+        granted_scopes=list(staged.get("scope") or [] if staged and staged.get("kind") == "oauth2" else []),
+        status="active",
+        installed_by=user.id,
+        installed_at=utcnow(),
+    )
+    installation.version = wizard.version
+    installation.integration = integration
+    _members(installation, wizard.version)
+    store_credential(installation, staged)
+    try:
+        with db.session.begin_nested():
+            db.session.add(installation)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"{integration.name} is already installed in this workspace.") from None
+    integration.install_count = (integration.install_count or 0) + 1
+    _restore_dependents(installation)
+    finish(wizard)
+    audit.record(
+        user,
+        "installation.created",
+        installation,
+        object_label=label(installation),
+        after=audit_view(installation),
+        version=installation.version.version,
+    )
+    db.session.flush()
+    return installation
+
+
+def _dependencies_met(installation: Installation) -> bool:
+    for dependency in (installation.version.manifest or {}).get("dependencies") or []:
+        publisher, _, slug = str(dependency.get("integration", "")).partition("/")
+        met = db.session.scalar(
+            db.select(IntegrationVersion.version)
+            .join(Installation, Installation.version_id == IntegrationVersion.id)
+            .join(Integration, Integration.id == Installation.integration_id)
+            .where(
+                Installation.workspace_id == installation.workspace_id,
+                Installation.status.in_(LIVE_STATUSES),
+                Integration.publisher == publisher,
+                Integration.slug == slug,
+            )
+        )
+        if met is None or not satisfies(met, str(dependency.get("version", "*"))):
+            return False
+    return True
+
+
+def _restore_dependents(installed: Installation) -> None:
+    """Installations flagged when a dependency went are active again once all they need is back."""
+    waiting = db.session.scalars(
+        db.select(Installation).where(
+            Installation.workspace_id == installed.workspace_id, Installation.status == "needs_attention"
+        )
+    )
+    for other in waiting:
+        if _dependencies_met(other):
+            other.status = "active"
+
+
+# --- record-keeping shared with managing.py -----------------------------------------------
+
+
+def _members(
+    installation: Installation, version: IntegrationVersion, skip: frozenset | set = frozenset()
+) -> None:
+    for member in (version.manifest or {}).get("members") or []:
+        if not isinstance(member, dict) or not member.get("key") or member["key"] in skip:
+            continue
+        fork = bool(member.get("forkOnInstall"))
+        installation.members.append(
+            InstallationMember(
+                member_key=str(member["key"])[:100],
+                kind=str(member.get("kind", ""))[:50],
+                name=str(member.get("name", member["key"]))[:200],
+                mode="fork" if fork else "linked",
+                definition=dict(member) if fork else None,
+            )
+        )
+
+
+def sync_members(installation: Installation, version: IntegrationVersion) -> None:
+    """On upgrade: linked members follow the new version; forks belong to the workspace and stay."""
+    forks = {m.member_key for m in installation.members if m.mode == "fork"}
+    installation.members = [m for m in installation.members if m.mode == "fork"]
+    db.session.flush()
+    _members(installation, version, skip=forks)
+
+
+def store_credential(installation: Installation, staged: dict | None) -> None:
+    if not staged:
+        installation.credential = None
+        return
+    expires_at = None
+    if staged.get("kind") == "oauth2" and staged.get("expires_at"):
+        expires_at = datetime.fromtimestamp(int(staged["expires_at"]), tz=UTC)
+    if installation.credential is None:
+        installation.credential = Credential(
+            kind=staged["kind"], secret_encrypted=crypto.encrypt_json(staged), expires_at=expires_at
+        )
+    else:
+        installation.credential.kind = staged["kind"]
+        installation.credential.secret_encrypted = crypto.encrypt_json(staged)
+        installation.credential.expires_at = expires_at
+
+
+def audit_view(installation: Installation) -> dict:
+    return {
+        "integration": label(installation),
+        "version": installation.version.version,
+        "variables": installation.variables,
+        "granted_scopes": installation.granted_scopes,
+        "status": installation.status,
+        "credential": installation.credential.kind if installation.credential else None,
+    }
+
+
+def label(installation: Installation) -> str:
+    return f"{installation.integration.publisher}/{installation.integration.slug}"

@@ -1,0 +1,135 @@
+"""Reading installations: a workspace's list (with the credential shown masked and whether an
+upgrade waits), one installation an admin acts on, what depends on it, and what an upgrade
+changes (versions in between, scopes added and removed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import joinedload, selectinload
+
+from ...domain.semver_range import compare, version_key
+from ...domain.wizard import scope_diff
+from ...extensions import db
+from ...models import (
+    Credential,
+    Installation,
+    IntegrationVersion,
+    WizardSession,
+    Workspace,
+)
+from ...models.install import LIVE_STATUSES
+from .. import crypto
+from ..errors import NotFound
+from ..workspaces import workspace_for_member
+
+
+@dataclass
+class InstallationRow:
+    installation: Installation
+    latest: str | None
+    upgrade_available: bool
+    credential: dict | None
+
+
+def credential_summary(credential: Credential | None) -> dict | None:
+    """What may be shown of a credential: its kind, a mask, scopes and expiry. Never the secret."""
+    if credential is None:
+        return None
+    secret = crypto.decrypt_json(credential.secret_encrypted)
+    if credential.kind == "api_key":
+        return {"kind": "api_key", "masked": crypto.mask(secret.get("api_key"))}
+    return {
+        "kind": "oauth2",
+        "scopes": secret.get("scope") or [],
+        "expires_at": credential.expires_at,
+        "has_refresh_token": bool(secret.get("refresh_token")),
+    }
+
+
+def installations_of(workspace: Workspace) -> list[InstallationRow]:
+    installations = list(
+        db.session.scalars(
+            db.select(Installation)
+            .where(Installation.workspace_id == workspace.id)
+            .options(
+                joinedload(Installation.integration),
+                joinedload(Installation.version),
+                joinedload(Installation.installer),
+                selectinload(Installation.credential),
+            )
+            .order_by(Installation.status.in_(LIVE_STATUSES).desc(), Installation.installed_at.desc())
+        )
+    )
+    rows = []
+    for installation in installations:
+        latest = installation.integration.current_version
+        upgrade = bool(
+            installation.is_live
+            and latest
+            and installation.integration.deleted_at is None
+            and compare(latest, installation.version.version) > 0
+        )
+        rows.append(
+            InstallationRow(installation, latest, upgrade, credential_summary(installation.credential))
+        )
+    return rows
+
+
+def installation_in(user, ws_slug: str, installation_id: str, *, manage: bool = True) -> Installation:
+    workspace, _ = workspace_for_member(user, ws_slug, manage=manage)
+    installation = db.session.get(Installation, installation_id) if len(installation_id or "") <= 36 else None
+    if installation is None or installation.workspace_id != workspace.id:
+        raise NotFound("No such installation.")
+    return installation
+
+
+def dependents_of(installation: Installation) -> list[Installation]:
+    """Live installations in the same workspace whose pinned version depends on this integration."""
+    key = f"{installation.integration.publisher}/{installation.integration.slug}"
+    others = db.session.scalars(
+        db.select(Installation).where(
+            Installation.workspace_id == installation.workspace_id,
+            Installation.status.in_(LIVE_STATUSES),
+            Installation.id != installation.id,
+        )
+    )
+    return [
+        other
+        for other in others
+        if any(
+            isinstance(d, dict) and d.get("integration") == key
+            for d in (other.version.manifest or {}).get("dependencies") or []
+        )
+    ]
+
+
+def granted_scopes(installation: Installation) -> list[str]:
+    """The scopes the installation holds: what the provider granted, else what its version asked."""
+    return list(installation.granted_scopes or installation.version.auth_config.get("scopes") or [])
+
+
+# --- what an upgrade changes --------------------------------------------------------------
+
+
+@dataclass
+class UpgradeChanges:
+    from_version: str
+    to_version: str
+    versions: list[IntegrationVersion]  # newest first, (from, to]
+    added_scopes: list[str]
+    removed_scopes: list[str]
+
+
+def changes_between(wizard: WizardSession) -> UpgradeChanges:
+    installation = db.session.get(Installation, wizard.installation_id)
+    old, new = installation.version, wizard.version
+    candidates = db.session.scalars(
+        db.select(IntegrationVersion).where(IntegrationVersion.integration_id == installation.integration_id)
+    )
+    between = [
+        v for v in candidates if compare(v.version, old.version) > 0 and compare(v.version, new.version) <= 0
+    ]
+    between.sort(key=lambda v: version_key(v.version), reverse=True)
+    added, removed = scope_diff(granted_scopes(installation), new.auth_config.get("scopes") or [])
+    return UpgradeChanges(old.version, new.version, between, added, removed)

@@ -1,0 +1,145 @@
+"""An integration's metadata (name, slug, publisher handle, description, icon URL, visibility,
+retention tier): each key checked and normalised on its own, every problem reported together as
+one ValidationFailed whose `details` name the fields."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..models.integration import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    RETENTION_TIERS,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    URL_MAX,
+    VISIBILITIES,
+)
+from . import namespaces
+from .errors import ValidationFailed
+
+SLUG_RE = re.compile(SLUG_PATTERN)
+# What a publisher may edit after creating; slug and publisher are set once.
+METADATA = ("name", "description", "icon_url", "visibility", "retention_tier")
+
+
+def suggest_slug(name: str | None) -> str:
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:SLUG_MAX].strip("-")
+    return slug or "integration"
+
+
+def _problem(problems: list, field: str, message: str) -> None:
+    problems.append({"field": field, "path": f"$.{field}", "message": message})
+
+
+def clean_metadata(data: dict, *, creating: bool) -> dict:
+    """Checked and normalised metadata for the keys present in `data` (all of them when creating)."""
+    problems: list[dict] = []
+    clean: dict[str, Any] = {}
+    for key, cleaner in _CLEANERS.items():
+        if _checked(key, data, creating):
+            clean[key] = cleaner(data.get(key, DEFAULTS.get(key)), problems, clean)
+    if problems:
+        raise ValidationFailed(
+            problems[0]["message"] if len(problems) == 1 else "Some fields need attention.",
+            field=problems[0]["field"],
+            details=problems,
+        )
+    return clean
+
+
+def _checked(key: str, data: dict, creating: bool) -> bool:
+    if not creating:
+        return key in METADATA and key in data  # slug and publisher are set once, when creating
+    return key in ALWAYS_ON_CREATE or key in data
+
+
+def _name(value: Any, problems: list, clean: dict) -> str | None:
+    name = value.strip() if isinstance(value, str) else None
+    if not name or len(name) > NAME_MAX:
+        _problem(problems, "name", f"Give the integration a name of up to {NAME_MAX} characters.")
+    return name
+
+
+def _slug(value: Any, problems: list, clean: dict) -> str:
+    given = isinstance(value, str) and value.strip()
+    slug = value.strip().lower() if given else suggest_slug(clean.get("name"))
+    if not SLUG_RE.match(slug):
+        _problem(
+            problems,
+            "slug",
+            "Use lowercase letters, digits and hyphens (up to 64), starting with a letter or digit.",
+        )
+    return slug
+
+
+def _publisher(value: Any, problems: list, clean: dict) -> Any:
+    if not isinstance(value, str) or not namespaces.HANDLE_RE.match(value.strip().lower()):
+        _problem(
+            problems,
+            "publisher",
+            "Use 1 to 39 lowercase letters, digits and hyphens, starting with a letter or digit.",
+        )
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _description(value: Any, problems: list, clean: dict) -> str | None:
+    if value is not None and not isinstance(value, str):
+        _problem(problems, "description", "The description must be text.")
+        return None
+    description = (value or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        _problem(problems, "description", f"Keep the description under {DESCRIPTION_MAX} characters.")
+    return description or None
+
+
+def _visibility(value: Any, problems: list, clean: dict) -> Any:
+    if value not in VISIBILITIES:
+        _problem(problems, "visibility", "Choose public, unlisted or private.")
+    return value
+
+
+def _retention_tier(value: Any, problems: list, clean: dict) -> str | None:
+    tier = value or None
+    if tier is not None and tier not in RETENTION_TIERS:
+        _problem(problems, "retention_tier", "Choose short, medium, long, none, or the platform default.")
+    return tier
+
+
+def _icon_url(value: Any, problems: list, clean: dict) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > URL_MAX:
+        _problem(problems, "icon_url", f"Enter an https: URL of up to {URL_MAX} characters.")
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
+        _problem(
+            problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server)."
+        )
+    return value
+
+
+# Each metadata key's check (value, problems so far, what is clean so far), in the order problems
+# are reported. A key is checked when present; name, slug, publisher and visibility always when
+# creating.
+_CLEANERS = {
+    "name": _name,
+    "slug": _slug,
+    "publisher": _publisher,
+    "description": _description,
+    "icon_url": _icon_url,
+    "visibility": _visibility,
+    "retention_tier": _retention_tier,
+}
+
+
+ALWAYS_ON_CREATE = frozenset({"name", "slug", "publisher", "visibility"})
+
+
+DEFAULTS = {"visibility": "private"}
