@@ -8,7 +8,9 @@ import re
 
 REDACTED_PARAMETERS = ("code", "state", "access_token", "refresh_token", "token")
 _NAMES = "|".join(REDACTED_PARAMETERS)
-_PARAMETER = re.compile(rf"([?&](?:{_NAMES})=)[^&\s\"']*", re.IGNORECASE)
+# Plain (`?code=...&`) and percent-encoded once, as in a login redirect's `next`
+# (`next=/install/callback%3Fcode%3D...%26state%3D...`).
+_PARAMETER = re.compile(rf"((?:[?&]|%3F|%26)(?:{_NAMES})(?:=|%3D))(?:(?!%26)[^&\s\"'])*", re.IGNORECASE)
 REQUEST_LOGGERS = ("werkzeug", "gunicorn.access")
 
 

@@ -109,3 +109,15 @@ def claims_no_new_handle() -> bool:
     except ValidationFailed:
         return True  # the service refuses it beside the field; nothing is claimed
     return handle in namespaces.workspace_handles(workspace_id)
+
+
+# One counter for the dashboard form and the API alike (a shared scope, not one per endpoint).
+# override_defaults=False keeps the API's own blueprint limits in force on its endpoint.
+limit_handle_claims = limiter.shared_limit(
+    configured("HANDLE_RATE_LIMIT"),
+    scope="handle-claims",
+    key_func=by_handle_workspace,
+    exempt_when=claims_no_new_handle,
+    deduct_when=succeeded,
+    override_defaults=False,
+)

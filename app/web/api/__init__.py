@@ -17,18 +17,20 @@ from ..limits import (
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API authenticates with bearer tokens (or reads with the session); write calls never use cookies.
 csrf.exempt(bp)
-# Counted across the whole API (shared scopes), not per endpoint. A caller whose bad tokens were
-# refused too often is refused outright until the window passes, whatever token it tries next.
+# Counted across the whole API (shared scopes), not per endpoint. Flask-Limiter reports the first
+# limit of the shortest period in the RateLimit-* headers unless one is breached, so the order
+# here is the order of preference: the caller's token, then its address. Refused bearer tokens
+# count only when refused; past the limit the address is refused outright, whatever token it tries.
+limiter.shared_limit(
+    configured("API_TOKEN_RATE_LIMIT"), scope="api-token", key_func=by_token, exempt_when=without_token
+)(bp)
+limiter.shared_limit(configured("API_ADDRESS_RATE_LIMIT"), scope="api-address", key_func=by_address)(bp)
 limiter.shared_limit(
     configured("API_AUTH_FAILURE_RATE_LIMIT"),
     scope="api-auth-failures",
     key_func=auth_failures_by_address,
     deduct_when=auth_failed,
 )(bp)
-limiter.shared_limit(
-    configured("API_TOKEN_RATE_LIMIT"), scope="api-token", key_func=by_token, exempt_when=without_token
-)(bp)
-limiter.shared_limit(configured("API_ADDRESS_RATE_LIMIT"), scope="api-address", key_func=by_address)(bp)
 log = logging.getLogger(__name__)
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ...domain import documents
-from ...extensions import limiter
 from ...services import integrations as service
 from ...services import publishing
 from ...services.errors import NotFound, ValidationFailed
-from ..limits import by_handle_workspace, claims_no_new_handle, configured, succeeded
+from ..limits import limit_handle_claims
 from . import bp
 from .auth import ApiCaller, require_token
 from .serializers import integration_to_dict, version_to_dict
@@ -100,13 +99,7 @@ def _secret(body: dict) -> str | None:
 
 
 @bp.post("/integrations")
-@limiter.limit(
-    configured("HANDLE_RATE_LIMIT"),
-    key_func=by_handle_workspace,
-    exempt_when=claims_no_new_handle,
-    deduct_when=succeeded,
-    override_defaults=False,  # the API's own limits (api/__init__.py) still apply
-)
+@limit_handle_claims
 def create_integration():
     caller = require_token()
     body = _payload(set(METADATA_KEYS) | set(DOCUMENT_KEYS))

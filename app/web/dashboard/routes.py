@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ...domain import documents
 from ...domain.visibility import state_of
-from ...extensions import db, limiter
+from ...extensions import db
 from ...models import AuditEvent, Integration, IntegrationVersion
 from ...services import integrations as service
 from ...services import namespaces, publishing
@@ -17,7 +17,7 @@ from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
 from ...services.workspaces import user_workspaces
 from ..forms import ButtonForm
-from ..limits import by_handle_workspace, claims_no_new_handle, configured, succeeded
+from ..limits import limit_handle_claims
 from ..variables_form import build_variables_form
 from . import bp
 from .forms import (
@@ -96,12 +96,7 @@ def _create_form() -> tuple[CreateIntegrationForm, dict]:
 
 
 @bp.route("/integrations/new", methods=["GET", "POST"])
-@limiter.limit(
-    configured("HANDLE_RATE_LIMIT"),
-    key_func=by_handle_workspace,
-    exempt_when=claims_no_new_handle,
-    deduct_when=succeeded,
-)
+@limit_handle_claims
 def new():
     form, handles = _create_form()
     if not form.workspace.choices:
