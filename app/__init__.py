@@ -9,6 +9,7 @@ from flask import Flask
 
 from .config import load_config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .logs import install_redaction
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -22,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(app.instance_path, config))
     logging.basicConfig(level=logging.INFO)
+    install_redaction()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
@@ -47,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_login(app: Flask) -> None:
     from .models import User
+    from .models.account import parse_session_id
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -55,6 +58,13 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, user_id)
-        return user if user is not None and user.is_active else None
+    def load_user(session_user_id: str):
+        # Runs for the session cookie on every request and for the remember-me cookie: either one
+        # issued before the user's last logout, "sign out everywhere" or password change is refused.
+        parsed = parse_session_id(session_user_id)
+        if parsed is None:
+            return None
+        user = db.session.get(User, parsed[0])
+        if user is None or not user.is_active or user.session_generation != parsed[1]:
+            return None
+        return user

@@ -29,6 +29,19 @@ def _instance_secret(instance_path: Path, name: str, make) -> str:
     return path.read_text().strip()
 
 
+# Every limit the app enforces and its default; each one can be set from the environment
+# (README, "Rate limits"). Flask-Limiter's notation: "10 per minute", "5/hour;50/day".
+RATE_LIMITS = {
+    "LOGIN_RATE_LIMIT": "10 per minute",  # log-in attempts, per client address
+    "REGISTER_RATE_LIMIT": "10 per hour",  # sign-up attempts, per client address
+    "WORKSPACE_RATE_LIMIT": "10 per day",  # workspaces created, per account
+    "HANDLE_RATE_LIMIT": "5 per day",  # new publisher handles claimed, per workspace
+    "API_AUTH_FAILURE_RATE_LIMIT": "10 per minute",  # API calls refused 401, per client address
+    "API_TOKEN_RATE_LIMIT": "300 per minute",  # API calls, per bearer token
+    "API_ADDRESS_RATE_LIMIT": "600 per minute",  # API calls, per client address
+}
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     instance = Path(instance_path)
@@ -52,6 +65,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if not keys:
         keys = _instance_secret(instance, "credentials_keys", lambda: Fernet.generate_key().decode())
 
+    rate_limit_storage = overrides.get("RATELIMIT_STORAGE_URI") or env.get("RATELIMIT_STORAGE_URI") or ""
+    if production and (not rate_limit_storage or rate_limit_storage.startswith("memory://")):
+        # In-memory counters are per process: with N workers every limit would allow N times its rate.
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI must name storage shared by every process in production "
+            "(e.g. redis://redis.internal:6379/0), not memory://"
+        )
+
     config = {
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
@@ -68,9 +89,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": rate_limit_storage or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "marketplace"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
+        "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
+        "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
+        "RATELIMIT_HEADER_RETRY_AFTER": "Retry-After",
+        **{key: env.get(key, default) for key, default in RATE_LIMITS.items()},
         "RETENTION_DEFAULT_DAYS": int(env.get("RETENTION_DEFAULT_DAYS", "30")),
         "WIZARD_TTL_SECONDS": int(env.get("WIZARD_TTL_SECONDS", str(60 * 60))),
         # The bundled demo OAuth2 provider exists only outside production.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +21,19 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def session_id(user_id: str, generation: int) -> str:
+    return f"{user_id}:{generation}"
+
+
+def parse_session_id(value: str) -> tuple[str, int] | None:
+    """(user id, generation) from a session's or remember-me cookie's user id; None if malformed.
+    A bare id (a cookie from before generations existed) is malformed: it logs nobody in."""
+    user_id, sep, generation = (value or "").rpartition(":")
+    if not sep or not user_id or not generation.isdigit():
+        return None
+    return user_id, int(generation)
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
 
@@ -30,6 +43,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    # Every session and remember-me cookie names the generation it was issued under (see get_id);
+    # logout, "sign out everywhere" and a password change bump it, so every older cookie is refused.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
@@ -38,6 +54,9 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:  # Flask-Login: stored in the session and the remember-me cookie
+        return session_id(self.id, self.session_generation or 0)
 
     @property
     def is_active(self) -> bool:  # Flask-Login

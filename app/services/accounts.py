@@ -78,3 +78,53 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.check_password(password or "") or not user.is_active:
         return None
     return user
+
+
+# --- sessions and passwords -------------------------------------------------------------------
+
+PASSWORD_WRONG = "That is not your current password."
+PASSWORD_UNCHANGED = "Choose a password different from the current one."
+
+
+def _bump_session_generation(user: User) -> None:
+    # Every session and remember-me cookie names the generation it was issued under (User.get_id);
+    # the user loader refuses any other, so this one write ends them all, in every process.
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.flush()
+
+
+def end_all_sessions(user: User, *, reason: str = "signed_out_everywhere") -> User:
+    """End every session of `user` on every device: session cookies, copies of them, and
+    remember-me cookies. Called by logout ("logout"), "sign out everywhere" and password reset."""
+    before = user.session_generation or 0
+    _bump_session_generation(user)
+    audit.record(
+        user,
+        "user.sessions_ended",
+        user,
+        object_label=user.email,
+        before={"session_generation": before},
+        after={"session_generation": user.session_generation, "reason": reason},
+    )
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> User:
+    """Set a new password after checking the current one; every other session ends with it.
+    The caller signs the current session in again under the new generation."""
+    if not user.check_password(current or ""):
+        raise ValidationFailed(PASSWORD_WRONG, field="current_password")
+    if not (PASSWORD_MIN <= len(new or "") <= PASSWORD_MAX):
+        raise ValidationFailed(PASSWORD_LENGTH, field="new_password")
+    if user.check_password(new):
+        raise ValidationFailed(PASSWORD_UNCHANGED, field="new_password")
+    user.set_password(new)
+    _bump_session_generation(user)
+    audit.record(
+        user,
+        "user.password_changed",
+        user,
+        object_label=user.email,
+        after={"session_generation": user.session_generation},
+    )
+    return user

@@ -41,6 +41,33 @@ def resolve_token(raw: str | None) -> ApiToken | None:
     return token
 
 
+# A token's last use is written at most once per this interval, so an API client does not turn
+# every call into a write.
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def last_use_stale(token: ApiToken, now=None) -> bool:
+    now = now or utcnow()
+    return token.last_used_at is None or now - token.last_used_at >= LAST_USE_RESOLUTION
+
+
+def record_use(token_id: str, now=None) -> None:
+    """Note that a token was used now, unless a use within LAST_USE_RESOLUTION is already noted
+    (the condition sits in the UPDATE, so processes racing on one token write it once). Not audited:
+    a use changes nothing a person did."""
+    now = now or utcnow()
+    db.session.execute(
+        db.update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USE_RESOLUTION),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+
+
 # --- creating and revoking (publisher dashboard) ----------------------------------------------
 
 TOKEN_NAME_MAX = 100

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,15 @@ def _render(status: int, title: str, message: str):
         return json_error(status, _CODES.get(status, "error"), message)
     template = f"errors/{status}.html" if status in (404, 500) else "errors/generic.html"
     return render_template(template, status=status, title=title, message=message), status
+
+
+@login_manager.unauthorized_handler
+def _log_in_first():
+    # A page that needs a signed-in person: people go to the login page, JSON clients get a 401.
+    if wants_json():
+        return json_error(401, "unauthorized", "Log in to continue.")
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def register(app: Flask) -> None:

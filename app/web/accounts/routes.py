@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ...database import reads_only
@@ -6,6 +6,7 @@ from ...extensions import limiter
 from ...services import accounts
 from ...services.errors import ServiceError
 from ..forms import apply_service_error
+from ..limits import by_address, configured
 from ..urls import safe_next
 from . import bp
 from .forms import LoginForm, RegisterForm
@@ -13,19 +14,15 @@ from .forms import LoginForm, RegisterForm
 BAD_LOGIN = "That email and password do not match an account."
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-@limiter.request_filter
-def _limits_switched_off() -> bool:
-    # One Limiter object serves every app built in this process (the test suite builds several,
-    # and the last init_app wins its `enabled` flag), so each app's own setting decides here.
-    return not current_app.config.get("RATELIMIT_ENABLED", True)
+def start_session(user, *, remember: bool = False) -> None:
+    """Sign `user` in on a fresh session: nothing of the pre-login session survives (its CSRF
+    token included), so a session fixed or read before login is worth nothing after."""
+    session.clear()
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(configured("LOGIN_RATE_LIMIT"), key_func=by_address, methods=["POST"])
 @reads_only
 def login():
     form = LoginForm(next=request.args.get("next"))
@@ -35,7 +32,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             flash("Welcome back.", "success")
             return redirect(target or url_for("dashboard.index"))
         form.form_errors.append(BAD_LOGIN)
@@ -46,12 +43,18 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    # Ends the session on the server, not only in this browser: a copy of this session's cookie or
+    # of its remember-me cookie is refused from now on (and so is every other session of the account).
+    if current_user.is_authenticated:
+        accounts.end_all_sessions(current_user._get_current_object(), reason="logout")
+    session.clear()
+    logout_user()  # after the clear: it leaves the note that deletes the remember-me cookie
     flash("You are logged out.", "info")
     return redirect(url_for("catalog.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(configured("REGISTER_RATE_LIMIT"), key_func=by_address, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -60,7 +63,7 @@ def register():
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            login_user(user)
+            start_session(user)
             flash("Your account is ready. Create a workspace to publish or install integrations.", "success")
             return redirect(url_for("workspaces.new"))
     return render_template(

@@ -11,7 +11,7 @@ from ...domain.visibility import ANONYMOUS, Viewer
 from ...models import ApiToken
 from ...models.workspace import MANAGER_ROLES
 from ...services.errors import ServiceError
-from ...services.tokens import resolve_token
+from ...services.tokens import last_use_stale, resolve_token
 from ...services.viewer import viewer_for
 from ...services.workspaces import membership_of
 
@@ -62,6 +62,8 @@ def api_caller() -> ApiCaller:
             admin_of=frozenset({token.workspace_id}) if membership.role in MANAGER_ROLES else frozenset(),
         )
         caller = ApiCaller(viewer=viewer, user=token.user, token=token)
+        if last_use_stale(token):
+            g.api_token_used = token.id  # written after the response (api/__init__.py)
     elif current_user.is_authenticated:
         caller = ApiCaller(
             viewer=viewer_for(current_user), user=current_user._get_current_object(), token=None

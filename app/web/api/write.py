@@ -13,6 +13,7 @@ from ...domain import documents
 from ...services import integrations as service
 from ...services import publishing
 from ...services.errors import NotFound, ValidationFailed
+from ..limits import limit_handle_claims
 from . import bp
 from .auth import ApiCaller, require_token
 from .serializers import integration_to_dict, version_to_dict
@@ -98,6 +99,7 @@ def _secret(body: dict) -> str | None:
 
 
 @bp.post("/integrations")
+@limit_handle_claims
 def create_integration():
     caller = require_token()
     body = _payload(set(METADATA_KEYS) | set(DOCUMENT_KEYS))

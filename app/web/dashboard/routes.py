@@ -16,6 +16,7 @@ from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
 from ...services.workspaces import user_workspaces
 from ..forms import ButtonForm, apply_service_error, flash_service_error
+from ..limits import limit_handle_claims
 from ..variables_form import build_variables_form
 from . import bp
 from .forms import CreateIntegrationForm, EditIntegrationForm, PublishForm, VisibilityForm, YankForm
@@ -75,6 +76,7 @@ def _create_form() -> tuple[CreateIntegrationForm, dict]:
 
 
 @bp.route("/integrations/new", methods=["GET", "POST"])
+@limit_handle_claims
 def new():
     form, handles = _create_form()
     if not form.workspace.choices:

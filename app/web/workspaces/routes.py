@@ -1,9 +1,11 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ...extensions import limiter
 from ...services import workspaces
 from ...services.errors import ServiceError, ValidationFailed
 from ..forms import apply_service_error, flash_service_error
+from ..limits import by_user, configured, succeeded
 from . import bp
 from .forms import AddMemberForm, RoleForm, WorkspaceForm
 
@@ -20,6 +22,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(configured("WORKSPACE_RATE_LIMIT"), key_func=by_user, methods=["POST"], deduct_when=succeeded)
 def new():
     form = WorkspaceForm()
     if form.validate_on_submit():
