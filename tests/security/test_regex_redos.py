@@ -26,12 +26,13 @@ from tests.web.publishing_helpers import AUTH, edit_data, make_publisher, state
 
 PATTERNS = [r"^(a|a)*$", r"^(a{1,20}){1,20}$", r"\d*\d*\d*\d*\d*\d*x", r"^(a+)+$"]
 SIZES = [30, 10_000, 100_000]
-BOUND = 1.0  # seconds; each request takes milliseconds (Python's re took minutes on 30 characters)
+BOUND = 1.0  # seconds of CPU; each request takes milliseconds (Python's re took minutes on 30 characters)
+WALL_BOUND = 5.0
 # Each test first GETs the page it then POSTs to: the first render of a template compiles it,
 # which is not what is being timed.
 TOO_LONG = f"Enter at most {MAX_STRING_VALUE} characters."
 NO_MATCH = "Does not match the required format."
-TIMINGS: dict[str, float] = {}  # the slowest request of each kind (conftest.py reports them)
+TIMINGS: dict[str, tuple[float, float]] = {}  # kind: worst (CPU, wall) seconds; conftest.py reports them
 
 
 def cases(pattern: str, n: int) -> list[tuple[str, bool]]:
@@ -47,11 +48,16 @@ def all_cases(pattern: str):
 
 
 def timed(label: str, request):
-    started = time.perf_counter()
+    """Runs one request, holding it to BOUND seconds of this thread's CPU time (what a pattern
+    that backtracks would burn; the test client serves the request in this thread) and to
+    WALL_BOUND seconds on the clock (loose: eight test suites share two cores here)."""
+    cpu, wall = time.thread_time(), time.perf_counter()
     response = request()
-    elapsed = time.perf_counter() - started
-    TIMINGS[label] = max(TIMINGS.get(label, 0.0), elapsed)
-    assert elapsed < BOUND, f"{label} took {elapsed:.3f} s"
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+    worst = TIMINGS.get(label, (0.0, 0.0))
+    TIMINGS[label] = (max(worst[0], cpu), max(worst[1], wall))
+    assert cpu < BOUND, f"{label} used {cpu:.3f} s of CPU"
+    assert wall < WALL_BOUND, f"{label} took {wall:.3f} s"
     return response
 
 
@@ -248,6 +254,30 @@ def test_reconfigure_matches_quickly(client, auth, factories, pattern):
             assert db.session.get(Installation, installation.id).variables.get("code") != text
 
 
+# --- the project's own patterns run on RE2 too ----------------------------------------------------------
+
+
+def test_a_long_endpoint_url_is_refused_quickly_by_the_auth_config_schema(client, ci):
+    """auth-config.json's endpoint pattern, ^(https://[^\\s/?#]+[^\\s]*|...)$, backtracks
+    polynomially in Python's re (8,000 characters took 10 s); on RE2 it is linear."""
+    count = _integrations()
+    url = "https://" + "a" * 100_000 + " "
+    body = {
+        "name": "Long URL",
+        "publisher": ci.handle,
+        "manifest": {"members": []},
+        "variablesSchema": {"type": "object", "properties": {}},
+        "authConfig": {"type": "oauth2", "authorizeUrl": url, "tokenUrl": url, "scopes": [], "clientId": "x"},
+    }
+    response = timed(
+        "write API save", lambda: client.post("/api/v1/integrations", json=body, headers=ci.headers)
+    )
+    assert response.status_code == 422
+    paths = {d["path"] for d in response.json["error"]["details"]}
+    assert paths == {"$.authConfig.authorizeUrl", "$.authConfig.tokenUrl"}
+    assert _integrations() == count
+
+
 # --- patterns RE2 cannot run are refused on save ---------------------------------------------------------
 
 UNSAFE = [(r"^(?=.*\d)[a-z\d]+$", "lookahead"), (r"^(a+)\1$", "backreference")]
@@ -324,16 +354,16 @@ def test_an_unsafe_pattern_is_refused_by_the_write_api(client, ci, pattern, feat
     ],
 )
 def test_schemas_that_would_reach_pythons_re_are_refused_at_match_time(schema, message):
-    started = time.perf_counter()
+    started = time.thread_time()
     assert validate_values(schema, {"a" * 30 + "!": 1, "code": "a" * 30 + "!"}) == {"": [message]}
-    assert time.perf_counter() - started < BOUND
+    assert time.thread_time() - started < BOUND
 
 
 def test_the_email_format_is_checked_in_linear_time():
     schema = {"type": "object", "properties": {"mail": {"type": "string", "format": "email"}}}
-    started = time.perf_counter()
+    started = time.thread_time()
     assert validate_values(schema, {"mail": "a@" + "." * 9_997 + "@"}) == {
         "mail": ["Enter a valid email address."]
     }
     assert validate_values(schema, {"mail": "a@b.c"}) == {}
-    assert time.perf_counter() - started < BOUND
+    assert time.thread_time() - started < BOUND

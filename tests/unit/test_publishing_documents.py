@@ -192,6 +192,11 @@ def test_pattern_caps(pattern, problem):
         (r"^\d+$", "\u0663", False),  # \d is ASCII, as in ECMA-262
         (r"^caf\u00e9$", "café", True),  # ECMA's \uXXXX escape
         (r"^\\u00e9$", "\\u00e9", True),  # an escaped backslash stays one
+        (r"^\s$", "\u00a0", True),  # \s is ECMA-262's whitespace, Unicode spaces included
+        (r"^[^\s/]+$", "a\u2028b", False),
+        (r"^\S+$", "a\u3000b", False),
+        (r"^\s$", "\x1c", False),  # Python's \s takes it, ECMA-262's does not
+        (r"^[\S]+$", "ab", True),
         ("a", "\ud800a", False),  # not Unicode text: matches nothing
         ("(?=a)", "a", False),  # a refused pattern matches nothing
     ],

@@ -9,8 +9,9 @@ JSON Schema's `pattern` is an unanchored ECMA-262 search, so a pattern is matche
 - refused on save: lookahead/lookbehind, backreferences (`\\1`, `\\k<name>`), atomic groups and
   possessive quantifiers (ECMA has neither of the last two), repeat counts above 1000;
 - ECMA's `\\uXXXX` and `\\u{X...}` are accepted: they are rewritten to RE2's `\\x{...}`;
-- `\\d`, `\\w`, `\\b` are ASCII-only in both; `\\s` is ASCII whitespace in RE2 (ECMA's also
-  takes Unicode spaces such as U+00A0); `$` ends the text in both (not before a final
+- `\\s` and `\\S` are rewritten to ECMA's whitespace (Unicode spaces such as U+00A0 included;
+  RE2's own is ASCII), except `\\S` inside a [class], which stays ASCII;
+- `\\d`, `\\w`, `\\b` are ASCII-only in both; `$` ends the text in both (not before a final
   newline, as in Python's `re`); `.` matches any character but a newline in both;
 - RE2 also accepts a few non-ECMA forms (`\\pL`, `[[:alpha:]]`, `(?i)`): harmless extras.
 A value that is not valid Unicode text (a lone surrogate) matches no pattern.
@@ -30,8 +31,9 @@ _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # a refused pattern is answered beside its field, not on stderr
 _OPTIONS.never_capture = True  # only "does it match?" is ever asked
 
-# ECMA-262 escapes RE2 spells differently; an escaped backslash (\\) is kept as it is.
-_ECMA_ESCAPES = re.compile(r"\\\\|\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}")
+# ECMA-262's \s (JavaScript's whitespace and line terminators); RE2's is ASCII only.
+_ECMA_SPACE = r"\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}"
+_ECMA_UNICODE_ESCAPE = re.compile(r"\\u(?:([0-9A-Fa-f]{4})|\{([0-9A-Fa-f]{1,6})\})")
 
 # RE2's reasons for refusing a pattern that Perl/Python/ECMA-262 engines run by backtracking.
 _UNSUPPORTED = (
@@ -45,12 +47,37 @@ _UNSUPPORTED = (
 )
 
 
-def _ecma_to_re2(pattern: str) -> str:
-    def spell(match: re.Match) -> str:
-        code = match.group(1) or match.group(2)
-        return match.group(0) if code is None else "\\x{" + code + "}"
+def _ecma_escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
+    """The escape starting at pattern[i] == "\\" in RE2's spelling, and its length."""
+    unicode = _ECMA_UNICODE_ESCAPE.match(pattern, i)
+    if unicode:
+        return "\\x{" + (unicode.group(1) or unicode.group(2)) + "}", unicode.end() - i
+    escape = pattern[i : i + 2]
+    if escape == "\\s":
+        return (_ECMA_SPACE if in_class else f"[{_ECMA_SPACE}]"), 2
+    if escape == "\\S" and not in_class:  # inside a class RE2's ASCII \S stays (no nested classes)
+        return f"[^{_ECMA_SPACE}]", 2
+    return escape, len(escape)
 
-    return _ECMA_ESCAPES.sub(spell, pattern)
+
+def _ecma_to_re2(pattern: str) -> str:
+    """An ECMA-262 pattern in RE2's syntax: \\uXXXX and \\u{X...} become \\x{...}; \\s and
+    \\S take ECMA's (Unicode) whitespace. Everything else is passed through as written."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            text, length = _ecma_escape(pattern, i, in_class)
+            out.append(text)
+            i += length
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _unsupported_feature(reason: str) -> str | None:
