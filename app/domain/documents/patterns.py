@@ -105,7 +105,7 @@ def _explain(reason: str) -> str:
     return f"Not a valid regular expression: {reason}."
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)  # each program may grow to RE2's 8 MiB budget as it runs
 def _compile(pattern: str) -> tuple[Any, str | None]:
     """(the RE2 program, None) or (None, why the pattern is refused)."""
     try:
