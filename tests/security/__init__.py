@@ -1,0 +1,1 @@
+"""Security regressions: each test shows one attack answered quickly and correctly."""

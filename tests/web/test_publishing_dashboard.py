@@ -228,7 +228,7 @@ def test_security_rules_on_save(client, publisher, factories, monkeypatch):
         "type": "object",
         "properties": {
             "a": {"$ref": "https://evil.example/schema.json"},
-            "b": {"type": "string", "pattern": "(a+)+$"},
+            "b": {"type": "string", "pattern": "(a)\\1"},
         },
     }
     deep = '{"a":' * 300 + "1" + "}" * 300
@@ -238,7 +238,10 @@ def test_security_rules_on_save(client, publisher, factories, monkeypatch):
     )
     assert response.status_code == 422
     assert "$.properties.a.$ref: Remote references are not allowed" in response.text
-    assert "$.properties.b.pattern: Nested quantifiers" in response.text
+    assert (
+        "$.properties.b.pattern: This pattern uses a feature the marketplace cannot run safely"
+        in response.text
+    )
     assert "The document nests deeper than 32 levels." in response.text
     assert state(integration.id) == before
 
