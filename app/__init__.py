@@ -34,7 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .database import configure_engine, init_request_transactions
 
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config)
     init_request_transactions(app)
 
     from .web import register_web

@@ -106,6 +106,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # X-Forwarded-For/-Proto are trusted that many hops deep, so rate limits and session
         # protection see the client's address rather than the proxy's.
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0")),
+        # Bounded waits on the database: past these a request answers 503 with Retry-After.
+        "DATABASE_STATEMENT_TIMEOUT_MS": int(env.get("DATABASE_STATEMENT_TIMEOUT_MS", "5000")),
+        "DATABASE_POOL_TIMEOUT": float(env.get("DATABASE_POOL_TIMEOUT", "3")),
+        "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT", "3")),
+        "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "3000")),
+        "RETRY_AFTER_SECONDS": int(env.get("RETRY_AFTER_SECONDS", "5")),
+        "HEALTHZ_TIMEOUT": float(env.get("HEALTHZ_TIMEOUT", "1.5")),
         "TESTING": testing,
     }
     config.update(overrides)
@@ -113,7 +120,24 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         config["CREDENTIALS_KEYS"] = [k.strip() for k in config["CREDENTIALS_KEYS"].split(",") if k.strip()]
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # A database host that stops answering must fail /healthz in seconds, not hang a worker.
         options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {"connect_timeout": 5, **options.get("connect_args", {})}
+        options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+        options["connect_args"] = {**_postgresql_connect_args(config), **options.get("connect_args", {})}
     return config
+
+
+def _postgresql_connect_args(config: dict) -> dict:
+    """A database that stops answering must cost a request seconds, never a hung worker: the
+    server cancels a slow statement, the kernel drops a connection whose packets go unanswered
+    (tcp_user_timeout) or whose idle peer vanished (keepalives). `wait_timeout` (read by
+    app.database) is the client's own deadline for a peer that accepts bytes but never answers."""
+    statement_ms = config["DATABASE_STATEMENT_TIMEOUT_MS"]
+    return {
+        "connect_timeout": config["DATABASE_CONNECT_TIMEOUT"],
+        "options": f"-c statement_timeout={statement_ms}",
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": statement_ms + 1000,
+    }

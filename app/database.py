@@ -3,18 +3,25 @@
 SQLite: WAL, busy_timeout and foreign keys on every connection; transactions
 begin explicitly so savepoints work, and a request that may write begins with
 BEGIN IMMEDIATE so two writers queue on the lock instead of one failing with
-"database is locked" half-way through.
+"database is locked" half-way through. The queue is bounded (SQLITE_BUSY_TIMEOUT_MS):
+past it the request answers 503 with Retry-After.
+
+PostgreSQL: every wait on a connection is bounded too (see config._postgresql_connect_args),
+including a peer that takes our bytes and never answers, which no socket option catches.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import psycopg
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .extensions import db
 
@@ -23,9 +30,12 @@ _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, config: dict) -> None:
+    if engine.dialect.name == "postgresql":
+        _bound_postgresql_waits(engine, config["DATABASE_STATEMENT_TIMEOUT_MS"] / 1000 + 1)
     if engine.dialect.name != "sqlite":
         return
+    busy_ms = int(config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -33,7 +43,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -41,6 +51,32 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+class _BoundedConnection(psycopg.Connection):
+    """psycopg waits on its socket without end; Connection.wait takes a deadline (psycopg 3.3).
+    The server's statement_timeout normally fires first (a clean QueryCanceled); this one catches
+    a server, proxy or network that holds the connection open and silent. The connection is
+    closed, so SQLAlchemy sees a disconnect and the pool drops it."""
+
+    wait_timeout: float | None = None
+
+    def wait(self, gen, interval=0.1, timeout=None):
+        try:
+            return super().wait(gen, interval=interval, timeout=timeout or self.wait_timeout)
+        except psycopg.errors._WaitTimeout:
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {self.wait_timeout:g} s"
+            ) from None
+
+
+def _bound_postgresql_waits(engine: Engine, seconds: float) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, cargs, cparams):
+        connection = _BoundedConnection.connect(*cargs, **cparams)
+        connection.wait_timeout = seconds
+        return connection
 
 
 @contextmanager
@@ -65,6 +101,31 @@ def insert_unique(obj, conflict: Exception):
     return obj
 
 
+def rollback_quietly() -> None:
+    """Roll back at the end of a failed request. On a connection that just broke there is nothing
+    left to roll back, and a second error here would only bury the first."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database cannot answer now (gone, silent, overloaded, locked): try again shortly.
+    Anything else from it (a constraint, a syntax error) is a bug and stays a 500."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error.orig, psycopg.OperationalError):
+        return True  # connection failures, cancelled statements, the server shutting down
+    if isinstance(error.orig, sqlite3.OperationalError):
+        return "locked" in str(error.orig) or "busy" in str(error.orig)
+    return False
+
+
 def init_request_transactions(app: Flask) -> None:
     @app.before_request
     def _mark_write_intent():
@@ -75,16 +136,22 @@ def init_request_transactions(app: Flask) -> None:
     def _commit_or_roll_back(response: Response) -> Response:
         # The request boundary commits; anything that answers an error rolls back,
         # so a form re-rendered with errors (422) never leaves half a change behind.
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except SQLAlchemyError as error:
+            # The app's error handlers answer it (503 when the database is unavailable), as for an
+            # error in the view, rather than Flask's last-resort traceback and bare 500.
+            rollback_quietly()
+            return current_app.make_response(current_app.handle_user_exception(error))
         return response
 
     @app.teardown_request
     def _reset(exc):
         if exc is not None:
-            db.session.rollback()
+            rollback_quietly()
         token = g.pop("_write_intent_token", None)
         if token is not None:
             _write_intent.reset(token)

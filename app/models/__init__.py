@@ -3,6 +3,7 @@
 from .account import ApiToken, User, normalise_email
 from .audit import AuditEvent
 from .demo_oauth import DemoOAuthCode, DemoOAuthToken
+from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .workspace import Membership, PublisherNamespace, Workspace
@@ -13,6 +14,7 @@ __all__ = [
     "Credential",
     "DemoOAuthCode",
     "DemoOAuthToken",
+    "IdempotencyKey",
     "Installation",
     "InstallationMember",
     "Integration",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
-from flask_login import login_url
+from flask import Flask, current_app, flash, jsonify, make_response, redirect, render_template, request
+from flask_login import AnonymousUserMixin, login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..database import database_unavailable, rollback_quietly
 from ..extensions import db, login_manager
 from ..services.errors import ServiceError
 
@@ -51,7 +52,9 @@ _CODES = {
 def _render(status: int, title: str, message: str):
     if wants_json():
         return json_error(status, _CODES.get(status, "error"), message)
-    template = f"errors/{status}.html" if status in (404, 500) else "errors/generic.html"
+    template = f"errors/{status}.html" if status in (404, 500, 503) else "errors/generic.html"
+    if status >= 500:
+        return _render_without_database(template, status=status, title=title, message=message), status
     return render_template(template, status=status, title=title, message=message), status
 
 
@@ -62,6 +65,35 @@ def _log_in_first():
         return json_error(401, "unauthorized", "Log in to continue.")
     flash(login_manager.login_message, login_manager.login_message_category)
     return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
+def _render_without_database(template: str, **context) -> str:
+    """A 5xx page must not need the database that may have just failed: no context processors
+    (Flask-Login's loads the signed-in user from the database), the layout shown as to a visitor."""
+    return current_app.jinja_env.get_template(template).render(current_user=AnonymousUserMixin(), **context)
+
+
+def _unavailable(error: Exception):
+    """The database is gone, silent or locked: one log line, no traceback, 503 with Retry-After."""
+    rollback_quietly()
+    first_line = str(getattr(error, "orig", None) or error).strip().splitlines()[:1]
+    log.warning(
+        "%s %s answered 503: %s: %s",
+        request.method,
+        request.path,
+        type(getattr(error, "orig", None) or error).__name__,
+        first_line[0] if first_line else "",
+    )
+    retry_after = current_app.config.get("RETRY_AFTER_SECONDS", 5)
+    response = make_response(
+        _render(
+            503,
+            "Temporarily unavailable",
+            f"The service cannot reach its database right now. Please try again in {retry_after} seconds.",
+        )
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def register(app: Flask) -> None:
@@ -98,7 +130,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _internal(error: Exception):
-        db.session.rollback()
+        cause = getattr(error, "original_exception", None) or error
+        if database_unavailable(cause):
+            return _unavailable(cause)
+        rollback_quietly()
         if not isinstance(error, HTTPException) or (error.code or 500) >= 500:
             log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
         status = error.code if isinstance(error, HTTPException) and error.code else 500

@@ -16,6 +16,7 @@ from ...services.errors import NotFound, ValidationFailed
 from ..limits import limit_handle_claims
 from . import bp
 from .auth import ApiCaller, require_token
+from .idempotency import idempotent
 from .serializers import integration_to_dict, version_to_dict
 
 # camelCase payload keys -> service keys
@@ -100,6 +101,7 @@ def _secret(body: dict) -> str | None:
 
 @bp.post("/integrations")
 @limit_handle_claims
+@idempotent
 def create_integration():
     caller = require_token()
     body = _payload(set(METADATA_KEYS) | set(DOCUMENT_KEYS))
@@ -112,6 +114,7 @@ def create_integration():
 
 
 @bp.patch("/integrations/<integration_id>")
+@idempotent
 def update_integration(integration_id):
     caller = require_token()
     integration = _owned(caller, integration_id, lock=True)
@@ -127,6 +130,7 @@ def update_integration(integration_id):
 
 
 @bp.post("/integrations/<integration_id>/versions")
+@idempotent
 def publish_version(integration_id):
     caller = require_token()
     integration = _owned(caller, integration_id, lock=True)
@@ -144,6 +148,7 @@ def publish_version(integration_id):
 
 
 @bp.post("/integrations/<integration_id>/versions/<version>/yank")
+@idempotent
 def yank_version(integration_id, version):
     caller = require_token()
     integration = _owned(caller, integration_id, lock=True)
@@ -154,6 +159,7 @@ def yank_version(integration_id, version):
 
 
 @bp.delete("/integrations/<integration_id>")
+@idempotent
 def delete_integration(integration_id):
     caller = require_token()
     integration = _owned(caller, integration_id, lock=True)
