@@ -28,6 +28,7 @@ from .extensions import db
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BODY_HEADERS = frozenset({"content-type", "content-length", "location", "etag", "last-modified", "vary"})
 
 
 def configure_engine(engine: Engine, config: dict) -> None:
@@ -145,7 +146,13 @@ def init_request_transactions(app: Flask) -> None:
             # The app's error handlers answer it (503 when the database is unavailable), as for an
             # error in the view, rather than Flask's last-resort traceback and bare 500.
             rollback_quietly()
-            return current_app.make_response(current_app.handle_user_exception(error))
+            failed = current_app.make_response(current_app.handle_user_exception(error))
+            # The after_request hooks that ran before this one (security headers) applied to the
+            # answer being replaced; carry them over, not what described its body.
+            for name, value in response.headers.items():
+                if name.lower() not in _BODY_HEADERS and name not in failed.headers:
+                    failed.headers[name] = value
+            return failed
         return response
 
     @app.teardown_request

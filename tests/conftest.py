@@ -33,7 +33,7 @@ def _rollback_each_test(request, app):
     """Everything a test (and the app, in its requests) writes lives in one outer
     transaction on one connection, rolled back at the end. The app's own commits only
     release savepoints (the session joins with join_transaction_mode="create_savepoint")."""
-    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("concurrency"):
+    if any(request.node.get_closest_marker(name) for name in ("browser", "concurrency", "faults")):
         yield
         return
     with app.app_context():

@@ -96,6 +96,23 @@ def _unavailable(error: Exception):
     return response
 
 
+def _internal(error: Exception):
+    cause = getattr(error, "original_exception", None) or error
+    if database_unavailable(cause):
+        return _unavailable(cause)
+    rollback_quietly()
+    if not isinstance(error, HTTPException) or (error.code or 500) >= 500:
+        log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    status = error.code if isinstance(error, HTTPException) and error.code else 500
+    if isinstance(error, InternalServerError) or status == 500:
+        return _render(
+            500,
+            "Something went wrong",
+            "Something went wrong on our side. It has been logged; please try again.",
+        )
+    return _render(status, "Unavailable", "The service is unavailable right now.")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -128,19 +145,4 @@ def register(app: Flask) -> None:
             return _internal(error)
         return _render(error.code or 400, error.name, error.description or error.name)
 
-    @app.errorhandler(Exception)
-    def _internal(error: Exception):
-        cause = getattr(error, "original_exception", None) or error
-        if database_unavailable(cause):
-            return _unavailable(cause)
-        rollback_quietly()
-        if not isinstance(error, HTTPException) or (error.code or 500) >= 500:
-            log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
-        status = error.code if isinstance(error, HTTPException) and error.code else 500
-        if isinstance(error, InternalServerError) or status == 500:
-            return _render(
-                500,
-                "Something went wrong",
-                "Something went wrong on our side. It has been logged; please try again.",
-            )
-        return _render(status, "Unavailable", "The service is unavailable right now.")
+    app.register_error_handler(Exception, _internal)

@@ -15,7 +15,7 @@ from .auth import require_token
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
-_KEY = re.compile(r"[\x21\x23-\x7e]{1,%d}" % KEY_MAX)  # visible ASCII but the double quote
+_KEY = re.compile(rf"[\x21\x23-\x7e]{{1,{KEY_MAX}}}")  # visible ASCII but the double quote
 
 
 def _key() -> str | None:
