@@ -182,3 +182,20 @@ def test_two_identical_requests_at_once_write_once():
         assert len({integration_id for _, integration_id in answers}) == 1
         with app.app_context():
             assert db.session.scalar(db.select(db.func.count()).select_from(Integration)) == 1
+
+
+def test_the_openapi_document_offers_the_key_on_every_write(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    writes = [
+        operation
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if method in ("post", "patch", "delete")
+    ]
+    assert len(writes) == 5
+    for operation in writes:
+        header = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+        assert header and header[0]["in"] == "header" and header[0]["required"] is False
+        success = next(r for status, r in operation["responses"].items() if status.startswith("2"))
+        assert "Idempotent-Replayed" in success["headers"]
+        assert "503" in operation["responses"]

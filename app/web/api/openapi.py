@@ -116,6 +116,9 @@ ERROR_RESPONSES = {
     "400": json_response("Bad parameter", _ref("Error")),
     "401": json_response("Bad or missing bearer token", _ref("Error")),
     "404": json_response("Missing, or not visible to the caller", _ref("Error")),
+    "503": json_response(
+        "The database is unavailable or busy; retry after Retry-After seconds", _ref("Error")
+    ),
 }
 
 
@@ -329,6 +332,36 @@ def write_paths() -> dict:
     }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21\\x23-\\x7e]+$"},
+    "description": "Send a new unique key (a UUID) with each write, the same one with its retries. "
+    "The first successful answer is kept 24 hours and given back to a retry of the same request "
+    "(method, path and body) with Idempotent-Replayed: true; the key with a different request is a "
+    "422 idempotency_key_reused. A refused request keeps nothing.",
+}
+
+
+def document_idempotency(paths: dict) -> None:
+    """Every write call honours Idempotency-Key (web/api/idempotency.py)."""
+    replayed = {
+        "Idempotent-Replayed": {
+            "description": "true: the stored answer of an earlier request",
+            "schema": {"type": "string", "enum": ["true"]},
+        }
+    }
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if method not in ("post", "patch", "delete") or not path.startswith("/api/v1/"):
+                continue
+            operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
+            for status, response in operation["responses"].items():
+                if status.startswith("2"):
+                    response["headers"] = {**response.get("headers", {}), **replayed}
+
+
 SCHEMA_BUILDERS = {
     "Integration": integration_schema,
     "IntegrationVersion": version_schema,
@@ -342,6 +375,7 @@ def openapi_document() -> dict:
     for build in PATH_BUILDERS:
         for path, operations in build().items():
             paths.setdefault(path, {}).update(operations)
+    document_idempotency(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Integration Marketplace API", "version": "1.0.0"},
