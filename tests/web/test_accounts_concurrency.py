@@ -22,7 +22,9 @@ PASSWORD = "longpassword"
 
 @pytest.fixture
 def server():
-    with migrated_app(WTF_CSRF_ENABLED=False) as app:
+    # Twenty writers queue on SQLite's one write lock; on a busy machine the last waits longer than
+    # production's 3 s bound (which would answer 503, by design), so the queue may wait longer here.
+    with migrated_app(WTF_CSRF_ENABLED=False, SQLITE_BUSY_TIMEOUT_MS=30000) as app:
         live = LiveServer(app).start()
         try:
             yield live

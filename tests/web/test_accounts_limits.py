@@ -90,7 +90,17 @@ def test_behind_a_trusted_proxy_the_limit_counts_each_client_address():
 def test_postgresql_connections_give_up_after_a_few_seconds(tmp_path):
     config = load_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "postgres://db.internal/marketplace"})
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.internal/marketplace"
-    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 5}
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True and options["pool_timeout"] == 3
+    assert options["connect_args"] == {
+        "connect_timeout": 3,
+        "options": "-c statement_timeout=5000",
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 6000,
+    }
     assert (
         "connect_args"
         not in load_config(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "sqlite://"})[
