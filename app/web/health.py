@@ -42,7 +42,11 @@ def _probe(bind: Engine | Connection) -> bool:
 def _database_answers(bind: Engine | Connection, timeout: float) -> bool:
     if not _busy.acquire(blocking=False):
         return False  # the previous probe is still waiting on the database
-    future = _probes.submit(_probe, bind)
+    try:
+        future = _probes.submit(_probe, bind)
+    except RuntimeError:  # the interpreter is shutting down
+        _busy.release()
+        return False
     try:
         return future.result(timeout=timeout)
     except ProbeTimeout:
