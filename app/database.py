@@ -63,8 +63,10 @@ class _BoundedConnection(psycopg.Connection):
     wait_timeout: float | None = None
 
     def wait(self, gen, interval=0.1, timeout=None):
+        if timeout is not None:  # psycopg's own bounded waits handle their timeout themselves
+            return super().wait(gen, interval=interval, timeout=timeout)
         try:
-            return super().wait(gen, interval=interval, timeout=timeout or self.wait_timeout)
+            return super().wait(gen, interval=interval, timeout=self.wait_timeout)
         except psycopg.errors._WaitTimeout:
             self.close()
             raise psycopg.OperationalError(
