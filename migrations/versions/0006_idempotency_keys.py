@@ -1,18 +1,18 @@
 """write API: answers kept by Idempotency-Key
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006_idempotency
+Revises: 0005_sessions
 Create Date: 2026-11-29
 
-A write sent with an Idempotency-Key stores its answer here, in its own transaction; a retry
+A write sent with an Idempotency-Key stores its answer here, in the transaction of the write; a retry
 with the same key gets that answer back instead of writing twice. Kept 24 hours.
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006_idempotency"
+down_revision = "0005_sessions"
 branch_labels = None
 depends_on = None
 
