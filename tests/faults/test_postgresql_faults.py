@@ -115,7 +115,10 @@ def test_reset_connections_answer_503_pages_for_everyone_with_one_log_line_each(
         member.get(f"{server.url}/api/v1/integrations", timeout=30),
     ]
     for page in failed:
-        assert page.status_code == 503 and page.headers["Retry-After"] == "3"
+        assert page.status_code == 503
+    assert [page.headers["Retry-After"] for page in failed[:3]] == ["3", "3", "3"]
+    # The API's rate limiter raises Retry-After to its own window's end when that is later.
+    assert int(failed[3].headers["Retry-After"]) >= 3
     for page in failed[:3]:  # the site's own page, not a bare server error
         assert 'class="site-header"' in page.text and "Temporarily unavailable" in page.text
         assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
