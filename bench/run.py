@@ -1,10 +1,16 @@
 """Benchmark the catalog at 1,000 ... 100,000 integrations on SQLite and PostgreSQL.
 
 For each database and size: a fresh database (a SQLite file in a temporary directory, or a
-PostgreSQL database created here and dropped after), the real migrations, a bulk seed,
-then gunicorn on a loopback port and `wrk` against the catalog page, two searches (a broad
-one also cold: the app's per-process caches emptied before each request), a detail page,
-the API list and the in-memory baseline route, one after another.
+PostgreSQL database created here and dropped after), the real migrations, a bulk seed, then
+gunicorn on a loopback port and `wrk` against the home page, the catalog page, two searches (a
+broad one also cold: the app's per-process caches emptied before each request), a detail page,
+the API list, and the catalog and home pages of a signed-in member.
+
+The ceiling: every page is fetched from the app once, and its bytes are served from memory by a
+bare Flask app (bench/ceiling.py) under the same gunicorn set-up. Each round measures every page
+on the app and then on the ceiling, one right after the other; a page's ratio is the median of its
+rounds' app/ceiling throughput, so load from elsewhere on the machine hurts both sides alike.
+After the run, the resident memory of each app worker is read from /proc.
 
     python -m bench.run                          # 1,000 and 100,000, SQLite and PostgreSQL
     python -m bench.run --sizes 1000,10000 --duration 10 --databases sqlite
@@ -12,6 +18,8 @@ the API list and the in-memory baseline route, one after another.
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import os
 import re
@@ -20,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -28,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import requests
 from cryptography.fernet import Fernet
 
 # Fresh databases are made (and dropped) exactly as the test suite makes them.
@@ -47,21 +57,38 @@ class Result:
     p90: float
     p99: float
     errors: int
+    ceiling_rps: float = 0.0
+    ratio: float = 0.0  # median over rounds of app/ceiling throughput
+    target: float | None = None
 
 
-def endpoints(info: dict) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    path: str
+    signed_in: bool = False
+    target: float | None = None  # throughput wanted, as a share of the ceiling's
+
+
+# A signed-in member's requests carry this User-Agent (the session is bound to it) and the cookie.
+BENCH_USER_AGENT = "marketplace-bench"
+
+
+def endpoints(info: dict) -> list[Endpoint]:
     from .seed import BROAD_TERM, SPECIFIC_TERM
 
     return [
-        ("baseline", "/bench/baseline"),
-        ("catalog", "/integrations"),
-        ("search", f"/integrations?q={SPECIFIC_TERM}"),
-        ("search-broad", f"/integrations?q={BROAD_TERM}"),
-        # The same broad search with the per-process ranking and facet caches emptied before each
-        # request: what the first search after any catalog write costs (no cache flattering it).
-        ("search-cold", f"/integrations?q={BROAD_TERM}&bench=cold"),
-        ("detail", info["detail"]),
-        ("api-list", "/api/v1/integrations"),
+        Endpoint("home", "/", target=0.5),
+        Endpoint("catalog", "/integrations", target=0.5),
+        Endpoint("search", f"/integrations?q={SPECIFIC_TERM}", target=0.5),
+        Endpoint("search-broad", f"/integrations?q={BROAD_TERM}"),
+        # The same broad search with every per-process cache emptied before each request (rankings,
+        # facet counts, anonymous pages): what the first search after any catalog write costs.
+        Endpoint("search-cold", f"/integrations?q={BROAD_TERM}&bench=cold"),
+        Endpoint("detail", info["detail"], target=0.5),
+        Endpoint("api-list", "/api/v1/integrations"),
+        Endpoint("member-catalog", "/integrations", signed_in=True, target=0.25),
+        Endpoint("member-home", "/", signed_in=True),
     ]
 
 
@@ -103,7 +130,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict, workers: int):
+def gunicorn(env: dict, workers: int, app_spec: str = "bench.app:create_bench_app()"):
+    """`app_spec` served by gunicorn on a loopback port; yields (base URL, master pid)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -116,7 +144,7 @@ def gunicorn(env: dict, workers: int):
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "bench.app:create_bench_app()",
+            app_spec,
         ],
         cwd=ROOT,
         env=env,
@@ -135,13 +163,58 @@ def gunicorn(env: dict, workers: int):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise click.ClickException("gunicorn did not start; see its output above")
             time.sleep(0.3)
-        yield base
+        yield base, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def worker_rss_mib(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), in MiB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) / 1024)
+    return sizes
+
+
+def sign_in(base: str) -> dict[str, str]:
+    """Log the bench member in through the real form; the headers their requests then carry."""
+    http = requests.Session()
+    http.trust_env = False
+    http.headers["User-Agent"] = BENCH_USER_AGENT
+    form = http.get(base + "/login", timeout=30).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    from .seed import BENCH_EMAIL, BENCH_PASSWORD
+
+    answer = http.post(
+        base + "/login",
+        data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if answer.status_code != 302:
+        raise click.ClickException(f"the bench member could not log in ({answer.status_code})")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+    return {"User-Agent": BENCH_USER_AGENT, "Cookie": cookie}
+
+
+def capture(base: str, targets: list[Endpoint], member: dict[str, str], path: Path) -> None:
+    """Fetch every page once and write its bytes where the ceiling app reads them."""
+    pages = {}
+    for endpoint in targets:
+        request = urllib.request.Request(base + endpoint.path, headers=member if endpoint.signed_in else {})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = response.read()
+            content_type = response.headers["Content-Type"]
+        if endpoint.signed_in and b"Log out" not in body:
+            raise click.ClickException(f"{endpoint.name}: the member's page was served as anonymous")
+        pages[endpoint.name] = {"body": base64.b64encode(body).decode(), "content_type": content_type}
+    path.write_text(json.dumps(pages))
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -152,14 +225,24 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def warm_up(url: str, connections: int) -> None:
+def _header_args(headers: dict[str, str] | None) -> list[str]:
+    return [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+
+
+def warm_up(url: str, connections: int, headers: dict[str, str] | None = None) -> None:
     """One bounded second of load: workers import lazily, caches fill, connections open."""
-    subprocess.run(["wrk", "-t1", f"-c{connections}", "-d1s", url], capture_output=True, check=True)
+    subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", "-d1s", *_header_args(headers), url],
+        capture_output=True,
+        check=True,
+    )
 
 
-def wrk(url: str, duration: int, connections: int) -> tuple[float, float, float, float, int]:
+def wrk(
+    url: str, duration: int, connections: int, headers: dict[str, str] | None = None
+) -> tuple[float, float, float, float, int]:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", *_header_args(headers), url],
         capture_output=True,
         text=True,
         check=True,
@@ -193,74 +276,112 @@ def save_table(text: str) -> Path:
     return path
 
 
-def print_table(results: list[Result]) -> None:
-    text = "\n".join(table_lines(results)) + "\n"
+def print_table(results: list[Result], memory: dict[tuple[str, int], list[float]]) -> None:
+    text = "\n".join(table_lines(results, memory)) + "\n"
     click.echo(text)
     click.echo(f"(saved to {save_table(text).relative_to(ROOT)})")
 
 
-def table_lines(results: list[Result]) -> list[str]:
+def table_lines(results: list[Result], memory: dict[tuple[str, int], list[float]]) -> list[str]:
     header = (
-        f"{'database':<11}{'size':>9}  {'endpoint':<13}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
-        f"{'vs baseline':>13}{'errors':>8}"
+        f"{'database':<11}{'size':>9}  {'endpoint':<15}{'req/s':>8}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}"
+        f"{'ceiling':>9}{'vs ceiling':>12}{'target':>8}{'errors':>8}"
     )
     lines = [header, "-" * len(header)]
-    for result in results:
-        base = next(
-            r
-            for r in results
-            if r.database == result.database and r.size == result.size and r.name == "baseline"
-        )
-        ratio = result.rps / base.rps if base.rps else 0
+    for r in results:
+        target = f">={r.target:.2f}" if r.target else ""
         lines.append(
-            f"{result.database:<11}{result.size:>9,}  {result.name:<13}{result.rps:>9.0f}{result.p50:>9.2f}"
-            f"{result.p90:>9.2f}{result.p99:>9.2f}{ratio:>12.2f}x{result.errors:>8}"
+            f"{r.database:<11}{r.size:>9,}  {r.name:<15}{r.rps:>8.0f}{r.p50:>8.2f}{r.p90:>8.2f}{r.p99:>8.2f}"
+            f"{r.ceiling_rps:>9.0f}{r.ratio:>11.2f}x{target:>8}{r.errors:>8}"
         )
     lines.append("")
-    for database in dict.fromkeys(r.database for r in results):
-        sizes = sorted({r.size for r in results if r.database == database})
-        if len(sizes) < 2:
-            continue
-        small, large = sizes[0], sizes[-1]
-
-        def get(name, size, database=database):
-            return next(r for r in results if r.database == database and r.size == size and r.name == name)
-
-        catalog_ratio = get("catalog", large).rps / get("baseline", large).rps
-        search_growth = get("search", large).p50 / get("search", small).p50
-        search_vs_catalog = get("search", large).p50 / get("catalog", large).p50
+    for (database, size), sizes in memory.items():
+        runs = [r for r in results if r.database == database and r.size == size]
+        by_name = {r.name: r for r in runs}
+        missed = [r.name for r in runs if r.target and r.ratio < r.target]
         lines.append(
-            f"{database}: catalog at {large:,} = {catalog_ratio:.2f}x baseline throughput (target >= 0.6); "
-            f"search p50 at {large:,} = {search_growth:.2f}x its p50 at {small:,} (target <= 1.3) and "
-            f"{search_vs_catalog:.2f}x the catalog page's (target <= 2)"
+            f"{database} {size:,}: "
+            + ", ".join(f"{r.name} {r.ratio:.2f}x" for r in runs if r.target)
+            + (
+                f" of the ceiling; below target: {', '.join(missed)}"
+                if missed
+                else " of the ceiling; all on target"
+            )
         )
-        growth = ", ".join(
-            f"{name} {get(name, large).p50 / get(name, small).p50:.2f}x"
-            for name in ("search-broad", "search-cold")
+        if "search-cold" in by_name and "search-broad" in by_name:
+            cold, warm = by_name["search-cold"], by_name["search-broad"]
+            lines.append(
+                f"{database} {size:,}: first broad search after a write (cold) p50 {cold.p50:.2f} ms = "
+                f"{cold.p50 / warm.p50:.2f}x a warm one's {warm.p50:.2f} ms (target <= 2)"
+            )
+        lines.append(
+            f"{database} {size:,}: memory per worker after the run: "
+            + ", ".join(f"{mib:.0f} MiB" for mib in sizes)
         )
-        lines.append(f"{database}: p50 at {large:,} / p50 at {small:,}: {growth}")
     return lines
 
 
-def measure(database, size, base, targets, duration, connections, rounds) -> list[Result]:
-    """Interleaved rounds (every endpoint once per round), keeping each endpoint's best round:
-    a burst of load from another process on the machine then hurts one round, not one endpoint."""
-    for _, path in targets:
-        warm_up(base + path, connections)
+def measure(database, size, base, ceiling, targets, member, options) -> list[Result]:
+    """Interleaved rounds: every page on the app, then the same page on the ceiling, then the next.
+    A page's ratio is the median of its rounds' ratios; its figures are its best round's."""
+    duration, connections, rounds = options
+    for endpoint in targets:
+        warm_up(base + endpoint.path, connections, member if endpoint.signed_in else None)
+        warm_up(f"{ceiling}/pages/{endpoint.name}", connections)
     best: dict[str, Result] = {}
+    ratios: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
+    ceilings: dict[str, float] = {}
     for _ in range(rounds):
-        for name, path in targets:
-            rps, p50, p90, p99, failed = wrk(base + path, duration, connections)
+        for endpoint in targets:
+            name = endpoint.name
+            rps, p50, p90, p99, failed = wrk(
+                base + endpoint.path, duration, connections, member if endpoint.signed_in else None
+            )
+            ceiling_rps = wrk(f"{ceiling}/pages/{name}", duration, connections)[0]
             errors[name] = errors.get(name, 0) + failed
+            ratios.setdefault(name, []).append(rps / ceiling_rps if ceiling_rps else 0.0)
+            ceilings[name] = max(ceilings.get(name, 0.0), ceiling_rps)
             if name not in best or rps > best[name].rps:
-                best[name] = Result(database, size, name, rps, p50, p90, p99, 0)
+                best[name] = Result(database, size, name, rps, p50, p90, p99, 0, target=endpoint.target)
     for name, result in best.items():
         result.errors = errors[name]
+        result.ceiling_rps = ceilings[name]
+        result.ratio = sorted(ratios[name])[len(ratios[name]) // 2]
         click.echo(
-            f"  {name:<13} {result.rps:8.0f} req/s  p50 {result.p50:6.2f} ms  p99 {result.p99:6.2f} ms"
+            f"  {name:<15} {result.rps:8.0f} req/s  p50 {result.p50:6.2f} ms  p99 {result.p99:6.2f} ms  "
+            f"{result.ratio:.2f}x the ceiling ({result.ceiling_rps:.0f} req/s)"
         )
     return list(best.values())
+
+
+def run_one(database: str, size: int, workers: int, options) -> tuple[list[Result], list[float]]:
+    with fresh_database_url(database) as url:
+        env = dict(
+            os.environ,
+            DATABASE_URL=url,
+            SECRET_KEY="bench-" + uuid.uuid4().hex,
+            CREDENTIALS_KEYS=Fernet.generate_key().decode(),
+            PYTHONPATH=str(ROOT),
+            # wrk is one address: keep the API's limiter in the path (its cost is part of a
+            # request) but out of the way.
+            API_ADDRESS_RATE_LIMIT="100000000 per minute",
+        )
+        info = prepare(url, size, env)
+        targets = endpoints(info)
+        with gunicorn(env, workers) as (base, master):
+            member = sign_in(base)
+            pages = Path(tempfile.mkstemp(prefix="bench-ceiling-", suffix=".json")[1])
+            try:
+                capture(base, targets, member, pages)
+                ceiling_env = dict(env, BENCH_CEILING_PAGES=str(pages))
+                with gunicorn(ceiling_env, workers, "bench.ceiling:create_ceiling_app()") as (ceiling, _):
+                    results = measure(database, size, base, ceiling, targets, member, options)
+            finally:
+                pages.unlink()
+            memory = worker_rss_mib(master)
+    click.echo("  memory per worker: " + ", ".join(f"{mib:.0f} MiB" for mib in memory))
+    return results, memory
 
 
 @click.command()
@@ -280,35 +401,26 @@ def measure(database, size, base, targets, duration, connections, rounds) -> lis
     default=3,
     show_default=True,
     type=click.IntRange(1, 20),
-    help="Interleaved rounds per endpoint; the best round is reported.",
+    help="Interleaved rounds per endpoint; the median ratio and the best round are reported.",
 )
 def main(sizes: str, databases: str, duration: int, connections: int, workers: int, rounds: int) -> None:
-    """Seed, serve with gunicorn on loopback, measure with wrk, print a side-by-side table."""
+    """Seed, serve with gunicorn on loopback, measure with wrk against the ceiling, print a table."""
     check_wrk()
     size_list = [int(s.replace("_", "")) for s in sizes.split(",") if s.strip()]
     results: list[Result] = []
+    memory: dict[tuple[str, int], list[float]] = {}
     for database in [d.strip() for d in databases.split(",") if d.strip()]:
         if database == "postgresql" and not pg_available():
             click.echo(f"PostgreSQL does not answer at {PG_ADMIN_URL}; skipping it.", err=True)
             continue
         for size in size_list:
-            click.echo(f"== {database}, {size:,} integrations ==")
-            with fresh_database_url(database) as url:
-                env = dict(
-                    os.environ,
-                    DATABASE_URL=url,
-                    SECRET_KEY="bench-" + uuid.uuid4().hex,
-                    CREDENTIALS_KEYS=Fernet.generate_key().decode(),
-                    PYTHONPATH=str(ROOT),
-                    # wrk is one address: keep the API's limiter in the path (its cost is part of a
-                    # request) but out of the way.
-                    API_ADDRESS_RATE_LIMIT="100000000 per minute",
-                )
-                info = prepare(url, size, env)
-                with gunicorn(env, workers) as base:
-                    results += measure(database, size, base, endpoints(info), duration, connections, rounds)
+            click.echo(f"== {database}, {size:,} integrations (load average {os.getloadavg()[0]:.1f}) ==")
+            found, memory[(database, size)] = run_one(
+                database, size, workers, (duration, connections, rounds)
+            )
+            results += found
     if results:
-        print_table(results)
+        print_table(results, memory)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import click
 from sqlalchemy import insert
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import Integration, IntegrationVersion, PublisherNamespace, User, Workspace
+from app.models import Integration, IntegrationVersion, Membership, PublisherNamespace, User, Workspace
 from app.models.base import utcnow
 
 ADJECTIVES = [
@@ -99,6 +100,11 @@ PUBLISHERS = 50
 SPECIFIC_TERM = "zendesk"  # in exactly 5 names whatever N: a search for one specific service
 BROAD_TERM = "payments"  # in about 1 name in 50: a broad search
 DETAIL_VERSIONS = 20
+# The signed-in member the benchmark logs in as: a member of MEMBER_WORKSPACES of the publishing
+# workspaces, so their catalog also lists those workspaces' private integrations.
+BENCH_EMAIL = "bench@example.test"
+BENCH_PASSWORD = "bench-password"
+MEMBER_WORKSPACES = 3
 BATCH = 1000  # rows per multi-row INSERT (under both databases' bind-parameter limits)
 
 
@@ -125,9 +131,9 @@ def seed(n: int, *, show_progress: bool = True) -> dict:
         [
             {
                 "id": user_id,
-                "email": "bench@example.test",
+                "email": BENCH_EMAIL,
                 "display_name": "Bench",
-                "password_hash": "x",
+                "password_hash": generate_password_hash(BENCH_PASSWORD),
                 "is_staff": False,
                 "is_active_account": True,
                 "created_at": now,
@@ -152,6 +158,20 @@ def seed(n: int, *, show_progress: bool = True) -> dict:
         [
             {"handle": h, "workspace_id": w["id"], "claimed_by": user_id, "claimed_at": now}
             for h, w in zip(handles, workspaces, strict=False)
+        ],
+    )
+    db.session.execute(
+        insert(Membership.__table__),
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "workspace_id": w["id"],
+                "user_id": user_id,
+                "role": "member",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for w in workspaces[:MEMBER_WORKSPACES]
         ],
     )
     db.session.commit()

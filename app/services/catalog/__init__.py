@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
 from .facets import tier_counts
-from .generation import catalog_generation, clear_caches
+from .generation import catalog_generation, catalog_generation_unbound, clear_caches
 from .home import Home, home_for, sitemap_entries
 from .listing import (
     MAX_LIMIT,
@@ -42,6 +42,7 @@ __all__ = [
     "Home",
     "KeysetPage",
     "catalog_generation",
+    "catalog_generation_unbound",
     "clear_caches",
     "decode_key_value",
     "detail_for",

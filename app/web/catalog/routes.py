@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...services import catalog
 from ...services.viewer import viewer_for
+from ..page_cache import anonymous_page
 from . import bp, presenters
 from .query import parse_page, parse_query
 
@@ -37,16 +38,37 @@ def current_viewer():
     return viewer_for(current_user)
 
 
+def card_links() -> dict:
+    """What every card links to, built once per page instead of twice per card."""
+    detail = url_for("catalog.detail", publisher="P", slug="S")
+    return {
+        "detail_root": detail[: -len("P/S")],
+        "placeholder_icon": url_for("static", filename="img/placeholder-icon.svg"),
+    }
+
+
 @bp.get("/")
+@anonymous_page(key=lambda: ())
 def home():
     shown = catalog.home_for(current_viewer())
     return render_template(
-        "catalog/home.html", facets=shown.facets, featured=shown.featured, recent=shown.recent
+        "catalog/home.html",
+        facets=shown.facets,
+        featured=shown.featured,
+        recent=shown.recent,
+        login_next=url_for("catalog.home"),
+        **card_links(),
     )
 
 
+def catalog_key() -> tuple:
+    """What decides a catalog page: the normalised query and the page number (other arguments are ignored)."""
+    return parse_query(request.args), parse_page(request.args)
+
+
+@anonymous_page(key=catalog_key)
 def catalog_view():
-    query, page_number = parse_query(request.args), parse_page(request.args)
+    query, page_number = catalog_key()
     page = catalog.page_for(current_viewer(), query, page=page_number)
 
     def page_url(number: int) -> str:
@@ -61,6 +83,8 @@ def catalog_view():
         prev_url=page_url(page.page - 1) if page.has_prev else None,
         next_url=page_url(page.page + 1) if page.has_next else None,
         first_url=page_url(1),
+        login_next=page_url(page.page),
+        **card_links(),
     )
 
 
@@ -69,6 +93,7 @@ bp.add_url_rule("/integrations", endpoint="catalog", view_func=catalog_view, met
 
 
 @bp.get("/integrations/<publisher>/<slug>")
+@anonymous_page(key=lambda publisher, slug: (publisher, slug))
 def detail(publisher, slug):
     shown = catalog.detail_for(current_viewer(), publisher, slug)
     integration = shown.integration
@@ -83,6 +108,7 @@ def detail(publisher, slug):
         scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(integration.auth_config)],
         auth_description=presenters.AUTH_TYPES.get(integration.auth_type, presenters.AUTH_TYPES["none"]),
         is_private=integration.visibility == "private",
+        login_next=request.path,
     )
 
 
