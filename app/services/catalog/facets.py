@@ -3,8 +3,8 @@
 Decides: the numbers beside each tier filter (every tier, so a person can widen the filter). A
 search's counts come from its ranking (`ranking`). Otherwise what everyone sees is counted once per
 catalog generation and cached per process (a cache hit builds no SQL), and what a signed-in member
-sees beyond that -- their workspaces' private integrations -- is counted per request through the
-(workspace_id, visibility, trust_tier) index.
+sees beyond that -- their workspaces' private integrations -- is counted through the
+(workspace_id, visibility, trust_tier) index and cached the same way, per membership set.
 """
 
 from __future__ import annotations
@@ -36,7 +36,13 @@ def tier_counts(viewer: Viewer, query: CatalogQuery, *, generation: int | None =
         cache.put(generation, query.matching_key, counts)
     counts = dict(counts)
     if viewer.member_of:
-        for tier, extra in _count_by_tier(listed_split(C, viewer)[1], query).items():
+        # What a membership set adds (its private rows) is the same for everyone holding it.
+        key = ("private", viewer.member_of, query.matching_key)
+        extras = cache.get(generation, key)
+        if extras is None:
+            extras = _count_by_tier(listed_split(C, viewer)[1], query)
+            cache.put(generation, key, extras)
+        for tier, extra in extras.items():
             counts[tier] += extra
     return counts
 
