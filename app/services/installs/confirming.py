@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import case, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...domain import wizard as steps_rule
 from ...domain.semver_range import satisfies
@@ -79,7 +81,7 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
             db.session.flush()
     except IntegrityError:
         raise Conflict(f"{integration.name} is already installed in this workspace.") from None
-    integration.install_count = (integration.install_count or 0) + 1
+    count_install(integration, +1)
     _restore_dependents(installation)
     finish(wizard)
     audit.record(
@@ -92,6 +94,22 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     )
     db.session.flush()
     return installation
+
+
+def count_install(integration: Integration, step: int) -> None:
+    """Move install_count by `step` in one atomic UPDATE (two concurrent installs never lose one; it
+    never goes below zero) that leaves updated_at alone: an install is not an edit of the listing.
+    The write still moves the catalog generation (a trigger), so cached pages show the new count."""
+    table = Integration.__table__
+    column = table.c.install_count
+    moved = column + step if step > 0 else case((column + step < 0, 0), else_=column + step)
+    count = db.session.execute(
+        update(table)
+        .where(table.c.id == integration.id)
+        .values(install_count=moved, updated_at=table.c.updated_at)  # no onupdate timestamp
+        .returning(column)
+    ).scalar_one()
+    set_committed_value(integration, "install_count", count)
 
 
 def _dependencies_met(installation: Installation) -> bool:

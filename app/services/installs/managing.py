@@ -9,7 +9,6 @@ from ...domain.wizard import scope_diff
 from ...extensions import db
 from ...models import (
     Installation,
-    Integration,
     User,
     WizardSession,
 )
@@ -24,7 +23,15 @@ from ..wizard import (
     staged_secret,
     validate_variables,
 )
-from .confirming import audit_view, label, require_live, require_ready, store_credential, sync_members
+from .confirming import (
+    audit_view,
+    count_install,
+    label,
+    require_live,
+    require_ready,
+    store_credential,
+    sync_members,
+)
 from .reading import dependents_of, granted_scopes
 
 
@@ -171,8 +178,7 @@ def uninstall(user: User, installation: Installation) -> Installation:
     installation.status = "uninstalled"
     installation.uninstalled_at = utcnow()
     installation.uninstalled_by = user.id
-    integration: Integration = installation.integration
-    integration.install_count = max((integration.install_count or 0) - 1, 0)
+    count_install(installation.integration, -1)
     flagged = dependents_of(installation)
     for other in flagged:  # they lost a dependency: shown as needing attention until it is back
         other.status = "needs_attention"

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import tuple_
+from sqlalchemy.orm import joinedload
+
 from ...domain import wizard as steps_rule
 from ...domain.semver_range import max_satisfying, satisfies
 from ...domain.visibility import can_view
@@ -16,9 +19,10 @@ from ...models import (
     IntegrationVersion,
     WizardSession,
 )
+from ...models.install import LIVE_STATUSES
 from ..errors import NotFound, ValidationFailed
 from ..viewer import viewer_for
-from .state import complete_step, initial_data, live_installation, new_wizard
+from .state import complete_step, initial_data, new_wizard
 
 
 @dataclass
@@ -44,28 +48,51 @@ def _dependencies(version: IntegrationVersion) -> list[tuple[str, str]]:
     return [(str(d.get("integration", "")), str(d.get("version", "*"))) for d in deps if isinstance(d, dict)]
 
 
-def _integration_by_key(key: str) -> Integration | None:
-    publisher, _, slug = key.partition("/")
-    if not publisher or not slug:
-        return None
-    return db.session.scalar(
-        db.select(Integration).where(Integration.publisher == publisher, Integration.slug == slug)
+MAX_DEPENDENCY_KEYS = 200  # integrations looked at per step, whatever a manifest declares
+
+
+def _integrations_by_key(keys) -> dict[str, Integration]:
+    """The integrations named "publisher/slug", in one query whatever their number."""
+    pairs = sorted({tuple(key.partition("/")[::2]) for key in keys})
+    pairs = [(publisher, slug) for publisher, slug in pairs if publisher and slug][:MAX_DEPENDENCY_KEYS]
+    if not pairs:
+        return {}
+    rows = db.session.scalars(
+        db.select(Integration).where(tuple_(Integration.publisher, Integration.slug).in_(pairs))
     )
+    return {f"{i.publisher}/{i.slug}": i for i in rows}
 
 
-def _live_versions(integration: Integration) -> list[str]:
-    return list(
-        db.session.scalars(
-            db.select(IntegrationVersion.version).where(
-                IntegrationVersion.integration_id == integration.id, IntegrationVersion.yanked_at.is_(None)
+def _current_manifests(integrations) -> dict[str, dict]:
+    """Each integration's current version's manifest (its working copy when none), by integration id."""
+    published = [i for i in integrations if i.current_version]
+    rows = {}
+    if published:
+        rows = {
+            integration_id: manifest
+            for integration_id, manifest in db.session.execute(
+                db.select(IntegrationVersion.integration_id, IntegrationVersion.manifest).where(
+                    tuple_(IntegrationVersion.integration_id, IntegrationVersion.version).in_(
+                        [(i.id, i.current_version) for i in published]
+                    )
+                )
             )
-        )
-    )
+        }
+    return {i.id: rows.get(i.id, i.manifest) if i.current_version else {} for i in integrations}
+
+
+def _edges_of(manifest: dict | None) -> list[str]:
+    return [
+        str(d.get("integration", ""))
+        for d in (manifest or {}).get("dependencies") or []
+        if isinstance(d, dict)
+    ]
 
 
 def dependency_cycle(wizard: WizardSession) -> list[str] | None:
     """A cycle through this wizard's integration in the dependency graph (each integration's
-    current manifest, this wizard's pinned one for itself), or through its parent wizards."""
+    current manifest, this wizard's pinned one for itself), or through its parent wizards.
+    The graph is walked a level at a time: two queries per level, whatever each level's width."""
     root = f"{wizard.integration.publisher}/{wizard.integration.slug}"
     ancestors = []
     parent = db.session.get(WizardSession, wizard.parent_id) if wizard.parent_id else None
@@ -75,55 +102,74 @@ def dependency_cycle(wizard: WizardSession) -> list[str] | None:
     if root in ancestors:
         return ancestors[ancestors.index(root) :: -1] + [root]
     edges: dict[str, list[str]] = {root: [key for key, _ in _dependencies(wizard.version)]}
-    frontier = list(edges[root])
-    while frontier and len(edges) < 200:
-        key = frontier.pop()
-        if key in edges:
-            continue
-        integration = _integration_by_key(key)
-        manifest = {}
-        if integration is not None and integration.current_version:
-            version = db.session.scalar(
-                db.select(IntegrationVersion).where(
-                    IntegrationVersion.integration_id == integration.id,
-                    IntegrationVersion.version == integration.current_version,
-                )
-            )
-            manifest = version.manifest if version else integration.manifest
-        edges[key] = [
-            str(d.get("integration", ""))
-            for d in (manifest or {}).get("dependencies") or []
-            if isinstance(d, dict)
-        ]
-        frontier.extend(edges[key])
+    level = set(edges[root]) - edges.keys()
+    while level and len(edges) < MAX_DEPENDENCY_KEYS:
+        found = _integrations_by_key(level)
+        manifests = _current_manifests(found.values())
+        for key in level:
+            integration = found.get(key)
+            edges[key] = _edges_of(manifests[integration.id]) if integration is not None else []
+        level = {target for key in level for target in edges[key]} - edges.keys()
     return steps_rule.find_cycle(root, edges)
 
 
+def _live_installations(workspace_id: str, integrations) -> dict[str, Installation]:
+    """The workspace's live installations of these integrations (with their versions), by integration id."""
+    ids = [i.id for i in integrations]
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        db.select(Installation)
+        .options(joinedload(Installation.version))
+        .where(
+            Installation.workspace_id == workspace_id,
+            Installation.integration_id.in_(ids),
+            Installation.status.in_(LIVE_STATUSES),
+        )
+    )
+    return {row.integration_id: row for row in rows}
+
+
+def _live_versions(integrations) -> dict[str, list[str]]:
+    """Each integration's published, non-yanked version numbers, by integration id."""
+    versions: dict[str, list[str]] = {i.id: [] for i in integrations}
+    if versions:
+        for integration_id, number in db.session.execute(
+            db.select(IntegrationVersion.integration_id, IntegrationVersion.version).where(
+                IntegrationVersion.integration_id.in_(list(versions)), IntegrationVersion.yanked_at.is_(None)
+            )
+        ):
+            versions[integration_id].append(number)
+    return versions
+
+
 def dependency_report(user, wizard: WizardSession) -> list[DependencyStatus]:
+    """What each declared dependency needs; a constant number of queries whatever their number."""
     viewer = viewer_for(user)
     cycle = dependency_cycle(wizard)
-    report = []
-    for key, range_text in _dependencies(wizard.version):
-        integration = _integration_by_key(key)
-        if (
-            integration is None
-            or not can_view(viewer, integration)
-            or integration.is_deleted
-            or integration.is_draft
-        ):
-            report.append(DependencyStatus(key, range_text, None, None, None, "unavailable"))
-            continue
-        if cycle and key in cycle:
-            report.append(DependencyStatus(key, range_text, integration, None, None, "cycle"))
-            continue
-        installed = live_installation(wizard.workspace_id, integration.id)
-        if installed is not None:
-            status = "satisfied" if satisfies(installed.version.version, range_text) else "outdated"
-            report.append(DependencyStatus(key, range_text, integration, installed, None, status))
-            continue
-        candidate = max_satisfying(_live_versions(integration), range_text)
-        report.append(DependencyStatus(key, range_text, integration, None, candidate, "missing"))
-    return report
+    declared = _dependencies(wizard.version)
+    found = _integrations_by_key(key for key, _ in declared)
+    usable = {
+        key: i for key, i in found.items() if can_view(viewer, i) and not i.is_deleted and not i.is_draft
+    }
+    installed = _live_installations(wizard.workspace_id, usable.values())
+    versions = _live_versions([i for i in usable.values() if i.id not in installed])
+    return [
+        _status(key, range_text, usable.get(key), cycle, installed, versions) for key, range_text in declared
+    ]
+
+
+def _status(key, range_text, integration, cycle, installed, versions) -> DependencyStatus:
+    if integration is None:
+        return DependencyStatus(key, range_text, None, None, None, "unavailable")
+    if cycle and key in cycle:
+        return DependencyStatus(key, range_text, integration, None, None, "cycle")
+    installation = installed.get(integration.id)
+    if installation is not None:
+        status = "satisfied" if satisfies(installation.version.version, range_text) else "outdated"
+        return DependencyStatus(key, range_text, integration, installation, None, status)
+    candidate = max_satisfying(versions.get(integration.id, []), range_text)
+    return DependencyStatus(key, range_text, integration, None, candidate, "missing")
 
 
 def start_dependency(user, wizard: WizardSession, key: str) -> WizardSession:
