@@ -11,6 +11,10 @@ A page enters the cache only when it rendered with status 200 and left the sessi
 cookie to set), so nothing personal can be stored. Anonymous pages carry an ETag (a matching
 If-None-Match answers 304), `Cache-Control: public, no-cache` (keep it, but ask again every time)
 and `Vary: Cookie`; a signed-in person's pages are `private, no-store` and never enter the cache.
+
+A signed-in member's page is never kept whole (its header is theirs), but what a listing page
+shows beneath the header depends on nothing about them but the workspaces they belong to: that
+part is kept per membership set, at the same generation (`member_fragment`), in its own cache.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from flask_login import current_user
 from ..services import catalog
 
 EXTENSION_KEY = "anonymous_page_cache"
+FRAGMENT_EXTENSION_KEY = "member_fragment_cache"
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -38,16 +43,18 @@ class CachedPage:
 
 
 class PageCache:
-    """An LRU of pages rendered at one catalog generation, bounded in bytes; emptied when it moves."""
+    """An LRU of pages (or fragments) rendered at one catalog generation, bounded in bytes; emptied
+    when the generation moves. Values are CachedPage, or (html, extras) for fragments."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.generation: int | None = None
-        self.pages: OrderedDict[tuple, CachedPage] = OrderedDict()
+        self.pages: OrderedDict[tuple, object] = OrderedDict()
+        self.sizes: dict[tuple, int] = {}
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, generation: int, key: tuple) -> CachedPage | None:
+    def get(self, generation: int, key: tuple):
         with self.lock:
             if generation != self.generation:
                 self._empty(generation)
@@ -57,15 +64,17 @@ class PageCache:
                 self.pages.move_to_end(key)
             return page
 
-    def put(self, generation: int, key: tuple, page: CachedPage) -> None:
+    def put(self, generation: int, key: tuple, page, size: int) -> None:
         with self.lock:
-            if generation != self.generation or len(page.body) > self.max_bytes // 4:
+            if generation != self.generation or size > self.max_bytes // 4:
                 return
-            old = self.pages.pop(key, None)
-            self.size += len(page.body) - (len(old.body) if old else 0)
+            self.pages.pop(key, None)
+            self.size += size - self.sizes.pop(key, 0)
             self.pages[key] = page
+            self.sizes[key] = size
             while self.size > self.max_bytes:
-                self.size -= len(self.pages.popitem(last=False)[1].body)
+                oldest, _ = self.pages.popitem(last=False)
+                self.size -= self.sizes.pop(oldest)
 
     def clear(self) -> None:
         with self.lock:
@@ -74,20 +83,39 @@ class PageCache:
     def _empty(self, generation: int | None) -> None:
         self.generation = generation
         self.pages.clear()
+        self.sizes.clear()
         self.size = 0
 
 
-def page_cache() -> PageCache:
-    cache = current_app.extensions.get(EXTENSION_KEY)
+def page_cache(name: str = EXTENSION_KEY) -> PageCache:
+    """This app's cache of anonymous pages (or, by name, of members' fragments), made on first use."""
+    cache = current_app.extensions.get(name)
     if cache is None:
         max_bytes = current_app.config.get("PAGE_CACHE_BYTES", DEFAULT_MAX_BYTES)
-        cache = current_app.extensions.setdefault(EXTENSION_KEY, PageCache(max_bytes))
+        cache = current_app.extensions.setdefault(name, PageCache(max_bytes))
     return cache
 
 
 def clear() -> None:
-    """Forget this process's cached pages (the benchmark measures the first request after a write)."""
+    """Forget this process's cached pages and fragments (the benchmark measures the first request after a write)."""
     page_cache().clear()
+    page_cache(FRAGMENT_EXTENSION_KEY).clear()
+
+
+def member_fragment(viewer, key: tuple, render):
+    """`render()` -> (html, extras): what a listing page shows beneath the header, which must depend on
+    the viewer through their memberships only. A member's is kept per membership set at the catalog's
+    generation; an anonymous visitor's is not (their whole page is cached instead)."""
+    if viewer.is_anonymous:
+        return render()
+    key = (key, viewer.member_of)
+    cache = page_cache(FRAGMENT_EXTENSION_KEY)
+    generation = catalog.catalog_generation_unbound()  # read first: a fragment rendered below is fresher
+    parts = cache.get(generation, key)
+    if parts is None:
+        parts = render()
+        cache.put(generation, key, parts, len(parts[0]))
+    return parts
 
 
 def is_anonymous_request() -> bool:
@@ -118,7 +146,7 @@ def anonymous_page(key):
                     return _personal(response)
                 body = response.get_data()
                 page = CachedPage(body, hashlib.blake2b(body, digest_size=16).hexdigest(), response.mimetype)
-                cache.put(generation, page_key, page)
+                cache.put(generation, page_key, page, len(body))
             return _public(page)
 
         return wrapper

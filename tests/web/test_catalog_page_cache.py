@@ -7,6 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.services import catalog
+from tests.conftest import AuthActions
 
 PAGES = ("/", "/integrations", "/integrations?q=lantern")
 
@@ -117,3 +118,27 @@ def test_clear_forgets_cached_pages(app, client, factories):
         assert cache.pages
         page_cache.clear()
         assert not cache.pages and catalog.catalog_generation_unbound() is not None
+
+
+def test_members_share_a_listing_only_with_the_same_memberships(app, client, auth, factories):
+    first, second = factories.member(), factories.member()
+    factories.IntegrationFactory.published(
+        workspace=first.workspace, name="Secret Lantern", visibility="private"
+    )
+    factories.IntegrationFactory.published(name="Public Lantern")
+    auth.login(first.user)
+    for url in ("/", "/integrations", "/integrations?q=lantern"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Secret Lantern" in page and first.user.label in page
+        assert "Secret Lantern" in client.get(url).get_data(as_text=True)  # the member's kept listing
+
+    other = app.test_client()
+    AuthActions(other).login(second.user)
+    for url in ("/", "/integrations", "/integrations?q=lantern"):
+        page = other.get(url).get_data(as_text=True)
+        assert "Secret Lantern" not in page and "Public Lantern" in page
+        assert second.user.label in page and first.user.label not in page
+
+    db.session.delete(first)  # no longer a member: the next page is built for who they are now
+    db.session.flush()
+    assert "Secret Lantern" not in client.get("/integrations?q=lantern").get_data(as_text=True)

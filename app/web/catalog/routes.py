@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from ...services import catalog
 from ...services.viewer import viewer_for
-from ..page_cache import anonymous_page
+from ..page_cache import anonymous_page, member_fragment
 from . import bp, presenters
 from .query import parse_page, parse_query
 
@@ -50,15 +51,21 @@ def card_links() -> dict:
 @bp.get("/")
 @anonymous_page(key=lambda: ())
 def home():
-    shown = catalog.home_for(current_viewer())
-    return render_template(
-        "catalog/home.html",
+    viewer = current_viewer()
+    content, _ = member_fragment(viewer, ("home",), lambda: _home_content(viewer))
+    return render_template("catalog/home.html", content=content, login_next=url_for("catalog.home"))
+
+
+def _home_content(viewer) -> tuple[Markup, dict]:
+    shown = catalog.home_for(viewer)
+    html = render_template(
+        "catalog/home_content.html",
         facets=shown.facets,
         featured=shown.featured,
         recent=shown.recent,
-        login_next=url_for("catalog.home"),
         **card_links(),
     )
+    return Markup(html), {}
 
 
 def catalog_key() -> tuple:
@@ -69,23 +76,35 @@ def catalog_key() -> tuple:
 @anonymous_page(key=catalog_key)
 def catalog_view():
     query, page_number = catalog_key()
-    page = catalog.page_for(current_viewer(), query, page=page_number)
+    viewer = current_viewer()
+    content, links = member_fragment(
+        viewer, ("catalog", query, page_number), lambda: _catalog_content(viewer, query, page_number)
+    )
+    return render_template("catalog/catalog.html", query=query, content=content, **links)
+
+
+def _catalog_content(viewer, query, page_number: int) -> tuple[Markup, dict]:
+    page = catalog.page_for(viewer, query, page=page_number)
 
     def page_url(number: int) -> str:
         return url_for("catalog.catalog", **query.params(page=number if number > 1 else None))
 
-    return render_template(
-        "catalog/catalog.html",
+    links = {
+        "prev_url": page_url(page.page - 1) if page.has_prev else None,
+        "next_url": page_url(page.page + 1) if page.has_next else None,
+        "login_next": page_url(page.page),
+    }
+    html = render_template(
+        "catalog/catalog_content.html",
         query=query,
         page=page,
         sorts=catalog.SORTS,
         sort_labels=SORT_LABELS,
-        prev_url=page_url(page.page - 1) if page.has_prev else None,
-        next_url=page_url(page.page + 1) if page.has_next else None,
         first_url=page_url(1),
-        login_next=page_url(page.page),
+        **links,
         **card_links(),
     )
+    return Markup(html), links
 
 
 # The endpoint is `catalog.catalog`; a view function named `catalog` would shadow the service module.
