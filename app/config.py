@@ -102,6 +102,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The bundled demo OAuth2 provider exists only outside production.
         "DEMO_OAUTH_PROVIDER": not production and env.get("DEMO_OAUTH_PROVIDER", "1") == "1",
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        # Per process: the anonymous page cache's bound, and the members' listing fragments' (each).
+        "PAGE_CACHE_BYTES": int(env.get("PAGE_CACHE_BYTES", str(32 * 1024 * 1024))),
         # How many reverse proxies (load balancer, ingress) stand in front of the app. Their
         # X-Forwarded-For/-Proto are trusted that many hops deep, so rate limits and session
         # protection see the client's address rather than the proxy's.
