@@ -9,12 +9,12 @@ from app.web.page_cache import PageCache
 def test_the_least_recently_used_go_first_when_the_bytes_run_out():
     cache = PageCache(max_bytes=100)
     assert cache.get(7, "a") is None  # first sight of generation 7
-    cache.put(7, "a", "A", 40)
-    cache.put(7, "b", "B", 40)
-    assert cache.get(7, "a") == "A"  # "b" is now the least recently used
-    cache.put(7, "c", "C", 40)
-    assert cache.get(7, "b") is None and cache.get(7, "a") == "A" and cache.get(7, "c") == "C"
-    assert cache.size == 80
+    for key in "abcd":
+        cache.put(7, key, key.upper(), 25)
+    assert cache.get(7, "a") == "A" and cache.size == 100  # "b" is now the least recently used
+    cache.put(7, "e", "E", 25)
+    assert cache.get(7, "b") is None and cache.get(7, "a") == "A" and cache.get(7, "e") == "E"
+    assert cache.size == 100
     cache.put(7, "huge", "H", 26)  # over a quarter of the budget: never kept
     assert cache.get(7, "huge") is None
 
