@@ -23,7 +23,7 @@ def test_an_anonymous_page_is_served_again_from_the_cache_with_an_etag(client, f
     first = client.get(url)
     assert first.status_code == 200 and "Lantern" in first.get_data(as_text=True)
     assert first.headers["Cache-Control"] == "public, no-cache"
-    assert first.headers["Vary"] == "Cookie" and first.headers["ETag"]
+    assert "Cookie" in first.headers["Vary"] and first.headers["ETag"]
     assert "Set-Cookie" not in first.headers
     with query_counter as counter:
         again = client.get(url)
