@@ -5,7 +5,7 @@ Authorization header and no flashed message waiting -- under which key (the view
 arguments, never the raw query string), and for how long: only while the catalog generation read
 from the database at the start of the request is the one the page was rendered at. Every write to
 an integration or to its versions moves that generation (database triggers, migrations 0002 and
-0006), whichever process makes it, so the next request in every process renders afresh.
+0007), whichever process makes it, so the next request in every process renders afresh.
 
 A page enters the cache only when it rendered with status 200 and left the session untouched (no
 cookie to set), so nothing personal can be stored. Anonymous pages carry an ETag (a matching

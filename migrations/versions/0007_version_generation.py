@@ -1,7 +1,7 @@
 """versions move the catalog generation
 
-Revision ID: 0006
-Revises: 0005_sessions
+Revision ID: 0007
+Revises: 0006_idempotency
 Create Date: 2026-11-29
 
 The catalog generation (migration 0002) moved only on writes to integrations. The detail page also
@@ -16,8 +16,8 @@ triggers; such a migration must create them again (upgrade() here shows how).
 """
 from alembic import op
 
-revision = "0006"
-down_revision = "0005_sessions"
+revision = "0007"
+down_revision = "0006_idempotency"
 branch_labels = None
 depends_on = None
 
