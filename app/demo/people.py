@@ -34,6 +34,20 @@ WORKSPACES = [
     ("initech", "Initech", [("dave@initech.test", "owner"), ("carol@acme.test", "admin")], []),
 ]
 
+# Brand handles are reserved (app/domain/reserved_handles.txt): staff granted them, and raised the
+# vendor workspace's limit of handles, as an operator would. handle, workspace, reason
+HANDLE_GRANTS = [
+    ("marketplace", "marketplace", "The marketplace team's own listings."),
+    ("stripe", "vendors", "Vendor-official listings, publisher identity checked."),
+    ("github", "vendors", "Vendor-official listings, publisher identity checked."),
+    ("slack", "vendors", "Vendor-official listings, publisher identity checked."),
+    ("pagerduty", "vendors", "Vendor-official listings, publisher identity checked."),
+    ("zendesk", "vendors", "Vendor-official listings, publisher identity checked."),
+]
+HANDLE_LIMITS = [("vendors", 5, "Publishes for five vendors.")]
+# A handle staff keep back on top of the built-in list.
+RESERVED_HANDLES = [("umbrella", "Trademark claim by Umbrella Corp. pending; hold until they verify.")]
+
 WORKSPACE_OF = {
     "marketplace": "marketplace",
     "stripe": "vendors",

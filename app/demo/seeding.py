@@ -10,20 +10,32 @@ from werkzeug.security import generate_password_hash
 from ..extensions import db
 from ..models import (
     Credential,
+    HandleGrant,
     Installation,
     InstallationMember,
     Integration,
     IntegrationVersion,
     Membership,
     PublisherNamespace,
+    ReservedHandle,
     User,
     Workspace,
 )
 from ..models.base import utcnow
-from ..services import audit, crypto
+from ..services import audit, crypto, namespace_admin
+from ..services.namespaces import handle_limit
 from . import shapes
 from .catalog import CATALOG, DEPENDENCIES, YANKED
-from .people import ACCOUNTS, DEMO_PASSWORD, INSTALLATIONS, WORKSPACE_OF, WORKSPACES
+from .people import (
+    ACCOUNTS,
+    DEMO_PASSWORD,
+    HANDLE_GRANTS,
+    HANDLE_LIMITS,
+    INSTALLATIONS,
+    RESERVED_HANDLES,
+    WORKSPACE_OF,
+    WORKSPACES,
+)
 
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
@@ -47,11 +59,14 @@ def _seed_people() -> tuple[dict[str, User], dict[str, Workspace]]:
             db.session.flush()
         users[email] = user
     workspaces = {}
-    for slug, name, members, handles in WORKSPACES:
+    for slug, name, members, _ in WORKSPACES:
         workspace = _get_or_create(Workspace, {"name": name}, slug=slug)
         workspaces[slug] = workspace
         for email, role in members:
             _get_or_create(Membership, {"role": role}, workspace_id=workspace.id, user_id=users[email].id)
+    _seed_handle_rules(next(u for u in users.values() if u.is_staff), workspaces)
+    for slug, _, members, handles in WORKSPACES:
+        workspace = workspaces[slug]
         for handle in handles:
             _get_or_create(
                 PublisherNamespace,
@@ -59,6 +74,20 @@ def _seed_people() -> tuple[dict[str, User], dict[str, Workspace]]:
                 handle=handle,
             )
     return users, workspaces
+
+
+def _seed_handle_rules(staff: User, workspaces: dict[str, Workspace]) -> None:
+    """What staff did so the demo's brand handles may be held: grants, a raised limit, and one
+    handle kept back. Through the staff services, so the audit log shows them."""
+    for handle, reason in RESERVED_HANDLES:
+        if db.session.get(ReservedHandle, handle) is None:
+            namespace_admin.reserve(staff, handle, reason)
+    for handle, ws_slug, reason in HANDLE_GRANTS:
+        if db.session.scalar(db.select(HandleGrant.id).where(HandleGrant.handle == handle)) is None:
+            namespace_admin.grant(staff, ws_slug, handle, reason)
+    for ws_slug, limit, reason in HANDLE_LIMITS:
+        if handle_limit(workspaces[ws_slug]) < limit:
+            namespace_admin.set_handle_limit(staff, ws_slug, limit, reason)
 
 
 def _visibility(state: str) -> str:

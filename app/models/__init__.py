@@ -6,7 +6,7 @@ from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
-from .workspace import Membership, PublisherNamespace, Workspace
+from .workspace import HandleGrant, Membership, PublisherNamespace, ReservedHandle, Workspace
 
 __all__ = [
     "ApiToken",
@@ -14,6 +14,7 @@ __all__ = [
     "Credential",
     "DemoOAuthCode",
     "DemoOAuthToken",
+    "HandleGrant",
     "IdempotencyKey",
     "Installation",
     "InstallationMember",
@@ -21,6 +22,7 @@ __all__ = [
     "IntegrationVersion",
     "Membership",
     "PublisherNamespace",
+    "ReservedHandle",
     "User",
     "WizardSession",
     "Workspace",

@@ -87,8 +87,10 @@ def test_concurrent_publish_of_the_same_version():
             assert published == 1
 
 
-def test_concurrent_namespace_claims():
-    """Two workspaces claiming one handle at once: one owns it, the other is told it is taken."""
+@pytest.mark.parametrize("handles", [("raced", "raced"), ("raced", "rac-ed"), ("slick", "s1ick")])
+def test_concurrent_namespace_claims(handles):
+    """Two workspaces claiming one handle, or two look-alikes, at once: one owns it, the other is
+    told it is taken (409) or, when the winner committed first, that it looks alike (422)."""
     with migrated_app() as app:
         raws = []
         with app.app_context():
@@ -103,21 +105,25 @@ def test_concurrent_namespace_claims():
         barrier = threading.Barrier(2)
         results = []
 
-        def claim(raw, slug):
+        def claim(raw, slug, handle):
             client = app.test_client()
             barrier.wait()
             response = client.post(
                 "/api/v1/integrations",
-                json={"name": slug, "slug": slug, "publisher": "stripe"},
+                json={"name": slug, "slug": slug, "publisher": handle},
                 headers={"Authorization": f"Bearer {raw}"},
             )
             results.append(response.status_code)
 
-        threads = [threading.Thread(target=claim, args=(raw, f"s{n}")) for n, raw in enumerate(raws)]
+        threads = [
+            threading.Thread(target=claim, args=(raw, f"s{n}", handles[n])) for n, raw in enumerate(raws)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
-        assert sorted(results) == [201, 409]
+        first, second = sorted(results)
+        assert first == 201 and second in ((409,) if handles[0] == handles[1] else (409, 422))
         with app.app_context():
             assert db.session.scalar(db.select(db.func.count()).select_from(Integration)) == 1
+            assert db.session.scalar(db.select(db.func.count()).select_from(PublisherNamespace)) == 1

@@ -1,9 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ...domain.namespaces import HANDLE_LIMIT_MAX
 from ...models.integration import TRUST_TIERS
+from ...services.namespace_admin import REASON_MAX
 from ...services.staff import NOTE_MAX
 
 
@@ -34,3 +36,30 @@ class AuditFilterForm(FlaskForm):
     workspace = StringField("Workspace slug", validators=[Optional(), Length(max=40)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])
+
+
+class ReserveHandleForm(FlaskForm):
+    handle = StringField("Handle", validators=[DataRequired("Give a handle."), Length(max=39)])
+    reason = StringField("Reason", validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)])
+
+
+class GrantHandleForm(FlaskForm):
+    workspace = StringField(
+        "Workspace slug", validators=[DataRequired("Give a workspace slug."), Length(max=40)]
+    )
+    handle = StringField("Reserved handle", validators=[DataRequired("Give a handle."), Length(max=39)])
+    reason = StringField("Reason", validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)])
+
+
+class HandleLimitForm(FlaskForm):
+    workspace = StringField(
+        "Workspace slug", validators=[DataRequired("Give a workspace slug."), Length(max=40)]
+    )
+    limit = IntegerField(
+        "Handle limit",
+        validators=[
+            InputRequired("Give a number."),
+            NumberRange(1, HANDLE_LIMIT_MAX, f"Give a whole number from 1 to {HANDLE_LIMIT_MAX}."),
+        ],
+    )
+    reason = StringField("Reason", validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)])
