@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import check, downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app import create_app
+from app.domain.namespaces import handle_skeleton
 from app.extensions import db
 
 from .databases import fresh_database_url
@@ -36,6 +37,39 @@ def test_upgrade_downgrade_upgrade_and_no_model_drift():
                 upgrade()
                 assert _tables() == head_tables
                 check()
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+WORKSPACE_ROW = (
+    "INSERT INTO workspaces (id, slug, name, created_at, updated_at) VALUES ('w', 'w', 'W', :t, :t)"
+)
+NAMESPACE_ROW = "INSERT INTO publisher_namespaces (handle, workspace_id, claimed_at) VALUES (:h, 'w', :t)"
+
+
+def test_handle_skeletons_are_backfilled_and_earlier_look_alikes_kept():
+    """0007 computes each held handle's skeleton; of two look-alikes held before the rule, the first
+    claimed keeps the skeleton (so nothing new may look like it) and the later one keeps NULL."""
+    with fresh_database_url() as url:
+        app = create_app(config_for(url))
+        try:
+            with app.app_context():
+                upgrade(revision="0006_idempotency")
+                db.session.execute(text(WORKSPACE_ROW), {"t": "2026-01-01 00:00:00"})
+                for day, handle in enumerate(["stripe", "str-ipe", "acme"], start=1):
+                    db.session.execute(text(NAMESPACE_ROW), {"h": handle, "t": f"2026-01-0{day} 00:00:00"})
+                db.session.commit()
+                upgrade()
+                rows = dict(
+                    db.session.execute(text("SELECT handle, skeleton FROM publisher_namespaces")).all()
+                )
+                assert rows == {
+                    "stripe": handle_skeleton("stripe"),
+                    "str-ipe": None,
+                    "acme": handle_skeleton("acme"),
+                }
         finally:
             with app.app_context():
                 db.session.remove()
