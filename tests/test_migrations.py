@@ -50,13 +50,13 @@ NAMESPACE_ROW = "INSERT INTO publisher_namespaces (handle, workspace_id, claimed
 
 
 def test_handle_skeletons_are_backfilled_and_earlier_look_alikes_kept():
-    """0007 computes each held handle's skeleton; of two look-alikes held before the rule, the first
+    """0008 computes each held handle's skeleton; of two look-alikes held before the rule, the first
     claimed keeps the skeleton (so nothing new may look like it) and the later one keeps NULL."""
     with fresh_database_url() as url:
         app = create_app(config_for(url))
         try:
             with app.app_context():
-                upgrade(revision="0006_idempotency")
+                upgrade(revision="0007")
                 db.session.execute(text(WORKSPACE_ROW), {"t": "2026-01-01 00:00:00"})
                 for day, handle in enumerate(["stripe", "str-ipe", "acme"], start=1):
                     db.session.execute(text(NAMESPACE_ROW), {"h": handle, "t": f"2026-01-0{day} 00:00:00"})

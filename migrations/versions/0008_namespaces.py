@@ -1,7 +1,7 @@
 """namespaces: handle skeletons (no look-alikes), staff-reserved handles, grants, per-workspace caps
 
-Revision ID: 0007_namespaces
-Revises: 0006_idempotency
+Revision ID: 0008_namespaces
+Revises: 0007
 Create Date: 2026-11-29
 
 Backfills each existing handle's skeleton. Where handles claimed earlier already look alike, the
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from app.domain.namespaces import handle_skeleton
 
-revision = "0007_namespaces"
-down_revision = "0006_idempotency"
+revision = "0008_namespaces"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
