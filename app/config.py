@@ -104,6 +104,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
         # Per process: the anonymous page cache's bound, and the members' listing fragments' (each).
         "PAGE_CACHE_BYTES": int(env.get("PAGE_CACHE_BYTES", str(32 * 1024 * 1024))),
+        # The guarded outbound client (services/outbound.py): loopback targets (the demo provider,
+        # test servers) only outside production; every other non-public address never.
+        "OUTBOUND_ALLOW_LOOPBACK": not production and env.get("OUTBOUND_ALLOW_LOOPBACK", "1") == "1",
+        "OUTBOUND_TIMEOUT_SECONDS": float(env.get("OUTBOUND_TIMEOUT_SECONDS", "5")),
+        "OUTBOUND_MAX_RESPONSE_BYTES": int(env.get("OUTBOUND_MAX_RESPONSE_BYTES", str(1024 * 1024))),
         # How many reverse proxies (load balancer, ingress) stand in front of the app. Their
         # X-Forwarded-For/-Proto are trusted that many hops deep, so rate limits and session
         # protection see the client's address rather than the proxy's.

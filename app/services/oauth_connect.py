@@ -5,7 +5,11 @@
 - the exact registered redirect URI (`/install/callback`);
 - mix-up defence (RFC 9207): the issuer a state was issued for is remembered, and an `iss`
   in the response that differs is refused;
-- the code is exchanged server-side with the publisher's client secret, by Authlib's client.
+- the code is exchanged server-side with the publisher's client secret, by Authlib's client
+  sending through the guarded outbound client (services/outbound.py: public hosts only, no
+  redirects, bounded time and size);
+- what a person is told comes from a fixed vocabulary (RFC 6749 error codes from a closed list),
+  never from the provider's body; the scopes recorded are those asked for that were granted.
 
 The exchange is a network call: callers spend the state and end the database transaction
 before making it (see `spend_state` and the callback view), so no lock is held across it.
@@ -29,14 +33,42 @@ from ..domain import wizard as steps_rule
 from ..extensions import db
 from ..models import WizardSession
 from ..models.base import utcnow
-from . import crypto
+from . import crypto, outbound
 from .errors import ServiceError, ValidationFailed
 from .wizard import stage_secret, staged_secret
 
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(minutes=10)
-TOKEN_TIMEOUT_SECONDS = 10
+# The error codes a person may be shown, quoted: RFC 6749 section 4.1.2.1 (authorization
+# response) and section 5.2 (token response). Anything else is "an error", unquoted.
+AUTHORIZATION_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "unauthorized_client",
+        "access_denied",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+    }
+)
+TOKEN_ERRORS = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
+UNREACHABLE = "The provider could not be reached to finish the connection. Try again."
+ANSWERED_WITH_ERROR = "The provider answered with an error, so nothing was connected. Try again."
+DESTINATION_REFUSED = (
+    "This integration's token URL points at an address the marketplace does not call "
+    "(only public internet hosts), so it cannot be connected. Tell its publisher."
+)
 
 
 class CallbackRejected(ServiceError):
@@ -156,10 +188,9 @@ def spend_state(user, args, redirect_uri: str) -> tuple[WizardSession, PendingEx
     if args.get("error"):
         if args.get("error") == "access_denied":
             return wizard, _failed(wizard, "You declined the authorization, so nothing was connected.")
-        return wizard, _failed(
-            wizard,
-            "The provider reported an error (" + str(args.get("error"))[:60] + "). Try connecting again.",
-        )
+        error = args.get("error")
+        named = f" ({error})" if error in AUTHORIZATION_ERRORS else ""
+        return wizard, _failed(wizard, f"The provider reported an error{named}. Try connecting again.")
     code = args.get("code")
     if not code or not verifier:
         return wizard, _failed(wizard, "The provider's response had no authorization code. Connect again.")
@@ -183,32 +214,57 @@ def _failed(wizard: WizardSession, message: str) -> str:
 
 
 def exchange_code(pending: PendingExchange) -> dict:
-    """The server-side code exchange at tokenUrl, by Authlib's client. Touches no database.
-    Raises ValidationFailed with a message to show."""
-    client = _client(pending.client_id, pending.client_secret, pending.scopes, pending.redirect_uri)
+    """The server-side code exchange at tokenUrl, by Authlib's client over the guarded outbound
+    client. Touches no database. Raises ValidationFailed with a message from a fixed vocabulary."""
+    client = outbound.guard(
+        _client(pending.client_id, pending.client_secret, pending.scopes, pending.redirect_uri),
+        purpose="oauth token exchange",
+    )
     try:
         token = client.fetch_token(
             pending.token_url,
             code=pending.code,
             code_verifier=pending.code_verifier,
             grant_type="authorization_code",
-            timeout=TOKEN_TIMEOUT_SECONDS,
         )
+    except outbound.OutboundError as error:
+        log.info("oauth token exchange failed for wizard %s: %s", pending.wizard_id, error.code)
+        raise ValidationFailed(_outbound_message(error)) from None
     except (OAuthError, OAuth2Error) as error:
-        log.info("oauth token exchange refused for wizard %s: %s", pending.wizard_id, error.error)
-        raise ValidationFailed(
-            f"The provider refused the connection ({error.error}). Connect again."
-        ) from None
-    except (requests.RequestException, ValueError) as error:
-        log.info("oauth token exchange failed for wizard %s: %s", pending.wizard_id, type(error).__name__)
-        raise ValidationFailed(
-            "The provider could not be reached to finish the connection. Try again."
-        ) from None
+        code = error.error if isinstance(error.error, str) and error.error in TOKEN_ERRORS else None
+        log.info("oauth token exchange refused for wizard %s: %s", pending.wizard_id, code or "other")
+        if code is None:
+            raise ValidationFailed(ANSWERED_WITH_ERROR) from None
+        raise ValidationFailed(f"The provider refused the connection ({code}). Connect again.") from None
+    except (requests.RequestException, ValueError, TypeError, OverflowError) as error:
+        log.info("oauth token exchange unusable for wizard %s: %s", pending.wizard_id, type(error).__name__)
+        raise ValidationFailed(ANSWERED_WITH_ERROR) from None
     finally:
         client.close()
-    if not token.get("access_token"):
+    if not isinstance(token.get("access_token"), str) or not token["access_token"]:
         raise ValidationFailed("The provider answered without an access token. Connect again.")
-    return dict(token)
+    return _within_asked_scopes(dict(token), pending.scopes)
+
+
+def _outbound_message(error: outbound.OutboundError) -> str:
+    if isinstance(error, (outbound.DestinationRefused, outbound.BadUrl)):
+        return DESTINATION_REFUSED
+    if isinstance(error, outbound.Unreachable):
+        return UNREACHABLE
+    return ANSWERED_WITH_ERROR  # a redirect, an oversize answer
+
+
+def _within_asked_scopes(token: dict, asked: list) -> dict:
+    """The granted scopes, never more than were asked for (RFC 6749 section 5.1: an omitted
+    `scope` means exactly those asked for, so it stays omitted)."""
+    granted = token.get("scope")
+    if granted is None:
+        token.pop("scope", None)
+        return token
+    names = granted.split() if isinstance(granted, str) else granted if isinstance(granted, list) else []
+    names = {name for name in names if isinstance(name, str)}
+    token["scope"] = " ".join(scope for scope in asked if scope in names)
+    return token
 
 
 def oauth_error(wizard: WizardSession, message: str) -> None:
