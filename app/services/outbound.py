@@ -178,6 +178,17 @@ def _resolve(host: str, port: int) -> tuple[str, ...]:
     return tuple(addresses)
 
 
+def resolve_checked(host: str, port: int, policy: Policy) -> tuple[str, ...]:
+    """The addresses a host resolves to (one lookup), each one allowed, or DestinationRefused:
+    one inward address refuses the host, whichever the resolver would have put first."""
+    addresses = _resolve(host, port)
+    for address in addresses:
+        reason = hosts.address_problem(ipaddress.ip_address(address), allow_loopback=policy.allow_loopback)
+        if reason:
+            raise DestinationRefused(reason)
+    return addresses
+
+
 def check(url: str, policy: Policy | None = None) -> _Target:
     """Everything about a URL that can be decided before connecting: raises BadUrl,
     DestinationRefused or Unreachable (the name does not resolve)."""
@@ -186,11 +197,7 @@ def check(url: str, policy: Policy | None = None) -> _Target:
     reason = hosts.host_problem(host, allow_loopback=policy.allow_loopback)
     if reason:
         raise DestinationRefused(reason)
-    addresses = _resolve(host, port)
-    for address in addresses:
-        reason = hosts.address_problem(ipaddress.ip_address(address), allow_loopback=policy.allow_loopback)
-        if reason:
-            raise DestinationRefused(reason)
+    addresses = resolve_checked(host, port, policy)
     if scheme == "http" and not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
         raise DestinationRefused("plain http beyond loopback")
     return _Target(scheme, host, port, path, addresses)

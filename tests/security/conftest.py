@@ -1,6 +1,9 @@
-"""Reports the slowest request of each kind the ReDoS tests timed, after the run."""
+"""The loopback servers of the SSRF tests, and a report of the slowest request of each kind the
+ReDoS tests timed, after the run."""
 
 from __future__ import annotations
+
+from .loopback_servers import endpoint  # noqa: F401  (the loopback servers of test_ssrf.py)
 
 
 def pytest_terminal_summary(terminalreporter):
