@@ -101,6 +101,7 @@ class Policy:
     allow_loopback: bool = False
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    ca_certs: str | None = None  # certifi's bundle unless given (the tests' own CA)
 
     @classmethod
     def from_config(cls, config: Mapping) -> Policy:
@@ -267,7 +268,7 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
-def _pool(target: _Target, address: str, deadline: _Deadline):
+def _pool(target: _Target, address: str, deadline: _Deadline, policy: Policy):
     """A pool of one connection to the checked address; for https the name stays the TLS peer."""
     timeout = Timeout(connect=deadline.remaining(), read=deadline.remaining())
     common = {"port": target.port, "timeout": timeout, "maxsize": 1, "retries": False, "deadline": deadline}
@@ -276,7 +277,7 @@ def _pool(target: _Target, address: str, deadline: _Deadline):
     return _HTTPSPool(
         address,
         cert_reqs="CERT_REQUIRED",
-        ca_certs=certifi.where(),
+        ca_certs=policy.ca_certs or certifi.where(),
         assert_hostname=target.host,
         server_hostname=target.host,
         **common,
@@ -299,7 +300,7 @@ def _read_body(response, policy: Policy, deadline: _Deadline) -> bytes:
 
 
 def _exchange(target, address, method, body, headers, policy, deadline) -> Response:
-    pool = _pool(target, address, deadline)
+    pool = _pool(target, address, deadline, policy)
     try:
         response = pool.urlopen(
             method,

@@ -23,7 +23,7 @@ from tests.install_fixtures import query
 from tests.install_support import admin, publish, wizard, wizard_id_from
 from tests.web.publishing_helpers import MANIFEST, VARIABLES, edit_data, make_publisher
 
-from .loopback_servers import MARKER, drip, huge, redirect_to, send_json, slow
+from .loopback_servers import MARKER, certificate_authority, drip, huge, redirect_to, send_json, slow
 
 PRODUCTION = outbound.Policy()  # the default: no loopback
 DEVELOPMENT = outbound.Policy(allow_loopback=True)
@@ -125,6 +125,40 @@ def test_plain_http_only_to_loopback(endpoint):
     assert server.hits == [("GET", "/ping?x=1", b"")]
     with pytest.raises(outbound.DestinationRefused):
         outbound.get(server.url, purpose="test", policy=PRODUCTION)
+    assert len(server.hits) == 1
+
+
+def test_the_connection_goes_to_the_checked_address_with_one_lookup(endpoint, monkeypatch):
+    """DNS rebinding: the name is resolved once, by the check; the connection is made to the
+    address that was checked (a numeric lookup only), while Host still names the host."""
+    server = endpoint(send_json(200, {}))
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def counting_getaddrinfo(host, *args, **kwargs):  # counts, then asks the real resolver
+        lookups.append(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", counting_getaddrinfo)
+    url = server.url.replace("127.0.0.1", "localhost")
+    assert outbound.get(url + "/x", purpose="test", policy=DEVELOPMENT).status == 200
+    assert [host for host in lookups if host == "localhost"] == ["localhost"]
+    assert set(lookups) <= {"localhost", "127.0.0.1"}
+    assert server.host_headers == [url.removeprefix("http://")]
+
+
+def test_https_pins_the_address_and_verifies_the_name(endpoint, tmp_path):
+    """Connected to 127.0.0.1, yet SNI and the certificate check are for the name in the URL."""
+    bundle, tls = certificate_authority(tmp_path, "localhost")
+    server = endpoint(send_json(200, {"tls": True}), tls=tls)
+    trusted = outbound.Policy(allow_loopback=True, ca_certs=bundle)
+    by_name = server.url.replace("127.0.0.1", "localhost")
+    assert outbound.get(by_name, purpose="test", policy=trusted).json() == {"tls": True}
+    assert server.server_names == ["localhost"] and server.host_headers == [by_name.removeprefix("https://")]
+    with pytest.raises(outbound.Unreachable):  # the certificate names localhost, not 127.0.0.1
+        outbound.get(server.url, purpose="test", policy=trusted)
+    with pytest.raises(outbound.Unreachable):  # an unknown CA
+        outbound.get(by_name, purpose="test", policy=DEVELOPMENT)
     assert len(server.hits) == 1
 
 
