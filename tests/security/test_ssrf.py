@@ -306,6 +306,18 @@ def test_what_a_person_sees_never_quotes_the_provider(client, auth, endpoint, ca
     assert "without an access token" in pages[4]
 
 
+def test_an_error_in_the_authorization_response_is_named_only_from_the_closed_list(client, auth, endpoint):
+    server = endpoint(send_json(200, TOKEN))
+    for error, shown in (
+        (MARKER, "The provider reported an error. "),
+        ("invalid_scope", "error (invalid_scope)."),
+    ):
+        wid, callback = _wizard_at_callback(client, auth, server.url + "/token")
+        page = _connect_fails(client, wid, callback.replace("code=the-code", f"error={error}"))
+        assert shown in page and MARKER not in page
+    assert server.hits == []
+
+
 def test_a_slow_token_endpoint_is_cut_at_the_timeout(client, auth, endpoint, monkeypatch, app):
     monkeypatch.setitem(app.config, "OUTBOUND_TIMEOUT_SECONDS", 0.5)
     server = endpoint(slow)
