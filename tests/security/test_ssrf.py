@@ -169,6 +169,7 @@ def test_the_production_app_never_allows_loopback(monkeypatch, tmp_path, endpoin
     monkeypatch.setenv("OUTBOUND_ALLOW_LOOPBACK", "1")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("CREDENTIALS_KEYS", "k")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")  # required; never contacted
     config = load_config(str(tmp_path))
     assert config["OUTBOUND_ALLOW_LOOPBACK"] is False
     forced = outbound.Policy.from_config({**config, "OUTBOUND_ALLOW_LOOPBACK": True})
@@ -387,6 +388,8 @@ SAVE_TIME_TARGETS = [
 def production_app():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MARKETPLACE_ENV", "production")
+        # Required in production; rate limits are off in the test config, so never counted there.
+        patch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
         with migrated_app() as app:
             patch.delenv("MARKETPLACE_ENV")
             assert app.config["PRODUCTION"] and not app.config["OUTBOUND_ALLOW_LOOPBACK"]
