@@ -6,7 +6,7 @@ functions returning {path: {method: operation}}; `openapi_document()` merges the
 
 from __future__ import annotations
 
-from ...models.integration import RETENTION_TIERS, TRUST_TIERS, VISIBILITIES
+from ...models.integration import PUBLISHER_PATTERN, RETENTION_TIERS, TRUST_TIERS, VISIBILITIES
 from ...services.catalog import MAX_LIMIT, SORTS
 from ..catalog.query import MAX_Q_CHARS
 
@@ -151,7 +151,11 @@ def read_paths() -> dict:
             style="form",
             explode=True,
         ),
-        _query("publisher", {"type": "string"}, "Only this publisher's integrations."),
+        _query(
+            "publisher",
+            {"type": "string", "pattern": PUBLISHER_PATTERN},
+            "Only this publisher's integrations.",
+        ),
         _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order of results."),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
         _query("cursor", {"type": "string"}, "The previous page's nextCursor (same filters)."),
