@@ -118,14 +118,15 @@ def database_unavailable(error: BaseException) -> bool:
     Anything else from it (a constraint, a syntax error) is a bug and stays a 500."""
     if isinstance(error, PoolTimeout):
         return True
-    if not isinstance(error, DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    if isinstance(error.orig, psycopg.OperationalError):
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    # A driver's own error, wrapped above or raised bare (a read on a raw pooled connection).
+    if isinstance(error, psycopg.OperationalError):
         return True  # connection failures, cancelled statements, the server shutting down
-    if isinstance(error.orig, sqlite3.OperationalError):
-        return "locked" in str(error.orig) or "busy" in str(error.orig)
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
     return False
 
 

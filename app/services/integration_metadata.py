@@ -117,7 +117,10 @@ def _icon_url(value: Any, problems: list, clean: dict) -> str | None:
         _problem(problems, "icon_url", f"Enter an https: URL of up to {URL_MAX} characters.")
         return None
     value = value.strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "https://[x": an unclosed IPv6 literal
+        parts = urlsplit("")
     if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
         _problem(
             problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server)."

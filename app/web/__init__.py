@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import errors, filters, health, schemas, security
+    from . import errors, filters, health, schemas, security, strict_input
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
@@ -31,5 +31,6 @@ def register_web(app: Flask) -> None:
 
     demo_oauth.register(app)  # only when DEMO_OAUTH_PROVIDER (never in production)
     errors.register(app)
+    strict_input.register(app)
     security.register(app)
     filters.register(app)

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, current_app, flash, jsonify, make_response, redirect, render_template, request
 from flask_login import AnonymousUserMixin, login_url
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ..database import database_unavailable, rollback_quietly
 from ..extensions import db, login_manager
@@ -113,6 +113,13 @@ def _internal(error: Exception):
     return _render(status, "Unavailable", "The service is unavailable right now.")
 
 
+def _with_allow(error: HTTPException, rendered):
+    response = make_response(rendered)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: a 405 names them
+    return response
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -143,6 +150,6 @@ def register(app: Flask) -> None:
             )
         if error.code and error.code >= 500:
             return _internal(error)
-        return _render(error.code or 400, error.name, error.description or error.name)
+        return _with_allow(error, _render(error.code or 400, error.name, error.description or error.name))
 
     app.register_error_handler(Exception, _internal)

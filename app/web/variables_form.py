@@ -28,6 +28,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, EmailInput, NumberInput, TextInput, URLInput
 
+from ..domain import strict_json
 from ..domain.documents import validate_values
 
 __all__ = ["build_variables_form", "form_values", "validate_values", "VariablesForm"]
@@ -186,6 +187,9 @@ def build_variables_form(
 
 
 def _number(text: str, integer: bool) -> Any:
+    digits = text.strip().lstrip("+-")
+    if digits.isdigit() and len(digits) > strict_json.MAX_INTEGER_DIGITS:
+        return text  # past 64 bits: jsonschema answers "Enter a number." rather than store a huge int
     try:
         value = int(text)
     except ValueError:

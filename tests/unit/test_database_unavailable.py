@@ -25,6 +25,9 @@ def wrapped(kind, orig, invalidated=False):
         wrapped(OperationalError, psycopg.errors.AdminShutdown("terminating connection")),
         wrapped(ProgrammingError, psycopg.ProgrammingError("the connection is lost"), invalidated=True),
         PoolTimeout("QueuePool limit of size 5 overflow 10 reached"),
+        # bare driver errors: the page cache reads the catalog generation on a raw pooled connection
+        psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly"),
+        sqlite3.OperationalError("database is locked"),
     ],
 )
 def test_unavailable(error):
@@ -37,6 +40,7 @@ def test_unavailable(error):
         wrapped(OperationalError, sqlite3.OperationalError("no such table: users")),
         wrapped(IntegrityError, sqlite3.IntegrityError("UNIQUE constraint failed")),
         wrapped(ProgrammingError, psycopg.errors.UndefinedTable("relation does not exist")),
+        sqlite3.OperationalError("no such column: nope"),
         ValueError("a bug"),
     ],
 )

@@ -140,6 +140,31 @@ def test_unknown_fields_and_non_json_are_refused(client, ci):
     assert response.status_code == 422 and response.json["error"]["message"].startswith("Send a JSON object")
 
 
+def test_an_unparseable_icon_url_is_a_field_error_not_a_500(client, ci):
+    response = create(client, ci, iconUrl="https://[not-an-address")
+    assert response.status_code == 422
+    assert [d["path"] for d in response.json["error"]["details"]] == ["$.iconUrl"]
+
+
+def test_patch_refuses_unknown_and_read_only_keys_like_post(client, ci, factories):
+    integration_id = create(client, ci).json["id"]
+    before = factories.audit_count()
+    assert create(client, ci, clientSecret="s3cret").json["error"]["details"][0]["path"] == "$.clientSecret"
+    for extra, paths in (
+        ({"trustTier": "verified"}, {"$.trustTier"}),
+        ({"colour": 1, "slug": "x"}, {"$.colour", "$.slug"}),
+    ):
+        response = client.patch(
+            f"/api/v1/integrations/{integration_id}", json={"name": "Renamed", **extra}, headers=ci.headers
+        )
+        assert response.status_code == 422
+        assert {d["path"] for d in response.json["error"]["details"]} == paths
+    assert (
+        client.get(f"/api/v1/integrations/{integration_id}", headers=ci.headers).json["name"] == "Acme Sync"
+    )
+    assert factories.audit_count() == before
+
+
 def test_writes_need_a_bearer_token(client, auth, factories):
     p = make_publisher(factories)
     integration = factories.IntegrationFactory(workspace=p.workspace, publisher=p.handle)
@@ -235,3 +260,21 @@ def test_published_versions_cannot_be_edited_or_deleted(client, ci):
         assert response.status_code in (404, 405), method
     versions = client.get(f"/api/v1/integrations/{iid}/versions", headers=ci.headers).json["data"]
     assert [v["version"] for v in versions] == ["1.0.0"]
+
+
+def test_a_deleted_integration_is_seen_only_by_its_workspace_admins(client, ci, factories):
+    iid = create(client, ci).json["id"]
+    client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "1.0.0"}, headers=ci.headers)
+    assert client.get(f"/api/v1/integrations/{iid}").status_code == 200  # public, published
+    assert client.delete(f"/api/v1/integrations/{iid}", headers=ci.headers).status_code == 200
+    other = make_publisher(factories)
+    _token, raw = tokens.create_token(other.user, other.workspace.id, "CI", 30)
+    db.session.commit()
+    assert client.get(f"/api/v1/integrations/{iid}").status_code == 404
+    assert (
+        client.get(f"/api/v1/integrations/{iid}", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 404
+    )
+    assert iid not in {i["id"] for i in client.get("/api/v1/integrations").json["data"]}
+    in_trash = client.get(f"/api/v1/integrations/{iid}", headers=ci.headers)
+    assert in_trash.status_code == 200 and in_trash.json["deletedAt"]

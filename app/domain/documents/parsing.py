@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .. import strict_json
+
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_DEPTH = 32
 
@@ -227,7 +229,7 @@ def parse_document(name: str, text: str | None) -> tuple[ParsedDocument, list[Do
     if problem:
         return empty, [_too_deep(name, problem[1])]
     try:
-        value = json.loads(text)
+        value = strict_json.loads(text)
     except json.JSONDecodeError as error:
         return empty, [
             DocumentError(name, "$", f"Not valid JSON: {error.msg} (column {error.colno}).", error.lineno)
@@ -236,7 +238,10 @@ def parse_document(name: str, text: str | None) -> tuple[ParsedDocument, list[Do
         return empty, [_too_deep(name)]
     if not isinstance(value, dict):
         return empty, [_not_an_object(name, 1)]
-    return ParsedDocument(name, value, line_map(text)), []
+    parsed = ParsedDocument(name, value, line_map(text))
+    # NaN/Infinity, numbers too large, NUL and lone surrogates: refused by path (app/domain/strict_json.py)
+    refused = [parsed.error(parts, message) for parts, message in strict_json.problems(value)]
+    return (empty, refused) if refused else (parsed, [])
 
 
 def from_value(name: str, value: Any) -> tuple[ParsedDocument, list[DocumentError]]:

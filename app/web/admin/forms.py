@@ -7,6 +7,7 @@ from ...domain.namespaces import HANDLE_LIMIT_MAX
 from ...models.integration import TRUST_TIERS
 from ...services.namespace_admin import REASON_MAX
 from ...services.staff import NOTE_MAX
+from ..params import date_in_range
 
 
 class TrustTierForm(FlaskForm):
@@ -34,8 +35,8 @@ class AuditFilterForm(FlaskForm):
     )
     object = StringField("Object", validators=[Optional(), Length(max=200)], description="id, type or label")
     workspace = StringField("Workspace slug", validators=[Optional(), Length(max=40)])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), date_in_range])
+    date_to = DateField("To", validators=[Optional(), date_in_range])
 
 
 class ReserveHandleForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ...services import staff
 from ...services.errors import ServiceError
+from .. import params
 from ..forms import apply_service_error
 from . import bp
 from .forms import AuditFilterForm, TakedownForm, TrustTierForm
@@ -96,7 +97,7 @@ def audit_log():
         date_from=None if form.date_from.errors else form.date_from.data,
         date_to=None if form.date_to.errors else form.date_to.data,
     )
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = params.page_number(request.args)
     events, has_next = staff.audit_events(current_user, filters, page=page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

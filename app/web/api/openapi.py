@@ -6,9 +6,20 @@ functions returning {path: {method: operation}}; `openapi_document()` merges the
 
 from __future__ import annotations
 
-from ...models.integration import RETENTION_TIERS, TRUST_TIERS, VISIBILITIES
+from ...models.integration import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    PUBLISHER_PATTERN,
+    RETENTION_TIERS,
+    SLUG_PATTERN,
+    TRUST_TIERS,
+    URL_MAX,
+    VISIBILITIES,
+)
 from ...services.catalog import MAX_LIMIT, SORTS
+from ...services.publishing import CHANGELOG_MAX, REASON_MAX
 from ..catalog.query import MAX_Q_CHARS
+from .openapi_text import HTTPS_URL_PATTERN, NOT_BLANK_PATTERN, TEXT_PATTERN, text
 
 OBJECT = {"type": "object", "additionalProperties": True}
 TIMESTAMP = {"type": "string", "format": "date-time"}
@@ -113,9 +124,22 @@ def json_response(description: str, schema: dict) -> dict:
 
 
 ERROR_RESPONSES = {
-    "400": json_response("Bad parameter", _ref("Error")),
+    "400": json_response(
+        "Bad parameter: a value its schema refuses, or a cursor this server did not make for these filters",
+        _ref("Error"),
+    ),
     "401": json_response("Bad or missing bearer token", _ref("Error")),
-    "404": json_response("Missing, or not visible to the caller", _ref("Error")),
+    "404": json_response(
+        "Missing, or not visible to the caller. A deleted integration (in the trash) is visible only "
+        "to its source workspace's owners and admins.",
+        _ref("Error"),
+    ),
+    "405": {
+        "description": "Method not allowed on this path; the Allow header lists those that are",
+        "headers": {"Allow": {"schema": {"type": "string"}}},
+        "content": {"application/json": {"schema": _ref("Error")}},
+    },
+    "429": json_response("Rate limited; retry after Retry-After seconds", _ref("Error")),
     "503": json_response(
         "The database is unavailable or busy; retry after Retry-After seconds", _ref("Error")
     ),
@@ -141,7 +165,7 @@ def read_paths() -> dict:
     list_params = [
         _query(
             "q",
-            {"type": "string", "maxLength": MAX_Q_CHARS},
+            text(maxLength=MAX_Q_CHARS),
             "Full-text search over name, description, publisher and slug.",
         ),
         _query(
@@ -151,10 +175,18 @@ def read_paths() -> dict:
             style="form",
             explode=True,
         ),
-        _query("publisher", {"type": "string"}, "Only this publisher's integrations."),
+        _query(
+            "publisher",
+            {"type": "string", "pattern": PUBLISHER_PATTERN},
+            "Only this publisher's integrations.",
+        ),
         _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order of results."),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
-        _query("cursor", {"type": "string"}, "The previous page's nextCursor (same filters)."),
+        _query(
+            "cursor",
+            text(),
+            "The previous page's nextCursor, opaque, with the same filters; any other value is a 400.",
+        ),
     ]
     page = {
         "type": "object",
@@ -204,15 +236,20 @@ def read_paths() -> dict:
 
 def write_paths() -> dict:
     """Publishing from CI (issue 4): bearer token of the owning workspace only."""
-    url = {"type": ["string", "null"], "maxLength": 2048, "description": "https: only"}
+    url = {
+        "type": ["string", "null"],
+        "pattern": HTTPS_URL_PATTERN,
+        "maxLength": URL_MAX,
+        "description": "https: only, never fetched by the server",
+    }
     documents = {
         "manifest": {**OBJECT, "description": "See /schemas/manifest.json"},
         "variablesSchema": {**OBJECT, "description": "JSON Schema 2020-12, the wizard-renderable subset"},
         "authConfig": {**OBJECT, "description": "See /schemas/auth-config.json"},
     }
     editable = {
-        "name": {"type": "string", "maxLength": 100},
-        "description": {"type": ["string", "null"]},
+        "name": {"type": "string", "pattern": NOT_BLANK_PATTERN, "maxLength": NAME_MAX},
+        "description": {"type": ["string", "null"], "pattern": TEXT_PATTERN, "maxLength": DESCRIPTION_MAX},
         "iconUrl": url,
         "visibility": {"type": "string", "enum": list(VISIBILITIES)},
         "retentionTier": {"type": ["string", "null"], "enum": [*RETENTION_TIERS, None]},
@@ -225,8 +262,16 @@ def write_paths() -> dict:
         "description": "trustTier and other read-only fields are refused (422), never ignored.",
         "properties": {
             **editable,
-            "slug": {"type": "string", "maxLength": 64},
-            "publisher": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,38}$"},
+            "slug": {
+                "type": "string",
+                "pattern": SLUG_PATTERN,
+                "description": "Made from the name when left out; taken in the publisher namespace: 409",
+            },
+            "publisher": {
+                "type": "string",
+                "pattern": PUBLISHER_PATTERN,
+                "description": "A handle of the token's workspace, claimed if free; another's: 409",
+            },
         },
     }
     update = {
@@ -235,7 +280,7 @@ def write_paths() -> dict:
         "properties": {
             **editable,
             "clientSecret": {
-                "type": "string",
+                **text(),
                 "writeOnly": True,
                 "description": "oauth2 client secret, stored encrypted",
             },
@@ -247,17 +292,22 @@ def write_paths() -> dict:
         "additionalProperties": False,
         "properties": {
             "version": {
-                "type": "string",
+                **text(),
                 "description": "semver, greater than every earlier version (yanked included)",
             },
-            "changelog": {"type": ["string", "null"], "description": "Markdown"},
+            "changelog": {
+                "type": ["string", "null"],
+                "pattern": TEXT_PATTERN,
+                "maxLength": CHANGELOG_MAX,
+                "description": "Markdown",
+            },
         },
     }
     yank = {
         "type": "object",
         "required": ["reason"],
         "additionalProperties": False,
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+        "properties": {"reason": text(minLength=1, maxLength=REASON_MAX, pattern=NOT_BLANK_PATTERN)},
     }
     errors = {
         **ERROR_RESPONSES,

@@ -15,6 +15,7 @@ from ...services import integrations as service
 from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
 from ...services.workspaces import user_workspaces
+from .. import params
 from ..forms import ButtonForm, apply_service_error, flash_service_error
 from ..limits import limit_handle_claims
 from ..variables_form import build_variables_form
@@ -322,7 +323,7 @@ def restore(integration_id):
 @bp.get("/audit")
 def audit_log():
     chosen = request.args.get("workspace") or ""
-    log = dashboard.audit_page(current_user, chosen, request.args.get("page", 1, type=int) or 1)
+    log = dashboard.audit_page(current_user, chosen, params.page_number(request.args))
     return render_template(
         "dashboard/audit.html",
         events=log.events,
