@@ -84,8 +84,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if production and (not secret_key or not keys):
         raise RuntimeError("SECRET_KEY and CREDENTIALS_KEYS must be set in production")
     mail_server = overrides.get("MAIL_SERVER", env.get("MAIL_SERVER")) or None
-    if production and not mail_server:
-        raise RuntimeError("MAIL_SERVER must be set in production (sign-up and password reset send mail)")
+    public_base_url = overrides.get("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")) or None
+    if production and not (mail_server and public_base_url):
+        # Sign-up and password reset send mail, and the links in it are built on PUBLIC_BASE_URL,
+        # never on a request's Host header (which a client chooses).
+        raise RuntimeError("MAIL_SERVER and PUBLIC_BASE_URL must be set in production")
     if not secret_key:
         secret_key = _instance_secret(instance, "secret_key", lambda: secrets.token_hex(32))
     if not keys:
@@ -127,7 +130,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WIZARD_TTL_SECONDS": int(env.get("WIZARD_TTL_SECONDS", str(60 * 60))),
         # The bundled demo OAuth2 provider exists only outside production.
         "DEMO_OAUTH_PROVIDER": not production and env.get("DEMO_OAUTH_PROVIDER", "1") == "1",
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        "PUBLIC_BASE_URL": public_base_url,
         # Per process: the anonymous page cache's bound, and the members' listing fragments' (each).
         "PAGE_CACHE_BYTES": int(env.get("PAGE_CACHE_BYTES", str(32 * 1024 * 1024))),
         # How many reverse proxies (load balancer, ingress) stand in front of the app. Their

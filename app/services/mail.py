@@ -49,8 +49,9 @@ class OutboxBackend(BaseEmailBackend):
 
 
 def link(endpoint: str, **values) -> str:
-    """An absolute URL for a mailed link: on PUBLIC_BASE_URL when set (the same from every process),
-    else on the address this request came in on."""
+    """An absolute URL for a mailed link: on PUBLIC_BASE_URL when set (the same from every process;
+    production requires it, so a forged Host header can never aim a reset link at another site),
+    else, in development, on the address this request came in on."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
@@ -78,7 +79,8 @@ def send(to: str, subject: str, template: str, **context) -> None:
     does not answer is a MailNotSent (503), never a 500; the request's transaction then rolls back."""
     body = render_template(f"mail/{template}.txt", **context)
     message = EmailMessage(
-        subject=subject,
+        # A workspace or display name could carry a line break: never let it reach a header.
+        subject=" ".join(subject.split()),
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[to],

@@ -220,3 +220,33 @@ def test_a_mail_server_that_does_not_answer_is_a_503_not_a_500(client, app, monk
     response = _sign_up(client, "nomail@example.test")
     assert response.status_code == 503
     assert row_counts() == before  # the account is not left half-made
+
+
+# --- what goes into a message ---------------------------------------------------------------
+
+
+def test_mailed_links_are_built_on_the_public_base_url_never_on_the_requests_host(
+    app, client, factories, mailbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://market.example.com")
+    factories.UserFactory(email="victim@example.test")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # the session cookie belongs to localhost
+    response = client.post(
+        "/forgot-password", data={"email": "victim@example.test"}, headers={"Host": "evil.example"}
+    )
+    assert response.status_code == 302
+    link = mailbox.link(mailbox.wait_for("victim@example.test"), "/reset-password/")
+    assert link.startswith("https://market.example.com/reset-password/")
+
+
+def test_a_line_break_in_a_name_never_reaches_a_mail_header(app, client, auth, factories, mailbox):
+    inviter = factories.UserFactory(display_name="Mallory\r\nBcc: all@example.test")
+    factories.member(user=inviter, workspace=factories.WorkspaceFactory(slug="lab", name="Lab"), role="owner")
+    db.session.commit()
+    auth.login(inviter)
+    response = client.post_form("/workspaces/lab/invitations", {"email": "x@example.test", "role": "member"})
+    assert response.status_code == 302
+    message = mailbox.wait_for("x@example.test")
+    assert message["Bcc"] is None and message["Subject"] == "Mallory Bcc: all@example.test invited you to Lab"
+    assert mailbox.to("all@example.test") == []
