@@ -26,7 +26,7 @@ def _resend_limit() -> str:
 
 
 def _per_user() -> str:
-    return f"user:{current_user.get_id()}"
+    return f"user:{current_user.id}"
 
 
 def link_invalid(error: LinkInvalid):

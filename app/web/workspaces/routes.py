@@ -21,7 +21,7 @@ def _invite_limit() -> str:
 
 
 def _per_user() -> str:
-    return f"user:{current_user.get_id()}"
+    return f"user:{current_user.id}"
 
 
 @bp.get("")
