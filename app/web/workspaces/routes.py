@@ -109,9 +109,7 @@ def remove_member(ws, membership_id):
     try:
         removed = workspaces.remove_member(current_user, workspace, membership, membership_id)
     except ServiceError as error:
-        if error.status == 404:
-            raise
-        flash(error.message, "error")
+        flash_service_error(error)
         return _render_show(workspace, membership, status=error.status)
     flash(f"{removed.email} is no longer a member; their API tokens for this workspace are revoked.", "info")
     return redirect(url_for("workspaces.show", ws=workspace.slug))
