@@ -96,7 +96,7 @@ def revoke(actor: User, workspace: Workspace, actor_membership: Membership, invi
         invitation,
         object_label=invitation.email,
         before={"revoked_at": None},
-        after={"revoked_at": audit._plain(invitation.revoked_at)},
+        after={"revoked_at": audit.plain(invitation.revoked_at)},
     )
     return invitation
 

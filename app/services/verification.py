@@ -50,7 +50,7 @@ def verify(raw: str | None) -> User:
             user,
             object_label=user.email,
             before={"email_verified_at": None},
-            after={"email_verified_at": audit._plain(user.email_verified_at)},
+            after={"email_verified_at": audit.plain(user.email_verified_at)},
         )
     return user
 
