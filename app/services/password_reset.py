@@ -49,16 +49,7 @@ def reset_password(raw: str | None, password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.flush()
-    end_all_sessions(user)
+    # Whoever knew the old password is signed out on every device (the session generation moves).
+    accounts.end_all_sessions(user, reason="password_reset")
     audit.record(user, "user.password_reset", user, object_label=user.email, after={"password": "changed"})
     return user
-
-
-def end_all_sessions(user: User) -> None:
-    """Every signed-in session of `user` must end after a password reset.
-
-    The single call site for server-side session revocation, which the sessions-limits work adds
-    (a per-user session generation and a service to end sessions). Until that is merged there is
-    no server-side session state to end: the browser that reset the password is logged out by
-    the view, other browsers keep their signed cookie until it expires."""
-    return

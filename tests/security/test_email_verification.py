@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.services import integrations, publishing
 from app.services.errors import PermissionDenied
 
+from ..conftest import AuthActions
 from ..counting import row_counts
 
 PASSWORD = "a-long-password"
@@ -149,9 +150,14 @@ def _forgot(client, email):
     return client.post_form("/forgot-password", {"email": email})
 
 
-def test_password_reset_by_mail_changes_the_password_once(client, auth, factories, mailbox):
+def test_password_reset_by_mail_changes_the_password_once_and_ends_every_session(
+    app, client, auth, factories, mailbox
+):
     factories.UserFactory(email="forgetful@example.test")
     db.session.commit()
+    elsewhere = app.test_client()  # the account's session on another device (or a thief's)
+    AuthActions(elsewhere).login("forgetful@example.test")
+    assert elsewhere.get("/workspaces").status_code == 200
     response = _forgot(client, "Forgetful@Example.test")
     assert response.status_code == 302 and response.headers["Location"] == "/check-email"
     message = mailbox.wait_for("forgetful@example.test")
@@ -166,6 +172,7 @@ def test_password_reset_by_mail_changes_the_password_once(client, auth, factorie
     assert short.status_code == 422 and "Use 8 to 128 characters." in short.text
     done = client.post_form(link, {"password": "brand-new-password", "confirm": "brand-new-password"})
     assert done.status_code == 302 and done.headers["Location"] == "/login"
+    assert elsewhere.get("/workspaces").status_code == 302  # signed out by the reset
 
     assert (
         client.post_form("/login", {"email": "forgetful@example.test", "password": "password123"}).status_code

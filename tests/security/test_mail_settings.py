@@ -23,6 +23,7 @@ def test_production_refuses_to_start_without_a_mail_server(monkeypatch, tmp_path
     monkeypatch.setenv("MARKETPLACE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
     monkeypatch.setenv("CREDENTIALS_KEYS", "k")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://redis.internal:6379/0")
     monkeypatch.delenv("MAIL_SERVER", raising=False)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://market.example.com")
     with pytest.raises(RuntimeError, match="MAIL_SERVER and PUBLIC_BASE_URL"):

@@ -4,29 +4,18 @@ scanner that fetches links spends nothing. A used or expired link answers a clea
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from ...extensions import limiter
 from ...services import password_reset, verification
 from ...services.errors import LinkInvalid, ServiceError
 from ..forms import ButtonForm, apply_service_error
+from ..limits import by_address, by_user, configured
 from . import bp
 from .forms import ForgotPasswordForm, ResetPasswordForm
 
 RESET_SENT = "If an account uses {email}, we sent it a link to choose a new password. It works for one hour."
-
-
-def _reset_limit() -> str:
-    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
-
-
-def _resend_limit() -> str:
-    return current_app.config["VERIFY_RESEND_RATE_LIMIT"]
-
-
-def _per_user() -> str:
-    return f"user:{current_user.id}"
 
 
 def link_invalid(error: LinkInvalid):
@@ -56,7 +45,7 @@ def confirm_email(token):
 
 @bp.post("/verify-email/resend")
 @login_required
-@limiter.limit(_resend_limit, key_func=_per_user)
+@limiter.limit(configured("VERIFY_RESEND_RATE_LIMIT"), key_func=by_user)
 def resend_verification():
     if verification.resend(current_user._get_current_object()):
         flash(f"We sent a new link to {current_user.email}. Earlier links no longer work.", "success")
@@ -66,7 +55,7 @@ def resend_verification():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(configured("PASSWORD_RESET_RATE_LIMIT"), key_func=by_address, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -91,6 +80,7 @@ def reset_password(token):
         user = password_reset.check(token)
         if form.validate_on_submit():
             password_reset.reset_password(token, form.password.data)
+            session.clear()
             logout_user()
             flash("Your password is changed, and you are signed out everywhere. Log in with it.", "success")
             return redirect(url_for("accounts.login"))

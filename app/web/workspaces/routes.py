@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
@@ -14,14 +14,6 @@ from .forms import InviteForm, RoleForm, WorkspaceForm
 @login_required
 def _require_login():
     return None
-
-
-def _invite_limit() -> str:
-    return current_app.config["INVITE_RATE_LIMIT"]
-
-
-def _per_user() -> str:
-    return f"user:{current_user.id}"
 
 
 @bp.get("")
@@ -63,7 +55,7 @@ def show(ws):
 
 
 @bp.post("/<ws>/invitations")
-@limiter.limit(_invite_limit, key_func=_per_user)
+@limiter.limit(configured("INVITE_RATE_LIMIT"), key_func=by_user)
 def invite(ws):
     workspace, membership = workspaces.workspace_for_member(current_user, ws, manage=True)
     form = InviteForm()
