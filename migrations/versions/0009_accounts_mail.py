@@ -1,7 +1,7 @@
 """accounts and mail: verified addresses, one-time account links, invitations, the dev outbox
 
-Revision ID: 0008_accounts_mail
-Revises: 0007
+Revision ID: 0009_accounts_mail
+Revises: 0008_namespaces
 Create Date: 2026-11-29
 
 Accounts that existed before this revision keep working as they did: they are marked verified
@@ -10,8 +10,8 @@ Accounts that existed before this revision keep working as they did: they are ma
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008_accounts_mail"
-down_revision = "0007"
+revision = "0009_accounts_mail"
+down_revision = "0008_namespaces"
 branch_labels = None
 depends_on = None
 
