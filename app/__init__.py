@@ -8,7 +8,7 @@ import os
 from flask import Flask
 
 from .config import load_config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
 from .logs import install_redaction
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     _init_login(app)
 
     from .database import configure_engine, init_request_transactions

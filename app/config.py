@@ -39,7 +39,30 @@ RATE_LIMITS = {
     "API_AUTH_FAILURE_RATE_LIMIT": "10 per minute",  # API calls refused 401, per client address
     "API_TOKEN_RATE_LIMIT": "300 per minute",  # API calls, per bearer token
     "API_ADDRESS_RATE_LIMIT": "600 per minute",  # API calls, per client address
+    "PASSWORD_RESET_RATE_LIMIT": "5 per hour",  # "forgot password" requests, per client address
+    "VERIFY_RESEND_RATE_LIMIT": "3 per hour",  # verification links sent again, per account
+    "INVITE_RATE_LIMIT": "30 per hour",  # invitations sent, per account
 }
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _mail_settings(env, mail_server: str | None, production: bool) -> dict:
+    """SMTP through Flask-Mailman when MAIL_SERVER is set; otherwise (development and tests only)
+    every message is kept in the database and shown at /dev/outbox."""
+    return {
+        "MAIL_SERVER": mail_server,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587" if _flag(env.get("MAIL_USE_TLS")) else "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "Integration Marketplace <no-reply@localhost>"),
+        "MAIL_TIMEOUT": 10,
+        "MAIL_OUTBOX": not production and not mail_server,
+    }
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
@@ -60,6 +83,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         keys = ",".join(keys)
     if production and (not secret_key or not keys):
         raise RuntimeError("SECRET_KEY and CREDENTIALS_KEYS must be set in production")
+    mail_server = overrides.get("MAIL_SERVER", env.get("MAIL_SERVER")) or None
+    public_base_url = overrides.get("PUBLIC_BASE_URL", env.get("PUBLIC_BASE_URL")) or None
+    if production and not (mail_server and public_base_url):
+        # Sign-up and password reset send mail, and the links in it are built on PUBLIC_BASE_URL,
+        # never on a request's Host header (which a client chooses).
+        raise RuntimeError("MAIL_SERVER and PUBLIC_BASE_URL must be set in production")
     if not secret_key:
         secret_key = _instance_secret(instance, "secret_key", lambda: secrets.token_hex(32))
     if not keys:
@@ -101,7 +130,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WIZARD_TTL_SECONDS": int(env.get("WIZARD_TTL_SECONDS", str(60 * 60))),
         # The bundled demo OAuth2 provider exists only outside production.
         "DEMO_OAUTH_PROVIDER": not production and env.get("DEMO_OAUTH_PROVIDER", "1") == "1",
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        "PUBLIC_BASE_URL": public_base_url,
         # Per process: the anonymous page cache's bound, and the members' listing fragments' (each).
         "PAGE_CACHE_BYTES": int(env.get("PAGE_CACHE_BYTES", str(32 * 1024 * 1024))),
         # The guarded outbound client (services/outbound.py): loopback targets (the demo provider,
@@ -120,12 +149,16 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "3000")),
         "RETRY_AFTER_SECONDS": int(env.get("RETRY_AFTER_SECONDS", "5")),
         "HEALTHZ_TIMEOUT": float(env.get("HEALTHZ_TIMEOUT", "1.5")),
+        **_mail_settings(env, mail_server, production),
         "TESTING": testing,
     }
     config.update(overrides)
     if isinstance(config["CREDENTIALS_KEYS"], str):
         config["CREDENTIALS_KEYS"] = [k.strip() for k in config["CREDENTIALS_KEYS"].split(",") if k.strip()]
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    # An override of MAIL_SERVER (tests point it at their own SMTP server) decides the outbox too.
+    config["MAIL_OUTBOX"] = not production and not config["MAIL_SERVER"]
+    config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "app.services.mail.OutboxBackend"
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])

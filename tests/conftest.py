@@ -15,7 +15,7 @@ from app.extensions import db
 
 from .databases import BACKEND, migrated_app
 
-pytest_plugins = ["tests.browser.fixtures", "tests.install_fixtures"]
+pytest_plugins = ["tests.browser.fixtures", "tests.install_fixtures", "tests.mail_fixtures"]
 
 
 def pytest_report_header(config):

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import AuditEvent, Membership, User, Workspace
+from app.models import (
+    AccountLink,
+    ApiToken,
+    AuditEvent,
+    Invitation,
+    Membership,
+    OutboxMessage,
+    User,
+    Workspace,
+)
 
-COUNTED = {"users": User, "workspaces": Workspace, "memberships": Membership, "audit_events": AuditEvent}
+COUNTED = {
+    "users": User,
+    "workspaces": Workspace,
+    "memberships": Membership,
+    "audit_events": AuditEvent,
+    "invitations": Invitation,
+    "account_links": AccountLink,
+    "outbox_messages": OutboxMessage,
+    "api_tokens": ApiToken,
+}
 
 
 def row_count(model) -> int:

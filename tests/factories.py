@@ -47,6 +47,8 @@ class UserFactory(Base):
     display_name = factory.Sequence(lambda n: f"User {n}")
     is_staff = False
     password_hash = ""
+    # Verified unless a test says otherwise (UserFactory(email_verified_at=None)).
+    email_verified_at = factory.LazyFunction(utcnow)
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):

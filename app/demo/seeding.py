@@ -15,6 +15,7 @@ from ..models import (
     InstallationMember,
     Integration,
     IntegrationVersion,
+    Invitation,
     Membership,
     PublisherNamespace,
     ReservedHandle,
@@ -54,7 +55,13 @@ def _seed_people() -> tuple[dict[str, User], dict[str, Workspace]]:
         if user is None:
             # One salted hash serves every demo account (their password is public anyway): seeding stays quick.
             password_hash = password_hash or generate_password_hash(DEMO_PASSWORD)
-            user = User(email=email, display_name=name, is_staff=staff, password_hash=password_hash)
+            user = User(
+                email=email,
+                display_name=name,
+                is_staff=staff,
+                password_hash=password_hash,
+                email_verified_at=utcnow(),  # demo accounts are verified
+            )
             db.session.add(user)
             db.session.flush()
         users[email] = user
@@ -73,6 +80,7 @@ def _seed_people() -> tuple[dict[str, User], dict[str, Workspace]]:
                 {"workspace_id": workspace.id, "claimed_by": users[members[0][0]].id},
                 handle=handle,
             )
+    _seed_invitation(workspaces["acme"], users["alice@acme.test"])
     return users, workspaces
 
 
@@ -88,6 +96,19 @@ def _seed_handle_rules(staff: User, workspaces: dict[str, Workspace]) -> None:
     for ws_slug, limit, reason in HANDLE_LIMITS:
         if handle_limit(workspaces[ws_slug]) < limit:
             namespace_admin.set_handle_limit(staff, ws_slug, limit, reason)
+
+
+def _seed_invitation(workspace: Workspace, inviter: User) -> None:
+    """One pending invitation to show on Acme's members page (its link was never mailed)."""
+    from ..services.account_links import LIFETIMES, new_token
+
+    defaults = {
+        "role": "member",
+        "invited_by": inviter.id,
+        "token_hash": new_token()[1],
+        "expires_at": utcnow() + LIFETIMES["invitation"],
+    }
+    _get_or_create(Invitation, defaults, workspace_id=workspace.id, email="new.hire@acme.test")
 
 
 def _visibility(state: str) -> str:

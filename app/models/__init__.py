@@ -1,14 +1,16 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from .account import ApiToken, User, normalise_email
+from .account import AccountLink, ApiToken, User, normalise_email
 from .audit import AuditEvent
 from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
-from .workspace import HandleGrant, Membership, PublisherNamespace, ReservedHandle, Workspace
+from .outbox import OutboxMessage
+from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
 
 __all__ = [
+    "AccountLink",
     "ApiToken",
     "AuditEvent",
     "Credential",
@@ -18,9 +20,11 @@ __all__ = [
     "IdempotencyKey",
     "Installation",
     "InstallationMember",
+    "Invitation",
     "Integration",
     "IntegrationVersion",
     "Membership",
+    "OutboxMessage",
     "PublisherNamespace",
     "ReservedHandle",
     "User",

@@ -1,11 +1,11 @@
-"""Users and their API tokens."""
+"""Users, the one-time links mailed to them (address verification, password reset), and their API tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -46,6 +46,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Every session and remember-me cookie names the generation it was issued under (see get_id);
     # logout, "sign out everywhere" and a password change bump it, so every older cookie is refused.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    # Set when the person opened the link mailed to `email`. Until then they may sign in, but not
+    # publish or accept an invitation: an address proves nothing before its mailbox answered.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
@@ -61,6 +64,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def label(self) -> str:
@@ -92,3 +99,28 @@ class ApiToken(db.Model):
 
     user = relationship("User")
     workspace = relationship("Workspace")
+
+
+LINK_PURPOSES = ("verify_email", "reset_password")
+
+
+class AccountLink(db.Model):
+    """A one-time link mailed to a user (verify the address, reset the password). Only the SHA-256
+    hash of its token is stored; it expires, and is spent by its first use."""
+
+    __tablename__ = "account_links"
+    __table_args__ = (CheckConstraint("purpose IN ('verify_email', 'reset_password')", name="purpose"),)
+
+    id: Mapped[str] = id_column()
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The address the link was mailed to: verifying proves that address, no other.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user = relationship("User")

@@ -1,8 +1,10 @@
-"""Workspaces, memberships, and the publisher namespaces a workspace owns."""
+"""Workspaces, memberships, invitations to join, and the publisher namespaces a workspace owns."""
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.namespaces import handle_skeleton
@@ -101,3 +103,33 @@ class HandleGrant(db.Model):
     created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     workspace = relationship("Workspace")
+
+
+class Invitation(db.Model):
+    """An invitation to join a workspace, mailed to an address. It becomes a membership only when a
+    signed-in account whose verified address is that address accepts it through the mailed link.
+    Only the SHA-256 hash of the link's token is stored."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'admin', 'member')", name="role"),
+        Index("ix_invitations_workspace_email", "workspace_id", "email"),
+    )
+
+    id: Mapped[str] = id_column()
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    role: Mapped[str] = mapped_column(String(10), nullable=False, default="member")
+    invited_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    workspace = relationship("Workspace")
+    inviter = relationship("User", foreign_keys=[invited_by])
+
+    def is_pending(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

@@ -1,4 +1,5 @@
-"""Accounts: registration and authentication."""
+"""Accounts: sign-up and authentication. Sign-up answers the same whether or not the address
+already has an account; the address's owner gets the mail that says which it was."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from ..database import insert_unique
 from ..extensions import db
 from ..models import User, normalise_email
 from ..models.account import EMAIL_MAX, NAME_MAX
-from . import audit
+from ..models.base import utcnow
+from . import audit, mail, verification
 from .errors import Conflict, ValidationFailed
 
 PASSWORD_MIN = 8
@@ -44,15 +46,27 @@ def email_taken(email: str) -> bool:
 
 
 def register_user(
-    email: str, password: str, display_name: str | None = None, *, is_staff: bool = False
+    email: str,
+    password: str,
+    display_name: str | None = None,
+    *,
+    is_staff: bool = False,
+    verified: bool = False,
 ) -> User:
+    """Create an account, or Conflict when the address has one. `verified` is for accounts an
+    operator creates (`flask create-user`); people signing up verify by the mailed link."""
     email = check_email(email)
     display_name = (display_name or "").strip() or None
     if not (PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX):
         raise ValidationFailed(PASSWORD_LENGTH, field="password")
     if display_name and len(display_name) > NAME_MAX:
         raise ValidationFailed(NAME_TOO_LONG, field="display_name")
-    user = User(email=email, display_name=display_name, is_staff=is_staff)
+    user = User(
+        email=email,
+        display_name=display_name,
+        is_staff=is_staff,
+        email_verified_at=utcnow() if verified else None,
+    )
     # Hash before the first query: on SQLite the write lock is held from that query to the commit.
     user.set_password(password)
     if email_taken(email):
@@ -61,6 +75,27 @@ def register_user(
     audit.record(
         user, "user.registered", user, object_label=email, after={"email": email, "is_staff": is_staff}
     )
+    return user
+
+
+def sign_up(email: str, password: str, display_name: str | None = None) -> User | None:
+    """Sign-up from the web: the new, unverified account (its verification link mailed), or None when
+    the address already has an account (its owner is told by mail). The caller answers both alike."""
+    try:
+        user = register_user(email, password, display_name)
+    except Conflict as error:
+        if error.message != EMAIL_TAKEN:
+            raise
+        address = check_email(email)
+        mail.send(
+            address,
+            "Someone tried to sign up with your address",
+            "signup_taken",
+            reset_url=mail.link("accounts.forgot_password"),
+            login_url=mail.link("accounts.login"),
+        )
+        return None
+    verification.send_link(user)
     return user
 
 

@@ -39,3 +39,10 @@ class ValidationFailed(ServiceError):
 class Conflict(ServiceError):
     code = "conflict"
     status = 409
+
+
+class LinkInvalid(ServiceError):
+    """A mailed link that is unknown, already used, revoked or expired: a clear page, never a 500."""
+
+    code = "link_invalid"
+    status = 410

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Integration
 from ..models.base import utcnow
 from ..models.workspace import MANAGER_ROLES
-from . import audit, crypto, namespaces
+from . import audit, crypto, namespaces, verification
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .integration_metadata import METADATA, clean_metadata
 from .workspaces import membership_of
@@ -139,6 +139,7 @@ def create_integration(actor, workspace_id: str, data: dict, docs: dict | None =
     """A new draft in `workspace_id`. `docs` (already-parsed documents, from the API) are optional."""
     refuse_forbidden(data)
     require_manager(actor, workspace_id)
+    verification.require_verified(actor)
     problems: list[dict] = []
     clean: dict = {}
     values = dict(EMPTY_DOCUMENTS)

@@ -33,7 +33,7 @@ from ..domain.visibility import Viewer, can_view
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion
 from ..models.base import utcnow
-from . import audit
+from . import audit, verification
 from .errors import Conflict, NotFound, ValidationFailed
 from .integrations import allow_local_http, change, documents_invalid
 
@@ -124,6 +124,7 @@ def publish_version(
     actor, integration: Integration, version: str, changelog: str | None
 ) -> IntegrationVersion:
     """Snapshot the documents into an immutable version and make it current."""
+    verification.require_verified(actor)
     if integration.deleted_at is not None:
         raise ValidationFailed("Restore the integration from the trash before publishing.")
     version = (version or "").strip()

@@ -1,4 +1,6 @@
-"""Workspaces and memberships: who belongs where, with which role."""
+"""Workspaces and memberships: who belongs where, with which role. People join through
+invitations (services/invitations.py); owners and admins remove them, and their API tokens for
+the workspace die in the same transaction."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from ..database import insert_unique
 from ..extensions import db
-from ..models import Membership, User, Workspace, normalise_email
+from ..models import ApiToken, Membership, User, Workspace
+from ..models.base import utcnow
 from ..models.workspace import MANAGER_ROLES, ROLES, SLUG_MAX
 from . import audit
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -100,40 +103,18 @@ def create_workspace(actor: User, slug: str, name: str) -> Workspace:
     return workspace
 
 
-def _check_role(role: str) -> str:
+def check_role(role: str) -> str:
     if role not in ROLES:
         raise ValidationFailed(ROLE_INVALID, field="role")
     return role
 
 
-def _may_assign(actor_membership: Membership, role: str, current_role: str | None = None) -> None:
+def may_assign(actor_membership: Membership, role: str, current_role: str | None = None) -> None:
     # Admins manage members and admins; only owners grant or take away ownership.
     if actor_membership.role not in MANAGER_ROLES:
         raise PermissionDenied("Only the workspace's owners and admins can manage members.")
     if actor_membership.role != "owner" and "owner" in (role, current_role):
         raise PermissionDenied("Only an owner can grant or change the owner role.", field="role")
-
-
-def add_member(
-    actor: User, workspace: Workspace, actor_membership: Membership, email: str, role: str
-) -> Membership:
-    role = _check_role(role)
-    _may_assign(actor_membership, role)
-    user = db.session.scalar(db.select(User).where(User.email == normalise_email(email or "")))
-    if user is None:
-        raise ValidationFailed("No account uses that email. Ask them to sign up first.", field="email")
-    already = Conflict("They are already a member of this workspace.", field="email")
-    if membership_of(user, workspace.id) is not None:
-        raise already
-    membership = insert_unique(Membership(workspace_id=workspace.id, user_id=user.id, role=role), already)
-    audit.record(
-        actor,
-        "membership.added",
-        membership,
-        object_label=user.email,
-        after={"user": user.email, "role": role},
-    )
-    return membership
 
 
 def _owner_count(workspace_id: str) -> int:
@@ -150,11 +131,11 @@ def _owner_count(workspace_id: str) -> int:
 def change_role(
     actor: User, workspace: Workspace, actor_membership: Membership, membership_id: str, role: str
 ) -> Membership:
-    role = _check_role(role)
+    role = check_role(role)
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.workspace_id != workspace.id:
         raise NotFound("No such member.")
-    _may_assign(actor_membership, role, membership.role)
+    may_assign(actor_membership, role, membership.role)
     if membership.role == role:
         return membership
     if membership.role == "owner" and _owner_count(workspace.id) == 1:
@@ -175,15 +156,68 @@ def change_role(
     return membership
 
 
+def _end_membership(membership: Membership) -> int:
+    """Delete the membership and revoke its holder's live API tokens for the workspace, in this
+    transaction: a token never outlives the membership it acted for. Returns how many were revoked."""
+    revoked = db.session.execute(
+        db.update(ApiToken)
+        .where(
+            ApiToken.user_id == membership.user_id,
+            ApiToken.workspace_id == membership.workspace_id,
+            ApiToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.delete(membership)
+    db.session.flush()
+    return revoked
+
+
 def leave(actor: User, workspace: Workspace, membership: Membership) -> None:
     if membership.role == "owner" and _owner_count(workspace.id) == 1:
         raise ValidationFailed("You are the only owner. Make someone else owner before you leave.")
+    before = {"user": actor.email, "role": membership.role}
+    revoked = _end_membership(membership)
     audit.record(
         actor,
         "membership.left",
-        membership,
+        object_type="membership",
+        object_id=membership.id,
+        workspace_id=workspace.id,
         object_label=actor.email,
-        before={"user": actor.email, "role": membership.role},
+        before=before,
+        after={"api_tokens_revoked": revoked} if revoked else None,
     )
-    db.session.delete(membership)
-    db.session.flush()
+
+
+def remove_member(
+    actor: User, workspace: Workspace, actor_membership: Membership, membership_id: str
+) -> User:
+    """Owners and admins remove someone else (admins: not an owner; never the last owner). To go
+    yourself, leave. Returns the removed person."""
+    membership = db.session.get(Membership, str(membership_id)[:36])
+    if membership is None or membership.workspace_id != workspace.id:
+        raise NotFound("No such member.")
+    if actor_membership.role not in MANAGER_ROLES:
+        raise PermissionDenied("Only the workspace's owners and admins can remove members.")
+    if membership.user_id == actor.id:
+        raise ValidationFailed("To remove yourself, leave the workspace.")
+    if membership.role == "owner" and actor_membership.role != "owner":
+        raise PermissionDenied("Only an owner can remove an owner.")
+    if membership.role == "owner" and _owner_count(workspace.id) == 1:
+        raise ValidationFailed("A workspace needs at least one owner.")
+    person = membership.user
+    before = {"user": person.email, "role": membership.role}
+    revoked = _end_membership(membership)
+    audit.record(
+        actor,
+        "membership.removed",
+        object_type="membership",
+        object_id=membership.id,
+        workspace_id=workspace.id,
+        object_label=person.email,
+        before=before,
+        after={"api_tokens_revoked": revoked},
+    )
+    return person

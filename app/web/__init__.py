@@ -27,9 +27,10 @@ def register_web(app: Flask) -> None:
         schemas.bp,
     ):
         app.register_blueprint(bp)
-    from . import demo_oauth
+    from . import demo_oauth, dev_outbox
 
     demo_oauth.register(app)  # only when DEMO_OAUTH_PROVIDER (never in production)
+    dev_outbox.register(app)  # only when mail is kept, not sent (never in production)
     errors.register(app)
     strict_input.register(app)
     security.register(app)

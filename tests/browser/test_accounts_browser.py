@@ -1,5 +1,5 @@
-"""What a newcomer does first, in a real Chromium: sign up, log out, log in, create a
-workspace, add a colleague; and a mistake shown beside its field with the text kept."""
+"""What a newcomer does first, in a real Chromium: sign up, log in and out, create a workspace,
+invite a colleague; and a mistake shown beside its field with the text kept."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _log_in(page, url, email):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_sign_up_log_out_log_in_create_a_workspace_and_add_a_member(live_server, page, colleague):
+def test_sign_up_log_in_log_out_create_a_workspace_and_invite_a_colleague(live_server, page, colleague):
     url = live_server.url
     page.goto(url + "/")
     page.get_by_role("link", name="Sign up").click()
@@ -41,15 +41,17 @@ def test_sign_up_log_out_log_in_create_a_workspace_and_add_a_member(live_server,
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
-    expect(page).to_have_url(url + "/workspaces/new")
-    expect(page.get_by_role("status")).to_contain_text("Your account is ready")
+    expect(page).to_have_url(url + "/check-email")
+    expect(page.get_by_role("status")).to_contain_text("We sent a message to newcomer@example.test")
 
+    _log_in(page, url, "newcomer@example.test")  # an unverified account may sign in
+    expect(page.get_by_role("status")).to_contain_text("Welcome back.")
+    expect(page.get_by_role("note")).to_contain_text("Confirm newcomer@example.test")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_contain_text("You are logged out.")
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
     _log_in(page, url, "newcomer@example.test")
-    expect(page.get_by_role("status")).to_contain_text("Welcome back.")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Workspaces").click()
     page.get_by_role("link", name="New workspace").click()
     page.get_by_label("Name").fill("Rocket Team")
@@ -60,11 +62,10 @@ def test_sign_up_log_out_log_in_create_a_workspace_and_add_a_member(live_server,
 
     page.get_by_label("Email").fill(colleague)
     page.get_by_label("Role", exact=True).select_option("admin")
-    page.get_by_role("button", name="Add member").click()
-    expect(page.get_by_role("status")).to_contain_text("colleague@example.test added as admin")
-    members = page.get_by_role("table", name="Members")
-    expect(members.get_by_role("row", name=re.compile("Col League"))).to_be_visible()
-    expect(members.get_by_label("Role of colleague@example.test")).to_have_value("admin")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("Invitation sent to colleague@example.test (as admin)")
+    pending = page.get_by_role("table", name="Pending invitations")
+    expect(pending.get_by_role("row", name=re.compile("colleague@example.test"))).to_be_visible()
 
 
 def test_a_taken_workspace_address_is_shown_beside_the_field_with_the_text_kept(live_server, page, colleague):

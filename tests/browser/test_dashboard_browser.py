@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Membership, PublisherNamespace, User, Workspace
+from app.models.base import utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ AUTH = {"type": "api_key", "authHeaderName": "Authorization", "authValuePrefix":
 
 def seed(app):
     with app.app_context():
-        user = User(email="pub@example.test", display_name="Pub")
+        user = User(email="pub@example.test", display_name="Pub", email_verified_at=utcnow())
         user.set_password("password123")
         workspace = Workspace(slug="acme", name="Acme")
         db.session.add_all([user, workspace])

@@ -190,6 +190,8 @@ def test_production_refuses_to_start_without_shared_rate_limit_storage(monkeypat
     monkeypatch.setenv("MARKETPLACE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("CREDENTIALS_KEYS", "k")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://market.example.com")
     if storage is None:
         monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     else:
@@ -202,6 +204,8 @@ def test_production_starts_with_redis_storage_and_development_keeps_memory(monke
     monkeypatch.setenv("MARKETPLACE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("CREDENTIALS_KEYS", "k")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://market.example.com")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://redis.internal:6379/0")
     assert load_config(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "redis://redis.internal:6379/0"
     monkeypatch.delenv("MARKETPLACE_ENV")

@@ -50,7 +50,13 @@ def test_an_app_with_rate_limits_off_stays_unlimited_when_another_app_switches_t
 def test_production_cookies_are_secure_and_https_is_enforced(monkeypatch, app):
     monkeypatch.setenv("MARKETPLACE_ENV", "production")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")  # never contacted here
-    production = create_app(config_for(app.config["SQLALCHEMY_DATABASE_URI"]))
+    production = create_app(
+        config_for(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            MAIL_SERVER="127.0.0.1",
+            PUBLIC_BASE_URL="https://market.example.com",
+        )
+    )
     assert production.config["SESSION_COOKIE_SECURE"] and production.config["REMEMBER_COOKIE_SECURE"]
     response = production.test_client().get("/login")
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))

@@ -15,6 +15,7 @@ from app.models import (
     User,
     Workspace,
 )
+from app.models.base import utcnow
 from app.services import tokens
 
 from ..databases import migrated_app
@@ -26,7 +27,7 @@ WORKERS = 4
 
 def seed(app) -> tuple[str, str]:
     with app.app_context():
-        user = User(email="ci@example.test", password_hash="x")
+        user = User(email="ci@example.test", password_hash="x", email_verified_at=utcnow())
         workspace = Workspace(slug="race", name="Race")
         db.session.add_all([user, workspace])
         db.session.flush()
@@ -95,7 +96,7 @@ def test_concurrent_namespace_claims(handles):
         raws = []
         with app.app_context():
             for n in range(2):
-                user = User(email=f"p{n}@example.test", password_hash="x")
+                user = User(email=f"p{n}@example.test", password_hash="x", email_verified_at=utcnow())
                 workspace = Workspace(slug=f"ws-{n}", name=f"WS {n}")
                 db.session.add_all([user, workspace])
                 db.session.flush()

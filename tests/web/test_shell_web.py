@@ -130,7 +130,7 @@ def test_workspace_pages_are_accessible_and_inline_free(client, auth, workspace_
 def test_form_error_pages_stay_accessible(client, auth, workspace_owner):
     check_page(client.post_form("/register", {"email": "bad"}).get_data(as_text=True))
     auth.login(workspace_owner)
-    page = client.post_form("/workspaces/acme/members", {"email": "", "role": "member"}).get_data(
+    page = client.post_form("/workspaces/acme/invitations", {"email": "", "role": "member"}).get_data(
         as_text=True
     )
     audit = check_page(page)

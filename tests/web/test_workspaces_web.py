@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, Membership, Workspace
+from app.models import AuditEvent, Invitation, Membership, Workspace
 from app.services import workspaces
 
 from ..counting import row_counts
@@ -110,10 +110,10 @@ def test_members_see_everyone_but_only_managers_get_the_controls(client, auth, t
     page = client.get("/workspaces/acme").get_data(as_text=True)
     for m in (team.owner, team.admin, team.member):
         assert m.user.email in page
-    assert "Add a member" not in page and "Change role" not in page
+    assert "Invite someone" not in page and "Change role" not in page and "Remove" not in page
     auth.login(team.admin.user)
     page = client.get("/workspaces/acme").get_data(as_text=True)
-    assert "Add a member" in page and "Change role" in page
+    assert "Invite someone" in page and "Change role" in page and "Pending invitations" in page
 
 
 def test_member_list_costs_the_same_queries_however_many_members(
@@ -130,21 +130,26 @@ def test_member_list_costs_the_same_queries_however_many_members(
     assert many.count == few.count
 
 
-# --- add a member ---------------------------------------------------------------------------
+# --- invite (the invitation flow itself: tests/security/test_membership.py) -------------------
 
 
-def test_an_admin_adds_a_member_by_email_with_a_role(client, auth, team):
+def test_an_admin_invites_by_email_with_a_role_and_nobody_joins_yet(client, auth, team):
     auth.login(team.admin.user)
     before = row_counts()
     response = client.post_form(
-        "/workspaces/acme/members", {"email": " Stranger@Example.TEST", "role": "admin"}
+        "/workspaces/acme/invitations", {"email": " Stranger@Example.TEST", "role": "admin"}
     )
     assert response.status_code == 302
-    added = db.session.scalar(db.select(Membership).where(Membership.user_id == team.stranger.id))
-    assert added.workspace_id == team.ws.id and added.role == "admin"
-    assert row_counts()["audit_events"] == before["audit_events"] + 1
-    assert _last_audit().action == "membership.added"
-    assert "stranger@example.test added as admin" in client.get("/workspaces/acme").get_data(as_text=True)
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.workspace_id == team.ws.id))
+    assert invitation.email == "stranger@example.test" and invitation.role == "admin"
+    after = row_counts()
+    assert after["memberships"] == before["memberships"]
+    assert after["audit_events"] == before["audit_events"] + 1
+    assert after["outbox_messages"] == before["outbox_messages"] + 1
+    assert _last_audit().action == "invitation.created"
+    page = client.get("/workspaces/acme").get_data(as_text=True)
+    assert "Invitation sent to stranger@example.test" in page
+    assert "Revoke the invitation to stranger@example.test" in page
 
 
 @pytest.mark.parametrize(
@@ -157,7 +162,7 @@ def test_an_admin_adds_a_member_by_email_with_a_role(client, auth, team):
             422,
             "Use at most 254 characters.",
         ),
-        ("owner", {"email": "nobody@example.test", "role": "member"}, 422, "No account uses that email."),
+        ("owner", {"email": "not-an-address", "role": "member"}, 422, "Enter a valid email address"),
         ("owner", {"email": "MEMBER", "role": "member"}, 422, "They are already a member"),
         ("owner", {"email": "stranger@example.test", "role": "superuser"}, 422, workspaces.ROLE_INVALID),
         ("admin", {"email": "stranger@example.test", "role": "owner"}, 422, "Only an owner can grant"),
@@ -169,18 +174,16 @@ def test_an_admin_adds_a_member_by_email_with_a_role(client, auth, team):
         ),
     ],
 )
-def test_adding_a_member_refuses_bad_input_and_changes_nothing(
-    client, auth, team, who, data, status, message
-):
+def test_inviting_refuses_bad_input_and_changes_nothing(client, auth, team, who, data, status, message):
     if data["email"] == "MEMBER":
         data = {**data, "email": team.member.user.email.upper()}
     auth.login(getattr(team, who).user)
     before = row_counts()
-    response = client.post_form("/workspaces/acme/members", data)
+    response = client.post_form("/workspaces/acme/invitations", data)
     assert response.status_code == status
     page = response.get_data(as_text=True)
     assert message in page
-    if status == 422 and data["email"]:
+    if status != 403 and data["email"]:
         assert f'value="{data["email"]}"' in page
     assert row_counts() == before
 
@@ -281,7 +284,8 @@ def test_an_owner_may_leave_once_someone_else_owns_it(client, auth, team):
 def _posts(team):
     target = team.member.id
     return [
-        ("/workspaces/acme/members", {"email": "stranger@example.test", "role": "member"}),
+        ("/workspaces/acme/invitations", {"email": "stranger@example.test", "role": "member"}),
+        (f"/workspaces/acme/members/{target}/remove", {}),
         (f"/workspaces/acme/members/{target}/role", {f"m-{target}-role": "admin"}),
         ("/workspaces/acme/leave", {}),
     ]

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from . import routes, security, tokens  # noqa: E402,F401
+from . import email_links, invitations, routes, security, tokens  # noqa: E402,F401

@@ -63,3 +63,34 @@ class RegisterForm(FlaskForm):
             accounts.check_email(field.data)
         except ValidationFailed as error:
             raise ValidationError(error.message) from None
+
+
+def _new_password_fields():
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired("Repeat your password."), EqualTo("password", "The passwords differ.")],
+    )
+    return password, confirm
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+    def validate_email(self, field):
+        if len(field.data or "") > EMAIL_MAX:
+            return
+        try:
+            accounts.check_email(field.data)
+        except ValidationFailed as error:
+            raise ValidationError(error.message) from None
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()

@@ -12,6 +12,7 @@ from . import bp
 from .forms import LoginForm, RegisterForm
 
 BAD_LOGIN = "That email and password do not match an account."
+CHECK_INBOX = "We sent a message to {email}. Open the link in it to finish signing up."
 
 
 def start_session(user, *, remember: bool = False) -> None:
@@ -59,13 +60,20 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.email.data, form.password.data, form.display_name.data)
+            # The same answer whether or not the address has an account: only its mailbox learns which.
+            accounts.sign_up(form.email.data, form.password.data, form.display_name.data)
         except ServiceError as error:
+            if error.status >= 500:
+                raise
             apply_service_error(form, error)
         else:
-            start_session(user)
-            flash("Your account is ready. Create a workspace to publish or install integrations.", "success")
-            return redirect(url_for("workspaces.new"))
+            flash(CHECK_INBOX.format(email=form.email.data.strip().lower()), "success")
+            return redirect(url_for("accounts.check_email"))
     return render_template(
         "accounts/register.html", form=form
     ), 422 if form.errors or form.form_errors else 200
+
+
+@bp.get("/check-email")
+def check_email():
+    return render_template("accounts/check_email.html")

@@ -47,7 +47,7 @@ class WorkspaceForm(FlaskForm):
         field.data = slug  # normalised only once accepted: a refused address is shown as typed
 
 
-class AddMemberForm(FlaskForm):
+class InviteForm(FlaskForm):
     email = EmailField(
         "Email",
         filters=[_strip],

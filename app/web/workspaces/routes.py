@@ -2,12 +2,12 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
-from ...services import workspaces
+from ...services import invitations, workspaces
 from ...services.errors import ServiceError, ValidationFailed
 from ..forms import apply_service_error, flash_service_error
 from ..limits import by_user, configured, succeeded
 from . import bp
-from .forms import AddMemberForm, RoleForm, WorkspaceForm
+from .forms import InviteForm, RoleForm, WorkspaceForm
 
 
 @bp.before_request
@@ -36,13 +36,14 @@ def new():
     return render_template("workspaces/new.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
-def _render_show(workspace, membership, add_form=None, status=200):
+def _render_show(workspace, membership, invite_form=None, status=200):
     return render_template(
         "workspaces/show.html",
         workspace=workspace,
         membership=membership,
         members=workspaces.workspace_members(workspace),
-        add_form=add_form or AddMemberForm(formdata=None),
+        pending=invitations.pending(workspace) if membership.can_manage else [],
+        invite_form=invite_form or InviteForm(formdata=None),
         role_form_for=lambda m: RoleForm(formdata=None, role=m.role, prefix=f"m-{m.id}"),
     ), status
 
@@ -53,21 +54,30 @@ def show(ws):
     return _render_show(workspace, membership)
 
 
-@bp.post("/<ws>/members")
-def add_member(ws):
+@bp.post("/<ws>/invitations")
+@limiter.limit(configured("INVITE_RATE_LIMIT"), key_func=by_user)
+def invite(ws):
     workspace, membership = workspaces.workspace_for_member(current_user, ws, manage=True)
-    form = AddMemberForm()
+    form = InviteForm()
     if form.validate_on_submit():
         try:
-            added = workspaces.add_member(
-                current_user, workspace, membership, form.email.data, form.role.data
-            )
+            sent = invitations.invite(current_user, workspace, membership, form.email.data, form.role.data)
         except ServiceError as error:
+            if error.status >= 500:
+                raise
             apply_service_error(form, error)
         else:
-            flash(f"{added.user.email} added as {added.role}.", "success")
+            flash(f"Invitation sent to {sent.email} (as {sent.role}).", "success")
             return redirect(url_for("workspaces.show", ws=workspace.slug))
-    return _render_show(workspace, membership, add_form=form, status=422)
+    return _render_show(workspace, membership, invite_form=form, status=422)
+
+
+@bp.post("/<ws>/invitations/<invitation_id>/revoke")
+def revoke_invitation(ws, invitation_id):
+    workspace, membership = workspaces.workspace_for_member(current_user, ws, manage=True)
+    revoked = invitations.revoke(current_user, workspace, membership, invitation_id)
+    flash(f"The invitation to {revoked.email} is withdrawn.", "info")
+    return redirect(url_for("workspaces.show", ws=workspace.slug))
 
 
 @bp.post("/<ws>/members/<membership_id>/role")
@@ -82,6 +92,18 @@ def change_role(ws, membership_id):
         flash_service_error(error)
         return _render_show(workspace, membership, status=error.status)
     flash(f"{changed.user.email} is now {changed.role}.", "success")
+    return redirect(url_for("workspaces.show", ws=workspace.slug))
+
+
+@bp.post("/<ws>/members/<membership_id>/remove")
+def remove_member(ws, membership_id):
+    workspace, membership = workspaces.workspace_for_member(current_user, ws, manage=True)
+    try:
+        removed = workspaces.remove_member(current_user, workspace, membership, membership_id)
+    except ServiceError as error:
+        flash_service_error(error)
+        return _render_show(workspace, membership, status=error.status)
+    flash(f"{removed.email} is no longer a member; their API tokens for this workspace are revoked.", "info")
     return redirect(url_for("workspaces.show", ws=workspace.slug))
 
 
