@@ -170,6 +170,8 @@ def test_the_production_app_never_allows_loopback(monkeypatch, tmp_path, endpoin
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("CREDENTIALS_KEYS", "k")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")  # required; never contacted
+    monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")  # required in production; no mail is sent here
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://market.example.com")
     config = load_config(str(tmp_path))
     assert config["OUTBOUND_ALLOW_LOOPBACK"] is False
     forced = outbound.Policy.from_config({**config, "OUTBOUND_ALLOW_LOOPBACK": True})
@@ -390,6 +392,8 @@ def production_app():
         patch.setenv("MARKETPLACE_ENV", "production")
         # Required in production; rate limits are off in the test config, so never counted there.
         patch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+        patch.setenv("MAIL_SERVER", "127.0.0.1")  # required in production; no mail is sent here
+        patch.setenv("PUBLIC_BASE_URL", "https://market.example.com")
         with migrated_app() as app:
             patch.delenv("MARKETPLACE_ENV")
             assert app.config["PRODUCTION"] and not app.config["OUTBOUND_ALLOW_LOOPBACK"]
