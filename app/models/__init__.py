@@ -7,6 +7,7 @@ from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .outbox import OutboxMessage
+from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Invitation",
     "Integration",
     "IntegrationVersion",
+    "ListingReview",
     "Membership",
     "OutboxMessage",
     "PublisherNamespace",
