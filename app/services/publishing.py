@@ -184,10 +184,9 @@ def check_errors(findings: list[Finding]) -> ValidationFailed | None:
     if not errors:
         return None
     return ValidationFailed(
-        f"{len(errors)} publish check{'s' if len(errors) != 1 else ''} failed: "
-        + "; ".join(f"{f.check} {f.message}" for f in errors),
+        f"{len(errors)} publish check{'s' if len(errors) != 1 else ''} failed; nothing was published.",
         field="documents",
-        details=[{**f.as_dict(), "field": "documents"} for f in errors],
+        details=[{**f.as_dict(), "field": "documents", "message": f"{f.check}: {f.message}"} for f in errors],
     )
 
 

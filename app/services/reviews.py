@@ -145,7 +145,7 @@ def approve(actor, review_id: str, note: str | None = None) -> ListingReview:
     """The version becomes current for everyone (if it is the highest live one), or the name changes."""
     row = get(actor, review_id, lock=True)
     _decidable(actor, row)
-    note = _reason(note, required=False, field="note")
+    note = _reason(note, required=False)
     _decide(actor, row, review.APPROVED, note)
     integration = row.integration
     changes: dict = {}
