@@ -49,6 +49,7 @@ def supersede(integration: Integration, kind: str) -> list[ListingReview]:
         row.status = review.SUPERSEDED
         if row.version is not None:
             row.version.review_state = review.SUPERSEDED
+    db.session.flush()
     return rows
 
 

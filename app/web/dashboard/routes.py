@@ -306,7 +306,7 @@ def _review_context(integration, rereview_forms=None) -> dict:
         "rereview_forms": {
             r.id: rereview_forms.get(r.id) or RereviewForm(formdata=None, prefix=f"rereview-{r.id}")
             for r in rows
-            if r.status == "rejected" and r.id not in asked
+            if r.status == "rejected" and (r.id not in asked or r.id in rereview_forms)
         },
     }
 
