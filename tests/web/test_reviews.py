@@ -7,8 +7,8 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent, Integration, IntegrationVersion
-from app.services import publishing, reviews
 from app.services import integrations as integration_service
+from app.services import publishing, reviews
 
 from .review_helpers import OAUTH, full_state, reviews_of, verified_listing
 
