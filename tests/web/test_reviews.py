@@ -325,3 +325,15 @@ def test_pending_versions_are_not_installable_nor_dependable(factories):
         )
     ).all()
     assert live == ["1.0.0"]
+
+
+def test_a_pending_version_is_current_for_its_own_workspace_only(factories):
+    from app.services import review_submissions
+
+    listing, review = pending_version(factories)
+    integration = listing.integration
+    own = review_submissions.current_version_for(integration, {integration.workspace_id})
+    other = review_submissions.current_version_for(integration, {"another-workspace"})
+    assert (own.version, other.version) == ("2.0.0", "1.0.0")
+    reviews.reject(factories.UserFactory(is_staff=True), review.id, "No.")
+    assert review_submissions.current_version_for(integration, {integration.workspace_id}).version == "1.0.0"
