@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
@@ -197,6 +197,7 @@ def plain_http_endpoint(ctx: PublishContext) -> list[Finding]:
     ]
 
 
+@lru_cache(maxsize=100_000)
 def name_skeleton(name: str) -> str:
     """What a listing's name looks like (TR39 skeleton, case, spaces and separators ignored)."""
     return handle_skeleton(re.sub(r"[\s_.\-]+", "", name))

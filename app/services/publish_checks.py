@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..domain import checks
+from ..domain.visibility import PUBLIC
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion, PublisherNamespace
 from ..models.install import LIVE_STATUSES
@@ -24,11 +25,13 @@ def previous_documents(version: IntegrationVersion | None) -> dict | None:
 
 
 def _other_listings(integration: Integration) -> list[checks.Listing]:
+    """Other workspaces' public listings only: a finding names the look-alike, so nothing private may be one."""
     rows = db.session.execute(
         db.select(Integration.publisher, Integration.name).where(
             Integration.workspace_id != integration.workspace_id,
             Integration.deleted_at.is_(None),
             Integration.current_version.is_not(None),
+            Integration.visibility == PUBLIC,
         )
     )
     return [checks.Listing(publisher, name) for publisher, name in rows]

@@ -13,7 +13,7 @@ from ..domain.json_diff import Change, diff_documents
 from ..domain.semver_range import version_key
 from ..domain.visibility import Viewer
 from ..extensions import db
-from ..models import IntegrationVersion, ListingReview, Membership
+from ..models import Integration, IntegrationVersion, ListingReview, Membership
 from ..models.base import utcnow
 from . import publish_checks, review_submissions
 from .errors import NotFound, PermissionDenied, ValidationFailed
@@ -62,11 +62,21 @@ def queue(actor, status: str = "pending", *, limit: int = 200) -> list[ListingRe
 
 
 def get(actor, review_id: str, *, lock: bool = False) -> ListingReview:
+    """One review (NotFound if there is none). With `lock`, its integration's row and then the review's
+    are locked, in the order a publish takes them, so a decision and a publish never deadlock."""
     _require_staff(actor)
     query = db.select(ListingReview).where(ListingReview.id == str(review_id or "")[:36])
-    row = db.session.scalar(query.with_for_update() if lock else query)
+    row = db.session.scalar(query)
     if row is None:
         raise NotFound("No such review.")
+    if lock:
+        db.session.scalar(
+            db.select(Integration)
+            .where(Integration.id == row.integration_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        row = db.session.scalar(query.with_for_update().execution_options(populate_existing=True))
     return row
 
 

@@ -129,6 +129,10 @@ def test_a_new_scope_waits_for_staff_then_reaches_the_page_and_the_wizard(live_s
     expect(checks).to_contain_text("New scopes: mail.send.")
     expect(checks).to_contain_text("MP001")  # a new scope in a patch version
     look_at(page, "publish")
+    checks.locator("a", has_text="MP001").click()
+    expect(page.locator("h1")).to_have_text("MP001: New scope in a patch or minor version")
+    look_at(page, "check")
+    page.go_back()
     page.fill("#version", "2.0.0")
     page.fill("#changelog", "Sends mail too.")
     page.click("form.form button[type=submit]")

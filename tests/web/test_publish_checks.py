@@ -82,6 +82,13 @@ def test_mp004_warning_for_a_confusable_name(client, listing, factories):
     assert warnings_of(publish(client, listing)) == ["MP004"]
 
 
+def test_mp004_never_names_another_workspaces_private_listing(client, listing, factories):
+    factories.IntegrationFactory.published(name="N0tes", visibility="private")
+    factories.IntegrationFactory.published(name="Note-s", visibility="unlisted")
+    db.session.commit()
+    assert warnings_of(publish(client, listing)) == []
+
+
 def test_mp004_warning_for_a_confusable_handle(client, listing, factories):
     # claimed before look-alikes were refused (migration 0008 left such handles without a skeleton)
     look_alike = factories.NamespaceFactory(handle="placeholder-handle")
