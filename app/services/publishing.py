@@ -314,6 +314,8 @@ def yank_version(actor, integration: Integration, version: str, reason: str | No
         )
     row.yanked_at = utcnow()
     row.yank_reason = reason
+    if row.review_state == review.PENDING:  # withdrawn by its publisher: out of the staff queue
+        review_submissions.supersede(integration, "version")
     change(
         actor,
         integration,

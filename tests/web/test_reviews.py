@@ -337,3 +337,16 @@ def test_a_pending_version_is_current_for_its_own_workspace_only(factories):
     assert (own.version, other.version) == ("2.0.0", "1.0.0")
     reviews.reject(factories.UserFactory(is_staff=True), review.id, "No.")
     assert review_submissions.current_version_for(integration, {integration.workspace_id}).version == "1.0.0"
+
+
+def test_yanking_a_version_that_waits_takes_it_out_of_the_queue(client, auth, factories, staff):
+    listing, review = pending_version(factories)
+    auth.login(listing.publisher.user)
+    response = client.post_form(
+        f"/dashboard/integrations/{listing.integration.id}/versions/2.0.0/yank",
+        {f"yank-{review.version_id}-reason": "Asked for too much."},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert review.status == "superseded" and listing.integration.current_version == "1.0.0"
+    assert reviews.queue(staff) == []
