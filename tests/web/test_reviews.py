@@ -203,6 +203,13 @@ def test_one_rereview_per_rejection_decision(client, auth, factories, staff):
     assert again.status_code == 422 and "already requested" in again.text
     assert full_state(listing.integration.id) == before
 
+    auth.logout()
+    auth.login(staff)
+    assert "re-review" in client.get("/admin/reviews").text
+    detail = client.get(f"/admin/reviews/{rows[1].id}").text
+    assert "Explain the write scope." in detail and "Documented it." in detail
+    auth.logout()
+    auth.login(listing.publisher.user)
     # The re-review's own rejection is a new decision: one more request is allowed for it.
     reviews.reject(staff, rows[1].id, "Still unclear.")
     db.session.commit()
@@ -228,9 +235,14 @@ def test_a_rename_of_a_verified_listing_waits_and_the_old_name_shows(client, aut
     auth.logout()
 
     auth.login(staff)
+    page = client.get(f"/admin/reviews/{row.id}")
+    assert page.status_code == 200 and "Acme Sync Pro" in page.text and "Renamed from" in page.text
     assert approve(client, row.id).status_code == 302
     db.session.expire_all()
     assert integration.name == "Acme Sync Pro"
+    approved = client.get("/admin/reviews?status=approved")
+    assert approved.status_code == 200 and "Rename to “Acme Sync Pro”" in approved.text
+    assert "Nothing waits for review." in client.get("/admin/reviews").text
 
 
 def test_a_community_rename_is_immediate_and_setting_the_old_name_withdraws_a_pending_one(factories):
