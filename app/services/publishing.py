@@ -186,7 +186,10 @@ def check_errors(findings: list[Finding]) -> ValidationFailed | None:
     return ValidationFailed(
         f"{len(errors)} publish check{'s' if len(errors) != 1 else ''} failed; nothing was published.",
         field="documents",
-        details=[{**f.as_dict(), "field": "documents", "message": f"{f.check}: {f.message}"} for f in errors],
+        details=[
+            {**f.as_dict(), "field": "documents", "path": f.path or "$", "message": f"{f.check}: {f.message}"}
+            for f in errors
+        ],
     )
 
 

@@ -131,6 +131,11 @@ def error_schema() -> dict:
                                 "message": {"type": "string"},
                                 "field": {"type": ["string", "null"]},
                                 "path": {"type": "string"},
+                                "check": {
+                                    "type": "string",
+                                    "description": "A failed publish check's id (MP001...), see /dashboard/checks.",
+                                },
+                                "severity": {"enum": ["error", "warning"]},
                             },
                         },
                     },
