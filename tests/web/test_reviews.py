@@ -362,3 +362,35 @@ def test_yanking_a_version_that_waits_takes_it_out_of_the_queue(client, auth, fa
     db.session.expire_all()
     assert review.status == "superseded" and listing.integration.current_version == "1.0.0"
     assert reviews.queue(staff) == []
+
+
+def test_the_listings_own_workspace_installs_the_version_that_waits(client, auth, factories):
+    from app.services import wizard as wizards
+
+    listing, review = pending_version(factories)
+    user, integration = listing.publisher.user, listing.integration
+    elsewhere = factories.member(user=user, role="owner").workspace
+    db.session.commit()
+    auth.login(user)
+    page = client.get(f"/install/{integration.publisher}/{integration.slug}")
+    assert page.status_code == 200 and "installs version <strong>2.0.0</strong>, which waits" in page.text
+
+    own = wizards.start_install(user, integration, listing.publisher.workspace.id, True)
+    assert own.version.version == "2.0.0"
+    other = wizards.start_install(user, integration, elsewhere.id, True)
+    assert other.version.version == "1.0.0"
+    wizards.save_workspace_step(user, own, elsewhere.id, True)  # moving the wizard re-pins it
+    assert own.version.version == "1.0.0" and own.version_id == other.version_id
+
+
+def test_nobody_else_sees_the_note_or_installs_the_version_that_waits(client, auth, factories):
+    from app.services import wizard as wizards
+
+    listing, review = pending_version(factories)
+    outsider = factories.member(role="owner")
+    db.session.commit()
+    auth.login(outsider.user)
+    page = client.get(f"/install/{listing.integration.publisher}/{listing.integration.slug}")
+    assert page.status_code == 200 and "waits for staff review" not in page.text
+    wizard = wizards.start_install(outsider.user, listing.integration, outsider.workspace.id, True)
+    assert wizard.version.version == "1.0.0"
