@@ -61,7 +61,9 @@ def _takedown(facts: InstallFacts) -> Notice:
 
 
 def _yanked(facts: InstallFacts) -> Notice:
-    reason = f"Version {facts.version} was withdrawn by its publisher: {facts.yank_reason or 'no reason given.'}"
+    reason = (
+        f"Version {facts.version} was withdrawn by its publisher: {facts.yank_reason or 'no reason given.'}"
+    )
     if facts.newer_available and facts.latest:
         return Notice("yanked", reason, f"Upgrade to version {facts.latest}.", UPGRADE, facts.latest)
     if facts.latest:
@@ -102,7 +104,12 @@ def health(facts: InstallFacts) -> Health:
         notices.append(_takedown(facts))
     elif facts.deleted:
         notices.append(
-            Notice("deleted", "Its publisher deleted this listing.", "Uninstall it: it gets no updates.", UNINSTALL)
+            Notice(
+                "deleted",
+                "Its publisher deleted this listing.",
+                "Uninstall it: it gets no updates.",
+                UNINSTALL,
+            )
         )
     if facts.yanked:
         notices.append(_yanked(facts))
@@ -117,6 +124,12 @@ def health(facts: InstallFacts) -> Health:
         }[notices[0].kind]
         return Health(label, "danger", notices)
     if facts.newer_available and facts.latest:
-        update = Notice("update", f"Version {facts.latest} is out.", f"Upgrade to version {facts.latest}.", UPGRADE, facts.latest)
+        update = Notice(
+            "update",
+            f"Version {facts.latest} is out.",
+            f"Upgrade to version {facts.latest}.",
+            UPGRADE,
+            facts.latest,
+        )
         return Health("Update available", "info", [update])
     return Health("Active", "ok")

@@ -16,6 +16,7 @@ from ...domain.visibility import DELETED, Viewer, can_view, state_of
 from ...extensions import db
 from ...models import Integration, IntegrationVersion
 from ..errors import NotFound
+from ..takedowns import refuse_if_gone
 
 MAX_DEPENDENCIES_RESOLVED = 50
 
@@ -99,6 +100,8 @@ def _load_viewable(viewer: Viewer, *criteria, with_versions: bool | str) -> Inte
     elif with_versions:
         stmt = stmt.options(selectinload(Integration.versions))
     integration = db.session.scalar(stmt)
+    if integration is not None:
+        refuse_if_gone(integration)  # taken down while public: 410 with the notice, for everyone
     if integration is None or not can_view(viewer, integration):
         raise NotFound("No such integration.")
     return integration
