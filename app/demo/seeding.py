@@ -26,6 +26,7 @@ from ..models.base import utcnow
 from ..services import audit, crypto, namespace_admin
 from ..services.namespaces import handle_limit
 from . import shapes
+from .trust import seed_trust_cases
 from .catalog import CATALOG, DEPENDENCIES, YANKED
 from .people import (
     ACCOUNTS,
@@ -253,6 +254,7 @@ def seed() -> str:
         created += 1
     db.session.flush()
     installed = _seed_installations(users, workspaces, now)
+    seed_trust_cases()
     db.session.flush()
     return (
         f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "
