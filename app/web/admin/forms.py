@@ -37,8 +37,10 @@ class ReportDecisionForm(FlaskForm):
     decision = RadioField(
         "Decision",
         choices=[
-            (report_rules.ACTIONED, "Actioned: something was done (a word with the publisher, a fix)"),
-            (report_rules.DISMISSED, "Dismissed: nothing to act on"),
+            SelectChoice(
+                report_rules.ACTIONED, "Actioned: something was done (a word with the publisher, a fix)"
+            ),
+            SelectChoice(report_rules.DISMISSED, "Dismissed: nothing to act on"),
         ],
         validate_choice=False,
     )
@@ -53,8 +55,8 @@ class ReReviewDecisionForm(FlaskForm):
     outcome = RadioField(
         "Decision",
         choices=[
-            (report_rules.UPHELD, "Uphold the takedown"),
-            (report_rules.LIFTED, "Lift the takedown"),
+            SelectChoice(report_rules.UPHELD, "Uphold the takedown"),
+            SelectChoice(report_rules.LIFTED, "Lift the takedown"),
         ],
         validate_choice=False,
     )

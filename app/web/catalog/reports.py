@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from ...domain import reports as rules
@@ -21,7 +22,7 @@ from . import bp
 class ReportForm(FlaskForm):
     category = RadioField(
         "What is wrong?",
-        choices=[(p.code, p.label) for p in rules.POLICIES.values()],
+        choices=[SelectChoice(p.code, p.label) for p in rules.POLICIES.values()],
         validate_choice=False,  # the service says "Choose what is wrong." beside the field
     )
     details = TextAreaField(
