@@ -26,7 +26,6 @@ from ..models.base import utcnow
 from ..services import audit, crypto, namespace_admin
 from ..services.namespaces import handle_limit
 from . import shapes
-from .trust import seed_trust_cases
 from .catalog import CATALOG, DEPENDENCIES, YANKED
 from .people import (
     ACCOUNTS,
@@ -38,6 +37,7 @@ from .people import (
     WORKSPACE_OF,
     WORKSPACES,
 )
+from .trust import seed_trust_cases
 
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
