@@ -68,7 +68,10 @@ def test_a_takedown_comes_first_names_the_policy_and_its_fix_is_uninstall():
     assert shown.label == "Listing taken down"
     kinds = [n.kind for n in shown.notices]
     assert kinds == ["taken_down", "yanked"]
-    assert "Security and malware policy" in shown.notices[0].reason and "Sends data away." in shown.notices[0].reason
+    assert (
+        "Security and malware policy" in shown.notices[0].reason
+        and "Sends data away." in shown.notices[0].reason
+    )
     assert shown.notices[0].action == UNINSTALL
 
 
