@@ -216,21 +216,15 @@ def decide_rereview(actor, takedown: Takedown, outcome: str | None, note: str | 
     note = text(note, "note", f"Tell the publisher why (up to {rules.NOTE_MAX} characters).")
     if outcome == rules.LIFTED and takedown.is_active:
         lift(actor, takedown.integration, f"Re-review: {note}")
-    takedown.rereview_status = outcome
-    takedown.rereview_note = note
-    takedown.rereview_decided_by = actor.id
-    takedown.rereview_decided_at = utcnow()
-    db.session.flush()
-    audit.record(
+    return _rereview_step(
         actor,
-        "takedown.rereview_decided",
         takedown,
-        object_label=f"{takedown.integration.publisher}/{takedown.integration.slug}",
-        workspace_id=takedown.integration.workspace_id,
-        before={"rereview_status": rules.PENDING},
-        after={"rereview_status": outcome, "rereview_note": note},
+        "takedown.rereview_decided",
+        rereview_status=outcome,
+        rereview_note=note,
+        rereview_decided_by=actor.id,
+        rereview_decided_at=utcnow(),
     )
-    return takedown
 
 
 # --- the publisher's side ---------------------------------------------------------------------------
@@ -250,17 +244,32 @@ def request_rereview(actor, viewer: Viewer, integration_id: str, message: str | 
         "message",
         f"Tell staff what changed or why the decision is wrong (up to {rules.NOTE_MAX} characters).",
     )
-    takedown.rereview_status = rules.PENDING
-    takedown.rereview_message = message
-    takedown.rereview_requested_by = actor.id
-    takedown.rereview_requested_at = utcnow()
+    return _rereview_step(
+        actor,
+        takedown,
+        "takedown.rereview_requested",
+        rereview_status=rules.PENDING,
+        rereview_message=message,
+        rereview_requested_by=actor.id,
+        rereview_requested_at=utcnow(),
+    )
+
+
+def _rereview_step(actor, takedown: Takedown, action: str, **changes) -> Takedown:
+    """Set the re-review's fields and write the one audit event (its status and text, before and after)."""
+    shown = ("rereview_status", "rereview_message", "rereview_note")
+    before = audit.snapshot(takedown, shown)
+    for name, value in changes.items():
+        setattr(takedown, name, value)
     db.session.flush()
+    integration = takedown.integration
     audit.record(
         actor,
-        "takedown.rereview_requested",
+        action,
         takedown,
         object_label=f"{integration.publisher}/{integration.slug}",
         workspace_id=integration.workspace_id,
-        after={"rereview_status": rules.PENDING, "rereview_message": message},
+        before=before,
+        after=audit.snapshot(takedown, shown),
     )
     return takedown

@@ -47,34 +47,45 @@ def report(report_id):
     return _render_report(reports.report_for_staff(current_user, report_id))
 
 
-@bp.post("/reports/<report_id>/decision")
-def decide_report(report_id):
+def _decide(report_id: str, form, kind: str, action, *fields: str, done):
+    """One staff decision on a report: `action(actor, report, *form fields)`; on error the report's
+    page again (422) with `form` as `kind` and the error beside its field. `done(report)` is the flash."""
     row = reports.report_for_staff(current_user, report_id)
-    form = ReportDecisionForm(prefix="decide")
     if form.validate_on_submit():
         try:
-            reports.decide(current_user, row, form.decision.data, form.note.data)
+            action(current_user, row, *(getattr(form, name).data for name in fields))
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            flash(f"Report marked {row.status}.", "success")
+            flash(done(row), "success")
             return redirect(url_for("admin.reports_queue"))
-    return _render_report(row, decision_form=form, status=422)
+    return _render_report(row, status=422, **{kind: form})
+
+
+@bp.post("/reports/<report_id>/decision")
+def decide_report(report_id):
+    return _decide(
+        report_id,
+        ReportDecisionForm(prefix="decide"),
+        "decision_form",
+        reports.decide,
+        "decision",
+        "note",
+        done=lambda row: f"Report marked {row.status}.",
+    )
 
 
 @bp.post("/reports/<report_id>/takedown")
 def take_down_from_report(report_id):
-    row = reports.report_for_staff(current_user, report_id)
-    form = TakedownForm(prefix="takedown")
-    if form.validate_on_submit():
-        try:
-            reports.take_down_from(current_user, row, form.policy.data, form.note.data)
-        except ServiceError as error:
-            apply_service_error(form, error)
-        else:
-            flash(f"{row.integration.name} is taken down; the report is marked actioned.", "success")
-            return redirect(url_for("admin.reports_queue"))
-    return _render_report(row, takedown_form=form, status=422)
+    return _decide(
+        report_id,
+        TakedownForm(prefix="takedown"),
+        "takedown_form",
+        reports.take_down_from,
+        "policy",
+        "note",
+        done=lambda row: f"{row.integration.name} is taken down; the report is marked actioned.",
+    )
 
 
 def _render_takedown(takedown, form=None, status=200):
