@@ -63,9 +63,10 @@ def set_trust_tier(actor, row: Integration, tier: str, note: str | None) -> Inte
     return change(actor, row, "integration.trust_tier_set", {"trust_tier": tier}, note=note)
 
 
-def take_down(actor, row: Integration, policy: str | None, note: str | None) -> Integration:
-    """Force the listing private under a policy, with a note the publisher sees on the dashboard (and,
-    when it was public, everyone at its URL: a 410 notice). See services/takedowns.py."""
+def take_down(actor, row: Integration, note: str | None, policy: str | None = "other") -> Integration:
+    """Force the listing private under a policy (the marketplace terms unless named), with a note the
+    publisher sees on the dashboard (and, when it was public, everyone at its URL: a 410 notice).
+    See services/takedowns.py."""
     _require_staff(actor)
     takedowns.take_down(actor, row, policy, note)
     return row

@@ -71,8 +71,7 @@ def take_down(integration_id):
         integration_id,
         form,
         "takedown_form",
-        staff.take_down,
-        form.policy.data,
+        lambda actor, row, note: staff.take_down(actor, row, note, form.policy.data),
         done="Listing taken down; it is private now.",
     )
 
