@@ -1,7 +1,8 @@
 """One integration as its detail page and the JSON API's get-by-id show it, for one viewer.
 
 Decides: whether this viewer may see the integration at all (NotFound otherwise: existence never
-leaks), how much of its version history is loaded, and which of its declared dependencies resolve
+leaks; TakenDown, a 410 with the notice, for everyone when staff took it down while it was
+public), how much of its version history is loaded, and which of its declared dependencies resolve
 to an integration this viewer may see. Listings are `listing`'s business, not this module's.
 """
 

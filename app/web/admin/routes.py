@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import staff
+from ...services import staff, takedowns
 from ...services.errors import ServiceError
 from .. import params
 from ..forms import apply_service_error
@@ -30,6 +30,7 @@ def _render_integration(row, tier_form=None, takedown_form=None, lift_form=None,
     return render_template(
         "admin/integration.html",
         integration=row,
+        takedown=takedowns.latest_for(row),
         events=staff.integration_events(current_user, row),
         tier_form=tier_form or TrustTierForm(formdata=None, tier=row.trust_tier),
         takedown_form=takedown_form or TakedownForm(formdata=None),
