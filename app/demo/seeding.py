@@ -37,6 +37,7 @@ from .people import (
     WORKSPACE_OF,
     WORKSPACES,
 )
+from .trust import seed_trust_cases
 
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
@@ -274,6 +275,7 @@ def seed() -> str:
     db.session.flush()
     installed = _seed_installations(users, workspaces, now)
     _seed_pending_review(users["vera@vendors.test"])
+    seed_trust_cases()
     db.session.flush()
     return (
         f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "

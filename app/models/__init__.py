@@ -7,6 +7,7 @@ from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .outbox import OutboxMessage
+from .report import ListingReport, Takedown
 from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
 
@@ -24,11 +25,13 @@ __all__ = [
     "Invitation",
     "Integration",
     "IntegrationVersion",
+    "ListingReport",
     "ListingReview",
     "Membership",
     "OutboxMessage",
     "PublisherNamespace",
     "ReservedHandle",
+    "Takedown",
     "User",
     "WizardSession",
     "Workspace",

@@ -1,7 +1,7 @@
 """reviews before trust: versions and renames of listings above community wait for staff
 
-Revision ID: 0010_reviews
-Revises: 0009_accounts_mail
+Revision ID: 0011_reviews
+Revises: 0010_reports
 Create Date: 2026-11-29
 
 integration_versions gains review_state (NULL for every existing version: published without review,
@@ -11,8 +11,8 @@ the catalog-generation triggers of migration 0007.
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0010_reviews"
-down_revision = "0009_accounts_mail"
+revision = "0011_reviews"
+down_revision = "0010_reports"
 branch_labels = None
 depends_on = None
 
