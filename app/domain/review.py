@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 COMMUNITY = "community"
 PENDING, APPROVED, REJECTED, SUPERSEDED = "pending", "approved", "rejected", "superseded"
@@ -45,6 +45,27 @@ def version_is_live(version) -> bool:
 def live_version_clause(model) -> ColumnElement[bool]:
     """SQL twin of version_is_live, for IntegrationVersion (or a model with its review_state)."""
     return or_(model.review_state.is_(None), model.review_state.in_(LIVE_REVIEW_STATES))
+
+
+def may_be_current(version, *, own_workspace: bool) -> bool:
+    """Review's part of "may this (non-yanked) version be current for this viewer": a live version for
+    everyone; one waiting for review only for a member of the listing's own workspace."""
+    return version_is_live(version) or (own_workspace and getattr(version, "review_state", None) == PENDING)
+
+
+def current_candidate_clause(model, own_integration_ids) -> ColumnElement[bool]:
+    """SQL twin of may_be_current. `own_integration_ids`: the viewer's own workspaces' integration ids
+    (a list or a subquery, e.g. select(Integration.id).where(Integration.workspace_id.in_(member_of)))."""
+    return or_(
+        live_version_clause(model),
+        and_(model.review_state == PENDING, model.integration_id.in_(own_integration_ids)),
+    )
+
+
+def may_see_version(version, *, own_workspace: bool) -> bool:
+    """In a listing's version history (detail page, API versions): versions waiting for or refused in
+    review only for its own workspace's members."""
+    return own_workspace or version_is_live(version)
 
 
 def scopes_of(auth_config: dict | None) -> list[str]:

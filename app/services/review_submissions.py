@@ -6,8 +6,6 @@ the publisher wants now. Nothing here commits."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_
-
 from ..domain import review
 from ..domain.semver_range import is_valid_version, version_key
 from ..extensions import db
@@ -38,10 +36,7 @@ def current_version_for(integration: Integration, workspace_ids) -> IntegrationV
         db.select(IntegrationVersion).where(
             IntegrationVersion.integration_id == integration.id,
             IntegrationVersion.yanked_at.is_(None),
-            or_(
-                review.live_version_clause(IntegrationVersion),
-                IntegrationVersion.review_state == review.PENDING,
-            ),
+            review.current_candidate_clause(IntegrationVersion, [integration.id]),
         )
     ).all()
     valid = [row for row in rows if is_valid_version(row.version)]

@@ -154,3 +154,19 @@ def test_checks_survive_malformed_documents():
     }
     context = PublishContext(version="x", previous_version="1.0.0", previous_documents=weird, documents=weird)
     assert checks.run_checks(context) == []
+
+
+def test_review_rule_for_which_version_may_be_current():
+    from types import SimpleNamespace as Row
+
+    from app.domain import review
+
+    live, approved = Row(review_state=None), Row(review_state="approved")
+    pending, rejected = Row(review_state="pending"), Row(review_state="rejected")
+    for version in (live, approved):
+        assert review.version_is_live(version) and review.may_be_current(version, own_workspace=False)
+    assert not review.may_be_current(pending, own_workspace=False)
+    assert review.may_be_current(pending, own_workspace=True)
+    assert not review.may_be_current(rejected, own_workspace=True)
+    assert review.may_see_version(rejected, own_workspace=True)
+    assert not review.may_see_version(pending, own_workspace=False)
