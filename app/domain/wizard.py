@@ -2,8 +2,10 @@
 in which order, which one is next, and whether a step may be entered yet.
 
 Steps are done in order. A step can only be entered once every applicable step before it is
-done; going back is always allowed. The auth step does not apply to `authConfig.type == "none"`
-(it is shown as skipped), nor to an upgrade that keeps its grants; a reconnect is only the auth step.
+done; going back is always allowed. A step with nothing to do is not a page: it is shown as skipped
+in the progress indicator, with why. The dependencies step does not apply when the version depends
+on nothing; the auth step not to `authConfig.type == "none"` nor to an upgrade that keeps its
+grants; the variables step not when the version has no variables. A reconnect is only the auth step.
 """
 
 from __future__ import annotations
@@ -35,21 +37,39 @@ class StepState:
     label: str
     status: str  # done | current | todo | skipped
     reachable: bool
+    note: str = ""  # why a skipped step is skipped
 
     @property
     def skipped(self) -> bool:
         return self.status == SKIPPED
 
 
-def applicable_steps(auth_type: str, purpose: str = INSTALL, *, reauthorize: bool = False) -> tuple[str, ...]:
-    """The steps this wizard goes through, in order."""
+def applicable_steps(
+    auth_type: str,
+    purpose: str = INSTALL,
+    *,
+    reauthorize: bool = False,
+    has_dependencies: bool = True,
+    has_variables: bool = True,
+) -> tuple[str, ...]:
+    """The steps this wizard goes through, in order: those with something to do."""
     if purpose == RECONNECT:
         return (AUTH,)
     needs_auth = auth_type in ("oauth2", "api_key")
     if purpose == UPGRADE:
         # An upgrade keeps the credential unless the grant grows: only then a new authorization.
         needs_auth = auth_type == "oauth2" and reauthorize
-    return tuple(step for step in STEPS if step != AUTH or needs_auth)
+    needed = {DEPENDENCIES: has_dependencies, AUTH: needs_auth, VARIABLES: has_variables}
+    return tuple(step for step in STEPS if needed.get(step, True))
+
+
+def skip_note(step: str, auth_type: str, purpose: str = INSTALL) -> str:
+    """Why a step with nothing to do is skipped, in the progress indicator's words."""
+    if step == AUTH:
+        if purpose == UPGRADE:
+            return "keeps the saved API key" if auth_type == "api_key" else "keeps the current connection"
+        return "no sign-in needed"
+    return {DEPENDENCIES: "needs no other integration", VARIABLES: "no settings"}.get(step, "")
 
 
 def first_open_step(steps: Sequence[str], completed: Iterable[str]) -> str:
@@ -94,9 +114,14 @@ def mark_done(
 
 
 def progress(
-    steps: Sequence[str], completed: Iterable[str], current: str, purpose: str = INSTALL
+    steps: Sequence[str],
+    completed: Iterable[str],
+    current: str,
+    purpose: str = INSTALL,
+    auth_type: str = "none",
 ) -> list[StepState]:
-    """Every one of the five steps for the progress indicator, the inapplicable ones as skipped."""
+    """Every one of the five steps for the progress indicator, the inapplicable ones as skipped
+    (with why)."""
     done = set(completed)
     labels = UPGRADE_LABELS if purpose == UPGRADE else LABELS
     states = []
@@ -110,7 +135,8 @@ def progress(
         else:
             status = TODO
         reachable = status != SKIPPED and step != current and may_enter(step, steps, done)
-        states.append(StepState(step, number, labels[step], status, reachable))
+        note = skip_note(step, auth_type, purpose) if status == SKIPPED else ""
+        states.append(StepState(step, number, labels[step], status, reachable, note))
     return states
 
 

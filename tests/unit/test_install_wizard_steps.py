@@ -62,3 +62,23 @@ def test_find_cycle():
 def test_scope_diff():
     assert w.scope_diff(["a", "b"], ["b", "c"]) == (["c"], ["a"])
     assert w.scope_diff(["a"], ["a"]) == ([], [])
+
+
+def test_steps_with_nothing_to_do_are_skipped_and_say_why():
+    steps = w.applicable_steps("api_key", has_dependencies=False, has_variables=False)
+    assert steps == (w.WORKSPACE, w.AUTH, w.REVIEW)
+    assert w.next_step(w.WORKSPACE, steps) == w.AUTH and w.next_step(w.AUTH, steps) == w.REVIEW
+    states = w.progress(steps, [w.WORKSPACE], w.AUTH, auth_type="api_key")
+    assert [(s.status, s.note) for s in states] == [
+        (w.DONE, ""),
+        (w.SKIPPED, "needs no other integration"),
+        (w.CURRENT, ""),
+        (w.SKIPPED, "no settings"),
+        (w.TODO, ""),
+    ]
+    # An upgrade keeps its credential: that is why Connect is skipped, not "no sign-in needed".
+    upgrade = w.applicable_steps("api_key", w.UPGRADE, has_dependencies=False)
+    notes = {s.key: s.note for s in w.progress(upgrade, [], w.WORKSPACE, w.UPGRADE, "api_key")}
+    assert notes[w.AUTH] == "keeps the saved API key"
+    notes = {s.key: s.note for s in w.progress(upgrade, [], w.WORKSPACE, w.UPGRADE, "oauth2")}
+    assert notes[w.AUTH] == "keeps the current connection"

@@ -248,9 +248,10 @@ def test_declining_an_upgrade_keeps_the_old_pin_and_grants(client, auth, factori
 
 def test_upgrade_without_new_scopes_skips_auth(client, auth, factories):
     installation_id, wid = _keyed_upgrade(client, auth, factories, "1.0.1")
-    client.post_form(f"/install/w/{wid}/workspace", {})
-    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/variables")
-    client.post_form(f"/install/w/{wid}/variables")
+    # No dependencies, same key, no settings: from the changes straight to review.
+    assert client.post_form(f"/install/w/{wid}/workspace", {}).headers["Location"].endswith("/review")
+    page = client.get(f"/install/w/{wid}/review").get_data(as_text=True)
+    assert "skipped: keeps the saved API key" in page and "no sign-in needed" not in page
     assert client.post_form(f"/install/w/{wid}/review").status_code == 302
     db.session.expire_all()
     installation = db.session.get(Installation, installation_id)

@@ -32,9 +32,9 @@ def _api_key_integration(**kwargs):
 
 
 def _to_step(client, integration, workspace, api_key=None):
-    """Through steps 1 and 2 (and the API key when given); returns the wizard id."""
+    """Through step 1 (the dependencies step is skipped: these depend on nothing), and the API key
+    when given; returns the wizard id."""
     wid = _start(client, integration, workspace)
-    client.post_form(f"/install/w/{wid}/dependencies")
     if api_key:
         client.post_form(f"/install/w/{wid}/auth", {"api_key": api_key})
     return wid
@@ -56,13 +56,13 @@ def test_api_key_install_end_to_end(client, auth, factories):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Caution: community integration" in html and integration.publisher in html and "1.0.0" in html
-    wid = _start(client, integration, workspace)
-
-    assert (
-        client.post_form(f"/install/w/{wid}/dependencies")
-        .headers["Location"]
-        .endswith(f"/install/w/{wid}/auth")
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
     )
+    wid = wizard_id_from(started.headers["Location"])
+    # No dependencies: that step is no page, straight on to Connect; the progress says why.
+    assert started.headers["Location"].endswith(f"/install/w/{wid}/auth")
+    assert client.get(f"/install/w/{wid}/dependencies").headers["Location"].endswith(f"/install/w/{wid}/auth")
     auth_page = client.get(f"/install/w/{wid}/auth").get_data(as_text=True)
     assert 'type="password"' in auth_page and "X-Api-Key: ••••" in auth_page
     assert "<strong>Settings</strong>" in auth_page and "<script>alert(1)" not in auth_page
@@ -123,11 +123,17 @@ def test_none_auth_skips_the_auth_step(client, auth):
     integration = publish()
     auth.login(user)
     wid = _start(client, integration, workspace)
-    page = client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
-    assert "skipped: no sign-in needed" in page
-    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/variables")
-    skipped = client.get(f"/install/w/{wid}/auth")  # never entered: back to where the wizard is
-    assert skipped.status_code == 302 and skipped.headers["Location"].endswith(f"/install/w/{wid}/variables")
+    # No dependencies, no sign-in, no variables: from consent straight to review.
+    assert wizard(wid).step == 5
+    page = client.get(f"/install/w/{wid}/review").get_data(as_text=True)
+    for note in ("skipped: needs no other integration", "skipped: no sign-in needed", "skipped: no settings"):
+        assert note in page
+    assert f'href="/install/w/{wid}/workspace"' in page  # Back goes to the step before that applies
+    for step in ("dependencies", "auth", "variables"):  # never entered: back to where the wizard is
+        skipped = client.get(f"/install/w/{wid}/{step}")
+        assert skipped.status_code == 302 and skipped.headers["Location"].endswith(f"/install/w/{wid}/review")
+    assert client.post_form(f"/install/w/{wid}/review").status_code == 302
+    assert _count(Installation) == 1
 
 
 def test_steps_cannot_be_skipped_by_url(client, auth):
@@ -135,11 +141,9 @@ def test_steps_cannot_be_skipped_by_url(client, auth):
     integration = _api_key_integration()
     auth.login(user)
     wid = _start(client, integration, workspace)
-    for step in ("auth", "variables", "review"):
+    for step in ("variables", "review"):
         response = client.get(f"/install/w/{wid}/{step}")
-        assert response.status_code == 302 and response.headers["Location"].endswith(
-            f"/install/w/{wid}/dependencies"
-        )
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/install/w/{wid}/auth")
     before = wizard(wid).completed_steps
     response = client.post_form(f"/install/w/{wid}/review")
     assert response.status_code == 302 and _count(Installation) == 0
@@ -333,13 +337,11 @@ def test_dependency_installed_first_through_its_own_wizard(client, auth):
         ).status_code
         == 302
     )
-    client.post_form(f"/install/w/{cid}/dependencies")
-    client.post_form(f"/install/w/{cid}/variables")
-    done = client.post_form(f"/install/w/{cid}/review")
+    done = client.post_form(f"/install/w/{cid}/review")  # the child has no dependencies nor settings
     assert done.headers["Location"].endswith(f"/install/w/{wid}/dependencies")  # the flow comes back
 
     assert "Installed 1.2.0" in client.get(f"/install/w/{wid}/dependencies").get_data(as_text=True)
-    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/variables")
+    assert client.post_form(f"/install/w/{wid}/dependencies").headers["Location"].endswith("/review")
 
 
 def test_dependency_cycles_are_refused(client, auth):

@@ -33,11 +33,13 @@ from .state import (
     may_enter,
     new_wizard,
     open_wizard_for,
+    progress_of,
     set_data,
     stage_secret,
     staged_secret,
     steps_of,
     touch,
+    version_steps,
     waiting_parent,
 )
 from .steps import (
@@ -80,6 +82,7 @@ __all__ = [
     "may_enter",
     "new_wizard",
     "open_wizard_for",
+    "progress_of",
     "save_api_key",
     "save_upgrade_consent",
     "save_variables",
@@ -93,6 +96,7 @@ __all__ = [
     "store_oauth_token",
     "touch",
     "validate_variables",
+    "version_steps",
     "waiting_parent",
     "who_can_install",
 ]

@@ -107,11 +107,33 @@ def live_installation(workspace_id: str, integration_id: str) -> Installation | 
 # --- the step rule applied to a stored wizard ---------------------------------------------
 
 
-def steps_of(wizard: WizardSession) -> tuple[str, ...]:
+def version_steps(
+    version: IntegrationVersion, purpose: str = steps_rule.INSTALL, *, reauthorize: bool = False
+) -> tuple[str, ...]:
+    """The steps a wizard pinning `version` goes through: a step with nothing to do (no
+    dependencies, no sign-in, no variables) is skipped."""
+    properties = (version.variables_schema or {}).get("properties")
     return steps_rule.applicable_steps(
-        wizard.version.auth_config.get("type", "none"),
+        (version.auth_config or {}).get("type", "none"),
+        purpose,
+        reauthorize=reauthorize,
+        has_dependencies=bool((version.manifest or {}).get("dependencies")),
+        has_variables=bool(properties) and isinstance(properties, dict),
+    )
+
+
+def steps_of(wizard: WizardSession) -> tuple[str, ...]:
+    return version_steps(wizard.version, wizard.purpose, reauthorize=bool(wizard.data.get("reauthorize")))
+
+
+def progress_of(wizard: WizardSession, step: str) -> list:
+    """The progress indicator of a wizard on `step`."""
+    return steps_rule.progress(
+        steps_of(wizard),
+        wizard.completed_steps,
+        step,
         wizard.purpose,
-        reauthorize=bool(wizard.data.get("reauthorize")),
+        (wizard.version.auth_config or {}).get("type", "none"),
     )
 
 

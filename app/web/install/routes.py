@@ -35,7 +35,7 @@ def _context(wizard, step: str, **extra) -> dict:
         "integration": wizard.integration,
         "version": wizard.version,
         "step": step,
-        "progress": steps_rule.progress(steps, wizard.completed_steps, step, wizard.purpose),
+        "progress": wizards.progress_of(wizard, step),
         "back": steps_rule.previous_step(step, steps) if step in steps else None,
         "describe_scope": describe_scope,
         **extra,
@@ -67,7 +67,10 @@ def _render_start(integration, form, status=200):
         describe_scope=describe_scope,
         who_can_install=wizards.who_can_install(current_user) if not form.workspace.choices else [],
         progress=steps_rule.progress(
-            steps_rule.applicable_steps(version.auth_config.get("type", "none")), [], steps_rule.WORKSPACE
+            wizards.version_steps(version),
+            [],
+            steps_rule.WORKSPACE,
+            auth_type=version.auth_config.get("type"),
         ),
     ), status
 
