@@ -21,7 +21,13 @@ VARIABLES = {
     "type": "object",
     "required": ["channel", "region"],
     "properties": {
-        "channel": {"type": "string", "title": "Channel", "pattern": "^#[a-z]+$", "maxLength": 30},
+        "channel": {
+            "type": "string",
+            "title": "Channel",
+            "pattern": "^#[a-z]+$",
+            "patternHint": "a # followed by lower-case letters, like #alerts",
+            "maxLength": 30,
+        },
         "region": {"type": "string", "title": "Region", "enum": ["eu", "us"]},
         "batch": {"type": "integer", "title": "Batch size", "minimum": 1, "maximum": 100},
     },

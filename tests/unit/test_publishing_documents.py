@@ -241,6 +241,60 @@ def test_defaults_inside_the_variables_schema_are_checked():
     ]
 
 
+def test_a_pattern_may_carry_a_hint_and_examples_that_must_fit_it():
+    channel = {"type": "string", "pattern": "^#[a-z]+$", "patternHint": "a # then lower-case letters"}
+    schema = {
+        "type": "object",
+        "properties": {
+            "channel": {**channel, "examples": ["#alerts", "#ops"]},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[a-z]+$", "examples": ["red"]},
+            },
+        },
+    }
+    assert problems(variables=schema, manifest={}) == []
+    schema["properties"]["channel"]["examples"] = ["#alerts", "Alerts"]
+    schema["properties"]["tags"]["items"]["patternHint"] = ""
+    assert [(e.path, e.message) for e in problems(variables=schema, manifest={})] == [
+        ("$.properties.tags.items.patternHint", "A hint is text of at most 200 characters.")
+    ]
+    schema["properties"]["tags"]["items"]["patternHint"] = "lower-case letters"
+    assert [(e.path, e.message) for e in problems(variables=schema, manifest={})] == [
+        (
+            "$.properties.channel.examples[1]",
+            "The example 'Alerts' is not valid here: Does not match the required format: "
+            "a # then lower-case letters",
+        )
+    ]
+    schema["properties"]["channel"]["examples"] = "#alerts"
+    assert {e.path for e in problems(variables=schema, manifest={})} == {"$.properties.channel.examples"}
+
+
+@pytest.mark.parametrize(
+    ("subschema", "message"),
+    [
+        (
+            {"patternHint": "a # then lower-case letters"},
+            "Does not match the required format: a # then lower-case letters",
+        ),
+        ({"examples": ["#alerts"]}, "Does not match the required format, for example “#alerts”."),
+        (
+            {"patternHint": "like #ops", "examples": ["#alerts"]},
+            "Does not match the required format: like #ops",
+        ),
+        ({}, "Does not match the required format."),
+    ],
+)
+def test_a_value_off_the_pattern_is_told_the_hint_or_an_example(subschema, message):
+    prop = {"type": "string", "pattern": "^#[a-z]+$", **subschema}
+    schema = {"type": "object", "properties": {"channel": prop, "tags": {"type": "array", "items": prop}}}
+    assert d.validate_values(schema, {"channel": "ops", "tags": ["#ok", "no"]}) == {
+        "channel": [message],
+        "tags": [message],
+    }
+
+
 @pytest.mark.parametrize(
     ("auth", "paths"),
     [

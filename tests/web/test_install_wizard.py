@@ -79,7 +79,8 @@ def test_api_key_install_end_to_end(client, auth, factories):
     )
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "Does not match the required format." in text and "at most 100" in text and 'value="ops"' in text
+    assert "Does not match the required format: a # followed by lower-case letters, like #alerts" in text
+    assert "at most 100" in text and 'value="ops"' in text
     assert wizard(wid).data["variables"] == {"region": "eu", "channel": "#ops"}
 
     ok = client.post_form(

@@ -233,12 +233,23 @@ def _plural(count: Any, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
+def _pattern_message(subschema: Any) -> str:
+    """A value that does not match a pattern: the publisher's hint, else an example, quoted."""
+    subschema = subschema if isinstance(subschema, dict) else {}
+    hint, examples = subschema.get("patternHint"), subschema.get("examples")
+    if isinstance(hint, str) and hint.strip():
+        return f"Does not match the required format: {hint.strip()}"
+    if isinstance(examples, list) and examples and isinstance(examples[0], str):
+        return f"Does not match the required format, for example “{examples[0]}”."
+    return "Does not match the required format."
+
+
 def value_message(error: ValidationError) -> str:
     """What an installer is told about one error in a value they typed."""
     v, value = error.validator, error.validator_value
     messages = {
         "format": lambda: _FORMAT_MESSAGES.get(value, "Not in the expected format."),
-        "pattern": lambda: "Does not match the required format.",
+        "pattern": lambda: _pattern_message(error.schema),
         "enum": lambda: "Choose one of: " + ", ".join(str(x) for x in value) + ".",
         "minLength": lambda: f"Enter at least {_plural(value, 'character')}.",
         "maxLength": lambda: f"Enter at most {value} characters.",

@@ -30,6 +30,8 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 MAX_PROPERTIES = 100
 MAX_STRING_VALUE = 10_000
 MAX_ARRAY_VALUE = 1_000
+MAX_HINT = 200
+MAX_EXAMPLES = 10
 
 PROPERTY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 # Names a WTForms form already uses for itself: a variable may not shadow them.
@@ -54,14 +56,17 @@ RESERVED_NAMES = frozenset(
 
 _COMMON = {"type", "title", "description", "default", "$comment"}
 _NUMBER = _COMMON | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
+# `examples` (standard) and `patternHint` (the marketplace's) explain a pattern to an installer: a
+# value that does not match is told the hint, else the first example.
+_EXPLAIN = {"examples", "patternHint"}
 _KEYWORDS = {
-    "string": _COMMON | {"enum", "format", "pattern", "minLength", "maxLength"},
+    "string": _COMMON | _EXPLAIN | {"enum", "format", "pattern", "minLength", "maxLength"},
     "integer": _NUMBER,
     "number": _NUMBER,
     "boolean": _COMMON,
     "array": _COMMON | {"items", "minItems", "maxItems", "uniqueItems"},
 }
-_ITEM_KEYWORDS = {"type", "enum", "pattern", "minLength", "maxLength", "format"}
+_ITEM_KEYWORDS = {"type", "enum", "pattern", "minLength", "maxLength", "format"} | _EXPLAIN
 _ROOT_KEYWORDS = {
     "$schema",
     "$id",
@@ -161,6 +166,28 @@ def _check_string_keywords(doc: ParsedDocument, where: tuple, prop: dict) -> lis
     enum = prop.get("enum")
     if enum is not None and (not isinstance(enum, list) or not all(isinstance(v, str) for v in enum)):
         errors.append(doc.error(where + ("enum",), "Choices (enum) must be a list of strings."))
+    return errors + _explain_problems(doc, where, prop)
+
+
+def _explain_problems(doc: ParsedDocument, where: tuple, prop: dict) -> list[DocumentError]:
+    errors = []
+    hint = prop.get("patternHint")
+    if hint is not None and not (isinstance(hint, str) and 0 < len(hint.strip()) and len(hint) <= MAX_HINT):
+        errors.append(
+            doc.error(where + ("patternHint",), f"A hint is text of at most {MAX_HINT} characters.")
+        )
+    examples = prop.get("examples")
+    if examples is not None and not (
+        isinstance(examples, list)
+        and 0 < len(examples) <= MAX_EXAMPLES
+        and all(isinstance(v, str) and len(v) <= MAX_HINT for v in examples)
+    ):
+        errors.append(
+            doc.error(
+                where + ("examples",),
+                f"Examples are a list of 1 to {MAX_EXAMPLES} strings of at most {MAX_HINT} characters.",
+            )
+        )
     return errors
 
 
@@ -204,12 +231,27 @@ def variables_schema_problems(doc: ParsedDocument) -> list[DocumentError]:
 
 
 def _default_problems(doc: ParsedDocument, properties: dict) -> list[DocumentError]:
+    """Defaults, and examples, must be values an installer could type."""
     errors = []
     for name, prop in properties.items():
         if "default" in prop:
             for message in default_errors(prop, prop["default"]):
                 errors.append(doc.error(("properties", name, "default"), message))
+        errors += _example_problems(doc, ("properties", name), prop)
+        items = prop.get("items")
+        if prop.get("type") == "array" and isinstance(items, dict):
+            errors += _example_problems(doc, ("properties", name, "items"), items)
     return errors
+
+
+def _example_problems(doc: ParsedDocument, where: tuple, prop: dict) -> list[DocumentError]:
+    if prop.get("type") != "string" or not isinstance(prop.get("examples"), list):
+        return []
+    return [
+        doc.error(where + ("examples", i), f"The example {example!r} is not valid here: {message}")
+        for i, example in enumerate(prop["examples"])
+        for message in default_errors(prop, example)[:1]
+    ]
 
 
 # --- values, at install (and defaults, on save) --------------------------------------------------
