@@ -391,3 +391,27 @@ def test_local_http_endpoints_only_outside_production():
     assert [(e.path, e.message) for e in errors] == [
         ("$.authorizeUrl", "Use an https: URL (http://localhost is for development only).")
     ]
+
+
+def test_values_are_described_with_titles_and_human_words():
+    schema = {
+        "type": "object",
+        "properties": {
+            "batchSize": {"type": "integer", "title": "Batch size"},
+            "notify": {"type": "boolean", "title": "Send notifications"},
+            "dryRun": {"type": "boolean", "title": "Dry run"},
+            "tags": {"type": "array", "title": "Tags", "items": {"type": "string"}},
+            "region": {"type": "string", "enum": ["eu", "us"]},
+            "unset": {"type": "string", "title": "Not given"},
+        },
+    }
+    values = {"tags": ["a", "b"], "notify": True, "batchSize": 20, "region": "eu", "legacy": False}
+    assert d.describe_values(schema, values) == [
+        ("Batch size", "20"),
+        ("Send notifications", "Yes"),
+        ("Dry run", "No"),  # an unticked box is a No, not a gap
+        ("Tags", "a, b"),
+        ("region", "eu"),  # no title: its name
+        ("legacy", "No"),  # kept from an older version's schema: still shown, by name
+    ]
+    assert d.describe_values({}, {}) == [] and d.describe_values(None, None) == []

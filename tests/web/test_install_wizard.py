@@ -88,6 +88,9 @@ def test_api_key_install_end_to_end(client, auth, factories):
     )
     assert ok.headers["Location"].endswith(f"/install/w/{wid}/review")
     review = client.get(f"/install/w/{wid}/review").get_data(as_text=True)
+    # Settings by their titles, never raw keys.
+    assert "<dt>Batch size</dt><dd>20</dd>" in review and "<dt>Channel</dt><dd>#alerts</dd>" in review
+    assert "<code>batch</code>" not in review
     assert "copied into your workspace" in review and "••••abcd" in review and SECRET_KEY_VALUE not in review
 
     events, installs = _count(AuditEvent), integration.install_count
@@ -401,3 +404,28 @@ def test_rights_are_checked_on_every_step(client, auth, factories):
     db.session.commit()
     assert client.get(f"/install/w/{wid}/variables").status_code == 404
     assert _count(Installation) == 0
+
+
+def test_review_shows_yes_and_no_not_python_booleans(client, auth):
+    user, workspace = admin()
+    schema = {
+        "type": "object",
+        "properties": {
+            "notify": {"type": "boolean", "title": "Send notifications"},
+            "dryRun": {"type": "boolean", "title": "Dry run"},
+            "batchSize": {"type": "integer", "title": "Batch size", "default": 50},
+        },
+    }
+    integration = publish(schema=schema)
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    assert (
+        client.post_form(
+            f"/install/w/{wid}/variables", {"var-notify": "y", "var-batchSize": "50"}
+        ).status_code
+        == 302
+    )
+    review = client.get(f"/install/w/{wid}/review").get_data(as_text=True)
+    assert "<dt>Send notifications</dt><dd>Yes</dd>" in review and "<dt>Dry run</dt><dd>No</dd>" in review
+    assert "<dt>Batch size</dt><dd>50</dd>" in review
+    assert "True" not in review and "False" not in review and "batchSize" not in review

@@ -36,9 +36,16 @@ from .parsing import (
 from .patterns import MAX_PATTERN_LENGTH, pattern_matches, pattern_problem
 from .schemas import REGISTRY, Validator, project_schema
 from .validation import check_documents, validate_texts, validate_values_documents
-from .variables import MAX_ARRAY_VALUE, MAX_STRING_VALUE, validate_values, variables_schema_problems
+from .variables import (
+    MAX_ARRAY_VALUE,
+    MAX_STRING_VALUE,
+    describe_values,
+    validate_values,
+    variables_schema_problems,
+)
 
 __all__ = [
+    "describe_values",
     "AUTH",
     "DOCUMENTS",
     "MANIFEST",

@@ -172,7 +172,7 @@ def _check_string_keywords(doc: ParsedDocument, where: tuple, prop: dict) -> lis
 def _explain_problems(doc: ParsedDocument, where: tuple, prop: dict) -> list[DocumentError]:
     errors = []
     hint = prop.get("patternHint")
-    if hint is not None and not (isinstance(hint, str) and 0 < len(hint.strip()) and len(hint) <= MAX_HINT):
+    if hint is not None and not (isinstance(hint, str) and len(hint.strip()) > 0 and len(hint) <= MAX_HINT):
         errors.append(
             doc.error(where + ("patternHint",), f"A hint is text of at most {MAX_HINT} characters.")
         )
@@ -314,3 +314,35 @@ def validate_values(schema: dict, values: dict) -> dict[str, list[str]]:
     if unusable:
         return {"": [unusable]}
     return _by_property(found)
+
+
+# --- values, as a person reads them ---------------------------------------------------------------
+
+
+def _human(prop: dict, value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_human(prop.get("items") or {}, item) for item in value) or "None"
+    if value is None or value == "":
+        return "None"
+    return str(value)
+
+
+def describe_values(schema: dict, values: dict) -> list[tuple[str, str]]:
+    """(title, value) of every setting, in the schema's order, as a person reads them: the
+    property's title (its name only when it has none), Yes/No for booleans, lists joined; a
+    boolean left unset reads No. Values the schema does not declare come last, by name."""
+    schema = schema if isinstance(schema, dict) else {}
+    values = values if isinstance(values, dict) else {}
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    rows = []
+    for name, prop in properties.items():
+        prop = prop if isinstance(prop, dict) else {}
+        if name in values or prop.get("type") == "boolean":
+            title = (
+                prop.get("title") if isinstance(prop.get("title"), str) and prop["title"].strip() else name
+            )
+            rows.append((title, _human(prop, values.get(name, False))))
+    rows += [(name, _human({}, values[name])) for name in sorted(values) if name not in properties]
+    return rows

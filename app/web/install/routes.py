@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from ...database import writes
 from ...domain import wizard as steps_rule
+from ...domain.documents import describe_values
 from ...extensions import db
 from ...services import installs, oauth_connect
 from ...services import wizard as wizards
@@ -253,7 +254,7 @@ def _review_step(wizard):
         form=form,
         members=members,
         report=wizards.dependency_report(current_user, wizard),
-        variables=(wizard.data or {}).get("variables") or {},
+        settings=describe_values(wizard.version.variables_schema, (wizard.data or {}).get("variables") or {}),
         credential=(wizard.data or {}).get("credential"),
     )
 
