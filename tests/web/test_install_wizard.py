@@ -235,7 +235,30 @@ def test_second_install_into_the_same_workspace_is_a_conflict(client, auth, fact
     response = client.post_form(
         f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
     )
-    assert response.status_code == 409 and "already installed" in response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f"Already installed in {workspace.name}" in response.get_data(as_text=True)
+    assert _count(WizardSession) == 0
+
+
+def test_already_installed_is_said_on_the_first_step_before_consent(client, auth, factories):
+    user, workspace = admin()
+    other = factories.member(user=user, role="admin").workspace
+    integration = publish(versions=("1.0.0", "1.1.0"))
+    old = next(v for v in integration.versions if v.version == "1.0.0")
+    factories.InstallationFactory(workspace=workspace, integration=integration, version=old)
+    auth.login(user)
+    url = f"/install/{integration.publisher}/{integration.slug}"
+    page = client.get(url).get_data(as_text=True)
+    assert f"Already installed in {workspace.name}</strong> (version 1.0.0; 1.1.0 is available)" in page
+    assert f'href="/workspaces/{workspace.slug}/installations">Upgrade or manage it' in page
+    assert page.index("Already installed") < page.index('name="consent"')  # before consent
+    assert f'<option value="{other.id}">' in page and f'value="{workspace.id}"' not in page  # not offered
+
+    factories.InstallationFactory(workspace=other, integration=integration)
+    page = client.get(url).get_data(as_text=True)
+    assert f"Already installed in {other.name}" in page and "Manage it in" in page
+    assert 'name="consent"' not in page and "nothing to install" in page
+    assert "You cannot install integrations yet" not in page
 
 
 def test_wizard_resumes_and_expires(client, auth, app):

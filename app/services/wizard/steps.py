@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...domain import wizard as steps_rule
 from ...extensions import db
 from ...models import (
+    Installation,
     Integration,
     IntegrationVersion,
     Membership,
@@ -14,6 +15,7 @@ from ...models import (
     WizardSession,
     Workspace,
 )
+from ...models.install import LIVE_STATUSES
 from ...models.workspace import MANAGER_ROLES
 from .. import crypto
 from ..errors import Conflict, ValidationFailed
@@ -40,6 +42,24 @@ def manageable_workspaces(user) -> list[Workspace]:
             .order_by(Workspace.name)
         )
     )
+
+
+def installed_in(user, integration: Integration) -> list[tuple[Workspace, Installation]]:
+    """The workspaces this user manages that already have the integration live, with the
+    installation: said on the first step, before any consent is asked."""
+    rows = db.session.execute(
+        db.select(Workspace, Installation)
+        .join(Installation, Installation.workspace_id == Workspace.id)
+        .join(Membership, Membership.workspace_id == Workspace.id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.role.in_(MANAGER_ROLES),
+            Installation.integration_id == integration.id,
+            Installation.status.in_(LIVE_STATUSES),
+        )
+        .order_by(Workspace.name)
+    ).all()
+    return [(workspace, installation) for workspace, installation in rows]
 
 
 def who_can_install(user) -> list[tuple[Workspace, list[User]]]:

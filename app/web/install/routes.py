@@ -50,23 +50,31 @@ def _render(template: str, wizard, step: str, status: int = 200, **extra):
 # --- start ----------------------------------------------------------------------------------
 
 
-def _start_form(formdata) -> WorkspaceConsentForm:
-    # formdata: request.form on POST, None to show initial values.
+def _start_form(formdata, integration) -> WorkspaceConsentForm:
+    # formdata: request.form on POST, None to show initial values. A workspace that already has
+    # the integration is not offered: the page says so, with where to manage it.
     form = WorkspaceConsentForm(formdata=formdata)
-    form.workspace.choices = [(w.id, w.name) for w in wizards.manageable_workspaces(current_user)]
+    installed = {workspace.id for workspace, _ in wizards.installed_in(current_user, integration)}
+    form.workspace.choices = [
+        (w.id, w.name) for w in wizards.manageable_workspaces(current_user) if w.id not in installed
+    ]
     return form
 
 
 def _render_start(integration, form, status=200):
     version = wizards.current_version(integration)
+    installed = wizards.installed_in(current_user, integration)
     return render_template(
         "install/start.html",
         integration=integration,
         version=version,
+        installed=installed,
         own_version=wizards.own_workspace_version(current_user, integration),
         form=form,
         describe_scope=describe_scope,
-        who_can_install=wizards.who_can_install(current_user) if not form.workspace.choices else [],
+        who_can_install=wizards.who_can_install(current_user)
+        if not form.workspace.choices and not installed
+        else [],
         progress=steps_rule.progress(
             wizards.version_steps(version),
             [],
@@ -84,8 +92,8 @@ def start(publisher, slug):
         resume = wizards.open_wizard_for(current_user, integration)
         if resume is not None and request.args.get("new") != "1":
             return redirect(step_url(resume))
-        return _render_start(integration, _start_form(None))
-    form = _start_form(request.form)
+        return _render_start(integration, _start_form(None, integration))
+    form = _start_form(request.form, integration)
     if not form.validate_on_submit():
         return _render_start(integration, form, 422)
     try:
@@ -113,7 +121,7 @@ def step(wizard_id, step):
 def _workspace_step(wizard):
     if wizard.purpose == steps_rule.UPGRADE:
         return _upgrade_consent_step(wizard)
-    form = _start_form(None if request.method == "GET" else request.form)
+    form = _start_form(None if request.method == "GET" else request.form, wizard.integration)
     if request.method == "GET":
         form.workspace.data = wizard.workspace_id
         form.consent.data = bool(wizard.data.get("consent"))
