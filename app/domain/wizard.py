@@ -173,3 +173,32 @@ def scope_diff(old: Iterable[str], new: Iterable[str]) -> tuple[list[str], list[
     """(added, removed) between two scope lists, in the new/old order."""
     old_list, new_list = list(old), list(new)
     return [s for s in new_list if s not in old_list], [s for s in old_list if s not in new_list]
+
+
+def _dependency_set(manifest: Mapping | None) -> set[tuple[str, str]]:
+    deps = (manifest or {}).get("dependencies") or []
+    return {
+        (str(d.get("integration", "")), str(d.get("version", "*"))) for d in deps if isinstance(d, Mapping)
+    }
+
+
+def asks_nothing_new(
+    old: Mapping, new: Mapping, granted_scopes: Iterable[str], values_problems: Mapping
+) -> bool:
+    """Whether an upgrade is one confirm (no wizard): a patch or minor release (same major; in 0.x
+    the same minor, as semver reads it) that asks nothing new — the same kind of sign-in, no scope
+    beyond those granted, the same dependencies, and the saved settings still valid (no new required
+    variable). `old` and `new` hold "version" (parsed: major, minor), "auth_config" and "manifest";
+    `values_problems` is what the new variablesSchema says of the saved settings."""
+    (old_major, old_minor), (new_major, new_minor) = old["version"], new["version"]
+    if new_major != old_major or (old_major == 0 and new_minor != old_minor):
+        return False
+    old_auth, new_auth = old["auth_config"] or {}, new["auth_config"] or {}
+    if old_auth.get("type", "none") != new_auth.get("type", "none"):
+        return False
+    added, _ = scope_diff(granted_scopes, new_auth.get("scopes") or [])
+    return (
+        not added
+        and _dependency_set(old["manifest"]) == _dependency_set(new["manifest"])
+        and not values_problems
+    )

@@ -82,3 +82,26 @@ def test_steps_with_nothing_to_do_are_skipped_and_say_why():
     assert notes[w.AUTH] == "keeps the saved API key"
     notes = {s.key: s.note for s in w.progress(upgrade, [], w.WORKSPACE, w.UPGRADE, "oauth2")}
     assert notes[w.AUTH] == "keeps the current connection"
+
+
+def _side(version, auth=None, deps=()):
+    return {
+        "version": version,
+        "auth_config": auth or {"type": "api_key"},
+        "manifest": {"dependencies": [{"integration": d, "version": "^1.0.0"} for d in deps]},
+    }
+
+
+def test_an_upgrade_is_one_confirm_only_when_it_asks_nothing_new():
+    old = _side((1, 2))
+    assert w.asks_nothing_new(old, _side((1, 2)), [], {})  # patch
+    assert w.asks_nothing_new(old, _side((1, 3)), [], {})  # minor
+    assert not w.asks_nothing_new(old, _side((2, 0)), [], {})  # major
+    assert not w.asks_nothing_new(_side((0, 2)), _side((0, 3)), [], {})  # 0.x minor breaks
+    assert w.asks_nothing_new(_side((0, 2)), _side((0, 2)), [], {})
+    assert not w.asks_nothing_new(old, _side((1, 3), {"type": "none"}), [], {})  # other sign-in
+    oauth = {"type": "oauth2", "scopes": ["read", "write"]}
+    assert not w.asks_nothing_new(_side((1, 0), oauth), _side((1, 1), oauth), ["read"], {})  # new scope
+    assert w.asks_nothing_new(_side((1, 0), oauth), _side((1, 1), oauth), ["read", "write"], {})
+    assert not w.asks_nothing_new(old, _side((1, 3), deps=["a/b"]), [], {})  # a new dependency
+    assert not w.asks_nothing_new(old, _side((1, 3)), [], {"region": ["This value is required."]})

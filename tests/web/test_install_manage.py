@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import AuditEvent, Credential, Installation, WizardSession
+from app.models.base import utcnow
 from app.services import crypto
 from tests.install_fixtures import CLIENT_SECRET, local_path
 from tests.install_support import API_KEY_AUTH, add_version, admin, oauth_auth, publish, wizard_id_from
@@ -329,3 +330,70 @@ def test_upgrade_flags_values_that_no_longer_fit(client, auth, factories):
     client.post_form(f"/install/w/{wid}/dependencies")
     page = client.get(f"/install/w/{wid}/variables").get_data(as_text=True)
     assert "no longer fit this version" in page and "at most 10" in page and 'value="50"' in page
+
+
+def _keyed(factories, versions=("1.0.0",), **documents):
+    """An api_key installation of 1.0.0 with a saved region; `versions` published after it."""
+    owner, workspace = admin()
+    schema = {"type": "object", "properties": {"region": {"type": "string", "title": "Region"}}}
+    integration = publish(auth=API_KEY_AUTH, schema=schema)
+    installation = _installed(
+        factories,
+        workspace,
+        owner,
+        integration,
+        variables={"region": "eu"},
+        credential={"kind": "api_key", "api_key": KEY},
+    )
+    for version in versions:
+        add_version(integration, version, **documents)
+    return owner, workspace, integration, installation
+
+
+def test_a_patch_upgrade_that_asks_nothing_new_is_one_confirm(client, auth, factories):
+    owner, workspace, integration, installation = _keyed(
+        factories, ("1.0.1",), changelog="- Fixes **retries**"
+    )
+    installation.version.yanked_at, installation.version.yank_reason = utcnow(), "Loses alerts on retry."
+    auth.login(owner)
+    page = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert f'action="{_base(workspace, installation)}/upgrade-now"' in page
+    assert 'name="to" value="1.0.1"' in page and "What 1.0.1 changes" in page
+    assert "Fixes <strong>retries</strong>" in page and "No new permissions, settings or sign-in" in page
+    assert "Loses alerts on retry." in page  # the yank reason, beside the one confirm
+    assert (
+        client.post(f"{_base(workspace, installation)}/upgrade-now", data={"to": "1.0.1"}).status_code == 400
+    )
+    events = _count(AuditEvent)
+    done = client.post_form(f"{_base(workspace, installation)}/upgrade-now", {"to": "1.0.1"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(
+        f"/workspaces/{workspace.slug}/installations"
+    )
+    db.session.expire_all()
+    installation = db.session.get(Installation, installation.id)
+    assert installation.version.version == "1.0.1" and installation.variables == {"region": "eu"}
+    assert crypto.decrypt_json(installation.credential.secret_encrypted)["api_key"] == KEY
+    assert _count(AuditEvent) == events + 1 and _count(WizardSession) == 1  # its wizard, finished
+    assert "upgraded to 1.0.1" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_upgrade_asking_something_new_still_goes_through_the_wizard(client, auth, factories):
+    required = {
+        "type": "object",
+        "required": ["token"],
+        "properties": {"region": {"type": "string"}, "token": {"type": "string", "title": "Token"}},
+    }
+    owner, workspace, integration, installation = _keyed(factories, ("1.1.0",), variables_schema=required)
+    auth.login(owner)
+    page = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert "upgrade-now" not in page and f'action="{_base(workspace, installation)}/upgrade"' in page
+    # A version published after the page was shown is not upgraded to blind: the wizard shows it.
+    wizard_start = client.post_form(f"{_base(workspace, installation)}/upgrade-now", {"to": "1.0.5"})
+    assert "/install/w/" in wizard_start.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Installation, installation.id).version.version == "1.0.0"
+    for version in ("2.0.0",):  # a major release is never one confirm
+        add_version(integration, version)
+    assert "upgrade-now" not in client.get(f"/workspaces/{workspace.slug}/installations").get_data(
+        as_text=True
+    )

@@ -20,6 +20,7 @@ from .managing import (
     start_reconnect,
     start_upgrade,
     uninstall,
+    upgrade_now,
 )
 from .reading import (
     InstallationRow,
@@ -47,4 +48,5 @@ __all__ = [
     "start_reconnect",
     "start_upgrade",
     "uninstall",
+    "upgrade_now",
 ]

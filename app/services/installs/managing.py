@@ -17,10 +17,12 @@ from .. import audit
 from ..errors import ValidationFailed
 from ..wizard import (
     api_key_credential,
+    complete_step,
     current_version,
     finish,
     new_wizard,
     staged_secret,
+    steps_of,
     validate_variables,
 )
 from .confirming import (
@@ -32,7 +34,7 @@ from .confirming import (
     store_credential,
     sync_members,
 )
-from .reading import dependents_of, granted_scopes
+from .reading import asks_nothing_new, dependents_of, granted_scopes, upgrade_variables
 
 
 def start_upgrade(user: User, installation: Installation) -> WizardSession:
@@ -46,7 +48,7 @@ def start_upgrade(user: User, installation: Installation) -> WizardSession:
         raise ValidationFailed("This version connects differently; uninstall and install it again.")
     new_scopes, _ = scope_diff(granted_scopes(installation), target.auth_config.get("scopes") or [])
     data = {
-        "variables": {**((target.manifest or {}).get("defaults") or {}), **(installation.variables or {})},
+        "variables": upgrade_variables(installation, target),
         "from_version": installation.version.version,
         "new_scopes": new_scopes,
         "reauthorize": bool(new_scopes) and target.auth_config.get("type") == "oauth2",
@@ -60,6 +62,18 @@ def start_upgrade(user: User, installation: Installation) -> WizardSession:
         installation=installation,
         data=data,
     )
+
+
+def upgrade_now(user: User, installation: Installation, to_version: str | None):
+    """The one-confirm upgrade from the installations page: (the upgraded installation, None) when
+    the current version is still `to_version` (what the page showed) and asks nothing new; else
+    (None, an upgrade wizard) that shows what changed and asks."""
+    wizard = start_upgrade(user, installation)
+    if wizard.version.version != to_version or not asks_nothing_new(installation, wizard.version):
+        return None, wizard
+    for step in steps_of(wizard)[:-1]:
+        complete_step(wizard, step)
+    return confirm_upgrade(user, wizard), None
 
 
 def confirm_upgrade(user: User, wizard: WizardSession) -> Installation:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...domain import install_notices
+from ...domain import wizard as wizard_rule
+from ...domain.documents import validate_values
 from ...domain.reports import policy
-from ...domain.semver_range import compare, satisfies, version_key
+from ...domain.semver_range import compare, parse_version, satisfies, version_key
 from ...domain.wizard import scope_diff
 from ...extensions import db
 from ...models import (
@@ -33,6 +36,7 @@ class InstallationRow:
     upgrade_available: bool
     credential: dict | None
     health: install_notices.Health
+    quick_upgrade: IntegrationVersion | None = None  # the upgrade is one confirm: to this version
 
 
 def credential_summary(credential: Credential | None) -> dict | None:
@@ -87,7 +91,54 @@ def installations_of(workspace: Workspace) -> list[InstallationRow]:
                 install_notices.health(facts),
             )
         )
+    quick = quick_upgrades([row.installation for row in rows if row.upgrade_available])
+    for row in rows:
+        row.quick_upgrade = quick.get(row.installation.id)
     return rows
+
+
+def upgrade_variables(installation: Installation, target: IntegrationVersion) -> dict:
+    """The settings an upgrade to `target` starts from: its defaults under the saved values."""
+    return {**((target.manifest or {}).get("defaults") or {}), **(installation.variables or {})}
+
+
+def asks_nothing_new(installation: Installation, target: IntegrationVersion) -> bool:
+    """Whether upgrading to `target` is one confirm (domain/wizard.py asks_nothing_new)."""
+
+    def side(version: IntegrationVersion) -> dict:
+        parsed = parse_version(version.version)
+        return {
+            "version": (parsed.major, parsed.minor),
+            "auth_config": version.auth_config,
+            "manifest": version.manifest,
+        }
+
+    problems = validate_values(target.variables_schema or {}, upgrade_variables(installation, target))
+    return wizard_rule.asks_nothing_new(
+        side(installation.version), side(target), granted_scopes(installation), problems
+    )
+
+
+def quick_upgrades(installations: list[Installation]) -> dict[str, IntegrationVersion]:
+    """Of these upgradable installations, those whose upgrade asks nothing new: the version each
+    goes to, by installation id. One query whatever their number."""
+    wanted = {(i.integration_id, i.integration.current_version) for i in installations}
+    if not wanted:
+        return {}
+    targets = {
+        (v.integration_id, v.version): v
+        for v in db.session.scalars(
+            db.select(IntegrationVersion).where(
+                tuple_(IntegrationVersion.integration_id, IntegrationVersion.version).in_(sorted(wanted))
+            )
+        )
+    }
+    quick = {}
+    for installation in installations:
+        target = targets.get((installation.integration_id, installation.integration.current_version))
+        if target is not None and not target.is_yanked and asks_nothing_new(installation, target):
+            quick[installation.id] = target
+    return quick
 
 
 def installation_facts(installation: Installation, takedown, installed: dict[str, str]):

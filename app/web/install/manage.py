@@ -50,6 +50,24 @@ def upgrade(ws, installation_id):
     return redirect(step_url(wizard))
 
 
+@bp.post("/workspaces/<ws>/installations/<installation_id>/upgrade-now")
+@login_required
+def upgrade_now(ws, installation_id):
+    """One confirm: an upgrade that asks nothing new, to the version the page showed. Anything
+    else (a newer version since, new permissions) goes through the upgrade wizard."""
+    installation = _acting_on(ws, installation_id)
+    try:
+        upgraded, wizard = installs.upgrade_now(current_user, installation, request.form.get("to"))
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _back(installation)
+    if wizard is not None:
+        flash("This upgrade asks for something new: review it first.", "info")
+        return redirect(step_url(wizard))
+    flash(f"{upgraded.integration.name} upgraded to {upgraded.version.version}.", "success")
+    return _back(upgraded)
+
+
 @bp.route("/workspaces/<ws>/installations/<installation_id>/settings", methods=["GET", "POST"])
 @login_required
 def reconfigure(ws, installation_id):
