@@ -21,7 +21,12 @@ SCHEMA = {
     "type": "object",
     "required": ["channel", "region", "batch"],
     "properties": {
-        "channel": {"type": "string", "title": "Channel", "pattern": "^#[a-z]+$"},
+        "channel": {
+            "type": "string",
+            "title": "Channel",
+            "pattern": "^#[a-z]+$",
+            "patternHint": "a # and lower-case letters, like #alerts",
+        },
         "region": {"type": "string", "title": "Region", "enum": ["eu", "us", "apac"]},
         "batch": {"type": "integer", "title": "Batch size", "minimum": 1, "maximum": 100},
     },
@@ -88,9 +93,13 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     page.get_by_role("button", name=re.compile("Install Base Toolkit 1.0.0 first")).click()
     expect(page.get_by_text("as a dependency")).to_be_visible()
     _consent(page)
-    _continue(page)  # Base Toolkit's own dependencies: none
-    expect(page.get_by_text("skipped: no sign-in needed")).to_be_visible()
-    _continue(page)  # no settings
+    # Base Toolkit needs no other integration, no sign-in and no settings: straight to review,
+    # with those steps shown as skipped in the progress, not as pages.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review and install Base Toolkit")
+    progress = page.get_by_role("navigation", name="Install steps")
+    expect(progress).to_contain_text("skipped: needs no other integration")
+    expect(progress).to_contain_text("skipped: no sign-in needed")
+    expect(progress).to_contain_text("skipped: no settings")
     _continue(page)  # confirm the dependency
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Dependencies of Alerts Hub"
@@ -107,7 +116,9 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     page.get_by_label("Batch size").fill("500")
     page.get_by_label("Region").select_option("apac")
     _continue(page)
-    expect(page.get_by_text("Does not match the required format.")).to_be_visible()
+    expect(
+        page.get_by_text("Does not match the required format: a # and lower-case letters, like #alerts")
+    ).to_be_visible()
     expect(page.get_by_text(re.compile("at most 100"))).to_be_visible()
     expect(page.get_by_label("Channel")).to_have_value("alerts")  # what was typed is kept
     expect(page.get_by_label("Region")).to_have_value("apac")
@@ -118,6 +129,7 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     page.get_by_label("Batch size").fill("25")
     _continue(page)
     expect(page.get_by_text("copied into your workspace")).to_be_visible()
+    expect(page.locator(".settings")).to_contain_text("Batch size25")  # titles, not keys
     expect(page.get_by_text("••••4242").first).to_be_visible()
     assert API_KEY not in page.content()
     _continue(page)
@@ -128,13 +140,11 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
 
     # --- oauth2 through the bundled provider -------------------------------------------------------
     page.goto(live_server.url + files_url)
-    _consent(page)
-    _continue(page)  # no dependencies
+    _consent(page)  # no dependencies: straight to Connect
     page.get_by_role("button", name="Connect with the provider").click()
     expect(page.get_by_role("heading", name="Demo OAuth provider")).to_be_visible()
     page.get_by_role("button", name="Approve").click()
-    expect(page.get_by_text("Connected.")).to_be_visible()
-    _continue(page)  # no settings
+    expect(page.get_by_text("Connected.")).to_be_visible()  # and on to review: no settings
     expect(page.get_by_text("Connected with OAuth2 (renewable)")).to_be_visible()
     _continue(page)
     files_row = page.locator("tr.installation").filter(has_text="Files Sync")
@@ -158,18 +168,37 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     expect(page.get_by_text("Writes files back")).to_be_visible()
     _continue(page)  # without consent: refused
     expect(page.get_by_text("confirm that you grant them")).to_be_visible()
-    _consent(page)
-    _continue(page)  # dependencies
+    _consent(page)  # no dependencies: straight to Connect
     page.get_by_role("button", name="Connect with the provider").click()
     page.get_by_role("button", name="Approve").click()
-    _continue(page)  # settings
-    _continue(page)  # confirm upgrade
+    _continue(page)  # no settings: the connection lands on review; confirm the upgrade
     expect(files_row).to_contain_text("1.1.0")
     with live_server.app.app_context():
         installation = db.session.scalar(
             db.select(Installation).where(Installation.integration_id == files_id)
         )
         assert installation.granted_scopes == ["read", "files:write"]
+
+    # --- a patch that asks nothing new: one confirm from the installations page ------------------
+    with live_server.app.app_context():
+        files = db.session.get(Integration, files_id)
+        add_version(
+            files,
+            "1.1.1",
+            auth_config=oauth_auth(live_server.url, ["read", "files:write"]),
+            changelog="## 1.1.1\n\n- Faster sync",
+        )
+        db.session.commit()
+    page.reload()
+    files_row.get_by_text("What 1.1.1 changes").click()
+    expect(files_row.get_by_text("Faster sync")).to_be_visible()
+    files_row.get_by_role("button", name="Upgrade to 1.1.1").click()
+    expect(page.get_by_text("Files Sync upgraded to 1.1.1.")).to_be_visible()
+    expect(files_row).to_contain_text("1.1.1")
+    page.goto(live_server.url + files_url)  # said on the first step, before any consent
+    expect(page.get_by_text(re.compile("Already installed in"))).to_be_visible()
+    expect(page.get_by_label(re.compile("I trust this publisher"))).to_have_count(0)
+    page.goto(live_server.url + f"/workspaces/{ws}/installations")
 
     # --- uninstall -----------------------------------------------------------------------------------
     files_row.get_by_role("link", name=re.compile("Uninstall")).click()
