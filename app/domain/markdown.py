@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -44,12 +45,16 @@ def _renderer() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 
 
-def render_markdown(text: str | None, *, heading_offset: int = 2) -> str:
-    """Render to sanitised HTML. Headings are shifted down so user text never outranks the page's own."""
+def render_markdown(text: str | None, *, heading_offset: int = 2, headings: bool = True) -> str:
+    """Render to sanitised HTML. Headings are shifted down so user text never outranks the page's own;
+    with headings=False (text shown inside a table cell or a disclosure) they become bold paragraphs."""
     if not text:
         return ""
     html = _renderer().render(text[:MAX_MARKDOWN])
-    if heading_offset:
+    if not headings:
+        html = re.sub(r"<h[1-6]>", "<p><strong>", html)
+        html = re.sub(r"</h[1-6]>", "</strong></p>", html)
+    elif heading_offset:
         for level in range(6, 0, -1):
             new = min(level + heading_offset, 6)
             html = html.replace(f"<h{level}>", f"<h{new}>").replace(f"</h{level}>", f"</h{new}>")

@@ -10,8 +10,8 @@ from markupsafe import Markup
 from ..domain.markdown import render_markdown
 
 
-def _markdown(text: str | None) -> Markup:
-    return Markup(render_markdown(text))
+def _markdown(text: str | None, headings: bool = True) -> Markup:
+    return Markup(render_markdown(text, headings=headings))
 
 
 def _datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
