@@ -1,5 +1,5 @@
 """The worked examples of the publisher docs (/docs/publishing): one integration's three documents
-that belong together, and one authConfig per type. tests/unit/test_publisher_docs_examples.py holds
+that belong together, and one authConfig per type. tests/web/test_publisher_docs.py holds
 each to the very rules a publish is held to, so the docs never show a document the site refuses."""
 
 from __future__ import annotations

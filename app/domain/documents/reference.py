@@ -175,7 +175,10 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     ),
     "properties": ("object", "The variables, one property each, in the order the wizard shows them."),
     "required": ("array of strings", "The variables an installer must fill in; each must be declared."),
-    "additionalProperties": ("boolean or schema", "Whether values outside `properties` are accepted."),
+    "additionalProperties": (
+        "boolean or schema",
+        "Whether values other than the declared variables are accepted.",
+    ),
     "default": (
         "the variable's type",
         "Pre-filled in the wizard; checked against the variable's own rules on save.",
@@ -218,61 +221,38 @@ def _keyword_constraints(keyword: str, rules: dict) -> tuple[Constraint, ...]:
     return extra.get(keyword, ())
 
 
-def _keyword_fields(keywords: list[str], rules: dict, required: tuple[str, ...] = ()) -> tuple[Field, ...]:
-    return tuple(
+def _keyword_section(anchor: str, title: str, description: str, keywords: list[str], rules: dict) -> Section:
+    """A section of keywords; `type` is the one a variable, an item or the top level must carry."""
+    fields = tuple(
         Field(
             keyword,
             KEYWORDS[keyword][0],
-            keyword in required,
+            keyword == "type",
             _keyword_constraints(keyword, rules),
             KEYWORDS[keyword][1],
         )
         for keyword in keywords
     )
+    return Section(f"variablesSchema-{anchor}", title, description, fields, True)
 
 
 def variables_reference() -> list[Section]:
     """The variablesSchema's sections: the top level, the keywords every variable takes, those of
     each type, and those of array items, as the save rules accept them."""
     rules = wizard_vocabulary()
-    sections = [
-        Section(
-            "variablesSchema-top",
-            "Top level",
-            "A JSON Schema (draft 2020-12) of type object; each property is one field of the install wizard.",
-            _keyword_fields(rules["root"], rules, required=("type",)),
-            True,
-        ),
-        Section(
-            "variablesSchema-common",
-            "Every variable",
-            "Keywords any variable may use, whatever its type.",
-            _keyword_fields(rules["common"], rules, required=("type",)),
-            True,
-        ),
+    top = "A JSON Schema (draft 2020-12) of type object; each property is one field of the install wizard."
+    specs = [
+        ("top", "Top level", top, rules["root"]),
+        ("common", "Every variable", "Keywords any variable may use, whatever its type.", rules["common"]),
     ]
     for kind, keywords in rules["types"].items():
         if keywords:
-            description = f"Besides the keywords of every variable, a {kind} variable may use these."
-            if kind == "array":
-                description = "A list of strings. " + description
-            sections.append(
-                Section(
-                    f"variablesSchema-{kind}",
-                    f"{kind.capitalize()} variables",
-                    description,
-                    _keyword_fields(keywords, rules),
-                    True,
-                )
-            )
-    sections.append(
-        Section(
-            "variablesSchema-items",
-            "Array items",
-            f"The `items` of an array variable; each value at most {rules['max_string_value']} characters, "
-            f"at most {rules['max_array_value']} values.",
-            _keyword_fields(rules["items"], rules, required=("type",)),
-            True,
-        )
+            lead = "A list of strings. " if kind == "array" else ""
+            described = f"{lead}Besides the keywords of every variable, a {kind} variable may use these."
+            specs.append((kind, f"{kind.capitalize()} variables", described, keywords))
+    items = (
+        f"The items of an array variable: at most {rules['max_array_value']} values, "
+        f"each at most {rules['max_string_value']} characters."
     )
-    return sections
+    specs.append(("items", "Array items", items, rules["items"]))
+    return [_keyword_section(anchor, title, text, keywords, rules) for anchor, title, text, keywords in specs]
