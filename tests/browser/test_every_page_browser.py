@@ -1,5 +1,5 @@
 """Every page template, in Chromium, at a desktop (1280 px) and a phone (390 px) width: nothing
-scrolls sideways, and axe-core finds nothing serious or critical. One live server on the demo
+scrolls sideways, no id is used twice, and axe-core finds nothing serious or critical. One live server on the demo
 data for the whole module; each role signs in once and visits its pages in a loop.
 
 Set A11Y_SCREENSHOTS=<dir> to keep a full-page screenshot of every page at both widths."""
@@ -41,6 +41,11 @@ OVERFLOW_SCRIPT = """() => {
     }
   }
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, elements: wide.slice(0, 5)};
+}"""
+DUPLICATE_IDS_SCRIPT = """() => {
+  const seen = new Set(), twice = new Set();
+  for (const el of document.querySelectorAll('[id]')) { (seen.has(el.id) ? twice : seen).add(el.id); }
+  return [...twice];
 }"""
 
 
@@ -85,6 +90,9 @@ def _ids(app) -> dict:
 
 def _audit(page, label: str, problems: list[str]) -> None:
     """Check the loaded page at every width; add what is wrong to `problems`."""
+    duplicates = page.evaluate(DUPLICATE_IDS_SCRIPT)
+    if duplicates:
+        problems.append(f"{label}: ids used twice {duplicates}")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         overflow = page.evaluate(OVERFLOW_SCRIPT)

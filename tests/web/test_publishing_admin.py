@@ -66,7 +66,7 @@ def test_takedown_forces_private_and_shows_the_note_to_the_publisher(client, aut
     assert client.get(f"/integrations/{integration.publisher}/{integration.slug}").status_code == 404
     auth.login(p.user)
     assert "Malware report #12" in client.get(f"/dashboard/integrations/{integration.id}").text
-    assert "taken down" in client.get("/dashboard").text
+    assert "Taken down" in client.get("/dashboard").text
 
 
 def test_audit_log_filters(client, staff, factories):
