@@ -206,11 +206,14 @@ def test_staff_pages(demo_site, tour_page):
         "/dev/outbox",
     ]
     problems = _tour(tour_page, base, paths)
+    tour_page.goto(base + "/forgot-password")  # puts a message in the development outbox
+    tour_page.get_by_label("Email").fill("carol@acme.test")
+    with tour_page.expect_navigation():
+        tour_page.get_by_role("button", name=re.compile("link", re.I)).click()
     tour_page.goto(base + "/dev/outbox")
-    first = tour_page.locator("main a[href*='/dev/outbox/']").first
-    if first.count():
-        first.click()
-        _audit(tour_page, "/dev/outbox/<message>", problems)
+    with tour_page.expect_navigation():
+        tour_page.locator("main a[href*='/dev/outbox/']").first.click()
+    _audit(tour_page, "/dev/outbox/<message>", problems)
     assert not problems, "\n".join(problems)
 
 
@@ -219,20 +222,12 @@ def _continue(page):
         page.get_by_role("button", name=re.compile(r"^(Continue|Confirm and install|Confirm upgrade)$")).click()
 
 
-def test_wizard_steps(demo_site, tour_page):
-    """An admin walks the install wizard of an oauth2 integration through the demo provider;
-    every step is checked on the way."""
-    base = demo_site.url
-    page = tour_page
-    problems: list[str] = []
-    _log_in(page, base, "dave@initech.test")
-    page.goto(base + "/install/github/issues")
-    _audit(page, "wizard: start", problems)
-    page.get_by_label(re.compile("I trust this publisher")).check()
-    _continue(page)
-    step = 0
-    while step < 8 and "/install/w/" in page.url:
-        step += 1
+def _walk_wizard(page, problems: list[str]) -> None:
+    """Continue through whatever steps the wizard shows, checking each (and a form with errors)."""
+    tried_bad_value = False
+    for _ in range(10):
+        if "/install/w/" not in page.url:
+            return
         _audit(page, f"wizard: {page.url.rsplit('/', 1)[-1]}", problems)
         connect = page.get_by_role("button", name="Connect with the provider")
         if connect.count():
@@ -241,8 +236,51 @@ def test_wizard_steps(demo_site, tour_page):
             _audit(page, "demo provider: consent", problems)
             with page.expect_navigation():
                 page.get_by_role("button", name="Approve").click()
-            continue
-        _continue(page)
+        elif page.get_by_label("API key").count():
+            page.get_by_label("API key").fill("tour_SECRET_key_0001")
+            with page.expect_navigation():
+                page.get_by_role("button", name="Save key and continue").click()
+        elif page.get_by_label("Batch size").count() and not tried_bad_value:
+            tried_bad_value = True
+            page.get_by_label("Batch size").fill("99999")
+            _continue(page)
+            _audit(page, "wizard: settings with an error", problems)
+            page.get_by_label("Batch size").fill("50")
+            _continue(page)
+        else:
+            _continue(page)
+
+
+@pytest.mark.parametrize("listing", ["github/issues", "globex/weather"])
+def test_wizard_steps(demo_site, tour_page, listing):
+    """An admin walks the install wizard (oauth2 through the demo provider; an API key with
+    settings, one wrong at first); every step is checked on the way."""
+    base = demo_site.url
+    page = tour_page
+    problems: list[str] = []
+    _log_in(page, base, "dave@initech.test")
+    page.goto(f"{base}/install/{listing}")
+    _audit(page, "wizard: start", problems)
+    page.get_by_label(re.compile("I trust this publisher")).check()
+    _continue(page)
+    _walk_wizard(page, problems)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Installations in"))
     _audit(page, "installations after install", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_upgrade_and_form_errors(demo_site, tour_page):
+    """The upgrade consent page, and a publisher's form sent empty (errors beside the fields)."""
+    base, page = demo_site.url, tour_page
+    problems: list[str] = []
+    _log_in(page, base, "alice@acme.test")
+    page.goto(base + "/workspaces/acme/installations")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Upgrade to")).first.click()
+    _audit(page, "upgrade consent", problems)
+    page.goto(base + "/dashboard/integrations/new")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create draft").click()
+    expect(page.locator(".field-errors").first).to_be_visible()
+    _audit(page, "new integration with errors", problems)
     assert not problems, "\n".join(problems)
