@@ -219,7 +219,9 @@ def test_staff_pages(demo_site, tour_page):
 
 def _continue(page):
     with page.expect_navigation():
-        page.get_by_role("button", name=re.compile(r"^(Continue|Confirm and install|Confirm upgrade)$")).click()
+        page.get_by_role(
+            "button", name=re.compile(r"^(Continue|Confirm and install|Confirm upgrade)$")
+        ).click()
 
 
 def _walk_wizard(page, problems: list[str]) -> None:

@@ -14,7 +14,9 @@ from app.models.integration import TRUST_TIERS
 
 from .publishing_helpers import make_publisher
 
-BADGE = re.compile(r'<span class="badge badge-(\w+) trust-badge[^"]*"[^>]*>(?:<span aria-hidden="true">⚠ </span>)?([^<]+)')
+BADGE = re.compile(
+    r'<span class="badge badge-(\w+) trust-badge[^"]*"[^>]*>(?:<span aria-hidden="true">⚠ </span>)?([^<]+)'
+)
 
 
 def test_every_tier_has_words_about_the_listing():
@@ -92,7 +94,9 @@ def test_staff_integration_page_ids_are_unique_and_every_note_is_named(staff_pag
     assert re.search(r'<label[^>]*for="note"[^>]*>Note to the publisher</label>', staff_page)
 
 
-@pytest.mark.parametrize(("path", "heading"), [("/about", "About"), ("/terms", "Terms"), ("/privacy", "Privacy")])
+@pytest.mark.parametrize(
+    ("path", "heading"), [("/about", "About"), ("/terms", "Terms"), ("/privacy", "Privacy")]
+)
 def test_footer_pages(client, path, heading):
     response = client.get(path)
     assert response.status_code == 200
