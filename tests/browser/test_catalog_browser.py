@@ -92,6 +92,10 @@ def test_keyboard_filtering_never_navigates_and_keeps_focus(live_server, page):
     page.keyboard.press("Tab")  # Vendor official
     vendor = page.get_by_role("checkbox", name="Vendor official")
     expect(vendor).to_be_focused()
+    ring = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; })()"
+    )
+    assert ring == ["solid", "3px"]  # a visible focus ring
     page.keyboard.press("Space")
     expect(vendor).to_be_checked()
     sort = page.get_by_label("Sort by")

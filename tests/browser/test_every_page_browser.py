@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -206,14 +207,47 @@ def test_staff_pages(demo_site, tour_page):
         "/dev/outbox",
     ]
     problems = _tour(tour_page, base, paths)
-    tour_page.goto(base + "/forgot-password")  # puts a message in the development outbox
-    tour_page.get_by_label("Email").fill("carol@acme.test")
-    with tour_page.expect_navigation():
-        tour_page.get_by_role("button", name=re.compile("link", re.I)).click()
-    tour_page.goto(base + "/dev/outbox")
-    with tour_page.expect_navigation():
-        tour_page.locator("main a[href*='/dev/outbox/']").first.click()
-    _audit(tour_page, "/dev/outbox/<message>", problems)
+    assert not problems, "\n".join(problems)
+
+
+def _submit(page, button: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+def _follow_newest_mail(page, base: str, problems: list[str]) -> None:
+    """Open the newest message of the development outbox, then the link it carries."""
+    page.goto(base + "/dev/outbox")
+    with page.expect_navigation():
+        page.locator("main a[href*='/dev/outbox/']").first.click()
+    _audit(page, "/dev/outbox/<message>", problems)
+    link = urlsplit(page.locator(".outbox-body a").first.get_attribute("href"))
+    page.goto(base + link.path)
+
+
+def test_mailed_links_and_account_forms(demo_site, tour_page):
+    """Sign up (with errors first), check your mail, confirm the address; forgot password, then
+    the new-password form behind the mailed link."""
+    base, page = demo_site.url, tour_page
+    problems: list[str] = []
+    page.goto(base + "/forgot-password")
+    page.get_by_label("Email").fill("carol@acme.test")
+    _submit(page, "Send the link")
+    _follow_newest_mail(page, base, problems)
+    expect(page.get_by_role("button", name="Save the new password")).to_be_visible()
+    _audit(page, "reset password: new password form", problems)
+
+    page.goto(base + "/register")
+    _submit(page, "Sign up")
+    expect(page.locator(".field-errors").first).to_be_visible()
+    _audit(page, "sign up with errors", problems)
+    page.get_by_label("Email").fill("newcomer@example.test")
+    for field in page.locator("input[type=password]").all():
+        field.fill("a-long-enough-password")
+    _submit(page, "Sign up")
+    _audit(page, "after sign-up", problems)
+    _follow_newest_mail(page, base, problems)
+    _audit(page, "confirm the address", problems)
     assert not problems, "\n".join(problems)
 
 
