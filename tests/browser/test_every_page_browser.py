@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from app import demo
 from app.extensions import db
-from app.models import Installation, Integration, Workspace
+from app.models import Installation, Integration, ListingReport, Takedown, Workspace
 
 from ..databases import migrated_app
 from .fixtures import LiveServer
@@ -86,6 +86,9 @@ def _ids(app) -> dict:
             "private": integration("acme", "next-gen-sync"),
             "weather": integration("globex", "weather"),
             "installation": installation,
+            "dice": integration("tinkerers", "dice"),  # taken down in the demo
+            "report": db.session.scalar(db.select(ListingReport.id).limit(1)),
+            "takedown": db.session.scalar(db.select(Takedown.id).limit(1)),
         }
 
 
@@ -145,6 +148,7 @@ def test_public_pages(demo_site, tour_page):
         "/integrations/stripe/payments",
         "/integrations/acme/crm-sync",
         "/integrations/marketplace/webhooks",
+        "/integrations/tinkerers/dice",  # taken down: the 410 notice
         "/about",
         "/terms",
         "/privacy",
@@ -190,6 +194,7 @@ def test_member_pages(demo_site, tour_page):
         "/settings/account",
         "/settings/tokens",
         "/install/globex/weather",
+        "/integrations/globex/weather/report",
     ]
     problems = _tour(tour_page, base, paths)
     assert not problems, "\n".join(problems)
@@ -204,7 +209,22 @@ def test_staff_pages(demo_site, tour_page):
         f"/admin/integrations/{ids['weather']}",
         f"/admin/integrations/{ids['trashed']}",
         "/admin/namespaces",
+        "/admin/reports",
+        f"/admin/reports/{ids['report']}",
+        f"/admin/takedowns/{ids['takedown']}",
         "/dev/outbox",
+    ]
+    problems = _tour(tour_page, base, paths)
+    assert not problems, "\n".join(problems)
+
+
+def test_publisher_of_a_taken_down_listing(demo_site, tour_page):
+    base, ids = demo_site.url, _ids(demo_site.app)
+    _log_in(tour_page, base, "bob@globex.test")
+    paths = [
+        "/dashboard",
+        f"/dashboard/integrations/{ids['dice']}",
+        f"/dashboard/integrations/{ids['dice']}/takedown",
     ]
     problems = _tour(tour_page, base, paths)
     assert not problems, "\n".join(problems)
