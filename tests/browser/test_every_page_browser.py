@@ -138,95 +138,97 @@ def tour_page(browser):
     context.close()
 
 
-def test_public_pages(demo_site, tour_page):
-    paths = [
-        "/",
-        "/integrations",
-        "/integrations?q=sync&tier=community&sort=name",
-        "/integrations?q=zzzz-nothing",
-        "/integrations/globex/weather",
-        "/integrations/stripe/payments",
-        "/integrations/acme/crm-sync",
-        "/integrations/marketplace/webhooks",
-        "/integrations/tinkerers/dice",  # taken down: the 410 notice
-        "/about",
-        "/terms",
-        "/privacy",
-        "/login",
-        "/register",
-        "/forgot-password",
-        "/check-email",
-        "/reset-password/not-a-token",
-        "/verify-email/not-a-token",
-        "/invitations/not-a-token",
-        "/dev/outbox",
-        "/no-such-page",
-        "/logout",  # GET on a POST-only address: the generic error page
-    ]
-    problems = _tour(tour_page, demo_site.url, paths)
-    assert not problems, "\n".join(problems)
-
-
-def test_member_pages(demo_site, tour_page):
-    base, ids = demo_site.url, _ids(demo_site.app)
-    _log_in(tour_page, base, "alice@acme.test")
+def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
+    """Who signs in (None: nobody) and the pages they visit."""
     dash = "/dashboard/integrations/"
     installation = f"/workspaces/acme/installations/{ids['installation']}"
-    paths = [
-        "/",
-        "/integrations",
-        "/integrations/acme/next-gen-sync",
-        "/dashboard",
-        "/dashboard/audit",
-        "/dashboard/integrations/new",
-        dash + ids["crm"],
-        dash + ids["crm"] + "/publish",
-        dash + ids["crm"] + "/versions",
-        dash + ids["private"],
-        dash + ids["trashed"],
-        "/workspaces",
-        "/workspaces/new",
-        "/workspaces/acme",
-        "/workspaces/acme/installations",
-        installation + "/settings",
-        installation + "/credential",
-        installation + "/uninstall",
-        "/settings/account",
-        "/settings/tokens",
-        "/install/globex/weather",
-        "/integrations/globex/weather/report",
-    ]
-    problems = _tour(tour_page, base, paths)
-    assert not problems, "\n".join(problems)
+    return {
+        "visitor": (
+            None,
+            [
+                "/",
+                "/integrations",
+                "/integrations?q=sync&tier=community&sort=name",
+                "/integrations?q=zzzz-nothing",
+                "/integrations/globex/weather",
+                "/integrations/stripe/payments",
+                "/integrations/acme/crm-sync",
+                "/integrations/marketplace/webhooks",
+                "/integrations/tinkerers/dice",  # taken down: the 410 notice
+                "/about",
+                "/terms",
+                "/privacy",
+                "/login",
+                "/register",
+                "/forgot-password",
+                "/check-email",
+                "/reset-password/not-a-token",
+                "/verify-email/not-a-token",
+                "/invitations/not-a-token",
+                "/dev/outbox",
+                "/no-such-page",
+                "/logout",  # GET on a POST-only address: the generic error page
+            ],
+        ),
+        "member": (
+            "alice@acme.test",
+            [
+                "/",
+                "/integrations",
+                "/integrations/acme/next-gen-sync",
+                "/dashboard",
+                "/dashboard/audit",
+                "/dashboard/integrations/new",
+                dash + ids["crm"],
+                dash + ids["crm"] + "/publish",
+                dash + ids["crm"] + "/versions",
+                dash + ids["private"],
+                dash + ids["trashed"],
+                "/workspaces",
+                "/workspaces/new",
+                "/workspaces/acme",
+                "/workspaces/acme/installations",
+                installation + "/settings",
+                installation + "/credential",
+                installation + "/uninstall",
+                "/settings/account",
+                "/settings/tokens",
+                "/install/globex/weather",
+                "/integrations/globex/weather/report",
+            ],
+        ),
+        "staff": (
+            "staff@demo.test",
+            [
+                "/admin",
+                "/admin/audit",
+                f"/admin/integrations/{ids['weather']}",
+                f"/admin/integrations/{ids['trashed']}",
+                f"/admin/integrations/{ids['dice']}",  # taken down: the lift form
+                "/admin/namespaces",
+                "/admin/reports",
+                f"/admin/reports/{ids['report']}",
+                f"/admin/takedowns/{ids['takedown']}",
+                "/dev/outbox",
+            ],
+        ),
+        "publisher of a taken-down listing": (
+            "bob@globex.test",
+            [
+                "/dashboard",
+                f"/dashboard/integrations/{ids['dice']}",
+                f"/dashboard/integrations/{ids['dice']}/takedown",
+            ],
+        ),
+    }
 
 
-def test_staff_pages(demo_site, tour_page):
-    base, ids = demo_site.url, _ids(demo_site.app)
-    _log_in(tour_page, base, "staff@demo.test")
-    paths = [
-        "/admin",
-        "/admin/audit",
-        f"/admin/integrations/{ids['weather']}",
-        f"/admin/integrations/{ids['trashed']}",
-        "/admin/namespaces",
-        "/admin/reports",
-        f"/admin/reports/{ids['report']}",
-        f"/admin/takedowns/{ids['takedown']}",
-        "/dev/outbox",
-    ]
-    problems = _tour(tour_page, base, paths)
-    assert not problems, "\n".join(problems)
-
-
-def test_publisher_of_a_taken_down_listing(demo_site, tour_page):
-    base, ids = demo_site.url, _ids(demo_site.app)
-    _log_in(tour_page, base, "bob@globex.test")
-    paths = [
-        "/dashboard",
-        f"/dashboard/integrations/{ids['dice']}",
-        f"/dashboard/integrations/{ids['dice']}/takedown",
-    ]
-    problems = _tour(tour_page, base, paths)
+@pytest.mark.parametrize("who", ["visitor", "member", "staff", "publisher of a taken-down listing"])
+def test_every_page_of(demo_site, tour_page, who):
+    email, paths = _visits(_ids(demo_site.app))[who]
+    if email:
+        _log_in(tour_page, demo_site.url, email)
+    problems = _tour(tour_page, demo_site.url, paths)
     assert not problems, "\n".join(problems)
 
 
