@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from app import demo
 from app.extensions import db
-from app.models import Installation, Integration, ListingReport, Takedown, Workspace
+from app.models import Installation, Integration, ListingReport, ListingReview, Takedown, Workspace
 
 from ..databases import migrated_app
 from .fixtures import LiveServer
@@ -89,6 +89,8 @@ def _ids(app) -> dict:
             "dice": integration("tinkerers", "dice"),  # taken down in the demo
             "report": db.session.scalar(db.select(ListingReport.id).limit(1)),
             "takedown": db.session.scalar(db.select(Takedown.id).limit(1)),
+            "tickets": integration("zendesk", "tickets"),  # an update waits in review in the demo
+            "review": db.session.scalar(db.select(ListingReview.id).limit(1)),
         }
 
 
@@ -195,6 +197,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/settings/tokens",
                 "/install/globex/weather",
                 "/integrations/globex/weather/report",
+                "/dashboard/checks",
+                "/dashboard/checks/MP001",
             ],
         ),
         "staff": (
@@ -209,6 +213,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/admin/reports",
                 f"/admin/reports/{ids['report']}",
                 f"/admin/takedowns/{ids['takedown']}",
+                "/admin/reviews",
+                f"/admin/reviews/{ids['review']}",
                 "/dev/outbox",
             ],
         ),
@@ -220,10 +226,22 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 f"/dashboard/integrations/{ids['dice']}/takedown",
             ],
         ),
+        "publisher of an update in review": (
+            "vera@vendors.test",
+            [
+                "/dashboard",
+                f"/dashboard/integrations/{ids['tickets']}",
+                f"/dashboard/integrations/{ids['tickets']}/publish",
+                f"/dashboard/integrations/{ids['tickets']}/versions",
+            ],
+        ),
     }
 
 
-@pytest.mark.parametrize("who", ["visitor", "member", "staff", "publisher of a taken-down listing"])
+@pytest.mark.parametrize(
+    "who",
+    ["visitor", "member", "staff", "publisher of a taken-down listing", "publisher of an update in review"],
+)
 def test_every_page_of(demo_site, tour_page, who):
     email, paths = _visits(_ids(demo_site.app))[who]
     if email:
