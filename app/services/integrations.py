@@ -225,7 +225,7 @@ def update_integration(
     unless all is well. `texts` are documents as typed (forms), `docs` parsed JSON (API)."""
     refuse_forbidden(data)
     if integration.deleted_at is not None:
-        raise ValidationFailed("Restore the integration from the trash before editing it.")
+        raise Conflict("Restore the integration from the trash before editing it.")
     problems: list[dict] = []
     clean: dict = {}
     try:

@@ -126,7 +126,7 @@ def publish_version(
     """Snapshot the documents into an immutable version and make it current."""
     verification.require_verified(actor)
     if integration.deleted_at is not None:
-        raise ValidationFailed("Restore the integration from the trash before publishing.")
+        raise Conflict("Restore the integration from the trash before publishing.")
     version = (version or "").strip()
     try:
         parsed = parse_version(version)
@@ -148,7 +148,7 @@ def publish_version(
     higher = [v for v in existing if is_valid_version(v) and compare(v, version) >= 0]
     if higher:
         top = max(higher, key=version_key)
-        raise ValidationFailed(
+        raise Conflict(  # the request is well formed; the versions published so far refuse it
             f"The version must be greater than every earlier one (including yanked): {top} exists.",
             field="version",
             details=[{"field": "version", "path": "$.version", "message": f"Must be greater than {top}."}],
@@ -219,7 +219,7 @@ def yank_version(actor, integration: Integration, version: str, reason: str | No
         )
     ]
     if not remaining:
-        raise ValidationFailed(
+        raise Conflict(
             "This is the only version that is not yanked. Publish a fixed version first, or make "
             "the integration private or move it to the trash.",
             field="version",

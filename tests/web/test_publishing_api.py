@@ -137,7 +137,13 @@ def test_trust_tier_in_a_payload_is_refused_not_ignored(client, ci, factories, f
 def test_unknown_fields_and_non_json_are_refused(client, ci):
     assert create(client, ci, colour="red").status_code == 422
     response = client.post("/api/v1/integrations", data="name=x", headers=ci.headers)
-    assert response.status_code == 422 and response.json["error"]["message"].startswith("Send a JSON object")
+    assert response.status_code == 415 and response.json["error"]["code"] == "unsupported_media_type"
+    assert response.json["error"]["message"].startswith("Send a JSON object")
+    not_an_object = client.post(
+        "/api/v1/integrations", data="[]", content_type="application/json", headers=ci.headers
+    )
+    assert not_an_object.status_code == 422
+    assert not_an_object.json["error"]["details"] == [{"path": "$", "message": "Expected a JSON object."}]
 
 
 def test_an_unparseable_icon_url_is_a_field_error_not_a_500(client, ci):

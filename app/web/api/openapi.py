@@ -6,6 +6,8 @@ functions returning {path: {method: operation}}; `openapi_document()` merges the
 
 from __future__ import annotations
 
+from ...domain.semver_range import MAX_LENGTH as VERSION_MAX
+from ...domain.semver_range import VERSION_JSON_PATTERN
 from ...models.integration import (
     DESCRIPTION_MAX,
     NAME_MAX,
@@ -292,8 +294,10 @@ def write_paths() -> dict:
         "additionalProperties": False,
         "properties": {
             "version": {
-                **text(),
-                "description": "semver, greater than every earlier version (yanked included)",
+                "type": "string",
+                "pattern": VERSION_JSON_PATTERN,
+                "maxLength": VERSION_MAX,
+                "description": "semver, greater than every earlier version (yanked included; else 409)",
             },
             "changelog": {
                 "type": ["string", "null"],
@@ -312,9 +316,28 @@ def write_paths() -> dict:
     errors = {
         **ERROR_RESPONSES,
         "403": json_response("The token's owner is not an owner/admin of its workspace", _ref("Error")),
-        "409": json_response("Conflict (slug or version taken, already yanked...)", _ref("Error")),
+        "409": json_response(
+            "Conflict with the integration's current state: a version taken or not greater than every "
+            "earlier one, already yanked, the last version not yanked, in the trash (restore it first)",
+            _ref("Error"),
+        ),
         "422": json_response(
             "Validation failed; details list every problem with its JSON path", _ref("Error")
+        ),
+    }
+    with_body = {
+        **errors,
+        "413": json_response("The body is larger than the server accepts (2 MiB)", _ref("Error")),
+        "415": json_response("The body is not application/json", _ref("Error")),
+    }
+    created = {
+        **with_body,
+        "409": json_response(
+            "Conflict with the current state: the slug is taken in the publisher namespace, or the "
+            "publisher handle cannot be claimed by this workspace now (details[0].code: taken by another "
+            "workspace, reserved and not granted to it, look_alike of a held handle, or handle_limit: the "
+            "workspace holds as many handles as its limit allows)",
+            _ref("Error"),
         ),
     }
     secured = [{"bearerToken": []}]
@@ -330,7 +353,7 @@ def write_paths() -> dict:
                 "summary": "Create a draft in the token's workspace",
                 "security": secured,
                 "requestBody": body(create),
-                "responses": {"201": json_response("The new draft", _ref("Integration")), **errors},
+                "responses": {"201": json_response("The new draft", _ref("Integration")), **created},
             }
         },
         "/api/v1/integrations/{id}": {
@@ -340,7 +363,7 @@ def write_paths() -> dict:
                 "security": secured,
                 "parameters": [_id_parameter()],
                 "requestBody": body(update),
-                "responses": {"200": json_response("The integration", _ref("Integration")), **errors},
+                "responses": {"200": json_response("The integration", _ref("Integration")), **with_body},
             },
             "delete": {
                 "operationId": "deleteIntegration",
@@ -362,7 +385,7 @@ def write_paths() -> dict:
                 "requestBody": body(publish),
                 "responses": {
                     "201": json_response("The published version", _ref("IntegrationVersion")),
-                    **errors,
+                    **with_body,
                 },
             }
         },
@@ -375,7 +398,7 @@ def write_paths() -> dict:
                 "requestBody": body(yank),
                 "responses": {
                     "200": json_response("The yanked version", _ref("IntegrationVersion")),
-                    **errors,
+                    **with_body,
                 },
             }
         },
