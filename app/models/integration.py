@@ -21,6 +21,8 @@ SLUG_MAX = 64
 NAME_MAX = 100
 DESCRIPTION_MAX = 20_000
 URL_MAX = 2048
+# An icon URL: https, a plain host name or address (no user info), an optional port, no spaces.
+HTTPS_URL_PATTERN = r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s\u0000]*)?$"
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -38,7 +38,7 @@ def workspace_handles(workspace_id: str) -> list[str]:
 
 def check_handle(handle: str | None) -> str:
     handle = (handle or "").strip().lower()
-    if not HANDLE_RE.match(handle):
+    if not (handle.isascii() and HANDLE_RE.match(handle)):
         raise ValidationFailed(HANDLE_MESSAGE, field="publisher")
     return handle
 

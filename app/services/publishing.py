@@ -137,8 +137,9 @@ def publish_version(
             details=[{"field": "version", "path": "$.version", "message": str(error)}],
         ) from error
     version = str(parsed)
-    changelog = (changelog or "").strip() or None
-    if changelog and len(changelog) > CHANGELOG_MAX:
+    sent = changelog or ""
+    changelog = sent.strip() or None
+    if changelog and len(sent) > CHANGELOG_MAX:  # counted as sent, as the API document says
         raise ValidationFailed(f"Keep the changelog under {CHANGELOG_MAX} characters.", field="changelog")
     existing = version_numbers(integration)
     if version in existing:
@@ -200,8 +201,9 @@ def publish_version(
 
 def yank_version(actor, integration: Integration, version: str, reason: str | None) -> IntegrationVersion:
     row = version_of(integration, version)
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REASON_MAX:
+    sent = reason or ""
+    reason = sent.strip()
+    if not reason or len(sent) > REASON_MAX:  # counted as sent, as the API document says
         message = f"Say why this version is yanked (up to {REASON_MAX} characters)."
         raise ValidationFailed(
             message, field="reason", details=[{"field": "reason", "path": "$.reason", "message": message}]

@@ -244,7 +244,7 @@ def test_publish_conflict_and_ordering_errors(client, ci):
     again = client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "1.0.0"}, headers=ci.headers)
     assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
     lower = client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "0.1.0"}, headers=ci.headers)
-    assert lower.status_code == 422 and lower.json["error"]["details"][0]["path"] == "$.version"
+    assert lower.status_code == 409 and lower.json["error"]["details"][0]["path"] == "$.version"
     no_reason = client.post(f"/api/v1/integrations/{iid}/versions/1.0.0/yank", json={}, headers=ci.headers)
     assert no_reason.status_code == 422
 

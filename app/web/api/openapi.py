@@ -10,6 +10,7 @@ from ...domain.semver_range import MAX_LENGTH as VERSION_MAX
 from ...domain.semver_range import VERSION_JSON_PATTERN
 from ...models.integration import (
     DESCRIPTION_MAX,
+    HTTPS_URL_PATTERN,
     NAME_MAX,
     PUBLISHER_PATTERN,
     RETENTION_TIERS,
@@ -21,7 +22,7 @@ from ...models.integration import (
 from ...services.catalog import MAX_LIMIT, SORTS
 from ...services.publishing import CHANGELOG_MAX, REASON_MAX
 from ..catalog.query import MAX_Q_CHARS
-from .openapi_text import HTTPS_URL_PATTERN, NOT_BLANK_PATTERN, TEXT_PATTERN, text
+from .openapi_text import NOT_BLANK_PATTERN, TEXT_PATTERN, text, trimmed
 
 OBJECT = {"type": "object", "additionalProperties": True}
 TIMESTAMP = {"type": "string", "format": "date-time"}
@@ -179,10 +180,14 @@ def read_paths() -> dict:
         ),
         _query(
             "publisher",
-            {"type": "string", "pattern": PUBLISHER_PATTERN},
-            "Only this publisher's integrations.",
+            {"type": "string", "pattern": trimmed(PUBLISHER_PATTERN, blank=True)},
+            "Only this publisher's integrations (surrounding spaces ignored; empty: every publisher).",
         ),
-        _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order of results."),
+        _query(
+            "sort",
+            {"type": "string", "enum": [*SORTS, ""], "default": "relevance"},
+            "Order of results (empty: relevance).",
+        ),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
         _query(
             "cursor",
@@ -240,9 +245,9 @@ def write_paths() -> dict:
     """Publishing from CI (issue 4): bearer token of the owning workspace only."""
     url = {
         "type": ["string", "null"],
-        "pattern": HTTPS_URL_PATTERN,
+        "pattern": trimmed(HTTPS_URL_PATTERN, blank=True),
         "maxLength": URL_MAX,
-        "description": "https: only, never fetched by the server",
+        "description": "https: only, never fetched by the server; blank is null",
     }
     documents = {
         "manifest": {**OBJECT, "description": "See /schemas/manifest.json"},
@@ -254,7 +259,11 @@ def write_paths() -> dict:
         "description": {"type": ["string", "null"], "pattern": TEXT_PATTERN, "maxLength": DESCRIPTION_MAX},
         "iconUrl": url,
         "visibility": {"type": "string", "enum": list(VISIBILITIES)},
-        "retentionTier": {"type": ["string", "null"], "enum": [*RETENTION_TIERS, None]},
+        "retentionTier": {
+            "type": ["string", "null"],
+            "enum": [*RETENTION_TIERS, "", None],
+            "description": "null or empty: the platform default",
+        },
         **documents,
     }
     create = {
@@ -266,13 +275,13 @@ def write_paths() -> dict:
             **editable,
             "slug": {
                 "type": "string",
-                "pattern": SLUG_PATTERN,
+                "pattern": trimmed(SLUG_PATTERN.replace("a-z", "a-zA-Z")),
                 "description": "Made from the name when left out; taken in the publisher namespace: 409",
             },
             "publisher": {
                 "type": "string",
-                "pattern": PUBLISHER_PATTERN,
-                "description": "A handle of the token's workspace, claimed if free; another's: 409",
+                "pattern": trimmed(PUBLISHER_PATTERN.replace("a-z", "a-zA-Z")),
+                "description": "Case is ignored. A handle of the token's workspace, claimed if free; another's: 409",
             },
         },
     }
@@ -409,7 +418,12 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21\\x23-\\x7e]+$"},
+    "schema": {
+        "type": "string",
+        # Visible ASCII but the double quote, bare or as the IETF draft's quoted string; the
+        # spaces or tabs around a field value (HTTP's OWS) are not part of it.
+        "pattern": '^[ \\t]*(?:[\\x21\\x23-\\x7e]{1,255}|"[\\x21\\x23-\\x7e]{1,255}")[ \\t]*$',
+    },
     "description": "Send a new unique key (a UUID) with each write, the same one with its retries. "
     "The first successful answer is kept 24 hours and given back to a retry of the same request "
     "(method, path and body) with Idempotent-Replayed: true; the key with a different request is a "
