@@ -33,6 +33,7 @@ from ..domain.visibility import Viewer, can_view
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion
 from ..models.base import utcnow
+from ..models.integration import VERSION_MAX
 from . import audit, verification
 from .errors import Conflict, NotFound, ValidationFailed
 from .integrations import allow_local_http, change, documents_invalid
@@ -127,6 +128,11 @@ def publish_version(
     verification.require_verified(actor)
     if integration.deleted_at is not None:
         raise Conflict("Restore the integration from the trash before publishing.")
+    if len(version or "") > VERSION_MAX:  # counted as sent; longer ones would not fit the column
+        message = f"A version number is at most {VERSION_MAX} characters."
+        raise ValidationFailed(
+            message, field="version", details=[{"field": "version", "path": "$.version", "message": message}]
+        )
     version = (version or "").strip()
     try:
         parsed = parse_version(version)

@@ -11,8 +11,8 @@ allowed) and with no Authorization at all; cases generated with the workspace's 
 are sent with it. Fixed seed (Hypothesis `derandomize`) and MAX_EXAMPLES per operation and token.
 
 A generated `{id}` rarely names anything, so cases also draw it from integrations that exist (the
-token workspace's published one, versions 1.0.0 and 1.1.0; a draft; one in the trash; another
-workspace's public one) and a yank's `{version}` from "1.0.0"; and one hand-written request per
+token workspace's published one, versions 1.0.0 and 1.1.0; a draft; one in the trash; one staff
+took down; another workspace's public one) and a yank's `{version}` from "1.0.0"; and one hand-written request per
 operation on a real integration must succeed. The token's workspace has its publisher-handle limit
 raised by staff (the real staff service), as for a CI publisher with many products: what the
 registry's state still refuses (a look-alike of a held handle, a reserved one) is a documented 409.
@@ -32,10 +32,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
 
 from app.domain.namespaces import HANDLE_LIMIT_MAX
 from app.extensions import db
-from app.services import integrations, namespace_admin, tokens
+from app.services import integrations, namespace_admin, staff, tokens
 
 from ..browser.fixtures import LiveServer
 from ..databases import migrated_app
@@ -48,6 +49,17 @@ MAX_EXAMPLES = 12
 # Generated cases leave these optional values out so that "schema-valid is accepted" stays a real
 # check for everything else.
 OPAQUE_QUERY = ("cursor",)
+# Schemathesis's defaults for "a schema-valid request may answer", plus the documented 410: a listing
+# staff took down is gone for everyone, whatever the request (tests/web/test_reports.py).
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "410", "429", "5xx"]
+            }
+        }
+    }
+)
 DOCUMENT_KEYS = ("manifest", "variablesSchema", "authConfig")
 
 
@@ -109,19 +121,21 @@ def api_server():
         with app.app_context():
             membership = factories.member(role="owner")
             workspace = membership.workspace
-            staff = factories.UserFactory(is_staff=True)
+            moderator = factories.UserFactory(is_staff=True)
             namespace_admin.set_handle_limit(
-                staff, workspace.slug, HANDLE_LIMIT_MAX, "Publishes many products from CI"
+                moderator, workspace.slug, HANDLE_LIMIT_MAX, "Publishes many products from CI"
             )
             published = factories.IntegrationFactory.published(workspace=workspace, version="1.1.0")
             factories.VersionFactory(integration=published, version="1.0.0")  # may be yanked
             draft = factories.IntegrationFactory(workspace=workspace)
             trashed, doomed = (factories.IntegrationFactory.published(workspace=workspace) for _ in "ab")
             integrations.soft_delete(membership.user, trashed)
+            taken_down = factories.IntegrationFactory.published(workspace=workspace)
+            staff.take_down(moderator, taken_down, "Misleading listing")
             foreign = factories.IntegrationFactory.published()  # another workspace's, public
             _token, raw = tokens.create_token(membership.user, workspace.id, "CI", 30)
             known = {
-                "other": [published.id, draft.id, trashed.id, foreign.id],
+                "other": [published.id, draft.id, trashed.id, foreign.id, taken_down.id],
                 "delete": [doomed.id, trashed.id, foreign.id],
                 "publisher": published.publisher,
             }
@@ -137,7 +151,7 @@ def api_server():
 @pytest.fixture
 def api_schema(api_server):
     server, _headers, _known = api_server
-    schema = schemathesis.openapi.from_url(f"{server.url}/api/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{server.url}/api/v1/openapi.json", config=CONFIG)
     schema.config.update(base_url=server.url)
     return schema
 

@@ -284,3 +284,20 @@ def test_a_deleted_integration_is_seen_only_by_its_workspace_admins(client, ci, 
     assert iid not in {i["id"] for i in client.get("/api/v1/integrations").json["data"]}
     in_trash = client.get(f"/api/v1/integrations/{iid}", headers=ci.headers)
     assert in_trash.status_code == 200 and in_trash.json["deletedAt"]
+
+
+def test_a_version_longer_than_its_column_is_a_field_error_not_a_500(client, ci):
+    """Found by the conformance test on PostgreSQL: semver allows 256 characters, the column 64."""
+    iid = create(client, ci).json["id"]
+    long_version = "1.0.0+" + "b" * 59  # 65 characters, a valid semantic version
+    response = client.post(
+        f"/api/v1/integrations/{iid}/versions", json={"version": long_version}, headers=ci.headers
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["details"] == [
+        {"field": "version", "path": "$.version", "message": "A version number is at most 64 characters."}
+    ]
+    fits = client.post(
+        f"/api/v1/integrations/{iid}/versions", json={"version": long_version[:64]}, headers=ci.headers
+    )
+    assert fits.status_code == 201 and fits.json["version"] == long_version[:64]

@@ -6,7 +6,6 @@ functions returning {path: {method: operation}}; `openapi_document()` merges the
 
 from __future__ import annotations
 
-from ...domain.semver_range import MAX_LENGTH as VERSION_MAX
 from ...domain.semver_range import VERSION_JSON_PATTERN
 from ...models.integration import (
     DESCRIPTION_MAX,
@@ -17,6 +16,7 @@ from ...models.integration import (
     SLUG_PATTERN,
     TRUST_TIERS,
     URL_MAX,
+    VERSION_MAX,
     VISIBILITIES,
 )
 from ...services.catalog import MAX_LIMIT, SORTS
@@ -339,7 +339,8 @@ def write_paths() -> dict:
         "403": json_response("The token's owner is not an owner/admin of its workspace", _ref("Error")),
         "409": json_response(
             "Conflict with the integration's current state: a version taken or not greater than every "
-            "earlier one, already yanked, the last version not yanked, in the trash (restore it first)",
+            "earlier one, already yanked, the last version not yanked, in the trash (restore it first), "
+            "taken down by staff (it stays private)",
             _ref("Error"),
         ),
         "422": json_response(

@@ -136,7 +136,7 @@ def update_integration(integration_id):
         service.update_integration(
             caller.user, integration, data, docs=docs or None, client_secret=_secret(body)
         )
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         raise _camel_details(error) from error
     return jsonify(integration_to_dict(integration))
 
@@ -154,7 +154,7 @@ def publish_version(integration_id):
             body.get("version") if isinstance(body.get("version"), str) else "",
             body.get("changelog") if isinstance(body.get("changelog"), str) else None,
         )
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         raise _camel_details(error) from error
     return jsonify(version_to_dict(row)), 201
 
