@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Integration
 from ..models.base import utcnow
 from ..models.workspace import MANAGER_ROLES
-from . import audit, crypto, namespaces, verification
+from . import audit, crypto, namespaces, review_submissions, verification
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .integration_metadata import METADATA, clean_metadata
 from .workspaces import membership_of
@@ -254,6 +254,7 @@ def update_integration(
             field="visibility",
             details=[{"field": "visibility", "path": "$.visibility", "message": message}],
         )
+    review_submissions.hold_rename(actor, integration, clean)  # a rename that waits leaves `clean`
     before = snapshot(integration)
     for key, value in {**clean, **values}.items():
         setattr(integration, key, value)
