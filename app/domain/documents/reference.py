@@ -189,6 +189,14 @@ KEYWORDS: dict[str, tuple[str, str]] = {
         "string",
         "A regular expression the value must contain a match for (anchor it with ^ and $).",
     ),
+    "patternHint": (
+        "string",
+        "What a value off the pattern is told, e.g. “a # and lower-case letters” (at most 200 characters).",
+    ),
+    "examples": (
+        "array of strings",
+        "1 to 10 valid values; without a patternHint, a value off the pattern is shown the first.",
+    ),
     "minLength": ("integer", "The fewest characters."),
     "maxLength": ("integer", "The most characters."),
     "minimum": ("number", "The smallest value allowed."),
