@@ -85,6 +85,9 @@ def endpoints(info: dict) -> list[Endpoint]:
         # The same broad search with every per-process cache emptied before each request (rankings,
         # facet counts, anonymous pages): what the first search after any catalog write costs.
         Endpoint("search-cold", f"/integrations?q={BROAD_TERM}&bench=cold"),
+        # The same broad search, each request right after a real install (an install_count write,
+        # committed): what the first search after the catalog's commonest write costs.
+        Endpoint("search-installed", f"/integrations?q={BROAD_TERM}&bench=installed"),
         Endpoint("detail", info["detail"], target=0.5),
         Endpoint("api-list", "/api/v1/integrations"),
         Endpoint("member-catalog", "/integrations", signed_in=True, target=0.25),
@@ -257,6 +260,14 @@ def wrk(
     return rps, percentiles["50"], percentiles["90"], percentiles["99"], total_errors
 
 
+# The 1-minute load average at the start of each round, per (database, size): printed with the figures.
+LOADS: dict[tuple[str, int], list[float]] = {}
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def check_wrk() -> None:
     if shutil.which("wrk"):
         return
@@ -308,11 +319,20 @@ def table_lines(results: list[Result], memory: dict[tuple[str, int], list[float]
                 else " of the ceiling; all on target"
             )
         )
-        if "search-cold" in by_name and "search-broad" in by_name:
-            cold, warm = by_name["search-cold"], by_name["search-broad"]
+        warm = by_name.get("search-broad")
+        for name, after in (("search-installed", "an install"), ("search-cold", "a listing write (cold)")):
+            if warm is not None and name in by_name:
+                first = by_name[name]
+                lines.append(
+                    f"{database} {size:,}: first broad search after {after} p50 {first.p50:.2f} ms = "
+                    f"{first.p50 / warm.p50:.2f}x a warm one's {warm.p50:.2f} ms (target <= 2)"
+                )
+        loads = LOADS.get((database, size), [])
+        if loads:
             lines.append(
-                f"{database} {size:,}: first broad search after a write (cold) p50 {cold.p50:.2f} ms = "
-                f"{cold.p50 / warm.p50:.2f}x a warm one's {warm.p50:.2f} ms (target <= 2)"
+                f"{database} {size:,}: load average (1 min) at each round's start: "
+                + ", ".join(f"{x:.2f}" for x in loads)
+                + f" on {os.cpu_count()} CPUs"
             )
         lines.append(
             f"{database} {size:,}: memory per worker after the run: "
@@ -332,7 +352,9 @@ def measure(database, size, base, ceiling, targets, member, options) -> list[Res
     ratios: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     ceilings: dict[str, float] = {}
-    for _ in range(rounds):
+    for number in range(rounds):
+        LOADS.setdefault((database, size), []).append(os.getloadavg()[0])
+        click.echo(f"  round {number + 1}/{rounds} (load average {_load()})")
         for endpoint in targets:
             name = endpoint.name
             rps, p50, p90, p99, failed = wrk(
@@ -414,7 +436,7 @@ def main(sizes: str, databases: str, duration: int, connections: int, workers: i
             click.echo(f"PostgreSQL does not answer at {PG_ADMIN_URL}; skipping it.", err=True)
             continue
         for size in size_list:
-            click.echo(f"== {database}, {size:,} integrations (load average {os.getloadavg()[0]:.1f}) ==")
+            click.echo(f"== {database}, {size:,} integrations (load average {_load()}) ==")
             found, memory[(database, size)] = run_one(
                 database, size, workers, (duration, connections, rounds)
             )

@@ -15,6 +15,15 @@ and `Vary: Cookie`; a signed-in person's pages are `private, no-store` and never
 A signed-in member's page is never kept whole (its header is theirs), but what a listing page
 shows beneath the header depends on nothing about them but the workspaces they belong to: that
 part is kept per membership set, at the same generation (`member_fragment`), in its own cache.
+
+Pages show install counts, so "the generation" here is the pair `page_generation_unbound` reads:
+the listing generation and the counts (an install moves only the latter, which leaves the catalog's
+rankings and facet counts cached: the page is re-rendered from them).
+
+In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
+conditional or range header is answered with the very bytes and headers Flask last sent for the
+same host, path and query string, if Flask marked that answer public and the generation has not
+moved since -- without a request context. Anything else goes through Flask as before.
 """
 
 from __future__ import annotations
@@ -22,16 +31,21 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Response, current_app, make_response, request, session
+from flask import Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
 
 from ..services import catalog
 
 EXTENSION_KEY = "anonymous_page_cache"
 FRAGMENT_EXTENSION_KEY = "member_fragment_cache"
+FRONT_EXTENSION_KEY = "page_cache_front"
+# What the front and the view wrapper tell each other through the WSGI environ.
+ENVIRON_GENERATION = "marketplace.page_generation"  # read by the front before Flask ran
+ENVIRON_PUBLIC = "marketplace.public_page"  # set by the wrapper: this answer is the anonymous page
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -98,8 +112,14 @@ def page_cache(name: str = EXTENSION_KEY) -> PageCache:
 
 def clear() -> None:
     """Forget this process's cached pages and fragments (the benchmark measures the first request after a write)."""
-    page_cache().clear()
-    page_cache(FRAGMENT_EXTENSION_KEY).clear()
+    for name in (EXTENSION_KEY, FRAGMENT_EXTENSION_KEY, FRONT_EXTENSION_KEY):
+        page_cache(name).clear()
+
+
+def _generation():
+    """The page generation for this request: the one the front read before Flask ran, or a fresh read."""
+    seen = request.environ.get(ENVIRON_GENERATION)
+    return seen if seen is not None else catalog.page_generation_unbound()
 
 
 def member_fragment(viewer, key: tuple, render):
@@ -110,7 +130,7 @@ def member_fragment(viewer, key: tuple, render):
         return render()
     key = (key, viewer.member_of)
     cache = page_cache(FRAGMENT_EXTENSION_KEY)
-    generation = catalog.catalog_generation_unbound()  # read first: a fragment rendered below is fresher
+    generation = _generation()  # read first: a fragment rendered below is fresher
     parts = cache.get(generation, key)
     if parts is None:
         parts = render()
@@ -138,7 +158,7 @@ def anonymous_page(key):
                 return _personal(make_response(view(**view_args)))
             page_key = (request.endpoint, key(**view_args))
             cache = page_cache()
-            generation = catalog.catalog_generation_unbound()  # read first: a page rendered below is fresher
+            generation = _generation()  # read first: a page rendered below is fresher
             page = cache.get(generation, page_key)
             if page is None:
                 response = make_response(view(**view_args))
@@ -147,6 +167,7 @@ def anonymous_page(key):
                 body = response.get_data()
                 page = CachedPage(body, hashlib.blake2b(body, digest_size=16).hexdigest(), response.mimetype)
                 cache.put(generation, page_key, page, len(body))
+            request.environ[ENVIRON_PUBLIC] = generation
             return _public(page)
 
         return wrapper
@@ -170,3 +191,69 @@ def _personal(response: Response) -> Response:
     response.cache_control.no_store = True
     response.vary.add("Cookie")
     return response
+
+
+class PageCacheFront:
+    """WSGI middleware around the Flask app: a cookie-less plain GET answered from the bytes Flask last
+    sent for it, while the page generation has not moved. Only answers the view wrapper marked public
+    (`ENVIRON_PUBLIC`: status 200, no session, nothing personal) are kept, with every header Flask set."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if not _front_may_answer(environ):
+            return self.wsgi_app(environ, start_response)
+        try:
+            with self._context():
+                cache = page_cache(FRONT_EXTENSION_KEY)
+                generation = catalog.page_generation_unbound()
+        except Exception:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
+            return self.wsgi_app(environ, start_response)
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        )
+        kept = cache.get(generation, key)
+        if kept is not None:
+            status, headers, body = kept
+            start_response(status, list(headers))
+            return [body]
+        environ[ENVIRON_GENERATION] = generation
+        sent = {}
+
+        def remember(status, headers, exc_info=None):
+            sent["status"], sent["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, remember)
+        if environ.get(ENVIRON_PUBLIC) != generation or not sent.get("status", "").startswith("200 "):
+            return answer
+        if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        cache.put(generation, key, (sent["status"], tuple(sent["headers"]), body), len(body))
+        return [body]
+
+    def _context(self):
+        """The app context the generation is read in: the current one if it is this app's (the test
+        suite keeps one open), else a fresh one, popped before Flask runs."""
+        if has_app_context() and current_app._get_current_object() is self.app:
+            return nullcontext()
+        return self.app.app_context()
+
+
+def _front_may_answer(environ) -> bool:
+    if environ.get("REQUEST_METHOD") != "GET":
+        return False
+    return not any(
+        name in environ for name in ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_RANGE")
+    )

@@ -3,7 +3,8 @@
 One way through: the web layer parses a request into a `CatalogQuery` (app/web/catalog/query.py);
 then `query` builds the listing statement, `search` matches the words (FTS5 / tsvector), `ranking`
 ranks a search once per catalog generation, `listing` cuts the viewer's page and `facets` counts the
-tiers. `generation` holds the catalog generation and the per-process caches keyed by it; `detail`
+tiers. `generation` holds the catalog generation (and `bump_listing_generation`, which any write the
+triggers do not see must call) and the per-process caches keyed by it; `detail`
 and `home` answer the detail page, the home page and the sitemap.
 
 Every query applies the visibility module's SQL twin (listed_clause / viewable_clause), so the
@@ -16,7 +17,13 @@ from __future__ import annotations
 
 from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
 from .facets import tier_counts
-from .generation import catalog_generation, catalog_generation_unbound, clear_caches
+from .generation import (
+    bump_listing_generation,
+    catalog_generation,
+    catalog_generation_unbound,
+    clear_caches,
+    page_generation_unbound,
+)
 from .home import Home, home_for, sitemap_entries
 from .listing import (
     MAX_LIMIT,
@@ -41,6 +48,7 @@ __all__ = [
     "Detail",
     "Home",
     "KeysetPage",
+    "bump_listing_generation",
     "catalog_generation",
     "catalog_generation_unbound",
     "clear_caches",
@@ -50,6 +58,7 @@ __all__ = [
     "integration_by_id",
     "keyset_page_for",
     "page_for",
+    "page_generation_unbound",
     "sitemap_entries",
     "tier_counts",
     "versions_of",
