@@ -133,3 +133,19 @@ def test_a_change_is_answered_by_the_front_on_the_next_request(app, factories):
     integration.visibility = "private"
     db.session.flush()
     assert "Lantern" not in anonymous.get(SEARCH).get_data(as_text=True)
+
+
+def test_a_members_catalog_page_costs_two_queries_once_its_listing_is_kept(
+    client, auth, factories, query_counter
+):
+    membership = factories.member()
+    factories.IntegrationFactory.published(
+        workspace=membership.workspace, name="Lantern", visibility="private"
+    )
+    auth.login(membership.user)
+    assert "Lantern" in client.get("/integrations").get_data(as_text=True)
+    with query_counter as counter:
+        page = client.get("/integrations")
+    assert "Lantern" in page.get_data(as_text=True) and "Log out" in page.get_data(as_text=True)
+    # The user with their memberships (one outer join), then the page generation.
+    assert counter.count == 2, counter.statements
