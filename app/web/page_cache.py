@@ -31,9 +31,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 
 from flask import Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
@@ -56,49 +57,98 @@ class CachedPage:
     mimetype: str
 
 
+@dataclass
+class Kept:
+    """A value and the counts sum it is valid at (its listing generation is its cache's). A page with a
+    fingerprint -- what it shows of the install counts -- and a way to read that again (`recount`, run
+    in an app context) may be answered again after an install, when the fingerprint still reads the same."""
+
+    counts: int
+    value: object
+    size: int
+    fingerprint: tuple | None = None
+    recount: Callable[[], tuple | None] | None = None
+
+
 class PageCache:
-    """An LRU of pages (or fragments) rendered at one catalog generation, bounded in bytes; emptied
-    when the generation moves. Values are CachedPage, or (html, extras) for fragments."""
+    """An LRU of pages (or fragments) rendered at one listing generation, bounded in bytes; emptied
+    when the listing generation moves. Generations are (listing generation, counts) pairs. Values are
+    CachedPage, (status, headers, body) for the front, or (html, extras) for fragments."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self.generation: int | None = None
-        self.pages: OrderedDict[tuple, object] = OrderedDict()
-        self.sizes: dict[tuple, int] = {}
+        self.listing: int | None = None
+        self.pages: OrderedDict[tuple, Kept] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, generation: int, key: tuple):
-        with self.lock:
-            if generation != self.generation:
-                self._empty(generation)
-                return None
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+    def get(self, generation: tuple[int, int], key: tuple):
+        """The value kept under `key` at exactly `generation`, or None."""
+        kept = self.kept(generation, key)
+        return kept.value if kept is not None and kept.counts == generation[1] else None
 
-    def put(self, generation: int, key: tuple, page, size: int) -> None:
+    def kept(self, generation: tuple[int, int], key: tuple) -> Kept | None:
+        """What is kept under `key` at `generation`'s listing generation, at whatever counts."""
         with self.lock:
-            if generation != self.generation or size > self.max_bytes // 4:
+            if generation[0] != self.listing:
+                self._empty(generation[0])
+                return None
+            kept = self.pages.get(key)
+            if kept is not None:
+                self.pages.move_to_end(key)
+            return kept
+
+    def put(self, generation: tuple[int, int], key: tuple, value, size: int, fingerprint=None, recount=None):
+        with self.lock:
+            if generation[0] != self.listing or size > self.max_bytes // 4:
                 return
-            self.pages.pop(key, None)
-            self.size += size - self.sizes.pop(key, 0)
-            self.pages[key] = page
-            self.sizes[key] = size
+            old = self.pages.pop(key, None)
+            self.size += size - (old.size if old else 0)
+            self.pages[key] = Kept(generation[1], value, size, fingerprint, recount)
             while self.size > self.max_bytes:
-                oldest, _ = self.pages.popitem(last=False)
-                self.size -= self.sizes.pop(oldest)
+                _, oldest = self.pages.popitem(last=False)
+                self.size -= oldest.size
+
+    def restamp(self, listing: int, kept: Kept, counts: int) -> None:
+        """`kept` is still right at `counts` (its fingerprint read the same there)."""
+        with self.lock:
+            if listing == self.listing:
+                kept.counts = counts
 
     def clear(self) -> None:
         with self.lock:
             self._empty(None)
 
-    def _empty(self, generation: int | None) -> None:
-        self.generation = generation
+    def _empty(self, listing: int | None) -> None:
+        self.listing = listing
         self.pages.clear()
-        self.sizes.clear()
         self.size = 0
+
+
+def valid_kept(cache: PageCache, generation: tuple[int, int], key: tuple) -> Kept | None:
+    """What is kept under `key` if valid at `generation`: kept at it, or kept before an install and shown
+    to be unchanged by it (its fingerprint, read again in one snapshot with both sums, is the same at
+    the same listing generation). Needs an app context for the second case."""
+    kept = cache.kept(generation, key)
+    if kept is None:
+        return None
+    if kept.counts == generation[1]:
+        return kept
+    if kept.recount is None:
+        return None
+    now = kept.recount()
+    if now is None or now[0] != generation[0] or now[2] != kept.fingerprint:
+        return None
+    cache.restamp(now[0], kept, now[1])
+    return kept
+
+
+def _fingerprint(recount, generation: tuple[int, int]) -> tuple | None:
+    """The fingerprint of a page just rendered at `generation` (None if anything was written since)."""
+    if recount is None:
+        return None
+    now = recount()
+    return now[2] if now is not None and tuple(now[:2]) == tuple(generation) else None
 
 
 def page_cache(name: str = EXTENSION_KEY) -> PageCache:
@@ -147,27 +197,36 @@ def is_anonymous_request() -> bool:
     return not current_user.is_authenticated
 
 
-def anonymous_page(key):
+def anonymous_page(key, recount=None):
     """Serve the decorated view's anonymous answers from the page cache. `key(**view_args)` gives what,
-    besides the endpoint, decides the page (the normalised query); it may raise like the view would."""
+    besides the endpoint, decides the page (the normalised query); it may raise like the view would.
+    `recount(page_key)`, if given, reads what the page shows of the install counts (a service function
+    of catalog.counts): then a page kept before an install is answered again if that reads the same."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(**view_args):
             if not is_anonymous_request():
                 return _personal(make_response(view(**view_args)))
-            page_key = (request.endpoint, key(**view_args))
+            page_key = key(**view_args)
+            cache_key = (request.endpoint, page_key)
+            reread = partial(recount, page_key) if recount is not None else None
             cache = page_cache()
             generation = _generation()  # read first: a page rendered below is fresher
-            page = cache.get(generation, page_key)
-            if page is None:
+            kept = valid_kept(cache, generation, cache_key)
+            if kept is None:
                 response = make_response(view(**view_args))
                 if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
                     return _personal(response)
                 body = response.get_data()
                 page = CachedPage(body, hashlib.blake2b(body, digest_size=16).hexdigest(), response.mimetype)
-                cache.put(generation, page_key, page, len(body))
-            request.environ[ENVIRON_PUBLIC] = generation
+                fingerprint = _fingerprint(reread, generation)
+                if fingerprint is None:
+                    reread = None
+                cache.put(generation, cache_key, page, len(body), fingerprint, reread)
+            else:
+                page, fingerprint, reread = kept.value, kept.fingerprint, kept.recount
+            request.environ[ENVIRON_PUBLIC] = (generation, fingerprint, reread)
             return _public(page)
 
         return wrapper
@@ -205,12 +264,6 @@ class PageCacheFront:
     def __call__(self, environ, start_response):
         if not _front_may_answer(environ):
             return self.wsgi_app(environ, start_response)
-        try:
-            with self._context():
-                cache = page_cache(FRONT_EXTENSION_KEY)
-                generation = catalog.page_generation_unbound()
-        except Exception:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
-            return self.wsgi_app(environ, start_response)
         key = (
             environ.get("wsgi.url_scheme"),
             environ.get("HTTP_HOST"),
@@ -218,9 +271,15 @@ class PageCacheFront:
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
         )
-        kept = cache.get(generation, key)
+        try:
+            with self._context():
+                cache = page_cache(FRONT_EXTENSION_KEY)
+                generation = catalog.page_generation_unbound()
+                kept = valid_kept(cache, generation, key)
+        except Exception:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
+            return self.wsgi_app(environ, start_response)
         if kept is not None:
-            status, headers, body = kept
+            status, headers, body = kept.value
             start_response(status, list(headers))
             return [body]
         environ[ENVIRON_GENERATION] = generation
@@ -231,7 +290,8 @@ class PageCacheFront:
             return start_response(status, headers, exc_info)
 
         answer = self.wsgi_app(environ, remember)
-        if environ.get(ENVIRON_PUBLIC) != generation or not sent.get("status", "").startswith("200 "):
+        public = environ.get(ENVIRON_PUBLIC)
+        if public is None or public[0] != generation or not sent.get("status", "").startswith("200 "):
             return answer
         if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
             return answer
@@ -240,7 +300,7 @@ class PageCacheFront:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        cache.put(generation, key, (sent["status"], tuple(sent["headers"]), body), len(body))
+        cache.put(generation, key, (sent["status"], tuple(sent["headers"]), body), len(body), *public[1:])
         return [body]
 
     def _context(self):

@@ -3,7 +3,8 @@
 One way through: the web layer parses a request into a `CatalogQuery` (app/web/catalog/query.py);
 then `query` builds the listing statement, `search` matches the words (FTS5 / tsvector), `ranking`
 ranks a search once per catalog generation, `listing` cuts the viewer's page and `facets` counts the
-tiers. `generation` holds the catalog generation (and `bump_listing_generation`, which any write the
+tiers; `counts` reads what a kept page shows of the install counts (after an install).
+`generation` holds the catalog generation (and `bump_listing_generation`, which any write the
 triggers do not see must call) and the per-process caches keyed by it; `detail`
 and `home` answer the detail page, the home page and the sitemap.
 
@@ -15,6 +16,7 @@ Views and the API call the entry points below; nothing else here is theirs to re
 
 from __future__ import annotations
 
+from .counts import detail_counts, page_counts
 from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
 from .facets import tier_counts
 from .generation import (
@@ -53,10 +55,12 @@ __all__ = [
     "catalog_generation_unbound",
     "clear_caches",
     "decode_key_value",
+    "detail_counts",
     "detail_for",
     "home_for",
     "integration_by_id",
     "keyset_page_for",
+    "page_counts",
     "page_for",
     "page_generation_unbound",
     "sitemap_entries",

@@ -32,6 +32,12 @@ GENERATION = (
     .scalar_subquery()
 )
 _GENERATION_SELECT = select(GENERATION)
+# The counts sum (moved by installs only), read the same way.
+COUNTS = (
+    select(func.coalesce(func.sum(literal_column("counts")), 0))
+    .select_from(text("catalog_state"))
+    .scalar_subquery()
+)
 
 FACET_CACHE = "catalog_facet_cache"
 MATCH_CACHE = "catalog_match_cache"
