@@ -4,8 +4,9 @@ Decides: which requests may be answered from the cache -- a GET or HEAD with no 
 Authorization header and no flashed message waiting -- under which key (the view's normalised
 arguments, never the raw query string), and for how long: only while the catalog generation read
 from the database at the start of the request is the one the page was rendered at. Every write to
-an integration or to its versions moves that generation (database triggers, migrations 0002 and
-0007), whichever process makes it, so the next request in every process renders afresh.
+an integration or to its versions moves that generation (database triggers, migrations 0002, 0007
+and 0010; `catalog.bump_listing_generation()` for any other write a public page reads), whichever
+process makes it, so the next request in every process renders afresh.
 
 A page enters the cache only when it rendered with status 200 and left the session untouched (no
 cookie to set), so nothing personal can be stored. Anonymous pages carry an ETag (a matching
@@ -17,8 +18,11 @@ shows beneath the header depends on nothing about them but the workspaces they b
 part is kept per membership set, at the same generation (`member_fragment`), in its own cache.
 
 Pages show install counts, so "the generation" here is the pair `page_generation_unbound` reads:
-the listing generation and the counts (an install moves only the latter, which leaves the catalog's
-rankings and facet counts cached: the page is re-rendered from them).
+the listing generation and the counts (migration 0010). A move of the listing generation empties
+the caches; an install moves only the counts, which leaves the catalog's rankings and facet counts
+cached, and a kept page whose view gave a `recount` is then answered again, unrendered, if what it
+shows of the counts (its fingerprint: ids, counts, order, next page) reads the same in one snapshot
+at the same listing generation (`valid_kept`); else it is rendered from the kept rankings.
 
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
 conditional or range header is answered with the very bytes and headers Flask last sent for the
