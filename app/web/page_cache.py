@@ -25,9 +25,10 @@ shows of the counts (its fingerprint: ids, counts, order, next page) reads the s
 at the same listing generation (`valid_kept`); else it is rendered from the kept rankings.
 
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
-conditional or range header is answered with the very bytes and headers Flask last sent for the
-same host, path and query string, if Flask marked that answer public and the generation has not
-moved since -- without a request context. Anything else goes through Flask as before.
+conditional or range header, for a URL it keeps a page of, is answered with the very bytes and
+headers Flask last sent for the same host, path and query string, if Flask marked that answer
+public and the generation has not moved since -- without a request context. Anything else goes
+through Flask as before (and a URL it keeps nothing of costs it no database read).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ FRONT_EXTENSION_KEY = "page_cache_front"
 # What the front and the view wrapper tell each other through the WSGI environ.
 ENVIRON_GENERATION = "marketplace.page_generation"  # read by the front before Flask ran
 ENVIRON_PUBLIC = "marketplace.public_page"  # set by the wrapper: this answer is the anonymous page
+ENVIRON_FAILED = "marketplace.page_generation_failed"  # the front's read failed (database unavailable)
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -76,7 +78,7 @@ class Kept:
 
 class PageCache:
     """An LRU of pages (or fragments) rendered at one listing generation, bounded in bytes; emptied
-    when the listing generation moves. Generations are (listing generation, counts) pairs. Values are
+    when another listing generation is seen. Generations are (listing generation, counts) pairs. Values are
     CachedPage, (status, headers, body) for the front, or (html, extras) for fragments."""
 
     def __init__(self, max_bytes: int):
@@ -103,15 +105,24 @@ class PageCache:
             return kept
 
     def put(self, generation: tuple[int, int], key: tuple, value, size: int, fingerprint=None, recount=None):
+        """Keep `value`, computed from what the database held at `generation` or later. At another listing
+        generation than the cache's, the cache is emptied for it first: a value is only ever answered
+        to a request that read its very generation, so one from before a write is never answered after."""
         with self.lock:
-            if generation[0] != self.listing or size > self.max_bytes // 4:
+            if size > self.max_bytes // 4:
                 return
+            if generation[0] != self.listing:
+                self._empty(generation[0])
             old = self.pages.pop(key, None)
             self.size += size - (old.size if old else 0)
             self.pages[key] = Kept(generation[1], value, size, fingerprint, recount)
             while self.size > self.max_bytes:
                 _, oldest = self.pages.popitem(last=False)
                 self.size -= oldest.size
+
+    def holds(self, key: tuple) -> bool:
+        """Whether anything is kept under `key`, at whatever generation (a hint: check it with `kept`)."""
+        return key in self.pages
 
     def restamp(self, listing: int, kept: Kept, counts: int) -> None:
         """`kept` is still right at `counts` (its fingerprint read the same there)."""
@@ -172,6 +183,9 @@ def clear() -> None:
 
 def _generation():
     """The page generation for this request: the one the front read before Flask ran, or a fresh read."""
+    failed = request.environ.pop(ENVIRON_FAILED, None)
+    if failed is not None:
+        raise failed
     seen = request.environ.get(ENVIRON_GENERATION)
     return seen if seen is not None else catalog.page_generation_unbound()
 
@@ -276,17 +290,16 @@ class PageCacheFront:
             environ.get("QUERY_STRING", ""),
         )
         try:
-            with self._context():
-                cache = page_cache(FRONT_EXTENSION_KEY)
-                generation = catalog.page_generation_unbound()
-                kept = valid_kept(cache, generation, key)
-        except Exception:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
+            cache, generation, kept = self._lookup(key)
+        except Exception as error:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
+            environ[ENVIRON_FAILED] = error  # raised again where the page cache reads it (no second wait)
             return self.wsgi_app(environ, start_response)
         if kept is not None:
             status, headers, body = kept.value
             start_response(status, list(headers))
             return [body]
-        environ[ENVIRON_GENERATION] = generation
+        if generation is not None:
+            environ[ENVIRON_GENERATION] = generation
         sent = {}
 
         def remember(status, headers, exc_info=None):
@@ -294,8 +307,8 @@ class PageCacheFront:
             return start_response(status, headers, exc_info)
 
         answer = self.wsgi_app(environ, remember)
-        public = environ.get(ENVIRON_PUBLIC)
-        if public is None or public[0] != generation or not sent.get("status", "").startswith("200 "):
+        public = environ.get(ENVIRON_PUBLIC)  # (the generation the page is valid at, fingerprint, recount)
+        if public is None or not sent.get("status", "").startswith("200 "):
             return answer
         if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
             return answer
@@ -304,8 +317,18 @@ class PageCacheFront:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        cache.put(generation, key, (sent["status"], tuple(sent["headers"]), body), len(body), *public[1:])
+        cache.put(public[0], key, (sent["status"], tuple(sent["headers"]), body), len(body), *public[1:])
         return [body]
+
+    def _lookup(self, key: tuple):
+        """(the front's cache, the page generation or None, what is kept valid under `key` or None).
+        A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages."""
+        with self._context():
+            cache = page_cache(FRONT_EXTENSION_KEY)
+            if not cache.holds(key):
+                return cache, None, None
+            generation = catalog.page_generation_unbound()
+            return cache, generation, valid_kept(cache, generation, key)
 
     def _context(self):
         """The app context the generation is read in: the current one if it is this app's (the test

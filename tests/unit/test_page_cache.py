@@ -1,6 +1,6 @@
-"""The page cache's bookkeeping: bounded in bytes (least recently used go first), emptied the first
-time a newer listing generation is seen (a value computed at an older one is never stored); a value
-kept before an install is answered again only when its fingerprint reads the same."""
+"""The page cache's bookkeeping: bounded in bytes (least recently used go first), emptied whenever
+another listing generation is seen (a value is only answered at the generation it was computed at);
+a value kept before an install is answered again only when its fingerprint reads the same."""
 
 from __future__ import annotations
 
@@ -20,13 +20,15 @@ def test_the_least_recently_used_go_first_when_the_bytes_run_out():
     assert cache.get((7, 0), "huge") is None
 
 
-def test_a_new_generation_empties_it_and_an_old_one_is_not_stored():
+def test_another_generation_empties_it_and_a_value_is_only_answered_at_its_own():
     cache = PageCache(max_bytes=100)
     cache.get((1, 0), "a")
     cache.put((1, 0), "a", "A", 10)
     assert cache.get((2, 0), "a") is None and cache.size == 0
-    cache.put((1, 0), "a", "stale", 10)  # rendered at the generation before: dropped
-    assert cache.get((2, 0), "a") is None
+    cache.put((2, 0), "b", "B", 10)
+    cache.put((1, 0), "a", "stale", 10)  # rendered at the generation before
+    assert cache.get((2, 0), "a") is None and cache.get((2, 0), "b") is None  # never answered at 2
+    assert cache.get((1, 5), "a") is None  # nor at other counts
 
 
 def test_after_an_install_a_page_is_answered_again_only_if_its_fingerprint_reads_the_same():
