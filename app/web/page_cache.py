@@ -11,11 +11,13 @@ process makes it, so the next request in every process renders afresh.
 A page enters the cache only when it rendered with status 200 and left the session untouched (no
 cookie to set), so nothing personal can be stored. Anonymous pages carry an ETag (a matching
 If-None-Match answers 304), `Cache-Control: public, no-cache` (keep it, but ask again every time)
-and `Vary: Cookie`; a signed-in person's pages are `private, no-store` and never enter the cache.
+and `Vary: Cookie`; a signed-in person's pages are `private, no-store` and never enter it.
 
-A signed-in member's page is never kept whole (its header is theirs), but what a listing page
-shows beneath the header depends on nothing about them but the workspaces they belong to: that
-part is kept per membership set, at the same generation (`member_fragment`), in its own cache.
+A signed-in member's page is kept whole for them alone (`_member_page`: keyed by their user fields
+the header shows, their Viewer and the page, at the exact page generation; the CSRF token put in
+afresh each time), and what a listing page shows beneath the header, which depends on nothing about
+them but the workspaces they belong to, is kept per membership set (`member_fragment`), so a member
+seeing a page first renders only its shell.
 
 Pages show install counts, so "the generation" here is the pair `page_generation_unbound` reads:
 the listing generation and the counts (migration 0010). A move of the listing generation empties
@@ -43,12 +45,16 @@ from functools import partial, wraps
 
 from flask import Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ..services import catalog
+from ..services.viewer import viewer_for
 
 EXTENSION_KEY = "anonymous_page_cache"
 FRAGMENT_EXTENSION_KEY = "member_fragment_cache"
 FRONT_EXTENSION_KEY = "page_cache_front"
+MEMBER_EXTENSION_KEY = "member_page_cache"
+CSRF_PLACEHOLDER = b"\x00csrf\x00"  # where a kept member's page had its CSRF token
 # What the front and the view wrapper tell each other through the WSGI environ.
 ENVIRON_GENERATION = "marketplace.page_generation"  # read by the front before Flask ran
 ENVIRON_PUBLIC = "marketplace.public_page"  # set by the wrapper: this answer is the anonymous page
@@ -177,7 +183,7 @@ def page_cache(name: str = EXTENSION_KEY) -> PageCache:
 
 def clear() -> None:
     """Forget this process's cached pages and fragments (the benchmark measures the first request after a write)."""
-    for name in (EXTENSION_KEY, FRAGMENT_EXTENSION_KEY, FRONT_EXTENSION_KEY):
+    for name in (EXTENSION_KEY, FRAGMENT_EXTENSION_KEY, FRONT_EXTENSION_KEY, MEMBER_EXTENSION_KEY):
         page_cache(name).clear()
 
 
@@ -225,7 +231,7 @@ def anonymous_page(key, recount=None):
         @wraps(view)
         def wrapper(**view_args):
             if not is_anonymous_request():
-                return _personal(make_response(view(**view_args)))
+                return _personal(_member_page(view, view_args, key))
             page_key = key(**view_args)
             cache_key = (request.endpoint, page_key)
             reread = partial(recount, page_key) if recount is not None else None
@@ -250,6 +256,43 @@ def anonymous_page(key, recount=None):
         return wrapper
 
     return decorate
+
+
+def member_shell_key(user) -> tuple:
+    """Everything base.html shows of the signed-in user (beside the CSRF token, put in afresh on every
+    answer, and flashed messages, whose pages are never kept). A field added to the page's shell that
+    depends on anything else must be added here, or members' pages would show it stale."""
+    return (
+        user.id,
+        user.session_generation,
+        user.label,
+        user.email,
+        user.email_verified,
+        bool(user.is_staff),
+    )
+
+
+def _member_page(view, view_args: dict, key) -> Response:
+    """A signed-in member's page, kept whole for them alone: keyed by who they are (member_shell_key),
+    what they may see (their Viewer: memberships, administered workspaces) and the page, at the page
+    generation exactly. Nothing with Authorization, a flash waiting, a cookie to set or a status but
+    200 is kept; the CSRF token is stored as a placeholder and each answer gets the request's own."""
+    if "Authorization" in request.headers or "_flashes" in session or not current_user.is_authenticated:
+        return make_response(view(**view_args))
+    user = current_user._get_current_object()
+    cache_key = (request.endpoint, key(**view_args), member_shell_key(user), viewer_for(user))
+    cache = page_cache(MEMBER_EXTENSION_KEY)
+    generation = _generation()  # read first: a page rendered below is fresher
+    page = cache.get(generation, cache_key)
+    if page is None:
+        request.environ[ENVIRON_GENERATION] = generation  # the listing fragment's too (no second read)
+        response = make_response(view(**view_args))
+        if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
+            return response
+        body = response.get_data().replace(generate_csrf().encode(), CSRF_PLACEHOLDER)
+        page = CachedPage(body, "", response.mimetype)
+        cache.put(generation, cache_key, page, len(body))
+    return Response(page.body.replace(CSRF_PLACEHOLDER, generate_csrf().encode()), mimetype=page.mimetype)
 
 
 def _public(page: CachedPage) -> Response:

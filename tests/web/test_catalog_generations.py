@@ -170,3 +170,39 @@ def test_a_members_catalog_page_costs_two_queries_once_its_listing_is_kept(
     assert "Lantern" in page.get_data(as_text=True) and "Log out" in page.get_data(as_text=True)
     # The user with their memberships (one outer join), then the page generation.
     assert counter.count == 2, counter.statements
+
+
+def test_a_members_kept_page_is_theirs_alone_and_follows_their_memberships(app, client, auth, factories):
+    first = factories.member()
+    secret = factories.IntegrationFactory.published(
+        workspace=first.workspace, name="Secret Lantern", visibility="private"
+    )
+    twin = factories.member(workspace=first.workspace)  # the same memberships, another person
+    twin.user.display_name = "Twin Person"
+    db.session.flush()
+    auth.login(first.user)
+    for _ in range(2):
+        page = client.get("/integrations").get_data(as_text=True)
+        assert "Secret Lantern" in page and "Twin Person" not in page
+    auth.logout()
+    auth.login(twin.user)
+    page = client.get("/integrations").get_data(as_text=True)
+    assert "Twin Person" in page and "Secret Lantern" in page
+    auth.logout()
+
+    outsider = factories.UserFactory()
+    auth.login(outsider)
+    assert "Secret Lantern" not in client.get("/integrations").get_data(as_text=True)
+    factories.member(user=outsider, workspace=secret.workspace)  # joins: sees it on the next request
+    assert "Secret Lantern" in client.get("/integrations").get_data(as_text=True)
+
+
+def test_a_members_kept_page_carries_a_working_csrf_token(client, auth, factories):
+    membership = factories.member()
+    auth.login(membership.user)
+    client.get("/integrations")
+    page = client.get("/integrations").get_data(as_text=True)  # from the member page cache
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    assert "\x00" not in page and token
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert "Log out" not in client.get("/integrations").get_data(as_text=True)
