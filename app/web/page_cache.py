@@ -5,7 +5,7 @@ Authorization header and no flashed message waiting -- under which key (the view
 arguments, never the raw query string), and for how long: only while the catalog generation read
 from the database at the start of the request is the one the page was rendered at. Every write to
 an integration or to its versions moves that generation (database triggers, migrations 0002, 0007
-and 0010; `catalog.bump_listing_generation()` for any other write a public page reads), whichever
+and 0011; `catalog.bump_listing_generation()` for any other write a public page reads), whichever
 process makes it, so the next request in every process renders afresh.
 
 A page enters the cache only when it rendered with status 200 and left the session untouched (no
@@ -20,7 +20,7 @@ them but the workspaces they belong to, is kept per membership set (`member_frag
 seeing a page first renders only its shell.
 
 Pages show install counts, so "the generation" here is the pair `page_generation_unbound` reads:
-the listing generation and the counts (migration 0010). A move of the listing generation empties
+the listing generation and the counts (migration 0011). A move of the listing generation empties
 the caches; an install moves only the counts, which leaves the catalog's rankings and facet counts
 cached, and a kept page whose view gave a `recount` is then answered again, unrendered, if what it
 shows of the counts (its fingerprint: ids, counts, order, next page) reads the same in one snapshot

@@ -1,4 +1,4 @@
-"""The catalog's two generations (migration 0010): an install moves the counts and leaves the listing
+"""The catalog's two generations (migration 0011): an install moves the counts and leaves the listing
 generation, so rankings and facet counts survive it while every page shows the new count; anything
 else written to an integration moves the listing generation; `bump_listing_generation` moves it by
 hand. And the page cache's front: cookie-less GETs answered before Flask, never anyone else's."""

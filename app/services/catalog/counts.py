@@ -3,7 +3,7 @@ before the install is answered again, not re-rendered, when it shows none of wha
 
 Decides: a page's count fingerprint -- the ids and install counts of the rows it shows, in its order,
 and whether a next page follows -- read in one statement with both catalog sums (one snapshot), for an
-anonymous visitor. An install moves only the counts sum (migration 0010): rankings, facet counts and
+anonymous visitor. An install moves only the counts sum (migration 0011): rankings, facet counts and
 every listed row's text stay as they were, so a page whose fingerprint reads the same at the same
 listing generation is, byte for byte, the page it would render now. Each function answers
 (listing generation, counts, fingerprint), or None when it cannot tell (then the page is rendered).

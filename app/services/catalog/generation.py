@@ -1,7 +1,7 @@
 """The catalog generation, and the per-process caches that are only ever as fresh as it.
 
 Decides: when something cached about the catalog may still be served. The database keeps two sums
-(migrations 0002, 0007, 0010), each moved by triggers whichever process writes:
+(migrations 0002, 0007, 0011), each moved by triggers whichever process writes:
 
 * the listing generation -- moved by every write that changes what a listing shows or who finds
   it (publish, visibility, yank, takedown, tier, metadata, rename; any write to versions);
