@@ -19,7 +19,6 @@ integration_versions) must call `bump_listing_generation()` in its transaction.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import OrderedDict
 
 from sqlalchemy import Connection, func, literal_column, select, text
@@ -81,6 +80,14 @@ def page_generation_unbound() -> tuple[int, int]:
     return int(listing), int(counts)
 
 
+def generation_reader(bind):
+    """A reader of `page_generation_unbound` on `bind` (an Engine, or the tests' Connection) that needs
+    no session: for the page cache's front, which answers before any request context exists."""
+    if isinstance(bind, Connection):
+        return lambda: tuple(int(v) for v in bind.exec_driver_sql(_PAGE_GENERATION_SQL).one())
+    return lambda: tuple(int(v) for v in _raw_read(bind, _PAGE_GENERATION_SQL))
+
+
 def _read_unbound(sql: str) -> tuple:
     bind = db.session.get_bind()
     if isinstance(bind, Connection):
@@ -89,31 +96,15 @@ def _read_unbound(sql: str) -> tuple:
     return _raw_read(bind, sql)
 
 
-# Per thread and engine, the pooled connection kept for reading the generation, in autocommit: a
-# read then costs one round trip, not a checkout's ping, the query and the reset's ROLLBACK.
-_held = threading.local()
-
-
 def _raw_read(engine, sql: str) -> tuple:
-    kept = getattr(_held, "connections", None)
-    if kept is None:
-        kept = _held.connections = weakref.WeakKeyDictionary()
-    connection = kept.get(engine)
-    if connection is None:
-        connection = engine.raw_connection()
-        if engine.dialect.name == "postgresql":
-            connection.rollback()  # the checkout's ping may have begun one
-            connection.driver_connection.autocommit = True
-        kept[engine] = connection
+    connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         cursor.execute(sql)
         row = cursor.fetchone()
         cursor.close()
-    except Exception:
-        del kept[engine]  # dropped (the pool opens another next time); the caller sees the error
-        connection.invalidate()
-        raise
+    finally:
+        connection.close()
     return tuple(row)
 
 
