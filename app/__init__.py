@@ -28,6 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
+    from .web.errors import keep_own_retry_after
+
+    # after_request hooks run last-registered first: this one, registered before the limiter's,
+    # runs after the limiter has written its headers (see keep_own_retry_after).
+    app.after_request(keep_own_retry_after)
     limiter.init_app(app)
     mail.init_app(app)
     _init_login(app)

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Integration
 from ..models.base import utcnow
 from ..models.workspace import MANAGER_ROLES
-from . import audit, crypto, namespaces, verification
+from . import audit, crypto, namespaces, review_submissions, verification
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from .integration_metadata import METADATA, clean_metadata
 from .workspaces import membership_of
@@ -225,21 +225,13 @@ def update_integration(
     unless all is well. `texts` are documents as typed (forms), `docs` parsed JSON (API)."""
     refuse_forbidden(data)
     if integration.deleted_at is not None:
-        raise ValidationFailed("Restore the integration from the trash before editing it.")
+        raise Conflict("Restore the integration from the trash before editing it.")
     problems: list[dict] = []
     clean: dict = {}
     try:
         clean = clean_metadata({k: v for k, v in data.items() if k in METADATA}, creating=False)
     except ValidationFailed as error:
         problems += error.details
-    if clean.get("visibility") not in (None, "private") and integration.taken_down_at is not None:
-        problems.append(
-            {
-                "field": "visibility",
-                "path": "$.visibility",
-                "message": "This listing was taken down by staff; it stays private.",
-            }
-        )
     try:
         values = (
             _checked_texts(texts)
@@ -255,6 +247,14 @@ def update_integration(
         )
     if problems:
         raise _all_problems(problems)
+    if clean.get("visibility") not in (None, "private") and integration.taken_down_at is not None:
+        message = "This listing was taken down by staff; it stays private."  # its state, not the request
+        raise Conflict(
+            message,
+            field="visibility",
+            details=[{"field": "visibility", "path": "$.visibility", "message": message}],
+        )
+    review_submissions.hold_rename(actor, integration, clean)  # a rename that waits leaves `clean`
     before = snapshot(integration)
     for key, value in {**clean, **values}.items():
         setattr(integration, key, value)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import defer, selectinload
 
+from ...domain.review import version_is_live
 from ...domain.visibility import DELETED, Viewer, can_view, state_of
 from ...extensions import db
 from ...models import Integration, IntegrationVersion
@@ -64,8 +65,9 @@ def integration_by_id(viewer: Viewer, integration_id: str, *, with_versions: boo
 
 
 def versions_of(integration: Integration) -> list[IntegrationVersion]:
-    """Newest first (the relationship's order), yanked ones included: they are marked, not hidden."""
-    return list(integration.versions)
+    """Newest first (the relationship's order), yanked ones included: they are marked, not hidden.
+    Versions waiting for (or refused in) staff review are nobody's outside the dashboard."""
+    return [v for v in integration.versions if version_is_live(v)]
 
 
 def dependencies_of(viewer: Viewer, integration: Integration) -> list[Dependency]:

@@ -10,6 +10,7 @@ from sqlalchemy import tuple_
 from sqlalchemy.orm import joinedload
 
 from ...domain import wizard as steps_rule
+from ...domain.review import live_version_clause
 from ...domain.semver_range import max_satisfying, satisfies
 from ...domain.visibility import can_view
 from ...extensions import db
@@ -136,7 +137,9 @@ def _live_versions(integrations) -> dict[str, list[str]]:
     if versions:
         for integration_id, number in db.session.execute(
             db.select(IntegrationVersion.integration_id, IntegrationVersion.version).where(
-                IntegrationVersion.integration_id.in_(list(versions)), IntegrationVersion.yanked_at.is_(None)
+                IntegrationVersion.integration_id.in_(list(versions)),
+                IntegrationVersion.yanked_at.is_(None),
+                live_version_clause(IntegrationVersion),
             )
         ):
             versions[integration_id].append(number)

@@ -19,7 +19,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
-from .. import crypto
+from .. import crypto, review_submissions
 from ..errors import NotFound, PermissionDenied, ServiceError
 from ..viewer import viewer_for
 
@@ -44,14 +44,18 @@ def installable_integration(user, publisher: str, slug: str) -> Integration:
     return integration
 
 
-def current_version(integration: Integration) -> IntegrationVersion:
-    """The version a new install pins: the current (highest non-yanked) one."""
-    version = db.session.scalar(
-        db.select(IntegrationVersion).where(
-            IntegrationVersion.integration_id == integration.id,
-            IntegrationVersion.version == integration.current_version,
+def current_version(integration: Integration, workspace_id: str | None = None) -> IntegrationVersion:
+    """The version a new install pins: the current (highest non-yanked) one. Installing into the
+    listing's own workspace, a version waiting for staff review is current already."""
+    if workspace_id is not None:
+        version = review_submissions.current_version_for(integration, {workspace_id})
+    else:
+        version = db.session.scalar(
+            db.select(IntegrationVersion).where(
+                IntegrationVersion.integration_id == integration.id,
+                IntegrationVersion.version == integration.current_version,
+            )
         )
-    )
     if version is None or version.is_yanked:
         raise NotFound("This integration has no installable version.")
     return version

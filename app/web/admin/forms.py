@@ -5,16 +5,22 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...domain import reports as report_rules
 from ...domain.namespaces import HANDLE_LIMIT_MAX
+from ...domain.trust import tier_info
 from ...models.integration import TRUST_TIERS
 from ...services.namespace_admin import REASON_MAX
+from ...services.reviews import REASON_MAX as REVIEW_REASON_MAX
 from ...services.staff import NOTE_MAX
 from ..params import date_in_range
 
 
 class TrustTierForm(FlaskForm):
-    tier = SelectField("Trust tier", choices=[SelectChoice(t, t.replace("_", " ")) for t in TRUST_TIERS])
+    tier = SelectField("Trust tier", choices=[SelectChoice(t, tier_info(t).label) for t in TRUST_TIERS])
+    # Its own id: the takedown form on the same page has a "note" too (ids are unique per page).
     note = TextAreaField(
-        "Note", validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)], render_kw={"rows": 2}
+        "Note",
+        id="tier-note",
+        validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)],
+        render_kw={"rows": 2},
     )
 
 
@@ -106,3 +112,19 @@ class HandleLimitForm(FlaskForm):
         ],
     )
     reason = StringField("Reason", validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)])
+
+
+class ApproveReviewForm(FlaskForm):
+    reason = TextAreaField(
+        "Note (optional)",
+        validators=[Optional(), Length(max=REVIEW_REASON_MAX)],
+        render_kw={"rows": 2},
+    )
+
+
+class RejectReviewForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason, shown to the publisher",
+        validators=[DataRequired("Give a reason: the publisher reads it."), Length(max=REVIEW_REASON_MAX)],
+        render_kw={"rows": 3},
+    )

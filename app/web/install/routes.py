@@ -62,6 +62,7 @@ def _render_start(integration, form, status=200):
         "install/start.html",
         integration=integration,
         version=version,
+        own_version=wizards.own_workspace_version(current_user, integration),
         form=form,
         describe_scope=describe_scope,
         who_can_install=wizards.who_can_install(current_user) if not form.workspace.choices else [],

@@ -1,7 +1,7 @@
 """installs move the catalog's counts, not its listing generation
 
-Revision ID: 0011_listing_generation
-Revises: 0010_reports
+Revision ID: 0012_listing_generation
+Revises: 0011_reviews
 Create Date: 2026-11-29
 
 Until now any write to an integration moved the catalog generation, so every install (an atomic
@@ -32,8 +32,8 @@ install empties the rankings again) until a migration runs upgrade()'s SQLite pa
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0011_listing_generation"
-down_revision = "0010_reports"
+revision = "0012_listing_generation"
+down_revision = "0011_reviews"
 branch_labels = None
 depends_on = None
 
