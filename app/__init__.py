@@ -54,8 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from .models import User
     from .models.account import parse_session_id
+    from .services.viewer import load_with_memberships
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -70,7 +70,7 @@ def _init_login(app: Flask) -> None:
         parsed = parse_session_id(session_user_id)
         if parsed is None:
             return None
-        user = db.session.get(User, parsed[0])
+        user = load_with_memberships(parsed[0])
         if user is None or not user.is_active or user.session_generation != parsed[1]:
             return None
         return user

@@ -322,7 +322,7 @@ def test_detail_queries_do_not_grow_with_versions(client, factories, query_count
     db.session.expire_all()
     many = (_count(client, query_counter, url), _count(client, query_counter, api))
     assert few == many
-    assert few[0] <= 4
+    assert few[0] <= 5  # 4, and the page's count fingerprint read as it enters the page cache
 
 
 def test_populated_pages_are_accessible_and_inline_free(client, factories):
