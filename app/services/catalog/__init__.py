@@ -14,6 +14,7 @@ Views and the API call the entry points below; nothing else here is theirs to re
 
 from __future__ import annotations
 
+from ..snapshots import Shown, shown_to, shown_to_each
 from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
 from .facets import tier_counts
 from .generation import catalog_generation, catalog_generation_unbound, clear_caches
@@ -50,6 +51,9 @@ __all__ = [
     "integration_by_id",
     "keyset_page_for",
     "page_for",
+    "Shown",
+    "shown_to",
+    "shown_to_each",
     "sitemap_entries",
     "tier_counts",
     "versions_of",

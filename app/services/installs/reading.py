@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload, selectinload
 
+from ...domain.listing_truth import may_see_version
 from ...domain.semver_range import compare, version_key
+from ...domain.visibility import Viewer
 from ...domain.wizard import scope_diff
 from ...extensions import db
 from ...models import (
@@ -21,6 +23,8 @@ from ...models import (
 from ...models.install import LIVE_STATUSES
 from .. import crypto
 from ..errors import NotFound
+from ..snapshots import current_version_numbers_for
+from ..viewer import viewer_for
 from ..workspaces import workspace_for_member
 
 
@@ -61,9 +65,13 @@ def installations_of(workspace: Workspace) -> list[InstallationRow]:
             .order_by(Installation.status.in_(LIVE_STATUSES).desc(), Installation.installed_at.desc())
         )
     )
+    # "Latest" is what the workspace would install now: the current version as the workspace sees it.
+    latest_of = current_version_numbers_for(
+        Viewer(member_of=frozenset({workspace.id})), {i.integration for i in installations}
+    )
     rows = []
     for installation in installations:
-        latest = installation.integration.current_version
+        latest = latest_of.get(installation.integration_id)
         upgrade = bool(
             installation.is_live
             and latest
@@ -127,8 +135,13 @@ def changes_between(wizard: WizardSession) -> UpgradeChanges:
     candidates = db.session.scalars(
         db.select(IntegrationVersion).where(IntegrationVersion.integration_id == installation.integration_id)
     )
+    viewer = viewer_for(wizard.user)
     between = [
-        v for v in candidates if compare(v.version, old.version) > 0 and compare(v.version, new.version) <= 0
+        v
+        for v in candidates
+        if compare(v.version, old.version) > 0
+        and compare(v.version, new.version) <= 0
+        and may_see_version(viewer, installation.integration, v)
     ]
     between.sort(key=lambda v: version_key(v.version), reverse=True)
     added, removed = scope_diff(granted_scopes(installation), new.auth_config.get("scopes") or [])

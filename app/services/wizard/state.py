@@ -21,6 +21,7 @@ from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
 from .. import crypto
 from ..errors import NotFound, PermissionDenied, ServiceError
+from ..snapshots import current_version_for
 from ..viewer import viewer_for
 
 
@@ -44,15 +45,10 @@ def installable_integration(user, publisher: str, slug: str) -> Integration:
     return integration
 
 
-def current_version(integration: Integration) -> IntegrationVersion:
-    """The version a new install pins: the current (highest non-yanked) one."""
-    version = db.session.scalar(
-        db.select(IntegrationVersion).where(
-            IntegrationVersion.integration_id == integration.id,
-            IntegrationVersion.version == integration.current_version,
-        )
-    )
-    if version is None or version.is_yanked:
+def current_version(user, integration: Integration) -> IntegrationVersion:
+    """The version a new install (or an upgrade) pins: the one current for this user (snapshots)."""
+    version = current_version_for(viewer_for(user), integration)
+    if version is None:
         raise NotFound("This integration has no installable version.")
     return version
 

@@ -90,7 +90,7 @@ def start_install(user, integration: Integration, workspace_id: str | None, cons
     workspace = _check_workspace(user, integration, workspace_id)
     _require_consent(consent)
     forget_expired(user)
-    version = current_version(integration)
+    version = current_version(user, integration)
     wizard = new_wizard(user, integration, workspace.id, version, data=initial_data(version))
     complete_step(wizard, steps_rule.WORKSPACE)
     return wizard

@@ -57,7 +57,7 @@ def _start_form(formdata) -> WorkspaceConsentForm:
 
 
 def _render_start(integration, form, status=200):
-    version = wizards.current_version(integration)
+    version = wizards.current_version(current_user, integration)
     return render_template(
         "install/start.html",
         integration=integration,
