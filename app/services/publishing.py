@@ -35,7 +35,7 @@ from ..models import Installation, Integration, IntegrationVersion
 from ..models.base import utcnow
 from . import audit, verification
 from .errors import Conflict, NotFound, ValidationFailed
-from .integrations import allow_local_http, change, documents_invalid
+from .integrations import allow_local_http, change, documents_invalid, require_not_in_trash
 
 CHANGELOG_MAX = 20_000
 REASON_MAX = 2_000
@@ -125,8 +125,7 @@ def publish_version(
 ) -> IntegrationVersion:
     """Snapshot the documents into an immutable version and make it current."""
     verification.require_verified(actor)
-    if integration.deleted_at is not None:
-        raise ValidationFailed("Restore the integration from the trash before publishing.")
+    require_not_in_trash(integration)
     version = (version or "").strip()
     try:
         parsed = parse_version(version)
@@ -199,6 +198,7 @@ def publish_version(
 
 
 def yank_version(actor, integration: Integration, version: str, reason: str | None) -> IntegrationVersion:
+    require_not_in_trash(integration)
     row = version_of(integration, version)
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
