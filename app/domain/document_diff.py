@@ -62,8 +62,8 @@ def json_path(parts: list) -> str:
 
 
 def same(before, after) -> bool:
-    """Equal as JSON (1 and 1.0 are, 1 and true are not; object key order does not count)."""
-    return not DeepDiff(before, after, ignore_numeric_type_changes=True)
+    """Equal as JSON documents (object key order does not count; 1 and true differ)."""
+    return not DeepDiff(before, after)
 
 
 def changes(before: dict | None, after: dict) -> list[Change]:
@@ -76,7 +76,6 @@ def changes(before: dict | None, after: dict) -> list[Change]:
         after,
         view="tree",
         threshold_to_diff_deeper=0,  # always name the deepest path, never "the whole object changed"
-        ignore_numeric_type_changes=True,
         verbose_level=2,
     )
     result = []
