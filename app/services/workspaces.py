@@ -177,18 +177,7 @@ def _end_membership(membership: Membership) -> int:
 def leave(actor: User, workspace: Workspace, membership: Membership) -> None:
     if membership.role == "owner" and _owner_count(workspace.id) == 1:
         raise ValidationFailed("You are the only owner. Make someone else owner before you leave.")
-    before = {"user": actor.email, "role": membership.role}
-    revoked = _end_membership(membership)
-    audit.record(
-        actor,
-        "membership.left",
-        object_type="membership",
-        object_id=membership.id,
-        workspace_id=workspace.id,
-        object_label=actor.email,
-        before=before,
-        after={"api_tokens_revoked": revoked} if revoked else None,
-    )
+    _end_and_record(actor, workspace, membership, actor, "membership.left")
 
 
 def remove_member(
@@ -208,11 +197,17 @@ def remove_member(
     if membership.role == "owner" and _owner_count(workspace.id) == 1:
         raise ValidationFailed("A workspace needs at least one owner.")
     person = membership.user
+    _end_and_record(actor, workspace, membership, person, "membership.removed")
+    return person
+
+
+def _end_and_record(actor: User, workspace: Workspace, membership: Membership, person: User, action: str):
+    """End `person`'s membership (revoking their API tokens there) and audit it as `action`."""
     before = {"user": person.email, "role": membership.role}
     revoked = _end_membership(membership)
     audit.record(
         actor,
-        "membership.removed",
+        action,
         object_type="membership",
         object_id=membership.id,
         workspace_id=workspace.id,
@@ -220,4 +215,3 @@ def remove_member(
         before=before,
         after={"api_tokens_revoked": revoked},
     )
-    return person

@@ -35,6 +35,25 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+def new_password_fields(
+    label: str, confirm_label: str, name: str = "password", required: str = "Choose a password."
+):
+    """A new password and its repetition, with the account rules' length bounds. `name` is the
+    attribute the first field is bound to (the repetition must equal it)."""
+    password = PasswordField(
+        label,
+        validators=[
+            DataRequired(required),
+            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
+        ],
+    )
+    confirm = PasswordField(
+        confirm_label,
+        validators=[DataRequired("Repeat your password."), EqualTo(name, "The passwords differ.")],
+    )
+    return password, confirm
+
+
 class RegisterForm(FlaskForm):
     email = _email_field()
     display_name = StringField(
@@ -42,17 +61,7 @@ class RegisterForm(FlaskForm):
         filters=[_strip],
         validators=[Optional(), Length(max=NAME_MAX, message=accounts.NAME_TOO_LONG)],
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
-        ],
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired("Repeat your password."), EqualTo("password", "The passwords differ.")],
-    )
+    password, confirm = new_password_fields("Password", "Repeat password")
 
     def validate_email(self, field):
         # Syntax only: whether the address is taken is the service's answer (a Conflict on this
@@ -63,21 +72,6 @@ class RegisterForm(FlaskForm):
             accounts.check_email(field.data)
         except ValidationFailed as error:
             raise ValidationError(error.message) from None
-
-
-def _new_password_fields():
-    password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
-        ],
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired("Repeat your password."), EqualTo("password", "The passwords differ.")],
-    )
-    return password, confirm
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -93,4 +87,4 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields("New password", "Repeat new password")

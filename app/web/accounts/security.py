@@ -7,31 +7,21 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired
 
 from ...services import accounts
 from ...services.errors import ServiceError
 from ..forms import ButtonForm, apply_service_error
 from . import bp
+from .forms import new_password_fields
 
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
-    new_password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Choose a new password."),
-            Length(min=accounts.PASSWORD_MIN, max=accounts.PASSWORD_MAX, message=accounts.PASSWORD_LENGTH),
-        ],
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[
-            DataRequired("Repeat the new password."),
-            EqualTo("new_password", "The passwords differ."),
-        ],
+    new_password, confirm = new_password_fields(
+        "New password", "Repeat new password", name="new_password", required="Choose a new password."
     )
 
 
