@@ -9,10 +9,11 @@ and after. Lists are compared position by position (a list's order can matter: m
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from deepdiff import DeepDiff
+
+from .documents import json_path
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 _KINDS = {
@@ -23,15 +24,15 @@ _KINDS = {
     "values_changed": CHANGED,
     "type_changes": CHANGED,
 }
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_MISSING = object()
 MAX_CHANGES = 500  # shown per document; a rewritten document says so rather than listing thousands
 
 
 @dataclass(frozen=True)
 class Change:
     kind: str  # ADDED | REMOVED | CHANGED
-    path: str  # JSON path: $ for the whole document, $.a.b[0], $['odd key']
+    path: (
+        str  # JSON path as every document problem names it: $ for the whole document, $.a.b[0], $["odd key"]
+    )
     before: object = None  # the value before (None when added)
     after: object = None  # the value after (None when removed)
 
@@ -46,19 +47,6 @@ class Change:
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
-
-
-def json_path(parts: list) -> str:
-    """['scopes', 2] -> $.scopes[2]; a key that is not an identifier is quoted: $['a b']."""
-    path = "$"
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif _IDENTIFIER.match(str(part)):
-            path += f".{part}"
-        else:
-            path += f"[{json.dumps(str(part), ensure_ascii=False)}]"
-    return path
 
 
 def same(before, after) -> bool:

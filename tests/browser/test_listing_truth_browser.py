@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import Integration, IntegrationVersion, Membership, PublisherNamespace, User, Workspace
+from app.models import Integration, IntegrationVersion, User, Workspace
 from app.models.base import utcnow
+from tests.browser.test_dashboard_browser import seed as seed_publisher
 
 pytestmark = pytest.mark.browser
 
@@ -30,20 +31,12 @@ VARIABLES = {"type": "object", "properties": {}}
 
 
 def seed(app) -> str:
-    """A publisher and its public oauth2 integration, published at 1.0.0 (scope `read`)."""
+    """test_dashboard_browser's publisher (pub@example.test, owner of Acme, handle `acme`) and its
+    public oauth2 integration, published at 1.0.0 (scope `read`)."""
+    seed_publisher(app)
     with app.app_context():
-        user = User(email="pub@example.test", display_name="Pub", email_verified_at=utcnow())
-        user.set_password("password123")
-        workspace = Workspace(slug="acme", name="Acme")
-        db.session.add_all([user, workspace])
-        db.session.flush()
-        db.session.add_all(
-            [
-                Membership(workspace_id=workspace.id, user_id=user.id, role="owner"),
-                PublisherNamespace(handle="acme", workspace_id=workspace.id),
-            ]
-        )
-        db.session.flush()
+        user = db.session.scalar(db.select(User).where(User.email == "pub@example.test"))
+        workspace = db.session.scalar(db.select(Workspace).where(Workspace.slug == "acme"))
         integration = Integration(
             workspace_id=workspace.id,
             publisher="acme",
@@ -80,6 +73,21 @@ def no_sideways_scrolling(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def fits_both_widths(page, name: str) -> None:
+    """No sideways scrolling at 390 and 1280 px (left at 1280)."""
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert no_sideways_scrolling(page), width
+        shoot(page, f"{name}-{width}")
+
+
+def log_in(page, base: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#email", "pub@example.test")
+    page.fill("#password", "password123")
+    page.click("form.form button[type=submit]")
+
+
 def shoot(page, name: str) -> None:
     """Screenshots for a person to look at, when asked for (SCREENSHOTS=dir)."""
     folder = os.environ.get("SCREENSHOTS")
@@ -93,19 +101,13 @@ def test_edits_show_only_once_published(live_server, page, browser):
     public_url = base + "/integrations/acme/weather-sync"
     visitor = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
 
-    page.goto(base + "/login")
-    page.fill("#email", "pub@example.test")
-    page.fill("#password", "password123")
-    page.click("form.form button[type=submit]")
+    log_in(page, base)
     page.goto(f"{base}/dashboard/integrations/{integration_id}")
     page.fill("#auth_config", json.dumps({**AUTH, "scopes": ["read", "admin:everything"]}, indent=2))
     page.click("#save")
     expect(page.locator(".flash-success")).to_contain_text("Saved.")
     expect(page.locator("#unpublished-notice")).to_contain_text("Unpublished changes.")
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert no_sideways_scrolling(page), width
-        shoot(page, f"edit-unpublished-{width}")
+    fits_both_widths(page, "edit-unpublished")
 
     visitor.goto(public_url)
     expect(visitor.locator(".scope-list")).to_contain_text("read")
@@ -113,10 +115,7 @@ def test_edits_show_only_once_published(live_server, page, browser):
 
     page.goto(base + "/dashboard")
     expect(page.locator(".unpublished-badge")).to_have_count(1)
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert no_sideways_scrolling(page), width
-        shoot(page, f"dashboard-{width}")
+    fits_both_widths(page, "dashboard")
     page.locator(".unpublished-badge").click()
     expect(page.locator("h1")).to_have_text("Publish Weather Sync")
     changes = page.locator("#changes-authConfig")
@@ -124,10 +123,7 @@ def test_edits_show_only_once_published(live_server, page, browser):
     expect(changes).to_contain_text('"admin:everything"')
     expect(page.locator("#changes-manifest")).to_contain_text("No changes since 1.0.0.")
     expect(page.locator("#publish-effect")).to_contain_text("it appears in the catalog")
-    for width in (390, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert no_sideways_scrolling(page), width
-        shoot(page, f"publish-{width}")
+    fits_both_widths(page, "publish")
 
     page.fill("#version", "1.1.0")
     page.fill("#changelog", "Admin access.")
@@ -142,10 +138,7 @@ def test_edits_show_only_once_published(live_server, page, browser):
 def test_a_trashed_listing_reads_as_read_only(live_server, page):
     integration_id = seed(live_server.app)
     base = live_server.url
-    page.goto(base + "/login")
-    page.fill("#email", "pub@example.test")
-    page.fill("#password", "password123")
-    page.click("form.form button[type=submit]")
+    log_in(page, base)
     page.goto(f"{base}/dashboard/integrations/{integration_id}")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Move to trash").click()

@@ -71,9 +71,3 @@ def test_a_first_version_is_all_new_and_types_count():
         '"1"',
     )
     assert document_diff.changes({"a": [1]}, {"a": [1]}) == []
-
-
-def test_json_paths_quote_what_is_not_an_identifier():
-    assert document_diff.json_path([]) == "$"
-    assert document_diff.json_path(["properties", "a-b", 0, "é", "_x1"]) == '$.properties["a-b"][0]["é"]._x1'
-    assert document_diff.json_path(['he said "hi"']) == '$["he said \\"hi\\""]'
