@@ -42,6 +42,7 @@ RATE_LIMITS = {
     "PASSWORD_RESET_RATE_LIMIT": "5 per hour",  # "forgot password" requests, per client address
     "VERIFY_RESEND_RATE_LIMIT": "3 per hour",  # verification links sent again, per account
     "INVITE_RATE_LIMIT": "30 per hour",  # invitations sent, per account
+    "REPORT_RATE_LIMIT": "10 per day",  # listings reported, per account
 }
 
 

@@ -70,5 +70,6 @@ INSTALLATIONS = [
     ("globex", "marketplace/status-page", None, "bob@globex.test", None),
     ("initech", "marketplace/webhooks", None, "dave@initech.test", None),
     ("initech", "tinkerers/json-tools", None, "dave@initech.test", None),
-    ("vendors", "tinkerers/dice", None, "vera@vendors.test", None),
+    ("vendors", "tinkerers/dice", None, "vera@vendors.test", None),  # taken down later (demo/trust.py)
+    ("initech", "slack/notify", "1.0.1", "dave@initech.test", None),  # a withdrawn version: upgrade to 1.1.0
 ]

@@ -37,6 +37,7 @@ from .people import (
     WORKSPACE_OF,
     WORKSPACES,
 )
+from .trust import seed_trust_cases
 
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
@@ -253,6 +254,7 @@ def seed() -> str:
         created += 1
     db.session.flush()
     installed = _seed_installations(users, workspaces, now)
+    seed_trust_cases()
     db.session.flush()
     return (
         f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "

@@ -7,6 +7,7 @@ from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .outbox import OutboxMessage
+from .report import ListingReport, Takedown
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
 
 __all__ = [
@@ -23,10 +24,12 @@ __all__ = [
     "Invitation",
     "Integration",
     "IntegrationVersion",
+    "ListingReport",
     "Membership",
     "OutboxMessage",
     "PublisherNamespace",
     "ReservedHandle",
+    "Takedown",
     "User",
     "WizardSession",
     "Workspace",

@@ -9,8 +9,8 @@ from sqlalchemy import or_
 
 from ..extensions import db
 from ..models import AuditEvent, Integration, User, Workspace
-from ..models.base import utcnow
 from ..models.integration import TRUST_TIERS
+from . import takedowns
 from .errors import Conflict, NotFound, ValidationFailed
 from .integrations import change
 
@@ -63,27 +63,18 @@ def set_trust_tier(actor, row: Integration, tier: str, note: str | None) -> Inte
     return change(actor, row, "integration.trust_tier_set", {"trust_tier": tier}, note=note)
 
 
-def take_down(actor, row: Integration, note: str | None) -> Integration:
-    """Force the listing private, with a note the publisher sees on the dashboard."""
+def take_down(actor, row: Integration, note: str | None, policy: str | None = "other") -> Integration:
+    """Force the listing private under a policy (the marketplace terms unless named), with a note the
+    publisher sees on the dashboard (and, when it was public, everyone at its URL: a 410 notice).
+    See services/takedowns.py."""
     _require_staff(actor)
-    note = _note(note)
-    return change(
-        actor,
-        row,
-        "integration.taken_down",
-        {"visibility": "private", "takedown_note": note, "taken_down_at": utcnow()},
-        note=note,
-    )
+    takedowns.take_down(actor, row, policy, note)
+    return row
 
 
 def lift_takedown(actor, row: Integration, note: str | None) -> Integration:
     _require_staff(actor)
-    note = _note(note)
-    if row.taken_down_at is None:
-        raise Conflict("This listing is not taken down.")
-    return change(
-        actor, row, "integration.takedown_lifted", {"takedown_note": None, "taken_down_at": None}, note=note
-    )
+    return takedowns.lift(actor, row, note)
 
 
 def search_integrations(actor, q: str | None, *, limit: int = 100) -> list[Integration]:

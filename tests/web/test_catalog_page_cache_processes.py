@@ -96,4 +96,5 @@ def test_changes_show_on_the_next_request_in_every_process():
                 assert "Harbour Lights" not in _get(base + CATALOG).text
                 assert "Harbour Lights" not in _get(base + SEARCH).text
                 assert "Harbour Lights" not in _get(base + "/").text
-                assert _get(base + detail["shown"]).status_code == 404
+                gone = _get(base + detail["shown"])  # it was public: the takedown notice, 410
+                assert gone.status_code == 410 and "Reported as malware." in gone.text

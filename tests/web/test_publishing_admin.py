@@ -57,13 +57,14 @@ def test_takedown_forces_private_and_shows_the_note_to_the_publisher(client, aut
     integration = factories.IntegrationFactory.published(workspace=p.workspace, visibility="public")
     db.session.commit()
     response = client.post_form(
-        f"/admin/integrations/{integration.id}/takedown", {"note": "Malware report #12"}
+        f"/admin/integrations/{integration.id}/takedown", {"note": "Malware report #12", "policy": "security"}
     )
     assert response.status_code == 302
     db.session.expire_all()
     assert integration.visibility == "private" and integration.taken_down_at is not None
     auth.logout()
-    assert client.get(f"/integrations/{integration.publisher}/{integration.slug}").status_code == 404
+    gone = client.get(f"/integrations/{integration.publisher}/{integration.slug}")
+    assert gone.status_code == 410 and "Malware report #12" in gone.text  # it was public: a notice
     auth.login(p.user)
     assert "Malware report #12" in client.get(f"/dashboard/integrations/{integration.id}").text
     assert "taken down" in client.get("/dashboard").text
@@ -121,10 +122,17 @@ def test_staff_posts_need_csrf(client, staff, factories):
 def test_takedown_and_lift_each_write_one_event(client, staff, factories):
     integration = factories.IntegrationFactory.published(visibility="public")
     before = state(integration.id)
-    assert client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": ""}).status_code == 422
+    assert (
+        client.post_form(
+            f"/admin/integrations/{integration.id}/takedown", {"note": "", "policy": "spam"}
+        ).status_code
+        == 422
+    )
     assert state(integration.id) == before
     assert (
-        client.post_form(f"/admin/integrations/{integration.id}/takedown", {"note": "Spam"}).status_code
+        client.post_form(
+            f"/admin/integrations/{integration.id}/takedown", {"note": "Spam", "policy": "spam"}
+        ).status_code
         == 302
     )
     assert state(integration.id)["audit"] == before["audit"] + 1

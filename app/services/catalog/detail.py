@@ -1,7 +1,8 @@
 """One integration as its detail page and the JSON API's get-by-id show it, for one viewer.
 
 Decides: whether this viewer may see the integration at all (NotFound otherwise: existence never
-leaks), how much of its version history is loaded, and which of its declared dependencies resolve
+leaks; TakenDown, a 410 with the notice, for everyone when staff took it down while it was
+public), how much of its version history is loaded, and which of its declared dependencies resolve
 to an integration this viewer may see. Its documents (scopes, auth type, settings, dependencies,
 members) are the current version's snapshot, as `snapshots.shown_to` gives them: never the working
 copy. Listings are `listing`'s business, not this module's.
@@ -20,6 +21,7 @@ from ...extensions import db
 from ...models import Integration, IntegrationVersion
 from ..errors import NotFound
 from ..snapshots import Shown, shown_to
+from ..takedowns import refuse_if_gone
 
 MAX_DEPENDENCIES_RESOLVED = 50
 
@@ -109,6 +111,8 @@ def _load_viewable(viewer: Viewer, *criteria, with_versions: bool | str) -> Inte
     elif with_versions:
         stmt = stmt.options(selectinload(Integration.versions))
     integration = db.session.scalar(stmt)
+    if integration is not None:
+        refuse_if_gone(integration)  # taken down while public: 410 with the notice, for everyone
     if integration is None or not can_view(viewer, integration):
         raise NotFound("No such integration.")
     return integration

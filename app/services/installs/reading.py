@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import joinedload, selectinload
 
+from ...domain import install_notices
 from ...domain.listing_truth import may_see_version
-from ...domain.semver_range import compare, version_key
+from ...domain.reports import policy
+from ...domain.semver_range import compare, satisfies, version_key
 from ...domain.visibility import Viewer
 from ...domain.wizard import scope_diff
 from ...extensions import db
@@ -21,7 +23,7 @@ from ...models import (
     Workspace,
 )
 from ...models.install import LIVE_STATUSES
-from .. import crypto
+from .. import crypto, takedowns
 from ..errors import NotFound
 from ..snapshots import current_version_numbers_for
 from ..viewer import viewer_for
@@ -34,6 +36,7 @@ class InstallationRow:
     latest: str | None
     upgrade_available: bool
     credential: dict | None
+    health: install_notices.Health
 
 
 def credential_summary(credential: Credential | None) -> dict | None:
@@ -52,6 +55,8 @@ def credential_summary(credential: Credential | None) -> dict | None:
 
 
 def installations_of(workspace: Workspace) -> list[InstallationRow]:
+    """Every installation of the workspace, live ones first, each with its honest health: the yank
+    reason or takedown notice, why it needs attention, and the fix (domain/install_notices.py)."""
     installations = list(
         db.session.scalars(
             db.select(Installation)
@@ -65,23 +70,82 @@ def installations_of(workspace: Workspace) -> list[InstallationRow]:
             .order_by(Installation.status.in_(LIVE_STATUSES).desc(), Installation.installed_at.desc())
         )
     )
+    taken_down = takedowns.active_by_integration(
+        i.integration_id for i in installations if i.integration.taken_down_at is not None
+    )
+    installed = {
+        f"{i.integration.publisher}/{i.integration.slug}": i.version.version
+        for i in installations
+        if i.is_live
+    }
     # "Latest" is what the workspace would install now: the current version as the workspace sees it.
     latest_of = current_version_numbers_for(
         Viewer(member_of=frozenset({workspace.id})), {i.integration for i in installations}
     )
     rows = []
     for installation in installations:
-        latest = latest_of.get(installation.integration_id)
-        upgrade = bool(
-            installation.is_live
-            and latest
-            and installation.integration.deleted_at is None
-            and compare(latest, installation.version.version) > 0
+        facts = installation_facts(
+            installation,
+            taken_down.get(installation.integration_id),
+            installed,
+            latest=latest_of.get(installation.integration_id),
         )
+        upgrade = bool(installation.is_live and facts.newer_available and facts.takedown is None)
         rows.append(
-            InstallationRow(installation, latest, upgrade, credential_summary(installation.credential))
+            InstallationRow(
+                installation,
+                facts.latest,
+                upgrade,
+                credential_summary(installation.credential),
+                install_notices.health(facts),
+            )
         )
     return rows
+
+
+def installation_facts(
+    installation: Installation, takedown, installed: dict[str, str], *, latest: str | None
+):
+    """What domain/install_notices.py needs to know of one installation. `installed` maps each
+    publisher/slug live in the workspace to its pinned version; `latest` is the integration's current
+    version for the workspace (snapshots.current_version_numbers_for)."""
+    integration, version = installation.integration, installation.version
+    missing = ()
+    if installation.status == "needs_attention":
+        missing = tuple(
+            (handle, wanted)
+            for handle, wanted in _dependencies(version)
+            if handle not in installed or not satisfies(installed[handle], wanted)
+        )
+    return install_notices.InstallFacts(
+        status=installation.status,
+        version=version.version,
+        yanked=version.is_yanked,
+        yank_reason=version.yank_reason,
+        latest=latest,
+        newer_available=bool(
+            latest and integration.deleted_at is None and compare(latest, version.version) > 0
+        ),
+        takedown=_takedown_notice(integration, takedown),
+        deleted=integration.deleted_at is not None,
+        missing_dependencies=missing,
+    )
+
+
+def _takedown_notice(integration, takedown) -> install_notices.Takedown | None:
+    if takedown is not None:
+        return install_notices.Takedown(policy(takedown.policy).name, takedown.note)
+    if integration.taken_down_at is not None:  # a decision with no record of its policy
+        return install_notices.Takedown(policy(None).name, integration.takedown_note or "")
+    return None
+
+
+def _dependencies(version: IntegrationVersion) -> list[tuple[str, str]]:
+    return [
+        (str(d["integration"]), str(d.get("version") or "*"))
+        for d in (version.manifest or {}).get("dependencies") or []
+        if isinstance(d, dict) and isinstance(d.get("integration"), str)
+    ]
 
 
 def installation_in(user, ws_slug: str, installation_id: str, *, manage: bool = True) -> Installation:
@@ -127,6 +191,8 @@ class UpgradeChanges:
     versions: list[IntegrationVersion]  # newest first, (from, to]
     added_scopes: list[str]
     removed_scopes: list[str]
+    from_yank_reason: str | None = None  # the pinned version was withdrawn: why (the wizard repeats it)
+    from_yanked: bool = False
 
 
 def changes_between(wizard: WizardSession) -> UpgradeChanges:
@@ -145,4 +211,4 @@ def changes_between(wizard: WizardSession) -> UpgradeChanges:
     ]
     between.sort(key=lambda v: version_key(v.version), reverse=True)
     added, removed = scope_diff(granted_scopes(installation), new.auth_config.get("scopes") or [])
-    return UpgradeChanges(old.version, new.version, between, added, removed)
+    return UpgradeChanges(old.version, new.version, between, added, removed, old.yank_reason, old.is_yanked)

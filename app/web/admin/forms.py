@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ...domain import reports as report_rules
 from ...domain.namespaces import HANDLE_LIMIT_MAX
 from ...models.integration import TRUST_TIERS
 from ...services.namespace_admin import REASON_MAX
@@ -17,10 +18,51 @@ class TrustTierForm(FlaskForm):
     )
 
 
-class TakedownForm(FlaskForm):
+POLICY_CHOICES = [SelectChoice(p.code, p.name) for p in report_rules.POLICIES.values()]
+
+
+class LiftForm(FlaskForm):
     note = TextAreaField(
         "Note to the publisher",
         validators=[DataRequired("Tell the publisher why."), Length(max=NOTE_MAX)],
+        render_kw={"rows": 3},
+    )
+
+
+class TakedownForm(LiftForm):
+    policy = SelectField("Policy", choices=POLICY_CHOICES, validate_choice=False)
+
+
+class ReportDecisionForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=[
+            SelectChoice(
+                report_rules.ACTIONED, "Actioned: something was done (a word with the publisher, a fix)"
+            ),
+            SelectChoice(report_rules.DISMISSED, "Dismissed: nothing to act on"),
+        ],
+        validate_choice=False,
+    )
+    note = TextAreaField(
+        "Staff note",
+        validators=[DataRequired("Write a staff note."), Length(max=report_rules.NOTE_MAX)],
+        render_kw={"rows": 3},
+    )
+
+
+class ReReviewDecisionForm(FlaskForm):
+    outcome = RadioField(
+        "Decision",
+        choices=[
+            SelectChoice(report_rules.UPHELD, "Uphold the takedown"),
+            SelectChoice(report_rules.LIFTED, "Lift the takedown"),
+        ],
+        validate_choice=False,
+    )
+    note = TextAreaField(
+        "Answer to the publisher",
+        validators=[DataRequired("Tell the publisher why."), Length(max=report_rules.NOTE_MAX)],
         render_kw={"rows": 3},
     )
 

@@ -1,16 +1,17 @@
-"""Staff tools: trust tiers, takedowns, the audit log. Staff only; 404 for everyone else."""
+"""Staff tools: trust tiers, takedowns, the audit log. Staff only; 404 for everyone else.
+Reports and re-review requests are in reports.py."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...services import staff
+from ...services import staff, takedowns
 from ...services.errors import ServiceError
 from .. import params
 from ..forms import apply_service_error
 from . import bp
-from .forms import AuditFilterForm, TakedownForm, TrustTierForm
+from .forms import AuditFilterForm, LiftForm, TakedownForm, TrustTierForm
 
 
 @bp.before_request
@@ -29,10 +30,11 @@ def _render_integration(row, tier_form=None, takedown_form=None, lift_form=None,
     return render_template(
         "admin/integration.html",
         integration=row,
+        takedown=takedowns.latest_for(row),
         events=staff.integration_events(current_user, row),
         tier_form=tier_form or TrustTierForm(formdata=None, tier=row.trust_tier),
         takedown_form=takedown_form or TakedownForm(formdata=None),
-        lift_form=lift_form or TakedownForm(formdata=None, prefix="lift"),
+        lift_form=lift_form or LiftForm(formdata=None, prefix="lift"),
     ), status
 
 
@@ -65,11 +67,12 @@ def set_trust_tier(integration_id):
 
 @bp.post("/integrations/<integration_id>/takedown")
 def take_down(integration_id):
+    form = TakedownForm()
     return _act(
         integration_id,
-        TakedownForm(),
+        form,
         "takedown_form",
-        staff.take_down,
+        lambda actor, row, note: staff.take_down(actor, row, note, form.policy.data),
         done="Listing taken down; it is private now.",
     )
 
@@ -78,7 +81,7 @@ def take_down(integration_id):
 def lift_takedown(integration_id):
     return _act(
         integration_id,
-        TakedownForm(prefix="lift"),
+        LiftForm(prefix="lift"),
         "lift_form",
         staff.lift_takedown,
         done="Takedown lifted. The publisher may change visibility again.",

@@ -146,6 +146,13 @@ ERROR_RESPONSES = {
 }
 
 
+GONE = json_response(
+    "Taken down by marketplace staff while public: the error's details name the policy "
+    "(`policy`, `policyName`), the staff `note` and `takenDownAt`",
+    _ref("Error"),
+)
+
+
 def _query(name: str, schema: dict, description: str, **extra) -> dict:
     return {
         "name": name,
@@ -219,6 +226,7 @@ def read_paths() -> dict:
                 "parameters": [_id_parameter()],
                 "responses": {
                     "200": json_response("The integration", _ref("Integration")),
+                    "410": GONE,
                     **ERROR_RESPONSES,
                 },
             }
@@ -228,7 +236,11 @@ def read_paths() -> dict:
                 "operationId": "listIntegrationVersions",
                 "summary": "Published versions, newest first, yanked marked",
                 "parameters": [_id_parameter()],
-                "responses": {"200": json_response("The versions", versions), **ERROR_RESPONSES},
+                "responses": {
+                    "200": json_response("The versions", versions),
+                    "410": GONE,
+                    **ERROR_RESPONSES,
+                },
             }
         },
     }

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ...services import catalog
+from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
 from . import bp, presenters
@@ -114,7 +115,10 @@ bp.add_url_rule("/integrations", endpoint="catalog", view_func=catalog_view, met
 @bp.get("/integrations/<publisher>/<slug>")
 @anonymous_page(key=lambda publisher, slug: (publisher, slug))
 def detail(publisher, slug):
-    detail = catalog.detail_for(current_viewer(), publisher, slug)
+    try:
+        detail = catalog.detail_for(current_viewer(), publisher, slug)
+    except TakenDown as gone:
+        return render_template("catalog/taken_down.html", notice=gone.notice), 410
     integration, shown = detail.integration, detail.shown  # shown: the current version's snapshot
     return render_template(
         "catalog/detail.html",

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-from . import routes  # noqa: E402,F401
+from . import routes, takedowns  # noqa: E402,F401

@@ -1,0 +1,135 @@
+"""What an installation's row on the installations page says about its health: an honest status,
+and for every problem its reason and the fix (the action to take). Pure rules, no Flask.
+
+Decides, in this order of weight: a listing taken down by staff (the notice, uninstall); a listing
+its publisher deleted (uninstall); a pinned version its publisher withdrew (the yank reason; upgrade
+to the current version when there is a newer one, else uninstall and install the current one);
+"needs attention" (its reason: the dependencies that are missing; the fix: install them); an
+update available. A status never reads "Active" while any of the first four holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+UPGRADE, UNINSTALL, INSTALL, SETTINGS = "upgrade", "uninstall", "install", "settings"
+
+
+@dataclass(frozen=True)
+class Takedown:
+    policy: str  # the policy's name
+    note: str
+
+
+@dataclass(frozen=True)
+class InstallFacts:
+    status: str  # active | needs_attention | uninstalled
+    version: str
+    yanked: bool = False
+    yank_reason: str | None = None
+    latest: str | None = None  # the listing's current (highest non-yanked) version
+    newer_available: bool = False  # latest is greater than the pinned version
+    takedown: Takedown | None = None
+    deleted: bool = False
+    missing_dependencies: tuple[tuple[str, str], ...] = ()  # (publisher/slug, range)
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # taken_down | deleted | yanked | needs_attention | update
+    reason: str
+    fix: str
+    action: str | None = None  # UPGRADE | UNINSTALL | INSTALL | SETTINGS
+    target: str | None = None  # the version to upgrade to, the dependency to install
+
+
+@dataclass(frozen=True)
+class Health:
+    label: str
+    tone: str  # ok | info | warning | danger | muted
+    notices: list[Notice] = field(default_factory=list)
+
+
+def _takedown(facts: InstallFacts) -> Notice:
+    takedown = facts.takedown
+    return Notice(
+        "taken_down",
+        f"Taken down by marketplace staff under the {takedown.policy}: {takedown.note}",
+        "Uninstall it: the listing is no longer offered and gets no updates.",
+        UNINSTALL,
+    )
+
+
+def _yanked(facts: InstallFacts) -> Notice:
+    reason = (
+        f"Version {facts.version} was withdrawn by its publisher: {facts.yank_reason or 'no reason given.'}"
+    )
+    if facts.newer_available and facts.latest:
+        return Notice("yanked", reason, f"Upgrade to version {facts.latest}.", UPGRADE, facts.latest)
+    if facts.latest:
+        return Notice(
+            "yanked",
+            reason,
+            f"No newer version yet: uninstall it, then install version {facts.latest}, or wait for a fix.",
+            UNINSTALL,
+            facts.latest,
+        )
+    return Notice("yanked", reason, "No other version is offered: uninstall it.", UNINSTALL)
+
+
+def _needs_attention(facts: InstallFacts) -> Notice:
+    if facts.missing_dependencies:
+        handle, wanted = facts.missing_dependencies[0]
+        names = ", ".join(f"{h} ({r})" for h, r in facts.missing_dependencies)
+        return Notice(
+            "needs_attention",
+            f"It depends on {names}, which this workspace no longer has installed.",
+            f"Install {handle} ({wanted}) again.",
+            INSTALL,
+            handle,
+        )
+    return Notice(
+        "needs_attention",
+        "Something it relied on changed since it was set up.",
+        "Open its settings, check them and save.",
+        SETTINGS,
+    )
+
+
+def health(facts: InstallFacts) -> Health:
+    if facts.status == "uninstalled":
+        return Health("Uninstalled", "muted")
+    notices = []
+    if facts.takedown is not None:
+        notices.append(_takedown(facts))
+    elif facts.deleted:
+        notices.append(
+            Notice(
+                "deleted",
+                "Its publisher deleted this listing.",
+                "Uninstall it: it gets no updates.",
+                UNINSTALL,
+            )
+        )
+    if facts.yanked:
+        notices.append(_yanked(facts))
+    if facts.status == "needs_attention":
+        notices.append(_needs_attention(facts))
+    if notices:
+        label = {
+            "taken_down": "Listing taken down",
+            "deleted": "Listing deleted",
+            "yanked": "Version withdrawn",
+            "needs_attention": "Needs attention",
+        }[notices[0].kind]
+        return Health(label, "danger", notices)
+    if facts.newer_available and facts.latest:
+        update = Notice(
+            "update",
+            f"Version {facts.latest} is out.",
+            f"Upgrade to version {facts.latest}.",
+            UPGRADE,
+            facts.latest,
+        )
+        return Health("Update available", "info", [update])
+    return Health("Active", "ok")

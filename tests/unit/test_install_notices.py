@@ -1,0 +1,98 @@
+"""domain/install_notices.py: an installation's status is honest, and every problem carries its
+reason and its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.install_notices import (
+    INSTALL,
+    SETTINGS,
+    UNINSTALL,
+    UPGRADE,
+    InstallFacts,
+    Takedown,
+    health,
+)
+
+
+def test_a_current_installation_is_active_with_nothing_to_do():
+    shown = health(InstallFacts(status="active", version="1.0.0", latest="1.0.0"))
+    assert (shown.label, shown.tone, shown.notices) == ("Active", "ok", [])
+
+
+def test_a_newer_version_is_an_update_not_a_problem():
+    shown = health(InstallFacts(status="active", version="1.0.0", latest="1.1.0", newer_available=True))
+    assert (shown.label, shown.tone) == ("Update available", "info")
+    assert (shown.notices[0].action, shown.notices[0].target) == (UPGRADE, "1.1.0")
+
+
+def test_a_withdrawn_version_never_reads_active_and_says_why_and_which_version_to_take():
+    shown = health(
+        InstallFacts(
+            status="active",
+            version="1.0.1",
+            yanked=True,
+            yank_reason="Posted every message twice.",
+            latest="1.1.0",
+            newer_available=True,
+        )
+    )
+    assert shown.label == "Version withdrawn" and shown.tone == "danger"
+    (notice,) = shown.notices
+    assert "Posted every message twice." in notice.reason and "1.0.1" in notice.reason
+    assert (notice.action, notice.target, notice.fix) == (UPGRADE, "1.1.0", "Upgrade to version 1.1.0.")
+
+
+def test_a_withdrawn_version_with_nothing_newer_says_uninstall_and_install_the_current_one():
+    (notice,) = health(
+        InstallFacts(status="active", version="1.0.1", yanked=True, yank_reason="Wrong unit.", latest="1.0.0")
+    ).notices
+    assert notice.action == UNINSTALL and "install version 1.0.0" in notice.fix
+    (alone,) = health(InstallFacts(status="active", version="1.0.0", yanked=True, yank_reason=None)).notices
+    assert alone.action == UNINSTALL and "no reason given" in alone.reason
+
+
+def test_a_takedown_comes_first_names_the_policy_and_its_fix_is_uninstall():
+    shown = health(
+        InstallFacts(
+            status="active",
+            version="1.0.0",
+            yanked=True,
+            yank_reason="Broken.",
+            latest="2.0.0",
+            newer_available=True,
+            takedown=Takedown("Security and malware policy", "Sends data away."),
+        )
+    )
+    assert shown.label == "Listing taken down"
+    kinds = [n.kind for n in shown.notices]
+    assert kinds == ["taken_down", "yanked"]
+    assert (
+        "Security and malware policy" in shown.notices[0].reason
+        and "Sends data away." in shown.notices[0].reason
+    )
+    assert shown.notices[0].action == UNINSTALL
+
+
+def test_a_deleted_listing_says_so():
+    shown = health(InstallFacts(status="active", version="1.0.0", latest="1.0.0", deleted=True))
+    assert shown.label == "Listing deleted" and shown.notices[0].action == UNINSTALL
+
+
+@pytest.mark.parametrize(
+    ("missing", "action", "target"),
+    [((("acme/base", "^1.0.0"),), INSTALL, "acme/base"), ((), SETTINGS, None)],
+)
+def test_needs_attention_always_carries_its_reason_and_fix(missing, action, target):
+    shown = health(InstallFacts(status="needs_attention", version="1.0.0", missing_dependencies=missing))
+    assert shown.label == "Needs attention"
+    (notice,) = shown.notices
+    assert notice.reason and notice.fix and (notice.action, notice.target) == (action, target)
+    if missing:
+        assert "acme/base (^1.0.0)" in notice.reason
+
+
+def test_an_uninstalled_one_has_nothing_to_fix():
+    shown = health(InstallFacts(status="uninstalled", version="1.0.0", yanked=True, yank_reason="x"))
+    assert (shown.label, shown.notices) == ("Uninstalled", [])
