@@ -23,7 +23,7 @@ from ..models import (
     Workspace,
 )
 from ..models.base import utcnow
-from ..services import audit, crypto, namespace_admin
+from ..services import audit, crypto, namespace_admin, publishing
 from ..services.namespaces import handle_limit
 from . import shapes
 from .catalog import CATALOG, DEPENDENCIES, YANKED
@@ -238,6 +238,26 @@ def _seed_installations(users: dict[str, User], workspaces: dict[str, Workspace]
     return created
 
 
+# A verified listing's update that asks for one more scope: it waits in /admin/reviews.
+PENDING_REVIEW = (
+    "zendesk/tickets",
+    "2.2.0",
+    "users:read",
+    "- Looks up ticket requesters (needs `users:read`).",
+)
+
+
+def _seed_pending_review(publisher: User) -> None:
+    """Published through the real service, so the review rule, the checks and the audit log apply."""
+    key, version, scope, changelog = PENDING_REVIEW
+    integration = _integration(key)
+    if integration is None or any(v.version == version for v in integration.versions):
+        return
+    scopes = list(integration.auth_config.get("scopes") or [])
+    integration.auth_config = {**integration.auth_config, "scopes": [*scopes, scope]}
+    publishing.publish(publisher, integration, version, changelog)
+
+
 def seed() -> str:
     users, workspaces = _seed_people()
     owners = {slug: users[members[0][0]] for slug, _, members, _ in WORKSPACES}
@@ -254,6 +274,7 @@ def seed() -> str:
         created += 1
     db.session.flush()
     installed = _seed_installations(users, workspaces, now)
+    _seed_pending_review(users["vera@vendors.test"])
     seed_trust_cases()
     db.session.flush()
     return (

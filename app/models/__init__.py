@@ -8,6 +8,7 @@ from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .outbox import OutboxMessage
 from .report import ListingReport, Takedown
+from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Integration",
     "IntegrationVersion",
     "ListingReport",
+    "ListingReview",
     "Membership",
     "OutboxMessage",
     "PublisherNamespace",

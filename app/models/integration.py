@@ -125,6 +125,9 @@ class IntegrationVersion(db.Model):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     yanked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     yank_reason: Mapped[str | None] = mapped_column(Text)
+    # NULL: published without review. Otherwise pending | approved | rejected | superseded
+    # (models/review.py); domain/review.py's version_is_live says which of them anyone may see.
+    review_state: Mapped[str | None] = mapped_column(String(12))
 
     integration = relationship("Integration", back_populates="versions")
     publisher_user = relationship("User", foreign_keys=[published_by])

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Integration
 from ..models.base import utcnow
 from ..models.workspace import MANAGER_ROLES
-from . import audit, crypto, namespaces, verification
+from . import audit, crypto, namespaces, review_submissions, verification
 from .errors import Conflict, InTrash, NotFound, PermissionDenied, ValidationFailed
 from .integration_metadata import METADATA, clean_metadata
 from .workspaces import membership_of
@@ -263,6 +263,7 @@ def update_integration(
         )
     if problems:
         raise _all_problems(problems)
+    review_submissions.hold_rename(actor, integration, clean)  # a rename that waits leaves `clean`
     before = snapshot(integration)
     for key, value in {**clean, **values}.items():
         setattr(integration, key, value)

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import documents
+from ..domain import documents, review
+from ..domain.checks import ERROR, Finding
 from ..domain.semver_range import (
     InvalidVersion,
     compare,
@@ -33,7 +34,7 @@ from ..domain.visibility import Viewer, can_view
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion
 from ..models.base import utcnow
-from . import audit, verification
+from . import audit, publish_checks, review_submissions, verification
 from .errors import Conflict, NotFound, ValidationFailed
 from .integrations import allow_local_http, change, documents_invalid, require_not_in_trash
 
@@ -104,7 +105,9 @@ def _dependency_problems(integration: Integration, manifest: dict, viewer: Viewe
             continue
         available = db.session.scalars(
             db.select(IntegrationVersion.version).where(
-                IntegrationVersion.integration_id == target.id, IntegrationVersion.yanked_at.is_(None)
+                IntegrationVersion.integration_id == target.id,
+                IntegrationVersion.yanked_at.is_(None),
+                review.live_version_clause(IntegrationVersion),
             )
         ).all()
         if max_satisfying(available, wanted) is None:
@@ -120,12 +123,27 @@ def _dep_problem(path: str, message: str) -> dict:
     return {"document": documents.MANIFEST, "path": path, "message": message, "line": None}
 
 
+@dataclass
+class PublishResult:
+    """A published version, the checks' warnings, and the review it waits for (None: it is current)."""
+
+    version: IntegrationVersion
+    warnings: list[Finding] = field(default_factory=list)
+    review: object | None = None
+
+    @property
+    def pending_review(self) -> bool:
+        return self.review is not None
+
+
 def publish_version(
     actor, integration: Integration, version: str, changelog: str | None
 ) -> IntegrationVersion:
-    """Snapshot the documents into an immutable version and make it current."""
-    verification.require_verified(actor)
-    require_not_in_trash(integration)
+    """Snapshot the documents into an immutable version (see `publish`)."""
+    return publish(actor, integration, version, changelog).version
+
+
+def _checked_version(integration: Integration, version: str) -> str:
     version = (version or "").strip()
     try:
         parsed = parse_version(version)
@@ -136,9 +154,6 @@ def publish_version(
             details=[{"field": "version", "path": "$.version", "message": str(error)}],
         ) from error
     version = str(parsed)
-    changelog = (changelog or "").strip() or None
-    if changelog and len(changelog) > CHANGELOG_MAX:
-        raise ValidationFailed(f"Keep the changelog under {CHANGELOG_MAX} characters.", field="changelog")
     existing = version_numbers(integration)
     if version in existing:
         raise Conflict(
@@ -152,12 +167,71 @@ def publish_version(
             field="version",
             details=[{"field": "version", "path": "$.version", "message": f"Must be greater than {top}."}],
         )
-    docs = {
+    return version
+
+
+def working_documents(integration: Integration) -> dict:
+    return {
         "manifest": integration.manifest,
         "variablesSchema": integration.variables_schema,
         "authConfig": integration.auth_config,
     }
-    values, errors = documents.validate_values_documents(docs, allow_local_http=allow_local_http())
+
+
+def check_errors(findings: list[Finding]) -> ValidationFailed | None:
+    """The automated checks' errors as one refusal (each detail names its check id)."""
+    errors = [f for f in findings if f.severity == ERROR]
+    if not errors:
+        return None
+    return ValidationFailed(
+        f"{len(errors)} publish check{'s' if len(errors) != 1 else ''} failed; nothing was published.",
+        field="documents",
+        details=[
+            {**f.as_dict(), "field": "documents", "path": f.path or "$", "message": f"{f.check}: {f.message}"}
+            for f in errors
+        ],
+    )
+
+
+@dataclass
+class PublishPreview:
+    """What publishing the working copy as `version` would meet: check findings, review triggers."""
+
+    version: str
+    findings: list[Finding]
+    triggers: list[review.Trigger]
+
+
+def preview(integration: Integration, version: str) -> PublishPreview:
+    """For the publish page, before anything is published (documents may still be invalid)."""
+    current = review_submissions.current_row(integration)
+    docs = working_documents(integration)
+    return PublishPreview(
+        version,
+        publish_checks.run(integration, version, docs, current),
+        review.version_triggers(
+            integration.trust_tier, current.auth_config if current else None, docs["authConfig"]
+        ),
+    )
+
+
+def publish(actor, integration: Integration, version: str, changelog: str | None) -> PublishResult:
+    """Snapshot the documents into an immutable version. It becomes current at once, or, when it
+    widens the trust of a listing above community (domain/review.py), waits for staff review."""
+    verification.require_verified(actor)
+    require_not_in_trash(integration)
+    version = _checked_version(integration, version)
+    changelog = (changelog or "").strip() or None
+    if changelog and len(changelog) > CHANGELOG_MAX:
+        raise ValidationFailed(f"Keep the changelog under {CHANGELOG_MAX} characters.", field="changelog")
+    current = review_submissions.current_row(integration)
+    findings = publish_checks.run(integration, version, working_documents(integration), current)
+    refusal = check_errors(findings)
+    if refusal is not None:
+        raise refusal
+    values, errors = documents.validate_values_documents(
+        working_documents(integration), allow_local_http=allow_local_http()
+    )
     if errors:
         raise documents_invalid(errors)
     workspace_viewer = Viewer(
@@ -187,6 +261,22 @@ def publish_version(
             db.session.add(snapshot_row)
     except IntegrityError:
         raise Conflict(f"Version {version} was just published by someone else.", field="version") from None
+    warnings = [f for f in findings if f.severity != ERROR]
+    review_submissions.supersede(integration, "version")  # a newer version replaces one still waiting
+    triggers = review.version_triggers(
+        integration.trust_tier, current.auth_config if current else None, values["authConfig"]
+    )
+    if triggers:
+        submission = review_submissions.submit_version(actor, integration, snapshot_row, triggers, warnings)
+        change(
+            actor,
+            integration,
+            "integration.published_for_review",
+            {},
+            note=" ".join(t.message for t in triggers),
+            version=version,
+        )
+        return PublishResult(snapshot_row, warnings, submission)
     change(
         actor,
         integration,
@@ -194,7 +284,7 @@ def publish_version(
         {"current_version": version, "last_published_at": snapshot_row.published_at},
         version=version,
     )
-    return snapshot_row
+    return PublishResult(snapshot_row, warnings)
 
 
 def yank_version(actor, integration: Integration, version: str, reason: str | None) -> IntegrationVersion:
@@ -215,6 +305,7 @@ def yank_version(actor, integration: Integration, version: str, reason: str | No
                 IntegrationVersion.integration_id == integration.id,
                 IntegrationVersion.yanked_at.is_(None),
                 IntegrationVersion.id != row.id,
+                review.live_version_clause(IntegrationVersion),
             )
         )
     ]
@@ -226,6 +317,8 @@ def yank_version(actor, integration: Integration, version: str, reason: str | No
         )
     row.yanked_at = utcnow()
     row.yank_reason = reason
+    if row.review_state == review.PENDING:  # withdrawn by its publisher: out of the staff queue
+        review_submissions.supersede(integration, "version")
     change(
         actor,
         integration,

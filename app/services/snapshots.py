@@ -100,9 +100,10 @@ def _picked(viewer: Viewer, integrations: Iterable) -> dict[str, object]:
             IntegrationVersion.integration_id,
             IntegrationVersion.version,
             IntegrationVersion.yanked_at,
+            IntegrationVersion.review_state,
         ).where(
             IntegrationVersion.integration_id.in_(sorted(by_id)),
-            current_candidate_clause(IntegrationVersion, viewer),
+            current_candidate_clause(IntegrationVersion, viewer, Integration),
         )
     ):
         candidates.setdefault(row.integration_id, []).append(row)

@@ -44,7 +44,7 @@ def seed(app) -> str:
             name="Weather Sync",
             description="Forecasts in your workspace.",
             visibility="public",
-            trust_tier="verified_partner",
+            trust_tier="community",  # a new scope is current at once (above community it waits for review)
             created_by=user.id,
             manifest=MANIFEST,
             variables_schema=VARIABLES,

@@ -189,3 +189,17 @@ def test_upgrade_then_seed_twice_from_the_command_line():
         again = flask("seed-demo")
         assert again.returncode == 0 and "0 new integrations, 0 new installations" in again.stdout
         assert "not seeded" in flask("seed-demo", "--if-empty").stdout
+
+
+def test_seed_demo_has_one_pending_review_that_demo_staff_may_decide(runner):
+    from app.models import ListingReview, User
+    from app.services import reviews
+
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])  # still one
+    [pending] = db.session.scalars(db.select(ListingReview).where(ListingReview.status == "pending")).all()
+    assert pending.kind == "version" and pending.version.version == "2.2.0"
+    assert pending.integration.current_version == "2.1.0"  # the public keeps the approved version
+    assert [t["code"] for t in pending.triggers] == ["scopes_grown"]
+    staff = db.session.scalar(db.select(User).where(User.email == "staff@demo.test"))
+    assert not reviews.is_own_submission(staff, pending)

@@ -51,7 +51,7 @@ MARKERS = (
 )
 
 
-def _published_with_edits(name_token: str):
+def _published_with_edits(name_token: str, trust_tier: str = "verified_partner"):
     """A public api_key integration at 1.0.0 (0.9.0 before it), its working copy then edited (saved
     through the service, as the dashboard and API do) to oauth2 with new scopes, settings and a
     dependency, and not published."""
@@ -63,7 +63,7 @@ def _published_with_edits(name_token: str):
         schema=SNAPSHOT_VARIABLES,
         manifest=SNAPSHOT_MANIFEST,
         name=f"Truthful {name_token}",
-        trust_tier="verified_partner",
+        trust_tier=trust_tier,
     )
     service.update_integration(owner, integration, {}, docs=WORKING_DOCS)
     db.session.flush()
@@ -196,7 +196,8 @@ def test_a_drafts_working_copy_is_seen_by_its_members_only(client, auth, factori
 
 
 def test_publishing_makes_the_working_copy_the_snapshot_everyone_sees(client, auth, factories):
-    owner, integration = _published_with_edits("zqxpublish")
+    # A community listing: its new version is current at once (above community, it would wait for review).
+    owner, integration = _published_with_edits("zqxpublish", trust_tier="community")
     dependency_home = factories.NamespaceFactory(handle="wcdep-pub")
     factories.IntegrationFactory.published(
         workspace=dependency_home.workspace, publisher="wcdep-pub", slug="wcdep-slug"
@@ -240,3 +241,25 @@ def test_installations_of_the_snapshot_stay_pinned(client, auth, factories):
     )
     db.session.expire_all()
     assert db.session.get(Installation, installation.id).version.auth_config == SNAPSHOT_AUTH
+
+
+def test_a_version_waiting_for_review_is_current_only_for_its_own_workspace(client, auth, factories):
+    owner, integration = _published_with_edits("zqxpending")  # verified_partner: oauth2 waits
+    dependency_home = factories.NamespaceFactory(handle="wcdep-pub")
+    factories.IntegrationFactory.published(
+        workspace=dependency_home.workspace, publisher="wcdep-pub", slug="wcdep-slug"
+    )
+    other, _ = admin()
+    auth.login(owner)
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}/publish", {"version": "2.0.0", "changelog": "OAuth2."}
+    )
+    assert response.status_code == 302, response.text
+    own = client.get(f"/api/v1/integrations/{integration.id}").get_json()
+    assert own["currentVersion"] == "2.0.0" and own["authConfig"] == WORKING_DOCS["authConfig"]
+    auth.logout()
+    auth.login(other)
+    _no_marker("detail page", client.get(f"/integrations/{integration.publisher}/{integration.slug}").text)
+    _assert_snapshot("API get", client.get(f"/api/v1/integrations/{integration.id}").get_json())
+    versions = client.get(f"/api/v1/integrations/{integration.id}/versions").get_json()["data"]
+    assert [v["version"] for v in versions] == ["1.0.0", "0.9.0"]

@@ -128,7 +128,7 @@ def _live_versions(viewer, integrations) -> dict[str, list[str]]:
         for integration_id, number in db.session.execute(
             db.select(IntegrationVersion.integration_id, IntegrationVersion.version).where(
                 IntegrationVersion.integration_id.in_(list(versions)),
-                current_candidate_clause(IntegrationVersion, viewer),
+                current_candidate_clause(IntegrationVersion, viewer, Integration),
             )
         ):
             versions[integration_id].append(number)

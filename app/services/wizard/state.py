@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 
 from ...domain import wizard as steps_rule
-from ...domain.visibility import can_view
+from ...domain.visibility import Viewer, can_view
 from ...extensions import db
 from ...models import (
     Installation,
@@ -45,9 +45,12 @@ def installable_integration(user, publisher: str, slug: str) -> Integration:
     return integration
 
 
-def current_version(user, integration: Integration) -> IntegrationVersion:
-    """The version a new install (or an upgrade) pins: the one current for this user (snapshots)."""
-    version = current_version_for(viewer_for(user), integration)
+def current_version(integration: Integration, workspace_id: str | None = None) -> IntegrationVersion:
+    """The version a new install (or an upgrade) pins: the one current for the workspace it goes into
+    (snapshots.current_version_for). Installing into the listing's own workspace, a version waiting
+    for staff review is current already; anywhere else, only a live one."""
+    viewer = Viewer(member_of=frozenset({workspace_id}) if workspace_id else frozenset())
+    version = current_version_for(viewer, integration)
     if version is None:
         raise NotFound("This integration has no installable version.")
     return version

@@ -86,11 +86,20 @@ def _require_consent(consent: bool) -> None:
         )
 
 
+def own_workspace_version(user, integration: Integration) -> IntegrationVersion | None:
+    """For an admin of the listing's own workspace: the version an install there pins when it is not
+    the public one (a version waiting for staff review); None otherwise."""
+    if not any(w.id == integration.workspace_id for w in manageable_workspaces(user)):
+        return None
+    version = current_version(integration, integration.workspace_id)
+    return version if version.version != integration.current_version else None
+
+
 def start_install(user, integration: Integration, workspace_id: str | None, consent: bool) -> WizardSession:
     workspace = _check_workspace(user, integration, workspace_id)
     _require_consent(consent)
     forget_expired(user)
-    version = current_version(user, integration)
+    version = current_version(integration, workspace.id)
     wizard = new_wizard(user, integration, workspace.id, version, data=initial_data(version))
     complete_step(wizard, steps_rule.WORKSPACE)
     return wizard
@@ -106,7 +115,17 @@ def save_workspace_step(user, wizard: WizardSession, workspace_id: str | None, c
     _require_consent(consent)
     wizard.workspace_id = workspace_id
     set_data(wizard, consent=True)
+    if changed:
+        _repin(wizard, current_version(wizard.integration, workspace_id))
     complete_step(wizard, steps_rule.WORKSPACE, reset_later=changed)
+
+
+def _repin(wizard: WizardSession, version: IntegrationVersion) -> None:
+    """Another workspace may have another current version (one waiting for review is current only
+    in the listing's own workspace): the wizard follows, its answers start again from defaults."""
+    if version.id != wizard.version_id:
+        wizard.version, wizard.version_id = version, version.id
+        set_data(wizard, **initial_data(version))
 
 
 def save_upgrade_consent(wizard: WizardSession, consent: bool) -> None:

@@ -7,6 +7,7 @@ from ...domain import reports as report_rules
 from ...domain.namespaces import HANDLE_LIMIT_MAX
 from ...models.integration import TRUST_TIERS
 from ...services.namespace_admin import REASON_MAX
+from ...services.reviews import REASON_MAX as REVIEW_REASON_MAX
 from ...services.staff import NOTE_MAX
 from ..params import date_in_range
 
@@ -106,3 +107,19 @@ class HandleLimitForm(FlaskForm):
         ],
     )
     reason = StringField("Reason", validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)])
+
+
+class ApproveReviewForm(FlaskForm):
+    reason = TextAreaField(
+        "Note (optional)",
+        validators=[Optional(), Length(max=REVIEW_REASON_MAX)],
+        render_kw={"rows": 2},
+    )
+
+
+class RejectReviewForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason, shown to the publisher",
+        validators=[DataRequired("Give a reason: the publisher reads it."), Length(max=REVIEW_REASON_MAX)],
+        render_kw={"rows": 3},
+    )

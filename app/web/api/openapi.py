@@ -86,6 +86,31 @@ def version_schema() -> dict:
     }
 
 
+def published_version_schema() -> dict:
+    """The publish answer: the version, whether it waits for staff review, and the checks' warnings."""
+    schema = version_schema()
+    finding = {
+        "type": "object",
+        "required": ["check", "severity", "message", "path"],
+        "properties": {
+            "check": {"type": "string", "pattern": "^MP[0-9]{3}$"},
+            "severity": {"enum": ["error", "warning"]},
+            "message": {"type": "string"},
+            "path": _nullable({"type": "string"}),
+        },
+    }
+    schema["properties"] = {
+        **schema["properties"],
+        "reviewState": {
+            "enum": ["live", "pending"],
+            "description": "pending: waits for staff review, current only for the publishing workspace.",
+        },
+        "warnings": {"type": "array", "items": finding},
+    }
+    schema["required"] = list(schema["properties"])
+    return schema
+
+
 def error_schema() -> dict:
     return {
         "type": "object",
@@ -106,6 +131,11 @@ def error_schema() -> dict:
                                 "message": {"type": "string"},
                                 "field": {"type": ["string", "null"]},
                                 "path": {"type": "string"},
+                                "check": {
+                                    "type": "string",
+                                    "description": "A failed publish check's id (MP001...), see /dashboard/checks.",
+                                },
+                                "severity": {"enum": ["error", "warning"]},
                             },
                         },
                     },
@@ -373,7 +403,10 @@ def write_paths() -> dict:
                 "parameters": [_id_parameter()],
                 "requestBody": body(publish),
                 "responses": {
-                    "201": json_response("The published version", _ref("IntegrationVersion")),
+                    "201": json_response(
+                        "The published version, its review state and the checks' warnings",
+                        _ref("PublishedVersion"),
+                    ),
                     **errors,
                 },
             }
@@ -427,6 +460,7 @@ def document_idempotency(paths: dict) -> None:
 SCHEMA_BUILDERS = {
     "Integration": integration_schema,
     "IntegrationVersion": version_schema,
+    "PublishedVersion": published_version_schema,
     "Error": error_schema,
 }
 PATH_BUILDERS = [read_paths, write_paths]

@@ -137,7 +137,7 @@ def publish_version(integration_id):
     integration = _owned(caller, integration_id, lock=True)
     body = _payload({"version", "changelog"})
     try:
-        row = publishing.publish_version(
+        result = publishing.publish(
             caller.user,
             integration,
             body.get("version") if isinstance(body.get("version"), str) else "",
@@ -145,7 +145,13 @@ def publish_version(integration_id):
         )
     except ValidationFailed as error:
         raise _camel_details(error) from error
-    return jsonify(version_to_dict(row)), 201
+    return jsonify(
+        {
+            **version_to_dict(result.version),
+            "reviewState": "pending" if result.pending_review else "live",
+            "warnings": [w.as_dict() for w in result.warnings],
+        }
+    ), 201
 
 
 @bp.post("/integrations/<integration_id>/versions/<version>/yank")

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ...domain.documents import MAX_DOCUMENT_BYTES
 from ...models.integration import DESCRIPTION_MAX, NAME_MAX, SLUG_MAX, URL_MAX
 from ...services.publishing import CHANGELOG_MAX, REASON_MAX
+from ...services.reviews import REASON_MAX as REVIEW_REASON_MAX
 
 VISIBILITY_CHOICES = [
     SelectChoice("private", "Private — only your workspace"),
@@ -103,6 +104,14 @@ class PublishForm(FlaskForm):
         validators=[Optional(), Length(max=CHANGELOG_MAX)],
         description="Markdown: what changed for installers.",
         render_kw={"rows": 8},
+    )
+
+
+class RereviewForm(FlaskForm):
+    note = TextAreaField(
+        "What changed, or why the decision should be looked at again",
+        validators=[DataRequired("Tell the reviewer why."), Length(max=REVIEW_REASON_MAX)],
+        render_kw={"rows": 3},
     )
 
 

@@ -7,10 +7,20 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ...domain import checks as publish_check_rules
 from ...domain import documents
+from ...domain.semver_range import is_valid_version
 from ...domain.visibility import state_of
 from ...models import Integration
-from ...services import dashboard, integration_metadata, namespaces, publishing, snapshots
+from ...services import (
+    dashboard,
+    integration_metadata,
+    namespaces,
+    publishing,
+    review_submissions,
+    reviews,
+    snapshots,
+)
 from ...services import integrations as service
 from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
@@ -20,7 +30,14 @@ from ..forms import ButtonForm, apply_service_error, flash_service_error
 from ..limits import limit_handle_claims
 from ..variables_form import build_variables_form
 from . import bp
-from .forms import CreateIntegrationForm, EditIntegrationForm, PublishForm, VisibilityForm, YankForm
+from .forms import (
+    CreateIntegrationForm,
+    EditIntegrationForm,
+    PublishForm,
+    RereviewForm,
+    VisibilityForm,
+    YankForm,
+)
 
 GROUPS = (
     ("draft", "Drafts"),
@@ -63,6 +80,9 @@ def index():
         group_titles=GROUPS,
         workspaces=mine.workspaces,
         workspace_names={ws.id: ws.name for ws, _ in mine.workspaces},
+        open_reviews=review_submissions.open_by_integration(
+            i.id for rows in mine.groups.values() for i in rows
+        ),
     )
 
 
@@ -117,9 +137,10 @@ def new():
 def _edit_form(integration: Integration, formdata=None) -> EditIntegrationForm:
     if formdata is not None:
         return EditIntegrationForm()
+    waiting = review_submissions.pending_rename(integration)
     return EditIntegrationForm(
         formdata=None,
-        name=integration.name,
+        name=waiting.proposed_name if waiting else integration.name,
         description=integration.description,
         icon_url=integration.icon_url,
         visibility=integration.visibility,
@@ -161,6 +182,7 @@ def _render_edit(integration: Integration, form: EditIntegrationForm, status: in
         preview_message=why_not,
         state=state_of(integration),
         unpublished=_has_unpublished_changes(integration),
+        pending_rename=review_submissions.pending_rename(integration),
         visibility_form=VisibilityForm(formdata=None, visibility=integration.visibility, prefix="quick"),
     ), status
 
@@ -227,15 +249,15 @@ def publish(integration_id):
         form.version.data = suggested["patch" if integration.current_version else "major"]
     if form.validate_on_submit():
         try:
-            row = publishing.publish_version(
-                current_user, integration, form.version.data, form.changelog.data
-            )
+            result = publishing.publish(current_user, integration, form.version.data, form.changelog.data)
         except ServiceError as error:
             # Problems in the documents are fixed on the edit page: say so above the list.
-            apply_service_error(form, error, summary=any("document" in p for p in error.details))
+            apply_service_error(
+                form, error, summary=any("document" in p or "check" in p for p in error.details)
+            )
             status = error.status
         else:
-            flash(f"Published {integration.name} {row.version}.", "success")
+            flash_publish_result(integration, result)
             return redirect(url_for("dashboard.versions", integration_id=integration.id))
     elif request.method == "POST":
         status = _status(form)
@@ -248,7 +270,27 @@ def publish(integration_id):
         current=current,
         changes=changes,
         state=state_of(integration),
+        checks_preview=publishing.preview(integration, _previewed_version(form, suggested)),
     ), status
+
+
+def _previewed_version(form, suggested: dict) -> str:
+    """The version the checks on the publish page are run for: the one typed, if it is one."""
+    typed = (form.version.data or "").strip()
+    return typed if is_valid_version(typed) else suggested["patch"]
+
+
+def flash_publish_result(integration, result) -> None:
+    for warning in result.warnings:
+        flash(f"{warning.check} (warning): {warning.message}", "info")
+    if result.pending_review:
+        flash(
+            f"Published {integration.name} {result.version.version}: it waits for staff review and is current "
+            "only for your workspace until approved.",
+            "info",
+        )
+    else:
+        flash(f"Published {integration.name} {result.version.version}.", "success")
 
 
 @bp.get("/integrations/<integration_id>/versions")
@@ -257,15 +299,65 @@ def versions(integration_id):
     return _render_versions(integration)
 
 
-def _render_versions(integration, yank_forms=None, status=200):
+def _render_versions(integration, yank_forms=None, status=200, rereview_forms=None):
     rows = publishing.versions_newest_first(integration)
     yank_forms = yank_forms or {}
     forms = {
         r.version: yank_forms.get(r.version) or YankForm(formdata=None, prefix=f"yank-{r.id}") for r in rows
     }
     return render_template(
-        "dashboard/versions.html", integration=integration, versions=rows, yank_forms=forms
+        "dashboard/versions.html",
+        integration=integration,
+        versions=rows,
+        yank_forms=forms,
+        **_review_context(integration, rereview_forms),
     ), status
+
+
+def _review_context(integration, rereview_forms=None) -> dict:
+    """The listing's reviews for its workspace: what waits, what was rejected and why, re-review forms."""
+    rows = review_submissions.for_workspace(integration)
+    rereview_forms = rereview_forms or {}
+    asked = {r.rereview_of for r in rows if r.rereview_of}
+    return {
+        "reviews": rows,
+        "rereview_asked": asked,
+        "rereview_forms": {
+            r.id: rereview_forms.get(r.id) or RereviewForm(formdata=None, prefix=f"rereview-{r.id}")
+            for r in rows
+            if r.status == "rejected" and (r.id not in asked or r.id in rereview_forms)
+        },
+    }
+
+
+@bp.post("/integrations/<integration_id>/reviews/<review_id>/rereview")
+def rereview(integration_id, review_id):
+    """One re-review request per rejection decision, with a note for the reviewer."""
+    integration = _load(integration_id, lock=True)
+    row = reviews.for_publisher(viewer_for(current_user), integration, review_id)
+    form = RereviewForm(prefix=f"rereview-{row.id}")
+    if form.validate_on_submit():
+        try:
+            reviews.request_rereview(current_user, integration, row, form.note.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+            return _render_versions(integration, status=error.status, rereview_forms={row.id: form})
+        flash("Re-review requested: the submission is back in the staff queue.", "success")
+        return redirect(url_for("dashboard.versions", integration_id=integration.id))
+    return _render_versions(integration, status=422, rereview_forms={row.id: form})
+
+
+@bp.get("/checks")
+def checks_index():
+    return render_template("dashboard/checks.html", checks=publish_check_rules.CHECKS.values(), check=None)
+
+
+@bp.get("/checks/<check_id>")
+def check_detail(check_id):
+    rule = publish_check_rules.check_by_id(check_id)
+    if rule is None:
+        abort(404)
+    return render_template("dashboard/checks.html", checks=publish_check_rules.CHECKS.values(), check=rule)
 
 
 @bp.post("/integrations/<integration_id>/versions/<version>/yank")

@@ -57,11 +57,12 @@ def _start_form(formdata) -> WorkspaceConsentForm:
 
 
 def _render_start(integration, form, status=200):
-    version = wizards.current_version(current_user, integration)
+    version = wizards.current_version(integration)
     return render_template(
         "install/start.html",
         integration=integration,
         version=version,
+        own_version=wizards.own_workspace_version(current_user, integration),
         form=form,
         describe_scope=describe_scope,
         who_can_install=wizards.who_can_install(current_user) if not form.workspace.choices else [],
