@@ -39,12 +39,15 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	fi
 
-# The demo's oauth2 integrations point at the bundled demo provider on this very server.
+# The demo's oauth2 integrations point at the bundled demo provider on this very server, on the
+# port of this start (demo-oauth-url re-points them when the port changed since the first run).
+DEMO_OAUTH_BASE_URL := http://$(HOST):$(PORT)/demo-oauth
 run: install
 	$(FLASK) db upgrade
-	DEMO_OAUTH_BASE_URL=http://$(HOST):$(PORT)/demo-oauth $(FLASK) seed-demo --if-empty
+	DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) seed-demo --if-empty
+	DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) demo-oauth-url
 	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test chromium
 	$(MAKE) --no-print-directory lint

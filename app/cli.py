@@ -55,3 +55,23 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
         click.echo(f"Demo data ready: {summary}")
         demo.print_accounts(click.echo)
+
+    @app.cli.command("demo-oauth-url")
+    @click.option(
+        "--base-url",
+        envvar="DEMO_OAUTH_BASE_URL",
+        required=True,
+        help="Where the demo provider is served now, e.g. http://127.0.0.1:5050/demo-oauth.",
+    )
+    def demo_oauth_url(base_url: str):
+        """Point the demo's oauth2 integrations at the demo provider on this base URL (only the
+        demo provider's own endpoints move). `make run` runs it at every start."""
+        from . import demo
+
+        if not app.config.get("DEMO_OAUTH_PROVIDER"):
+            click.echo("The demo OAuth provider is off here; nothing re-pointed.")
+            return
+        with write_intent():
+            changed = demo.repoint_demo_oauth(base_url)
+            db.session.commit()
+        click.echo(f"Demo OAuth endpoints at {base_url.rstrip('/')}: {changed} authConfigs re-pointed.")

@@ -8,6 +8,7 @@ whole product.
 - seeding.py          writing all of it, idempotently.
 """
 
+from .oauth_urls import repoint_demo_oauth
 from .people import ACCOUNTS, DEMO_PASSWORD
 from .seeding import print_accounts, seed
 from .shapes import DEMO_OAUTH_CLIENT_SECRET, demo_oauth_base
@@ -18,5 +19,6 @@ __all__ = [
     "DEMO_PASSWORD",
     "demo_oauth_base",
     "print_accounts",
+    "repoint_demo_oauth",
     "seed",
 ]

@@ -7,6 +7,7 @@ import os
 
 # The secret of the demo provider's `demo-client` (app/web/demo_oauth/server.py); development only.
 DEMO_OAUTH_CLIENT_SECRET = "demo-client-secret"
+DEMO_OAUTH_CLIENT_ID = "demo-client"
 
 
 def demo_oauth_base() -> str:
@@ -24,7 +25,7 @@ def auth_config(
             "authorizeUrl": f"{base}/authorize",
             "tokenUrl": f"{base}/token",
             "scopes": scopes or ["read"],
-            "clientId": "demo-client",
+            "clientId": DEMO_OAUTH_CLIENT_ID,
         }
     if kind == "api_key":
         return {

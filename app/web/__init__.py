@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import errors, filters, health, schemas, security, strict_input
+    from . import docs, errors, filters, health, pages, schemas, security, strict_input
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
@@ -24,7 +24,9 @@ def register_web(app: Flask) -> None:
         admin_bp,
         api_bp,
         health.bp,
+        pages.bp,
         schemas.bp,
+        docs.bp,
     ):
         app.register_blueprint(bp)
     from . import demo_oauth, dev_outbox

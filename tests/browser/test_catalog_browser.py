@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -78,3 +79,64 @@ def test_search_filter_page_and_open(live_server, page):
     assert page.get_by_role("heading", name="Permissions").is_visible()
     assert page.get_by_text("Read messages").is_visible()
     assert page.get_by_role("link", name=f"Install {name}").is_visible()
+
+
+def test_keyboard_filtering_never_navigates_and_keeps_focus(live_server, page):
+    """WCAG 3.2.2 / 2.4.3: from the keyboard, ticking a tier or moving through the sort menu
+    changes nothing but the control; Apply submits, and focus comes back to it."""
+    _seed(live_server.app)
+    page.goto(live_server.url + "/integrations?q=relay")
+    start_url = page.url
+    page.get_by_label("Search").focus()
+    page.keyboard.press("Tab")  # First party
+    page.keyboard.press("Tab")  # Vendor official
+    vendor = page.get_by_role("checkbox", name="Vendor official")
+    expect(vendor).to_be_focused()
+    ring = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; })()"
+    )
+    assert ring == ["solid", "3px"]  # a visible focus ring
+    page.keyboard.press("Space")
+    expect(vendor).to_be_checked()
+    sort = page.get_by_label("Sort by")
+    sort.focus()
+    page.keyboard.press("ArrowDown")
+    expect(sort).to_be_focused()
+    assert page.url == start_url  # nothing applied yet
+    expect(page.locator(".results-summary")).to_contain_text(f"{PAGE_SIZE + 7} integrations")
+
+    page.keyboard.press("Tab")
+    apply = page.get_by_role("button", name="Apply")
+    expect(apply).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**tier=vendor_official*")
+    assert "sort=name" in page.url
+    expect(page.get_by_role("button", name="Apply")).to_be_focused()
+    expect(page.get_by_role("checkbox", name="Vendor official")).to_be_checked()
+    expect(page.get_by_text("Relay community")).to_have_count(0)
+
+
+def test_phone_filters_and_menu_collapse(live_server, page):
+    """At 390 px the menu and the catalog filters sit behind "Menu" and "Filters"; a tap on a tier
+    applies it and the page comes back with focus on that box."""
+    _seed(live_server.app)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(live_server.url + "/integrations?q=relay")
+    catalog_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog")
+    expect(catalog_link).to_be_hidden()
+    page.get_by_text("Menu", exact=True).click()
+    expect(catalog_link).to_be_visible()
+
+    partner = page.get_by_role("checkbox", name="Verified partner")
+    expect(partner).to_be_hidden()
+    filters = page.locator(".filters-toggle")
+    filters.focus()
+    page.keyboard.press("Enter")  # a disclosure opens from the keyboard too
+    expect(partner).to_be_visible()
+    partner.check()  # a pointer: applies at once
+    page.wait_for_url("**tier=verified_partner*")
+    partner = page.get_by_role("checkbox", name="Verified partner")
+    expect(partner).to_be_focused()
+    expect(partner).to_be_checked()
+    expect(page.locator(".filters-toggle")).to_contain_text("1 active")
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -267,7 +267,7 @@ def test_home_page(client, factories):
     assert "Official one" in featured and "Community one" not in featured
     assert 'id="home-q"' in html and 'for="home-q"' in html
     assert "/integrations?tier=vendor_official" in html
-    assert "What the trust badges mean" in html and "Not verified" in html
+    assert "What the trust badges mean" in html and "not reviewed by marketplace staff" in html
 
 
 def url_for_detail(client, integration) -> str:

@@ -67,7 +67,7 @@ def test_takedown_forces_private_and_shows_the_note_to_the_publisher(client, aut
     assert gone.status_code == 410 and "Malware report #12" in gone.text  # it was public: a notice
     auth.login(p.user)
     assert "Malware report #12" in client.get(f"/dashboard/integrations/{integration.id}").text
-    assert "taken down" in client.get("/dashboard").text
+    assert "Taken down" in client.get("/dashboard").text
 
 
 def test_audit_log_filters(client, staff, factories):

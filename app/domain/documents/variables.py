@@ -75,6 +75,24 @@ _ROOT_KEYWORDS = {
 }
 
 
+def wizard_vocabulary() -> dict:
+    """What a variablesSchema may say, exactly as the save rules below apply it (the publisher
+    docs at /docs/publishing are rendered from this)."""
+    return {
+        "root": sorted(_ROOT_KEYWORDS),
+        "common": sorted(_COMMON),
+        "types": {kind: sorted(keywords - _COMMON) for kind, keywords in _KEYWORDS.items()},
+        "items": sorted(_ITEM_KEYWORDS),
+        "formats": SUPPORTED_FORMATS,
+        "max_properties": MAX_PROPERTIES,
+        "max_string_value": MAX_STRING_VALUE,
+        "max_array_value": MAX_ARRAY_VALUE,
+        "name_pattern": PROPERTY_NAME.pattern,
+        "reserved_names": sorted(RESERVED_NAMES),
+        "dialect": DRAFT_2020_12,
+    }
+
+
 # --- the schema, on save -------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...domain import reports as report_rules
 from ...domain.namespaces import HANDLE_LIMIT_MAX
+from ...domain.trust import tier_info
 from ...models.integration import TRUST_TIERS
 from ...services.namespace_admin import REASON_MAX
 from ...services.reviews import REASON_MAX as REVIEW_REASON_MAX
@@ -13,9 +14,13 @@ from ..params import date_in_range
 
 
 class TrustTierForm(FlaskForm):
-    tier = SelectField("Trust tier", choices=[SelectChoice(t, t.replace("_", " ")) for t in TRUST_TIERS])
+    tier = SelectField("Trust tier", choices=[SelectChoice(t, tier_info(t).label) for t in TRUST_TIERS])
+    # Its own id: the takedown form on the same page has a "note" too (ids are unique per page).
     note = TextAreaField(
-        "Note", validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)], render_kw={"rows": 2}
+        "Note",
+        id="tier-note",
+        validators=[DataRequired("Write a note."), Length(max=NOTE_MAX)],
+        render_kw={"rows": 2},
     )
 
 

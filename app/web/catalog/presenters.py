@@ -1,4 +1,4 @@
-"""What the catalog's templates show beyond raw fields: trust tier meanings, scopes in plain
+"""What the catalog's templates show beyond raw fields (trust tiers: app/domain/trust.py): scopes in plain
 words, variables from a variablesSchema, manifest members. Pure functions of their input."""
 
 from __future__ import annotations
@@ -8,43 +8,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ...models.integration import URL_MAX
-
-
-@dataclass(frozen=True)
-class TrustTier:
-    key: str
-    label: str
-    meaning: str
-    caution: bool = False
-
-
-TRUST_TIERS = {
-    tier.key: tier
-    for tier in (
-        TrustTier("first_party", "First party", "Built and maintained by the marketplace team."),
-        TrustTier(
-            "vendor_official",
-            "Vendor official",
-            "Built by the vendor of the connected service; the vendor's identity was verified.",
-        ),
-        TrustTier(
-            "verified_partner",
-            "Verified partner",
-            "Built by a partner under agreement with the marketplace; the integration was reviewed.",
-        ),
-        TrustTier(
-            "verified_publisher",
-            "Verified publisher",
-            "The publisher's identity was verified; the integration itself was not reviewed.",
-        ),
-        TrustTier(
-            "community",
-            "Community",
-            "Not verified: anyone can publish. Check the publisher and the permissions before installing.",
-            caution=True,
-        ),
-    )
-}
 
 AUTH_TYPES = {
     "oauth2": "OAuth 2.0 — you sign in to the service and approve access; no password is shared.",

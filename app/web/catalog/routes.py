@@ -6,6 +6,7 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from ...domain import trust
 from ...services import catalog
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
@@ -15,13 +16,13 @@ from .query import parse_page, parse_query
 
 
 @bp.app_template_global()
-def trust_tier_info(tier: str) -> presenters.TrustTier:
-    return presenters.TRUST_TIERS.get(tier) or presenters.TRUST_TIERS["community"]
+def trust_tier_info(tier: str) -> trust.TrustTier:
+    return trust.tier_info(tier)
 
 
 @bp.app_template_global()
-def trust_tiers() -> list[presenters.TrustTier]:
-    return list(presenters.TRUST_TIERS.values())
+def trust_tiers() -> list[trust.TrustTier]:
+    return list(trust.TIERS.values())
 
 
 bp.add_app_template_global(presenters.safe_icon_url, "safe_icon_url")

@@ -1,0 +1,363 @@
+"""Every page template, in Chromium, at a desktop (1280 px) and a phone (390 px) width: nothing
+scrolls sideways, no id is used twice, and axe-core finds nothing serious or critical. One live server on the demo
+data for the whole module; each role signs in once and visits its pages in a loop.
+
+Set A11Y_SCREENSHOTS=<dir> to keep a full-page screenshot of every page at both widths."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from app import demo
+from app.extensions import db
+from app.models import Installation, Integration, ListingReport, ListingReview, Takedown, Workspace
+
+from ..databases import migrated_app
+from .fixtures import LiveServer
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1280, 390)
+BLOCKING = ("serious", "critical")
+SCREENSHOTS = os.environ.get("A11Y_SCREENSHOTS")
+AXE = Axe()
+
+# The elements that stick out past the right edge, to name them when a page overflows.
+OVERFLOW_SCRIPT = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) { return null; }
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > root.clientWidth + 1 && box.width > 0) {
+      wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''));
+    }
+  }
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, elements: wide.slice(0, 5)};
+}"""
+DUPLICATE_IDS_SCRIPT = """() => {
+  const seen = new Set(), twice = new Set();
+  for (const el of document.querySelectorAll('[id]')) { (seen.has(el.id) ? twice : seen).add(el.id); }
+  return [...twice];
+}"""
+
+
+@pytest.fixture(scope="module")
+def demo_site():
+    """The demo data behind a live server: every trust tier, visibility, auth type and state."""
+    with migrated_app() as app, pytest.MonkeyPatch.context() as patch:
+        server = LiveServer(app)
+        # The demo's oauth2 listings point at the bundled provider on this very server.
+        patch.setenv("DEMO_OAUTH_BASE_URL", f"{server.url}/demo-oauth")
+        app.config["DEMO_OAUTH_REDIRECT_URIS"] = [f"{server.url}/install/callback"]
+        with app.app_context():
+            demo.seed()
+            db.session.commit()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def _ids(app) -> dict:
+    with app.app_context():
+
+        def integration(publisher, slug):
+            return db.session.scalar(
+                db.select(Integration.id).where(Integration.publisher == publisher, Integration.slug == slug)
+            )
+
+        acme = db.session.scalar(db.select(Workspace.id).where(Workspace.slug == "acme"))
+        installation = db.session.scalar(
+            db.select(Installation.id).where(Installation.workspace_id == acme).limit(1)
+        )
+        return {
+            "crm": integration("acme", "crm-sync"),
+            "trashed": integration("acme", "legacy-connector"),
+            "private": integration("acme", "next-gen-sync"),
+            "weather": integration("globex", "weather"),
+            "installation": installation,
+            "dice": integration("tinkerers", "dice"),  # taken down in the demo
+            "report": db.session.scalar(db.select(ListingReport.id).limit(1)),
+            "takedown": db.session.scalar(db.select(Takedown.id).limit(1)),
+            "tickets": integration("zendesk", "tickets"),  # an update waits in review in the demo
+            "review": db.session.scalar(db.select(ListingReview.id).limit(1)),
+        }
+
+
+def _audit(page, label: str, problems: list[str]) -> None:
+    """Check the loaded page at every width; add what is wrong to `problems`."""
+    duplicates = page.evaluate(DUPLICATE_IDS_SCRIPT)
+    if duplicates:
+        problems.append(f"{label}: ids used twice {duplicates}")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate(OVERFLOW_SCRIPT)
+        if width < 1000 and overflow:
+            problems.append(f"{label} @{width}: scrolls sideways {overflow}")
+        results = AXE.run(page)
+        for violation in results.response["violations"]:
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"][:3]]
+                problems.append(f"{label} @{width}: {violation['id']} ({violation['impact']}) {targets}")
+        if SCREENSHOTS:
+            name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:80]
+            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{SCREENSHOTS}/{name}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _tour(page, base: str, paths: list[str]) -> list[str]:
+    problems: list[str] = []
+    for path in paths:
+        page.goto(base + path)
+        _audit(page, path, problems)
+    return problems
+
+
+def _log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_attached()
+
+
+@pytest.fixture
+def tour_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
+    """Who signs in (None: nobody) and the pages they visit."""
+    dash = "/dashboard/integrations/"
+    installation = f"/workspaces/acme/installations/{ids['installation']}"
+    return {
+        "visitor": (
+            None,
+            [
+                "/",
+                "/integrations",
+                "/integrations?q=sync&tier=community&sort=name",
+                "/integrations?q=zzzz-nothing",
+                "/integrations/globex/weather",
+                "/integrations/stripe/payments",
+                "/integrations/acme/crm-sync",
+                "/integrations/marketplace/webhooks",
+                "/integrations/tinkerers/dice",  # taken down: the 410 notice
+                "/about",
+                "/terms",
+                "/privacy",
+                "/docs/publishing",
+                "/login",
+                "/register",
+                "/forgot-password",
+                "/check-email",
+                "/reset-password/not-a-token",
+                "/verify-email/not-a-token",
+                "/invitations/not-a-token",
+                "/dev/outbox",
+                "/no-such-page",
+                "/logout",  # GET on a POST-only address: the generic error page
+            ],
+        ),
+        "member": (
+            "alice@acme.test",
+            [
+                "/",
+                "/integrations",
+                "/integrations/acme/next-gen-sync",
+                "/dashboard",
+                "/dashboard/audit",
+                "/dashboard/integrations/new",
+                dash + ids["crm"],
+                dash + ids["crm"] + "/publish",
+                dash + ids["crm"] + "/versions",
+                dash + ids["private"],
+                dash + ids["trashed"],
+                "/workspaces",
+                "/workspaces/new",
+                "/workspaces/acme",
+                "/workspaces/acme/installations",
+                installation + "/settings",
+                installation + "/credential",
+                installation + "/uninstall",
+                "/settings/account",
+                "/settings/tokens",
+                "/install/globex/weather",
+                "/integrations/globex/weather/report",
+                "/dashboard/checks",
+                "/dashboard/checks/MP001",
+            ],
+        ),
+        "staff": (
+            "staff@demo.test",
+            [
+                "/admin",
+                "/admin/audit",
+                f"/admin/integrations/{ids['weather']}",
+                f"/admin/integrations/{ids['trashed']}",
+                f"/admin/integrations/{ids['dice']}",  # taken down: the lift form
+                "/admin/namespaces",
+                "/admin/reports",
+                f"/admin/reports/{ids['report']}",
+                f"/admin/takedowns/{ids['takedown']}",
+                "/admin/reviews",
+                f"/admin/reviews/{ids['review']}",
+                "/dev/outbox",
+            ],
+        ),
+        "publisher of a taken-down listing": (
+            "bob@globex.test",
+            [
+                "/dashboard",
+                f"/dashboard/integrations/{ids['dice']}",
+                f"/dashboard/integrations/{ids['dice']}/takedown",
+            ],
+        ),
+        "publisher of an update in review": (
+            "vera@vendors.test",
+            [
+                "/dashboard",
+                f"/dashboard/integrations/{ids['tickets']}",
+                f"/dashboard/integrations/{ids['tickets']}/publish",
+                f"/dashboard/integrations/{ids['tickets']}/versions",
+            ],
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["visitor", "member", "staff", "publisher of a taken-down listing", "publisher of an update in review"],
+)
+def test_every_page_of(demo_site, tour_page, who):
+    email, paths = _visits(_ids(demo_site.app))[who]
+    if email:
+        _log_in(tour_page, demo_site.url, email)
+    problems = _tour(tour_page, demo_site.url, paths)
+    assert not problems, "\n".join(problems)
+
+
+def _submit(page, button: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
+def _follow_newest_mail(page, base: str, problems: list[str]) -> None:
+    """Open the newest message of the development outbox, then the link it carries."""
+    page.goto(base + "/dev/outbox")
+    with page.expect_navigation():
+        page.locator("main a[href*='/dev/outbox/']").first.click()
+    _audit(page, "/dev/outbox/<message>", problems)
+    link = urlsplit(page.locator(".outbox-body a").first.get_attribute("href"))
+    page.goto(base + link.path)
+
+
+def test_mailed_links_and_account_forms(demo_site, tour_page):
+    """Sign up (with errors first), check your mail, confirm the address; forgot password, then
+    the new-password form behind the mailed link."""
+    base, page = demo_site.url, tour_page
+    problems: list[str] = []
+    page.goto(base + "/forgot-password")
+    page.get_by_label("Email").fill("carol@acme.test")
+    _submit(page, "Send the link")
+    _follow_newest_mail(page, base, problems)
+    expect(page.get_by_role("button", name="Save the new password")).to_be_visible()
+    _audit(page, "reset password: new password form", problems)
+
+    page.goto(base + "/register")
+    _submit(page, "Sign up")
+    expect(page.locator(".field-errors").first).to_be_visible()
+    _audit(page, "sign up with errors", problems)
+    page.get_by_label("Email").fill("newcomer@example.test")
+    for field in page.locator("input[type=password]").all():
+        field.fill("a-long-enough-password")
+    _submit(page, "Sign up")
+    _audit(page, "after sign-up", problems)
+    _follow_newest_mail(page, base, problems)
+    _audit(page, "confirm the address", problems)
+    assert not problems, "\n".join(problems)
+
+
+def _continue(page):
+    with page.expect_navigation():
+        page.get_by_role(
+            "button", name=re.compile(r"^(Continue|Confirm and install|Confirm upgrade)$")
+        ).click()
+
+
+def _walk_wizard(page, problems: list[str]) -> None:
+    """Continue through whatever steps the wizard shows, checking each (and a form with errors)."""
+    tried_bad_value = False
+    for _ in range(10):
+        if "/install/w/" not in page.url:
+            return
+        _audit(page, f"wizard: {page.url.rsplit('/', 1)[-1]}", problems)
+        connect = page.get_by_role("button", name="Connect with the provider")
+        if connect.count():
+            with page.expect_navigation():
+                connect.click()
+            _audit(page, "demo provider: consent", problems)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Approve").click()
+        elif page.get_by_label("API key").count():
+            page.get_by_label("API key").fill("tour_SECRET_key_0001")
+            with page.expect_navigation():
+                page.get_by_role("button", name="Save key and continue").click()
+        elif page.get_by_label("Batch size").count() and not tried_bad_value:
+            tried_bad_value = True
+            page.get_by_label("Batch size").fill("99999")
+            _continue(page)
+            _audit(page, "wizard: settings with an error", problems)
+            page.get_by_label("Batch size").fill("50")
+            _continue(page)
+        else:
+            _continue(page)
+
+
+@pytest.mark.parametrize("listing", ["github/issues", "globex/weather"])
+def test_wizard_steps(demo_site, tour_page, listing):
+    """An admin walks the install wizard (oauth2 through the demo provider; an API key with
+    settings, one wrong at first); every step is checked on the way."""
+    base = demo_site.url
+    page = tour_page
+    problems: list[str] = []
+    _log_in(page, base, "dave@initech.test")
+    page.goto(f"{base}/install/{listing}")
+    _audit(page, "wizard: start", problems)
+    page.get_by_label(re.compile("I trust this publisher")).check()
+    _continue(page)
+    _walk_wizard(page, problems)
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Installations in"))
+    _audit(page, "installations after install", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_upgrade_and_form_errors(demo_site, tour_page):
+    """The upgrade consent page, and a publisher's form sent empty (errors beside the fields)."""
+    base, page = demo_site.url, tour_page
+    problems: list[str] = []
+    _log_in(page, base, "alice@acme.test")
+    page.goto(base + "/workspaces/acme/installations")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Upgrade to")).first.click()
+    _audit(page, "upgrade consent", problems)
+    page.goto(base + "/dashboard/integrations/new")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create draft").click()
+    expect(page.locator(".field-errors").first).to_be_visible()
+    _audit(page, "new integration with errors", problems)
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,107 @@
+"""One trust vocabulary: tier words describe the listing (never the publisher), one badge with
+one label per tier on the catalog, detail, dashboard and staff pages, and statuses shown as pills
+apart from trust badges. Also: ids are unique on the staff page and the footer's pages exist."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from app.domain import trust
+from app.models.integration import TRUST_TIERS
+
+from .publishing_helpers import make_publisher
+
+BADGE = re.compile(
+    r'<span class="badge badge-(\w+) trust-badge[^"]*"[^>]*>(?:<span aria-hidden="true">⚠ </span>)?([^<]+)'
+)
+
+
+def test_every_tier_has_words_about_the_listing():
+    assert set(trust.TIERS) == set(TRUST_TIERS)
+    for tier in trust.TIERS.values():
+        assert "listing" in tier.meaning, tier.key
+        assert "anyone can publish" not in tier.meaning.lower()
+    assert [t.key for t in trust.TIERS.values() if t.caution] == ["community"]
+    assert trust.tier_info("no-such-tier") is trust.TIERS["community"]
+
+
+def _badges(html: str) -> set[tuple[str, str]]:
+    return {(key, label.strip()) for key, label in BADGE.findall(html)}
+
+
+def test_a_verified_publishers_community_listing_is_not_called_an_unverified_publisher(
+    client, auth, factories
+):
+    p = make_publisher(factories)
+    factories.IntegrationFactory.published(
+        workspace=p.workspace, publisher=p.handle, name="Old One", trust_tier="verified_publisher"
+    )
+    new = factories.IntegrationFactory.published(
+        workspace=p.workspace, publisher=p.handle, name="New One", trust_tier="community"
+    )
+    detail = client.get(f"/integrations/{new.publisher}/{new.slug}").text
+    assert "not reviewed by marketplace staff" in detail
+    assert "Not verified" not in detail and "anyone can publish" not in detail
+    assert ("community", "Community") in _badges(detail)
+
+
+def test_one_badge_and_one_label_on_every_surface(client, auth, factories):
+    p = make_publisher(factories)
+    integration = factories.IntegrationFactory.published(
+        workspace=p.workspace, publisher=p.handle, name="Badge Check", trust_tier="verified_publisher"
+    )
+    expected = ("verified_publisher", "Verified publisher")
+    pages = {
+        "catalog": client.get("/integrations?q=Badge").text,
+        "detail": client.get(f"/integrations/{integration.publisher}/{integration.slug}").text,
+    }
+    auth.login(p.user)
+    pages["dashboard"] = client.get("/dashboard").text
+    pages["editor"] = client.get(f"/dashboard/integrations/{integration.id}").text
+    auth.logout()
+    auth.login(factories.UserFactory(is_staff=True))
+    pages["admin"] = client.get("/admin?q=Badge").text
+    for name, html in pages.items():
+        assert expected in _badges(html), name
+        assert "verified publisher</span>" not in html, name  # no lower-cased variant left
+
+
+def test_statuses_are_pills_not_trust_badges(client, auth, factories):
+    p = make_publisher(factories, role="owner")
+    integration = factories.IntegrationFactory.published(workspace=p.workspace, trust_tier="first_party")
+    factories.InstallationFactory(workspace=p.workspace, integration=integration)
+    auth.login(p.user)
+    html = client.get(f"/workspaces/{p.workspace.slug}/installations").text
+    assert re.search(r'<span class="pill pill-success[^"]*">Active</span>', html)
+    assert "badge-vendor_official" not in html
+
+
+@pytest.fixture
+def staff_page(client, auth, factories):
+    integration = factories.IntegrationFactory.published()
+    auth.login(factories.UserFactory(is_staff=True))
+    return client.get(f"/admin/integrations/{integration.id}").text
+
+
+def test_staff_integration_page_ids_are_unique_and_every_note_is_named(staff_page):
+    ids = Counter(re.findall(r'\sid="([^"]+)"', staff_page))
+    assert [i for i, n in ids.items() if n > 1] == []
+    for textarea_id in re.findall(r'<textarea[^>]*\sid="([^"]+)"', staff_page):
+        assert f'for="{textarea_id}"' in staff_page, textarea_id
+    assert re.search(r'<label[^>]*for="note"[^>]*>Note to the publisher</label>', staff_page)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"), [("/about", "About"), ("/terms", "Terms"), ("/privacy", "Privacy")]
+)
+def test_footer_pages(client, path, heading):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.text
+    assert re.search(rf"<h1>{heading}[^<]*</h1>", html)
+    footer = html.split('<footer class="site-footer">')[1]
+    for link in ('href="/about"', 'href="/terms"', 'href="/privacy"'):
+        assert link in footer
