@@ -28,6 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
+    from .web.errors import keep_own_retry_after
+
+    # after_request hooks run last-registered first: this one, registered before the limiter's,
+    # runs after the limiter has written its headers (see keep_own_retry_after).
+    app.after_request(keep_own_retry_after)
     limiter.init_app(app)
     mail.init_app(app)
     _init_login(app)
@@ -49,8 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from .models import User
     from .models.account import parse_session_id
+    from .services.viewer import load_with_memberships
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -65,7 +70,7 @@ def _init_login(app: Flask) -> None:
         parsed = parse_session_id(session_user_id)
         if parsed is None:
             return None
-        user = db.session.get(User, parsed[0])
+        user = load_with_memberships(parsed[0])
         if user is None or not user.is_active or user.session_generation != parsed[1]:
             return None
         return user

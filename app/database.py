@@ -13,6 +13,7 @@ including a peer that takes our bytes and never answers, which no socket option 
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -58,16 +59,23 @@ class _BoundedConnection(psycopg.Connection):
     """psycopg waits on its socket without end; Connection.wait takes a deadline (psycopg 3.3).
     The server's statement_timeout normally fires first (a clean QueryCanceled); this one catches
     a server, proxy or network that holds the connection open and silent. The connection is
-    closed, so SQLAlchemy sees a disconnect and the pool drops it."""
+    closed, so SQLAlchemy sees a disconnect and the pool drops it.
+
+    psycopg names the expired wait only privately (errors._WaitTimeout, "internal: callers should
+    convert it to a public one"), so it is recognised by public facts instead: an OperationalError
+    the server did not send (no sqlstate) once the deadline has passed."""
 
     wait_timeout: float | None = None
 
     def wait(self, gen, interval=0.1, timeout=None):
-        if timeout is not None:  # psycopg's own bounded waits handle their timeout themselves
+        if timeout is not None or self.wait_timeout is None:  # psycopg's own bounded waits
             return super().wait(gen, interval=interval, timeout=timeout)
+        started = time.monotonic()
         try:
             return super().wait(gen, interval=interval, timeout=self.wait_timeout)
-        except psycopg.errors._WaitTimeout:
+        except psycopg.OperationalError as error:
+            if error.sqlstate is not None or time.monotonic() - started < self.wait_timeout:
+                raise  # the server's own answer (a cancelled statement...), or no timeout
             self.close()
             raise psycopg.OperationalError(
                 f"the database did not answer within {self.wait_timeout:g} s"

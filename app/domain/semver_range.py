@@ -35,6 +35,14 @@ _XID = rf"{_NUM}|x|X|\*"
 _XPLAIN = rf"[v=\s]*({_XID})(?:\.({_XID})(?:\.({_XID})(?:{_PRE})?{_BUILD}?)?)?"
 
 _FULL_RE = re.compile(rf"^{_FULLPLAIN}$")
+# The same strict version as a JSON Schema (ECMA-262) pattern, for the OpenAPI document: ASCII
+# digits and at most MAX_COMPONENT_DIGITS per number, which parse_version accepts, every one.
+_JSON_NUM = rf"0|[1-9][0-9]{{0,{MAX_COMPONENT_DIGITS - 1}}}"
+_JSON_PRE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][a-zA-Z0-9-]*)"
+VERSION_JSON_PATTERN = (
+    rf"^v?({_JSON_NUM})\.({_JSON_NUM})\.({_JSON_NUM})"
+    rf"(?:-{_JSON_PRE_ID}(?:\.{_JSON_PRE_ID})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+)
 _HYPHEN_RE = re.compile(rf"^\s*({_XPLAIN})\s+-\s+({_XPLAIN})\s*$")
 _COMPARATOR_TRIM_RE = re.compile(rf"(\s*){_GTLT}\s*({_FULLPLAIN}|{_XPLAIN})")
 _TILDE_TRIM_RE = re.compile(r"(\s*)(?:~>?)\s+")

@@ -21,6 +21,9 @@ SLUG_MAX = 64
 NAME_MAX = 100
 DESCRIPTION_MAX = 20_000
 URL_MAX = 2048
+VERSION_MAX = 64  # a version number's column (node-semver allows 256; this marketplace 64)
+# An icon URL: https, a plain host name or address (no user info), an optional port, no spaces.
+HTTPS_URL_PATTERN = r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s\u0000]*)?$"
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -63,7 +66,7 @@ class Integration(TimestampMixin, db.Model):
     icon_url: Mapped[str | None] = mapped_column(String(URL_MAX))
     publisher: Mapped[str] = mapped_column(ForeignKey("publisher_namespaces.handle"), nullable=False)
     trust_tier: Mapped[str] = mapped_column(String(24), nullable=False, default="community")
-    current_version: Mapped[str | None] = mapped_column(String(64))
+    current_version: Mapped[str | None] = mapped_column(String(VERSION_MAX))
     manifest: Mapped[dict] = mapped_column(JSONDocument, nullable=False, default=dict)
     # Plain JSON, not JSONB: the order of its properties is the order of the wizard's fields (migration 0003).
     variables_schema: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
@@ -116,7 +119,7 @@ class IntegrationVersion(db.Model):
     integration_id: Mapped[str] = mapped_column(
         ForeignKey("integrations.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    version: Mapped[str] = mapped_column(String(64), nullable=False)
+    version: Mapped[str] = mapped_column(String(VERSION_MAX), nullable=False)
     manifest: Mapped[dict] = mapped_column(JSONDocument, nullable=False)
     variables_schema: Mapped[dict] = mapped_column(JSON, nullable=False)  # ordered, as above
     auth_config: Mapped[dict] = mapped_column(JSONDocument, nullable=False)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from ..models.integration import (
     DESCRIPTION_MAX,
+    HTTPS_URL_PATTERN,
     NAME_MAX,
     RETENTION_TIERS,
     SLUG_MAX,
@@ -22,6 +23,7 @@ from . import namespaces
 from .errors import ValidationFailed
 
 SLUG_RE = re.compile(SLUG_PATTERN)
+HTTPS_URL_RE = re.compile(HTTPS_URL_PATTERN)
 # What a publisher may edit after creating; slug and publisher are set once.
 METADATA = ("name", "description", "icon_url", "visibility", "retention_tier")
 
@@ -60,7 +62,7 @@ def _checked(key: str, data: dict, creating: bool) -> bool:
 
 def _name(value: Any, problems: list, clean: dict) -> str | None:
     name = value.strip() if isinstance(value, str) else None
-    if not name or len(name) > NAME_MAX:
+    if not name or len(value) > NAME_MAX:  # counted as sent, as the API document says
         _problem(problems, "name", f"Give the integration a name of up to {NAME_MAX} characters.")
     return name
 
@@ -68,7 +70,7 @@ def _name(value: Any, problems: list, clean: dict) -> str | None:
 def _slug(value: Any, problems: list, clean: dict) -> str:
     given = isinstance(value, str) and value.strip()
     slug = value.strip().lower() if given else suggest_slug(clean.get("name"))
-    if not SLUG_RE.match(slug):
+    if not (slug.isascii() and SLUG_RE.match(slug)):  # ASCII: "K" (Kelvin) lowers to "k"
         _problem(
             problems,
             "slug",
@@ -78,7 +80,8 @@ def _slug(value: Any, problems: list, clean: dict) -> str:
 
 
 def _publisher(value: Any, problems: list, clean: dict) -> Any:
-    if not isinstance(value, str) or not namespaces.HANDLE_RE.match(value.strip().lower()):
+    handle = value.strip().lower() if isinstance(value, str) else ""
+    if not (handle.isascii() and namespaces.HANDLE_RE.match(handle)):  # "K" (Kelvin) lowers to "k"
         _problem(
             problems,
             "publisher",
@@ -92,7 +95,7 @@ def _description(value: Any, problems: list, clean: dict) -> str | None:
         _problem(problems, "description", "The description must be text.")
         return None
     description = (value or "").strip()
-    if len(description) > DESCRIPTION_MAX:
+    if len(value or "") > DESCRIPTION_MAX:  # counted as sent, as the API document says
         _problem(problems, "description", f"Keep the description under {DESCRIPTION_MAX} characters.")
     return description or None
 
@@ -121,7 +124,7 @@ def _icon_url(value: Any, problems: list, clean: dict) -> str | None:
         parts = urlsplit(value)
     except ValueError:  # e.g. "https://[x": an unclosed IPv6 literal
         parts = urlsplit("")
-    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
+    if parts.scheme != "https" or not parts.netloc or not HTTPS_URL_RE.fullmatch(value):
         _problem(
             problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server)."
         )

@@ -240,14 +240,6 @@ def update_integration(
         clean = clean_metadata({k: v for k, v in data.items() if k in METADATA}, creating=False)
     except ValidationFailed as error:
         problems += error.details
-    if clean.get("visibility") not in (None, "private") and integration.taken_down_at is not None:
-        problems.append(
-            {
-                "field": "visibility",
-                "path": "$.visibility",
-                "message": "This listing was taken down by staff; it stays private.",
-            }
-        )
     try:
         values = (
             _checked_texts(texts)
@@ -263,6 +255,13 @@ def update_integration(
         )
     if problems:
         raise _all_problems(problems)
+    if clean.get("visibility") not in (None, "private") and integration.taken_down_at is not None:
+        message = "This listing was taken down by staff; it stays private."  # its state, not the request
+        raise Conflict(
+            message,
+            field="visibility",
+            details=[{"field": "visibility", "path": "$.visibility", "message": message}],
+        )
     review_submissions.hold_rename(actor, integration, clean)  # a rename that waits leaves `clean`
     before = snapshot(integration)
     for key, value in {**clean, **values}.items():

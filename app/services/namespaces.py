@@ -3,7 +3,12 @@
 A new handle is refused when it is reserved (built in, or kept back by staff) or looks like a
 reserved one, unless staff granted it to this workspace; when it looks like a handle someone already
 holds (domain.namespaces.handle_skeleton); and when the workspace already holds as many handles as
-its limit allows (3 unless staff raised it)."""
+its limit allows (3 unless staff raised it).
+
+Each of those refusals is a Conflict (409 in the API): a well-formed handle the namespace registry's
+current state (who holds what, what staff reserved or granted, the workspace's limit) does not let
+this workspace claim now. `details[0]["code"]` says which: taken, reserved, look_alike, handle_limit.
+A handle that is not well formed is a ValidationFailed (422)."""
 
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ def workspace_handles(workspace_id: str) -> list[str]:
 
 def check_handle(handle: str | None) -> str:
     handle = (handle or "").strip().lower()
-    if not HANDLE_RE.match(handle):
+    if not (handle.isascii() and HANDLE_RE.match(handle)):
         raise ValidationFailed(HANDLE_MESSAGE, field="publisher")
     return handle
 
@@ -52,8 +57,8 @@ def reserved_match(handle: str) -> str | None:
     )
 
 
-def _refuse(message: str, code: str) -> ValidationFailed:
-    return ValidationFailed(
+def _refuse(message: str, code: str) -> Conflict:
+    return Conflict(
         message, field="publisher", details=[{"field": "publisher", "message": message, "code": code}]
     )
 
@@ -118,9 +123,8 @@ def claim(actor, workspace_id: str, handle: str) -> tuple[PublisherNamespace, bo
     namespace = db.session.get(PublisherNamespace, handle)
     if namespace is not None:
         if namespace.workspace_id != workspace_id:
-            raise Conflict(
-                f"The publisher handle “{handle}” belongs to another workspace. Choose another.",
-                field="publisher",
+            raise _refuse(
+                f"The publisher handle “{handle}” belongs to another workspace. Choose another.", "taken"
             )
         return namespace, False
     _check_reserved(handle, workspace_id)
@@ -136,9 +140,9 @@ def claim(actor, workspace_id: str, handle: str) -> tuple[PublisherNamespace, bo
         with db.session.begin_nested():  # two workspaces racing for one handle or look-alikes: one wins
             db.session.add(namespace)
     except IntegrityError:
-        raise Conflict(
+        raise _refuse(
             f"The publisher handle “{handle}”, or one like it, was just claimed by another workspace. "
             "Choose another.",
-            field="publisher",
+            "taken",
         ) from None
     return namespace, True

@@ -34,6 +34,7 @@ from ..domain.visibility import Viewer, can_view
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion
 from ..models.base import utcnow
+from ..models.integration import VERSION_MAX
 from . import audit, publish_checks, review_submissions, verification
 from .errors import Conflict, NotFound, ValidationFailed
 from .integrations import allow_local_http, change, documents_invalid, require_not_in_trash
@@ -162,7 +163,7 @@ def _checked_version(integration: Integration, version: str) -> str:
     higher = [v for v in existing if is_valid_version(v) and compare(v, version) >= 0]
     if higher:
         top = max(higher, key=version_key)
-        raise ValidationFailed(
+        raise Conflict(  # the request is well formed; the versions published so far refuse it
             f"The version must be greater than every earlier one (including yanked): {top} exists.",
             field="version",
             details=[{"field": "version", "path": "$.version", "message": f"Must be greater than {top}."}],
@@ -220,9 +221,15 @@ def publish(actor, integration: Integration, version: str, changelog: str | None
     widens the trust of a listing above community (domain/review.py), waits for staff review."""
     verification.require_verified(actor)
     require_not_in_trash(integration)
+    if len(version or "") > VERSION_MAX:  # counted as sent; longer ones would not fit the column
+        message = f"A version number is at most {VERSION_MAX} characters."
+        raise ValidationFailed(
+            message, field="version", details=[{"field": "version", "path": "$.version", "message": message}]
+        )
     version = _checked_version(integration, version)
-    changelog = (changelog or "").strip() or None
-    if changelog and len(changelog) > CHANGELOG_MAX:
+    sent = changelog or ""
+    changelog = sent.strip() or None
+    if changelog and len(sent) > CHANGELOG_MAX:  # counted as sent, as the API document says
         raise ValidationFailed(f"Keep the changelog under {CHANGELOG_MAX} characters.", field="changelog")
     current = review_submissions.current_row(integration)
     findings = publish_checks.run(integration, version, working_documents(integration), current)
@@ -290,8 +297,9 @@ def publish(actor, integration: Integration, version: str, changelog: str | None
 def yank_version(actor, integration: Integration, version: str, reason: str | None) -> IntegrationVersion:
     require_not_in_trash(integration)
     row = version_of(integration, version)
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REASON_MAX:
+    sent = reason or ""
+    reason = sent.strip()
+    if not reason or len(sent) > REASON_MAX:  # counted as sent, as the API document says
         message = f"Say why this version is yanked (up to {REASON_MAX} characters)."
         raise ValidationFailed(
             message, field="reason", details=[{"field": "reason", "path": "$.reason", "message": message}]
@@ -310,7 +318,7 @@ def yank_version(actor, integration: Integration, version: str, reason: str | No
         )
     ]
     if not remaining:
-        raise ValidationFailed(
+        raise Conflict(
             "This is the only version that is not yanked. Publish a fixed version first, or make "
             "the integration private or move it to the trash.",
             field="version",

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, flash, jsonify, make_response, redirect, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask_login import AnonymousUserMixin, login_url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
@@ -92,7 +103,18 @@ def _unavailable(error: Exception):
             f"The service cannot reach its database right now. Please try again in {retry_after} seconds.",
         )
     )
-    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Retry-After"] = g.retry_after = str(retry_after)
+    return response
+
+
+def keep_own_retry_after(response: Response) -> Response:
+    """An after_request hook registered before Flask-Limiter's, so it runs after it: the limiter
+    rewrites Retry-After on every limited response to its own window's end when that is later,
+    which would tell a client of a 503 to wait a minute for a database that is back in seconds.
+    A 503 keeps the Retry-After it was answered with."""
+    own = g.pop("retry_after", None)
+    if own is not None and response.status_code == 503:
+        response.headers["Retry-After"] = own
     return response
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from ..domain.markdown import render_markdown
+from .urls import cached_url_for
 
 
 def _markdown(text: str | None) -> Markup:
@@ -23,6 +24,7 @@ def _date(value: datetime | None) -> str:
 
 
 def register(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = cached_url_for
     app.jinja_env.filters["markdown"] = _markdown
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date

@@ -4,17 +4,33 @@ Decides: which requests may be answered from the cache -- a GET or HEAD with no 
 Authorization header and no flashed message waiting -- under which key (the view's normalised
 arguments, never the raw query string), and for how long: only while the catalog generation read
 from the database at the start of the request is the one the page was rendered at. Every write to
-an integration or to its versions moves that generation (database triggers, migrations 0002 and
-0007), whichever process makes it, so the next request in every process renders afresh.
+an integration or to its versions moves that generation (database triggers, migrations 0002, 0007
+and 0011; `catalog.bump_listing_generation()` for any other write a public page reads), whichever
+process makes it, so the next request in every process renders afresh.
 
 A page enters the cache only when it rendered with status 200 and left the session untouched (no
 cookie to set), so nothing personal can be stored. Anonymous pages carry an ETag (a matching
 If-None-Match answers 304), `Cache-Control: public, no-cache` (keep it, but ask again every time)
-and `Vary: Cookie`; a signed-in person's pages are `private, no-store` and never enter the cache.
+and `Vary: Cookie`; a signed-in person's pages are `private, no-store` and never enter it.
 
-A signed-in member's page is never kept whole (its header is theirs), but what a listing page
-shows beneath the header depends on nothing about them but the workspaces they belong to: that
-part is kept per membership set, at the same generation (`member_fragment`), in its own cache.
+A signed-in member's page is kept whole for them alone (`_member_page`: keyed by their user fields
+the header shows, their Viewer and the page, at the exact page generation; the CSRF token put in
+afresh each time), and what a listing page shows beneath the header, which depends on nothing about
+them but the workspaces they belong to, is kept per membership set (`member_fragment`), so a member
+seeing a page first renders only its shell.
+
+Pages show install counts, so "the generation" here is the pair `page_generation_unbound` reads:
+the listing generation and the counts (migration 0011). A move of the listing generation empties
+the caches; an install moves only the counts, which leaves the catalog's rankings and facet counts
+cached, and a kept page whose view gave a `recount` is then answered again, unrendered, if what it
+shows of the counts (its fingerprint: ids, counts, order, next page) reads the same in one snapshot
+at the same listing generation (`valid_kept`); else it is rendered from the kept rankings.
+
+In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
+conditional or range header, for a URL it keeps a page of, is answered with the very bytes and
+headers Flask last sent for the same host, path and query string, if Flask marked that answer
+public and the generation has not moved since -- without a request context. Anything else goes
+through Flask as before (and a URL it keeps nothing of costs it no database read).
 """
 
 from __future__ import annotations
@@ -22,16 +38,27 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 
-from flask import Response, current_app, make_response, request, session
+from flask import Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ..services import catalog
+from ..services.viewer import viewer_for
 
 EXTENSION_KEY = "anonymous_page_cache"
 FRAGMENT_EXTENSION_KEY = "member_fragment_cache"
+FRONT_EXTENSION_KEY = "page_cache_front"
+MEMBER_EXTENSION_KEY = "member_page_cache"
+CSRF_PLACEHOLDER = b"\x00csrf\x00"  # where a kept member's page had its CSRF token
+# What the front and the view wrapper tell each other through the WSGI environ.
+ENVIRON_GENERATION = "marketplace.page_generation"  # read by the front before Flask ran
+ENVIRON_PUBLIC = "marketplace.public_page"  # set by the wrapper: this answer is the anonymous page
+ENVIRON_FAILED = "marketplace.page_generation_failed"  # the front's read failed (database unavailable)
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
@@ -42,49 +69,107 @@ class CachedPage:
     mimetype: str
 
 
+@dataclass
+class Kept:
+    """A value and the counts sum it is valid at (its listing generation is its cache's). A page with a
+    fingerprint -- what it shows of the install counts -- and a way to read that again (`recount`, run
+    in an app context) may be answered again after an install, when the fingerprint still reads the same."""
+
+    counts: int
+    value: object
+    size: int
+    fingerprint: tuple | None = None
+    recount: Callable[[], tuple | None] | None = None
+
+
 class PageCache:
-    """An LRU of pages (or fragments) rendered at one catalog generation, bounded in bytes; emptied
-    when the generation moves. Values are CachedPage, or (html, extras) for fragments."""
+    """An LRU of pages (or fragments) rendered at one listing generation, bounded in bytes; emptied
+    when another listing generation is seen. Generations are (listing generation, counts) pairs. Values are
+    CachedPage, (status, headers, body) for the front, or (html, extras) for fragments."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self.generation: int | None = None
-        self.pages: OrderedDict[tuple, object] = OrderedDict()
-        self.sizes: dict[tuple, int] = {}
+        self.listing: int | None = None
+        self.pages: OrderedDict[tuple, Kept] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, generation: int, key: tuple):
-        with self.lock:
-            if generation != self.generation:
-                self._empty(generation)
-                return None
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+    def get(self, generation: tuple[int, int], key: tuple):
+        """The value kept under `key` at exactly `generation`, or None."""
+        kept = self.kept(generation, key)
+        return kept.value if kept is not None and kept.counts == generation[1] else None
 
-    def put(self, generation: int, key: tuple, page, size: int) -> None:
+    def kept(self, generation: tuple[int, int], key: tuple) -> Kept | None:
+        """What is kept under `key` at `generation`'s listing generation, at whatever counts."""
         with self.lock:
-            if generation != self.generation or size > self.max_bytes // 4:
+            if generation[0] != self.listing:
+                self._empty(generation[0])
+                return None
+            kept = self.pages.get(key)
+            if kept is not None:
+                self.pages.move_to_end(key)
+            return kept
+
+    def put(self, generation: tuple[int, int], key: tuple, value, size: int, fingerprint=None, recount=None):
+        """Keep `value`, computed from what the database held at `generation` or later. At another listing
+        generation than the cache's, the cache is emptied for it first: a value is only ever answered
+        to a request that read its very generation, so one from before a write is never answered after."""
+        with self.lock:
+            if size > self.max_bytes // 4:
                 return
-            self.pages.pop(key, None)
-            self.size += size - self.sizes.pop(key, 0)
-            self.pages[key] = page
-            self.sizes[key] = size
+            if generation[0] != self.listing:
+                self._empty(generation[0])
+            old = self.pages.pop(key, None)
+            self.size += size - (old.size if old else 0)
+            self.pages[key] = Kept(generation[1], value, size, fingerprint, recount)
             while self.size > self.max_bytes:
-                oldest, _ = self.pages.popitem(last=False)
-                self.size -= self.sizes.pop(oldest)
+                _, oldest = self.pages.popitem(last=False)
+                self.size -= oldest.size
+
+    def holds(self, key: tuple) -> bool:
+        """Whether anything is kept under `key`, at whatever generation (a hint: check it with `kept`)."""
+        return key in self.pages
+
+    def restamp(self, listing: int, kept: Kept, counts: int) -> None:
+        """`kept` is still right at `counts` (its fingerprint read the same there)."""
+        with self.lock:
+            if listing == self.listing:
+                kept.counts = counts
 
     def clear(self) -> None:
         with self.lock:
             self._empty(None)
 
-    def _empty(self, generation: int | None) -> None:
-        self.generation = generation
+    def _empty(self, listing: int | None) -> None:
+        self.listing = listing
         self.pages.clear()
-        self.sizes.clear()
         self.size = 0
+
+
+def valid_kept(cache: PageCache, generation: tuple[int, int], key: tuple) -> Kept | None:
+    """What is kept under `key` if valid at `generation`: kept at it, or kept before an install and shown
+    to be unchanged by it (its fingerprint, read again in one snapshot with both sums, is the same at
+    the same listing generation). Needs an app context for the second case."""
+    kept = cache.kept(generation, key)
+    if kept is None:
+        return None
+    if kept.counts == generation[1]:
+        return kept
+    if kept.recount is None:
+        return None
+    now = kept.recount()
+    if now is None or now[0] != generation[0] or now[2] != kept.fingerprint:
+        return None
+    cache.restamp(now[0], kept, now[1])
+    return kept
+
+
+def _fingerprint(recount, generation: tuple[int, int]) -> tuple | None:
+    """The fingerprint of a page just rendered at `generation` (None if anything was written since)."""
+    if recount is None:
+        return None
+    now = recount()
+    return now[2] if now is not None and tuple(now[:2]) == tuple(generation) else None
 
 
 def page_cache(name: str = EXTENSION_KEY) -> PageCache:
@@ -98,8 +183,17 @@ def page_cache(name: str = EXTENSION_KEY) -> PageCache:
 
 def clear() -> None:
     """Forget this process's cached pages and fragments (the benchmark measures the first request after a write)."""
-    page_cache().clear()
-    page_cache(FRAGMENT_EXTENSION_KEY).clear()
+    for name in (EXTENSION_KEY, FRAGMENT_EXTENSION_KEY, FRONT_EXTENSION_KEY, MEMBER_EXTENSION_KEY):
+        page_cache(name).clear()
+
+
+def _generation():
+    """The page generation for this request: the one the front read before Flask ran, or a fresh read."""
+    failed = request.environ.pop(ENVIRON_FAILED, None)
+    if failed is not None:
+        raise failed
+    seen = request.environ.get(ENVIRON_GENERATION)
+    return seen if seen is not None else catalog.page_generation_unbound()
 
 
 def member_fragment(viewer, key: tuple, render):
@@ -110,7 +204,7 @@ def member_fragment(viewer, key: tuple, render):
         return render()
     key = (key, viewer.member_of)
     cache = page_cache(FRAGMENT_EXTENSION_KEY)
-    generation = catalog.catalog_generation_unbound()  # read first: a fragment rendered below is fresher
+    generation = _generation()  # read first: a fragment rendered below is fresher
     parts = cache.get(generation, key)
     if parts is None:
         parts = render()
@@ -127,31 +221,78 @@ def is_anonymous_request() -> bool:
     return not current_user.is_authenticated
 
 
-def anonymous_page(key):
+def anonymous_page(key, recount=None):
     """Serve the decorated view's anonymous answers from the page cache. `key(**view_args)` gives what,
-    besides the endpoint, decides the page (the normalised query); it may raise like the view would."""
+    besides the endpoint, decides the page (the normalised query); it may raise like the view would.
+    `recount(page_key)`, if given, reads what the page shows of the install counts (a service function
+    of catalog.counts): then a page kept before an install is answered again if that reads the same."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(**view_args):
             if not is_anonymous_request():
-                return _personal(make_response(view(**view_args)))
-            page_key = (request.endpoint, key(**view_args))
+                return _personal(_member_page(view, view_args, key))
+            page_key = key(**view_args)
+            cache_key = (request.endpoint, page_key)
+            reread = partial(recount, page_key) if recount is not None else None
             cache = page_cache()
-            generation = catalog.catalog_generation_unbound()  # read first: a page rendered below is fresher
-            page = cache.get(generation, page_key)
-            if page is None:
+            generation = _generation()  # read first: a page rendered below is fresher
+            kept = valid_kept(cache, generation, cache_key)
+            if kept is None:
                 response = make_response(view(**view_args))
                 if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
                     return _personal(response)
                 body = response.get_data()
                 page = CachedPage(body, hashlib.blake2b(body, digest_size=16).hexdigest(), response.mimetype)
-                cache.put(generation, page_key, page, len(body))
+                fingerprint = _fingerprint(reread, generation)
+                if fingerprint is None:
+                    reread = None
+                cache.put(generation, cache_key, page, len(body), fingerprint, reread)
+            else:
+                page, fingerprint, reread = kept.value, kept.fingerprint, kept.recount
+            request.environ[ENVIRON_PUBLIC] = (generation, fingerprint, reread)
             return _public(page)
 
         return wrapper
 
     return decorate
+
+
+def member_shell_key(user) -> tuple:
+    """Everything base.html shows of the signed-in user (beside the CSRF token, put in afresh on every
+    answer, and flashed messages, whose pages are never kept). A field added to the page's shell that
+    depends on anything else must be added here, or members' pages would show it stale."""
+    return (
+        user.id,
+        user.session_generation,
+        user.label,
+        user.email,
+        user.email_verified,
+        bool(user.is_staff),
+    )
+
+
+def _member_page(view, view_args: dict, key) -> Response:
+    """A signed-in member's page, kept whole for them alone: keyed by who they are (member_shell_key),
+    what they may see (their Viewer: memberships, administered workspaces) and the page, at the page
+    generation exactly. Nothing with Authorization, a flash waiting, a cookie to set or a status but
+    200 is kept; the CSRF token is stored as a placeholder and each answer gets the request's own."""
+    if "Authorization" in request.headers or "_flashes" in session or not current_user.is_authenticated:
+        return make_response(view(**view_args))
+    user = current_user._get_current_object()
+    cache_key = (request.endpoint, key(**view_args), member_shell_key(user), viewer_for(user))
+    cache = page_cache(MEMBER_EXTENSION_KEY)
+    generation = _generation()  # read first: a page rendered below is fresher
+    page = cache.get(generation, cache_key)
+    if page is None:
+        request.environ[ENVIRON_GENERATION] = generation  # the listing fragment's too (no second read)
+        response = make_response(view(**view_args))
+        if response.status_code != 200 or session.modified or "Set-Cookie" in response.headers:
+            return response
+        body = response.get_data().replace(generate_csrf().encode(), CSRF_PLACEHOLDER)
+        page = CachedPage(body, "", response.mimetype)
+        cache.put(generation, cache_key, page, len(body))
+    return Response(page.body.replace(CSRF_PLACEHOLDER, generate_csrf().encode()), mimetype=page.mimetype)
 
 
 def _public(page: CachedPage) -> Response:
@@ -170,3 +311,79 @@ def _personal(response: Response) -> Response:
     response.cache_control.no_store = True
     response.vary.add("Cookie")
     return response
+
+
+class PageCacheFront:
+    """WSGI middleware around the Flask app: a cookie-less plain GET answered from the bytes Flask last
+    sent for it, while the page generation has not moved. Only answers the view wrapper marked public
+    (`ENVIRON_PUBLIC`: status 200, no session, nothing personal) are kept, with every header Flask set."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if not _front_may_answer(environ):
+            return self.wsgi_app(environ, start_response)
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        )
+        try:
+            cache, generation, kept = self._lookup(key)
+        except Exception as error:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
+            environ[ENVIRON_FAILED] = error  # raised again where the page cache reads it (no second wait)
+            return self.wsgi_app(environ, start_response)
+        if kept is not None:
+            status, headers, body = kept.value
+            start_response(status, list(headers))
+            return [body]
+        if generation is not None:
+            environ[ENVIRON_GENERATION] = generation
+        sent = {}
+
+        def remember(status, headers, exc_info=None):
+            sent["status"], sent["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, remember)
+        public = environ.get(ENVIRON_PUBLIC)  # (the generation the page is valid at, fingerprint, recount)
+        if public is None or not sent.get("status", "").startswith("200 "):
+            return answer
+        if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        cache.put(public[0], key, (sent["status"], tuple(sent["headers"]), body), len(body), *public[1:])
+        return [body]
+
+    def _lookup(self, key: tuple):
+        """(the front's cache, the page generation or None, what is kept valid under `key` or None).
+        A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages."""
+        with self._context():
+            cache = page_cache(FRONT_EXTENSION_KEY)
+            if not cache.holds(key):
+                return cache, None, None
+            generation = catalog.page_generation_unbound()
+            return cache, generation, valid_kept(cache, generation, key)
+
+    def _context(self):
+        """The app context the generation is read in: the current one if it is this app's (the test
+        suite keeps one open), else a fresh one, popped before Flask runs."""
+        if has_app_context() and current_app._get_current_object() is self.app:
+            return nullcontext()
+        return self.app.app_context()
+
+
+def _front_may_answer(environ) -> bool:
+    if environ.get("REQUEST_METHOD") != "GET":
+        return False
+    return not any(
+        name in environ for name in ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_RANGE")
+    )

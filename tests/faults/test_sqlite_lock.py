@@ -1,6 +1,7 @@
 """SQLite whose write lock another process holds: a write waits SQLITE_BUSY_TIMEOUT_MS at most,
 then answers 503 with Retry-After (JSON for the API, the site's page for people), one log line,
-nothing written; once the lock is released the same write goes through."""
+nothing written; once the lock is released the same write goes through. The rate limiter is on, as
+in production: its headers ride along, but a 503 keeps its own Retry-After."""
 
 from __future__ import annotations
 
@@ -26,15 +27,18 @@ BUSY_MS = 300
 
 @pytest.fixture
 def locked_app():
-    with migrated_app("sqlite", SQLITE_BUSY_TIMEOUT_MS=BUSY_MS, RETRY_AFTER_SECONDS=2) as app:
+    with migrated_app(
+        "sqlite", SQLITE_BUSY_TIMEOUT_MS=BUSY_MS, RETRY_AFTER_SECONDS=2, RATELIMIT_ENABLED=True
+    ) as app:
         with app.app_context():
             member = factories.member(role="owner")
             handle = factories.namespace_for(member.workspace)
+            draft_id = factories.IntegrationFactory(workspace=member.workspace, publisher=handle).id
             _, raw = tokens.create_token(member.user, member.workspace.id, "CI", 30)
             db.session.commit()
             email = member.user.email
         app.test_client_class = Client
-        yield app, raw, handle, email
+        yield app, raw, handle, email, draft_id
 
 
 def hold_write_lock(app) -> sqlite3.Connection:
@@ -46,7 +50,7 @@ def hold_write_lock(app) -> sqlite3.Connection:
 
 
 def test_a_held_write_lock_answers_503_with_retry_after(locked_app, caplog):
-    app, raw, handle, email = locked_app
+    app, raw, handle, email, draft_id = locked_app
     client = app.test_client()
     body = {"name": "Locked Out", "publisher": handle, "manifest": MANIFEST}
     body.update(variablesSchema=VARIABLES, authConfig=AUTH)
@@ -62,14 +66,21 @@ def test_a_held_write_lock_answers_503_with_retry_after(locked_app, caplog):
         assert response.get_json()["error"]["code"] == "unavailable"
         assert elapsed >= BUSY_MS / 1000  # it waited for the lock, then gave up
 
+        # The API's rate limiter (on, as in production) writes Retry-After on the answers it limits,
+        # with its own window's end (a minute); a 503 keeps its own.
+        edit = client.patch(f"/api/v1/integrations/{draft_id}", json={"name": "Renamed"}, headers=headers)
+        assert edit.status_code == 503 and edit.headers["Retry-After"] == "2"
+        assert edit.headers["RateLimit-Limit"] and edit.get_json()["error"]["code"] == "unavailable"
+
         page = client.post_form("/workspaces/new", {"slug": "blocked", "name": "Blocked"})
         assert page.status_code == 503 and page.headers["Retry-After"] == "2"
         assert 'class="site-header"' in page.text and "try again in 2 seconds" in page.text
         holder.rollback()
     failures = [r for r in caplog.records if "answered 503" in r.getMessage()]
-    assert len(failures) == 2 and all(r.exc_info is None for r in failures)
+    assert len(failures) == 3 and all(r.exc_info is None for r in failures)
     assert "database is locked" in failures[0].getMessage()
 
     assert client.post("/api/v1/integrations", json=body, headers=headers).status_code == 201
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Integration)) == 1
+        names = dict(db.session.execute(db.select(Integration.id, Integration.name)).all())
+        assert names.pop(draft_id) != "Renamed" and list(names.values()) == ["Locked Out"]

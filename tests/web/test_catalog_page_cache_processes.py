@@ -1,6 +1,6 @@
 """Two gunicorn processes on one database, each with its pages cached: a visibility change, a
-publish, a yank and a takedown, committed by a third process, show on the very next request to
-either one (the page cache is validated against the catalog generation the database keeps)."""
+publish, a yank, an install and a takedown, committed by a third process, show on the very next
+request to either one (the page cache is validated against the catalog generation the database keeps)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import requests
 from app.extensions import db
 from app.models import Integration, User
 from app.services import integrations, publishing, staff
+from app.services.installs.confirming import count_install
 from tests import factories as f
 from tests.databases import migrated_app
 from tests.install_support import admin, publish
@@ -89,6 +90,13 @@ def test_changes_show_on_the_next_request_in_every_process():
             act(lambda: publishing.yank_version(user("owner"), row("shown"), "1.0.0", "Leaks the token."))
             for base in urls:
                 assert "Leaks the token." in _get(base + detail["shown"]).text
+
+            _warm(urls, pages[:-1])
+            act(lambda: count_install(row("shown"), 5))  # moves the counts only (migration 0011)
+            for base in urls:
+                assert "5 installs" in _get(base + SEARCH).text
+                assert "5 installs" in _get(base + CATALOG).text
+                assert "<dd>5</dd>" in _get(base + detail["shown"]).text
 
             _warm(urls, pages[:-1])
             act(lambda: staff.take_down(user("staff"), row("shown"), "Reported as malware."))

@@ -57,15 +57,17 @@ def field_error(response) -> str:
 
 
 def assert_refused(client, p, handle, message, code):
-    """Both doors refuse `handle` with `message` beside the publisher field, and write nothing."""
+    """Both doors refuse `handle` with `message` beside the publisher field, and write nothing. The
+    API's answer is a 409: a well-formed handle the registry's current state does not let this
+    workspace claim (not a schema violation), the reason in details[0].code."""
     before = counts()
     page = via_form(client, p, handle)
     assert page.status_code == 422
     assert message in field_error(page).replace("&#34;", '"')
     body = via_api(client, p, handle)
-    assert body.status_code == 422
+    assert body.status_code == 409
     error = body.get_json()["error"]
-    assert error["code"] == "validation_failed" and message in error["message"]
+    assert error["code"] == "conflict" and message in error["message"]
     assert error["details"] == [
         {"field": "publisher", "path": "$.publisher", "message": error["message"], "code": code}
     ]
@@ -182,6 +184,12 @@ def test_case_is_ignored_and_another_workspaces_handle_stays_its_own(client, fac
     assert "“acmecorp” belongs to another workspace" in field_error(response)
     response = via_api(client, publisher, "ACMECORP")
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "conflict"
+    assert response.get_json()["error"]["details"][0] == {
+        "field": "publisher",
+        "path": "$.publisher",
+        "message": "The publisher handle “acmecorp” belongs to another workspace. Choose another.",
+        "code": "taken",
+    }
 
 
 def test_unicode_look_alikes_never_get_past_the_handle_pattern(client, publisher):
@@ -219,7 +227,7 @@ def test_a_workspace_holds_three_handles_until_staff_raise_its_limit(client, aut
     assert db.session.get(Workspace, publisher.workspace.id).handle_limit == 4
     auth.login(publisher.user)
     assert via_api(client, publisher, "fourth-one").status_code == 201
-    assert via_api(client, publisher, "fifth-one").status_code == 422
+    assert via_api(client, publisher, "fifth-one").status_code == 409
 
 
 # --- the staff page -------------------------------------------------------------------------------

@@ -137,7 +137,13 @@ def test_trust_tier_in_a_payload_is_refused_not_ignored(client, ci, factories, f
 def test_unknown_fields_and_non_json_are_refused(client, ci):
     assert create(client, ci, colour="red").status_code == 422
     response = client.post("/api/v1/integrations", data="name=x", headers=ci.headers)
-    assert response.status_code == 422 and response.json["error"]["message"].startswith("Send a JSON object")
+    assert response.status_code == 415 and response.json["error"]["code"] == "unsupported_media_type"
+    assert response.json["error"]["message"].startswith("Send a JSON object")
+    not_an_object = client.post(
+        "/api/v1/integrations", data="[]", content_type="application/json", headers=ci.headers
+    )
+    assert not_an_object.status_code == 422
+    assert not_an_object.json["error"]["details"] == [{"path": "$", "message": "Expected a JSON object."}]
 
 
 def test_an_unparseable_icon_url_is_a_field_error_not_a_500(client, ci):
@@ -238,7 +244,7 @@ def test_publish_conflict_and_ordering_errors(client, ci):
     again = client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "1.0.0"}, headers=ci.headers)
     assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
     lower = client.post(f"/api/v1/integrations/{iid}/versions", json={"version": "0.1.0"}, headers=ci.headers)
-    assert lower.status_code == 422 and lower.json["error"]["details"][0]["path"] == "$.version"
+    assert lower.status_code == 409 and lower.json["error"]["details"][0]["path"] == "$.version"
     no_reason = client.post(f"/api/v1/integrations/{iid}/versions/1.0.0/yank", json={}, headers=ci.headers)
     assert no_reason.status_code == 422
 
@@ -278,3 +284,20 @@ def test_a_deleted_integration_is_seen_only_by_its_workspace_admins(client, ci, 
     assert iid not in {i["id"] for i in client.get("/api/v1/integrations").json["data"]}
     in_trash = client.get(f"/api/v1/integrations/{iid}", headers=ci.headers)
     assert in_trash.status_code == 200 and in_trash.json["deletedAt"]
+
+
+def test_a_version_longer_than_its_column_is_a_field_error_not_a_500(client, ci):
+    """Found by the conformance test on PostgreSQL: semver allows 256 characters, the column 64."""
+    iid = create(client, ci).json["id"]
+    long_version = "1.0.0+" + "b" * 59  # 65 characters, a valid semantic version
+    response = client.post(
+        f"/api/v1/integrations/{iid}/versions", json={"version": long_version}, headers=ci.headers
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["details"] == [
+        {"field": "version", "path": "$.version", "message": "A version number is at most 64 characters."}
+    ]
+    fits = client.post(
+        f"/api/v1/integrations/{iid}/versions", json={"version": long_version[:64]}, headers=ci.headers
+    )
+    assert fits.status_code == 201 and fits.json["version"] == long_version[:64]

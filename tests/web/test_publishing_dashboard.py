@@ -309,8 +309,9 @@ def test_publish_snapshots_and_sets_current_version(client, publisher, factories
     ("version", "status", "message"),
     [
         ("1.0.0", 409, "Version 1.0.0 is already published"),
-        ("0.9.0", 422, "Must be greater than 1.0.0"),
-        ("1.0.0-rc.1", 422, "Must be greater than 1.0.0"),
+        # a well-formed version the versions published so far refuse: a state conflict, like a reuse
+        ("0.9.0", 409, "Must be greater than 1.0.0"),
+        ("1.0.0-rc.1", 409, "Must be greater than 1.0.0"),
         ("one", 422, "is not a semantic version"),
     ],
 )
@@ -336,7 +337,7 @@ def test_a_yanked_version_number_is_never_reused_nor_undercut(client, publisher,
         == 302
     )
     assert publish(client, integration, "1.1.0").status_code == 409
-    assert publish(client, integration, "1.0.5").status_code == 422
+    assert publish(client, integration, "1.0.5").status_code == 409
     assert publish(client, integration, "1.1.1").status_code == 302
 
 
@@ -414,7 +415,7 @@ def test_yank_requires_a_reason_and_recomputes_current_version(client, publisher
         f"/dashboard/integrations/{integration.id}/versions/1.0.0/yank",
         {f"yank-{_version_id(integration, '1.0.0')}-reason": "bad"},
     )
-    assert last.status_code == 422 and "only version that is not yanked" in last.text
+    assert last.status_code == 409 and "only version that is not yanked" in last.text
     assert state(integration.id) == before
 
 

@@ -3,7 +3,9 @@
 One way through: the web layer parses a request into a `CatalogQuery` (app/web/catalog/query.py);
 then `query` builds the listing statement, `search` matches the words (FTS5 / tsvector), `ranking`
 ranks a search once per catalog generation, `listing` cuts the viewer's page and `facets` counts the
-tiers. `generation` holds the catalog generation and the per-process caches keyed by it; `detail`
+tiers; `counts` reads what a kept page shows of the install counts (after an install).
+`generation` holds the catalog generation (and `bump_listing_generation`, which any write the
+triggers do not see must call) and the per-process caches keyed by it; `detail`
 and `home` answer the detail page, the home page and the sitemap.
 
 Every query applies the visibility module's SQL twin (listed_clause / viewable_clause), so the
@@ -15,9 +17,16 @@ Views and the API call the entry points below; nothing else here is theirs to re
 from __future__ import annotations
 
 from ..snapshots import Shown, shown_to, shown_to_each
+from .counts import detail_counts, page_counts
 from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
 from .facets import tier_counts
-from .generation import catalog_generation, catalog_generation_unbound, clear_caches
+from .generation import (
+    bump_listing_generation,
+    catalog_generation,
+    catalog_generation_unbound,
+    clear_caches,
+    page_generation_unbound,
+)
 from .home import Home, home_for, sitemap_entries
 from .listing import (
     MAX_LIMIT,
@@ -42,15 +51,19 @@ __all__ = [
     "Detail",
     "Home",
     "KeysetPage",
+    "bump_listing_generation",
     "catalog_generation",
     "catalog_generation_unbound",
     "clear_caches",
     "decode_key_value",
+    "detail_counts",
     "detail_for",
     "home_for",
     "integration_by_id",
     "keyset_page_for",
+    "page_counts",
     "page_for",
+    "page_generation_unbound",
     "Shown",
     "shown_to",
     "shown_to_each",

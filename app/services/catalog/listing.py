@@ -161,18 +161,26 @@ def _ranked_page(
     generation, cached = cached_ranking(query)
     seen = None
     if cached is not None:
-        cut = _cut(cached, viewer, query, count=count, start=start, after=after)
+        cut = cut_ranking(cached, viewer, query, count=count, start=start, after=after)
         rows, seen = _page_rows(cards, viewer, cut[0])
         if seen == generation:
             return rows, *cut[1:]
     found = ranking(query, generation=catalog_generation() if seen is None else seen)
     if found is None:
         return None
-    page, next_key, counts = _cut(found, viewer, query, count=count, start=start, after=after)
+    page, next_key, counts = cut_ranking(found, viewer, query, count=count, start=start, after=after)
     return _page_rows(cards, viewer, page)[0], next_key, counts
 
 
-def _cut(found: Ranking, viewer: Viewer, query: CatalogQuery, *, count: int, start: int, after: tuple | None):
+def cut_ranking(
+    found: Ranking,
+    viewer: Viewer,
+    query: CatalogQuery,
+    *,
+    count: int,
+    start: int = 0,
+    after: tuple | None = None,
+):
     """This viewer's page of the ranking: (matches on it, the next page's key or None, tier counts)."""
     visible, counts = found.for_viewer(viewer)
     if query.tiers:

@@ -22,7 +22,7 @@ def _key() -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         return None
-    key = raw.strip()
+    key = raw.strip(" \t")  # HTTP's optional whitespace around a field value, nothing else
     if len(key) > 2 and key[0] == key[-1] == '"':
         key = key[1:-1]  # the IETF draft sends the key as a structured-field string: "..."
     if not _KEY.fullmatch(key):

@@ -6,20 +6,23 @@ functions returning {path: {method: operation}}; `openapi_document()` merges the
 
 from __future__ import annotations
 
+from ...domain.semver_range import VERSION_JSON_PATTERN
 from ...models.integration import (
     DESCRIPTION_MAX,
+    HTTPS_URL_PATTERN,
     NAME_MAX,
     PUBLISHER_PATTERN,
     RETENTION_TIERS,
     SLUG_PATTERN,
     TRUST_TIERS,
     URL_MAX,
+    VERSION_MAX,
     VISIBILITIES,
 )
 from ...services.catalog import MAX_LIMIT, SORTS
 from ...services.publishing import CHANGELOG_MAX, REASON_MAX
 from ..catalog.query import MAX_Q_CHARS
-from .openapi_text import HTTPS_URL_PATTERN, NOT_BLANK_PATTERN, TEXT_PATTERN, text
+from .openapi_text import NOT_BLANK_PATTERN, TEXT_PATTERN, text, trimmed
 
 OBJECT = {"type": "object", "additionalProperties": True}
 TIMESTAMP = {"type": "string", "format": "date-time"}
@@ -214,10 +217,14 @@ def read_paths() -> dict:
         ),
         _query(
             "publisher",
-            {"type": "string", "pattern": PUBLISHER_PATTERN},
-            "Only this publisher's integrations.",
+            {"type": "string", "pattern": trimmed(PUBLISHER_PATTERN, blank=True)},
+            "Only this publisher's integrations (surrounding spaces ignored; empty: every publisher).",
         ),
-        _query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order of results."),
+        _query(
+            "sort",
+            {"type": "string", "enum": [*SORTS, ""], "default": "relevance"},
+            "Order of results (empty: relevance).",
+        ),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
         _query(
             "cursor",
@@ -280,9 +287,9 @@ def write_paths() -> dict:
     """Publishing from CI (issue 4): bearer token of the owning workspace only."""
     url = {
         "type": ["string", "null"],
-        "pattern": HTTPS_URL_PATTERN,
+        "pattern": trimmed(HTTPS_URL_PATTERN, blank=True),
         "maxLength": URL_MAX,
-        "description": "https: only, never fetched by the server",
+        "description": "https: only, never fetched by the server; blank is null",
     }
     documents = {
         "manifest": {**OBJECT, "description": "See /schemas/manifest.json"},
@@ -294,7 +301,11 @@ def write_paths() -> dict:
         "description": {"type": ["string", "null"], "pattern": TEXT_PATTERN, "maxLength": DESCRIPTION_MAX},
         "iconUrl": url,
         "visibility": {"type": "string", "enum": list(VISIBILITIES)},
-        "retentionTier": {"type": ["string", "null"], "enum": [*RETENTION_TIERS, None]},
+        "retentionTier": {
+            "type": ["string", "null"],
+            "enum": [*RETENTION_TIERS, "", None],
+            "description": "null or empty: the platform default",
+        },
         **documents,
     }
     create = {
@@ -306,13 +317,13 @@ def write_paths() -> dict:
             **editable,
             "slug": {
                 "type": "string",
-                "pattern": SLUG_PATTERN,
+                "pattern": trimmed(SLUG_PATTERN.replace("a-z", "a-zA-Z")),
                 "description": "Made from the name when left out; taken in the publisher namespace: 409",
             },
             "publisher": {
                 "type": "string",
-                "pattern": PUBLISHER_PATTERN,
-                "description": "A handle of the token's workspace, claimed if free; another's: 409",
+                "pattern": trimmed(PUBLISHER_PATTERN.replace("a-z", "a-zA-Z")),
+                "description": "Case is ignored. A handle of the token's workspace, claimed if free; another's: 409",
             },
         },
     }
@@ -334,8 +345,10 @@ def write_paths() -> dict:
         "additionalProperties": False,
         "properties": {
             "version": {
-                **text(),
-                "description": "semver, greater than every earlier version (yanked included)",
+                "type": "string",
+                "pattern": VERSION_JSON_PATTERN,
+                "maxLength": VERSION_MAX,
+                "description": "semver, greater than every earlier version (yanked included; else 409)",
             },
             "changelog": {
                 "type": ["string", "null"],
@@ -354,9 +367,29 @@ def write_paths() -> dict:
     errors = {
         **ERROR_RESPONSES,
         "403": json_response("The token's owner is not an owner/admin of its workspace", _ref("Error")),
-        "409": json_response("Conflict (slug or version taken, already yanked...)", _ref("Error")),
+        "409": json_response(
+            "Conflict with the integration's current state: a version taken or not greater than every "
+            "earlier one, already yanked, the last version not yanked, in the trash (restore it first), "
+            "taken down by staff (it stays private)",
+            _ref("Error"),
+        ),
         "422": json_response(
             "Validation failed; details list every problem with its JSON path", _ref("Error")
+        ),
+    }
+    with_body = {
+        **errors,
+        "413": json_response("The body is larger than the server accepts (2 MiB)", _ref("Error")),
+        "415": json_response("The body is not application/json", _ref("Error")),
+    }
+    created = {
+        **with_body,
+        "409": json_response(
+            "Conflict with the current state: the slug is taken in the publisher namespace, or the "
+            "publisher handle cannot be claimed by this workspace now (details[0].code: taken by another "
+            "workspace, reserved and not granted to it, look_alike of a held handle, or handle_limit: the "
+            "workspace holds as many handles as its limit allows)",
+            _ref("Error"),
         ),
     }
     secured = [{"bearerToken": []}]
@@ -372,7 +405,7 @@ def write_paths() -> dict:
                 "summary": "Create a draft in the token's workspace",
                 "security": secured,
                 "requestBody": body(create),
-                "responses": {"201": json_response("The new draft", _ref("Integration")), **errors},
+                "responses": {"201": json_response("The new draft", _ref("Integration")), **created},
             }
         },
         "/api/v1/integrations/{id}": {
@@ -382,7 +415,7 @@ def write_paths() -> dict:
                 "security": secured,
                 "parameters": [_id_parameter()],
                 "requestBody": body(update),
-                "responses": {"200": json_response("The integration", _ref("Integration")), **errors},
+                "responses": {"200": json_response("The integration", _ref("Integration")), **with_body},
             },
             "delete": {
                 "operationId": "deleteIntegration",
@@ -407,7 +440,7 @@ def write_paths() -> dict:
                         "The published version, its review state and the checks' warnings",
                         _ref("PublishedVersion"),
                     ),
-                    **errors,
+                    **with_body,
                 },
             }
         },
@@ -420,7 +453,7 @@ def write_paths() -> dict:
                 "requestBody": body(yank),
                 "responses": {
                     "200": json_response("The yanked version", _ref("IntegrationVersion")),
-                    **errors,
+                    **with_body,
                 },
             }
         },
@@ -431,7 +464,12 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21\\x23-\\x7e]+$"},
+    "schema": {
+        "type": "string",
+        # Visible ASCII but the double quote, bare or as the IETF draft's quoted string; the
+        # spaces or tabs around a field value (HTTP's OWS) are not part of it.
+        "pattern": '^[ \\t]*(?:[\\x21\\x23-\\x7e]{1,255}|"[\\x21\\x23-\\x7e]{1,255}")[ \\t]*$',
+    },
     "description": "Send a new unique key (a UUID) with each write, the same one with its retries. "
     "The first successful answer is kept 24 hours and given back to a retry of the same request "
     "(method, path and body) with Idempotent-Replayed: true; the key with a different request is a "

@@ -8,7 +8,15 @@ ALLOWED_CHARS = "[^\\u0000]"
 TEXT_PATTERN = f"^{ALLOWED_CHARS}*$"
 # Not blank once trimmed: the services strip what Python calls whitespace, \x1c-\x1f and \x85 too.
 NOT_BLANK_PATTERN = f"^\\s*[^\\s\\u001c-\\u001f\\u0085\\u0000]{ALLOWED_CHARS}*$"
-HTTPS_URL_PATTERN = "^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\\s\\u0000]*)?$"
+# Python's whitespace, which the services trim around a value, said so that ECMA-262 agrees.
+SPACE = "[\\s\\u001c-\\u001f\\u0085]"
+
+
+def trimmed(pattern: str, *, blank: bool = False) -> str:
+    """`pattern` (anchored ^...$) with the whitespace the services trim around it allowed; with
+    `blank`, nothing but whitespace too (the services read it as absent)."""
+    core = pattern.removeprefix("^").removesuffix("$")
+    return f"^{SPACE}*({core}){'?' if blank else ''}{SPACE}*$"
 
 
 def text(description: str = "", **constraints) -> dict:

@@ -12,7 +12,7 @@ from flask import jsonify, request
 from ...domain import documents
 from ...services import integrations as service
 from ...services import publishing
-from ...services.errors import NotFound, ValidationFailed
+from ...services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from ...services.snapshots import working_copy
 from ..limits import limit_handle_claims
 from . import bp
@@ -35,7 +35,19 @@ SECRET_KEY = "clientSecret"
 CREATE_ONLY = {"slug", "publisher"}
 
 
+class UnsupportedMediaType(ServiceError):
+    """A body that is not JSON by its Content-Type: the server cannot read it at all (RFC 9110 15.5.16)."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
 def _payload(allowed: set[str]) -> dict:
+    if not request.is_json:
+        raise UnsupportedMediaType(
+            "Send a JSON object with Content-Type: application/json.",
+            details=[{"path": "$", "message": "The body must be application/json."}],
+        )
     # The documents sit one level down in the body; the depth is checked before json recurses.
     if documents.nesting_problem(request.get_data(as_text=True), limit=documents.MAX_DEPTH + 1):
         raise ValidationFailed(
@@ -69,7 +81,7 @@ def _split(body: dict) -> tuple[dict, dict]:
     return data, docs
 
 
-def _camel_details(error: ValidationFailed) -> ValidationFailed:
+def _camel_details(error: ServiceError) -> ServiceError:
     """Service problems name snake_case fields; the API speaks the entity's camelCase."""
     names = {v: k for k, v in METADATA_KEYS.items()}
     for problem in error.details:
@@ -109,7 +121,7 @@ def create_integration():
     data, docs = _split(body)
     try:
         integration = service.create_integration(caller.user, caller.workspace_id, data, docs)
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         raise _camel_details(error) from error
     return jsonify(integration_to_dict(integration, working_copy(integration))), 201
 
@@ -125,7 +137,7 @@ def update_integration(integration_id):
         service.update_integration(
             caller.user, integration, data, docs=docs or None, client_secret=_secret(body)
         )
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         raise _camel_details(error) from error
     return jsonify(integration_to_dict(integration, working_copy(integration)))
 
@@ -143,7 +155,7 @@ def publish_version(integration_id):
             body.get("version") if isinstance(body.get("version"), str) else "",
             body.get("changelog") if isinstance(body.get("changelog"), str) else None,
         )
-    except ValidationFailed as error:
+    except (ValidationFailed, Conflict) as error:
         raise _camel_details(error) from error
     return jsonify(
         {

@@ -34,9 +34,10 @@ class BadQuery(ServiceError):
 
 def parse_query(args) -> catalog.CatalogQuery:
     """Validate catalog/API parameters (a werkzeug MultiDict). Bad values raise BadQuery."""
-    q = (args.get("q") or "").strip()
-    if len(q) > MAX_Q_CHARS:
+    q = args.get("q") or ""
+    if len(q) > MAX_Q_CHARS:  # as sent, so the limit is the one the OpenAPI document states
         raise BadQuery(f"Search text is limited to {MAX_Q_CHARS} characters.", field="q")
+    q = q.strip()
     tiers = args.getlist("tier")
     if any(tier not in TRUST_TIERS for tier in tiers):
         raise BadQuery(f"Unknown trust tier. Use one of: {', '.join(TRUST_TIERS)}.", field="tier")
@@ -66,5 +67,8 @@ def parse_page(args) -> int:
 
 
 def parse_limit(args, *, default: int) -> int:
-    """The JSON API's `limit` argument."""
-    return parse_positive_int(args.get("limit"), "limit", default=default, maximum=catalog.MAX_LIMIT)
+    """The JSON API's `limit` argument: absent is `default`; present (even empty) it must be a number."""
+    value = args.get("limit")
+    if value == "":
+        raise BadQuery(f"'limit' must be a whole number from 1 to {catalog.MAX_LIMIT}.", field="limit")
+    return parse_positive_int(value, "limit", default=default, maximum=catalog.MAX_LIMIT)

@@ -75,7 +75,16 @@ def catalog_key() -> tuple:
     return parse_query(request.args), parse_page(request.args)
 
 
-@anonymous_page(key=catalog_key)
+def catalog_counts(key: tuple):
+    """What an anonymous catalog page shows of the install counts (its page cache's `recount`)."""
+    return catalog.page_counts(*key)
+
+
+def detail_counts(key: tuple):
+    return catalog.detail_counts(*key)
+
+
+@anonymous_page(key=catalog_key, recount=catalog_counts)
 def catalog_view():
     query, page_number = catalog_key()
     viewer = current_viewer()
@@ -114,7 +123,7 @@ bp.add_url_rule("/integrations", endpoint="catalog", view_func=catalog_view, met
 
 
 @bp.get("/integrations/<publisher>/<slug>")
-@anonymous_page(key=lambda publisher, slug: (publisher, slug))
+@anonymous_page(key=lambda publisher, slug: (publisher, slug), recount=detail_counts)
 def detail(publisher, slug):
     try:
         detail = catalog.detail_for(current_viewer(), publisher, slug)

@@ -1,0 +1,88 @@
+"""What a kept page shows of the install counts, read again after an install: so a page rendered
+before the install is answered again, not re-rendered, when it shows none of what changed.
+
+Decides: a page's count fingerprint -- the ids and install counts of the rows it shows, in its order,
+and whether a next page follows -- read in one statement with both catalog sums (one snapshot), for an
+anonymous visitor. An install moves only the counts sum (migration 0011): rankings, facet counts and
+every listed row's text stay as they were, so a page whose fingerprint reads the same at the same
+listing generation is, byte for byte, the page it would render now. Each function answers
+(listing generation, counts, fingerprint), or None when it cannot tell (then the page is rendered).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import and_, bindparam, select
+
+from ...domain.visibility import ANONYMOUS, listed_clause
+from . import search
+from .generation import COUNTS, GENERATION
+from .listing import MAX_PAGE, PAGE_SIZE, cut_ranking
+from .query import INTEGRATIONS, C, CatalogQuery, fetch, listing_statement, ordering, session_dialect
+from .ranking import cached_ranking
+
+Counted = tuple[int, int, tuple]
+
+
+def page_counts(query: CatalogQuery, page: int) -> Counted | None:
+    """An anonymous visitor's catalog page `page` of `query` (as `listing.page_for` cuts it)."""
+    if query.is_search and query.sort == "relevance":
+        generation, ranked = cached_ranking(query)
+        if ranked is None:
+            return None  # not ranked here (too many matches) or not yet: the page is rendered
+        shown, next_key, _ = cut_ranking(
+            ranked, ANONYMOUS, query, count=PAGE_SIZE, start=(page - 1) * PAGE_SIZE
+        )
+        rows = fetch(_by_id_statement(), {"ids": [m.id for m in shown]})
+        if rows[0].listing != generation:
+            return None  # the ranking is older than the listing now
+        counts = {row.id: row.install_count for row in rows if row.id is not None}
+        has_next = next_key is not None and page < MAX_PAGE
+        return (
+            int(rows[0].listing),
+            int(rows[0].counts),
+            (tuple((m.id, counts.get(m.id)) for m in shown), has_next),
+        )
+    rows = fetch(_page_statement(session_dialect(), query, page))
+    if not rows:
+        return None
+    shown = tuple((row.id, row.install_count) for row in rows[:PAGE_SIZE])
+    return int(rows[0].listing), int(rows[0].counts), (shown, len(rows) > PAGE_SIZE and page < MAX_PAGE)
+
+
+def detail_counts(publisher: str, slug: str) -> Counted | None:
+    """The detail page at /integrations/<publisher>/<slug>: its integration's install count."""
+    row = fetch(_detail_statement(), {"publisher": publisher, "slug": slug})
+    if not row:
+        return None
+    return int(row[0].listing), int(row[0].counts), (row[0].install_count,)
+
+
+_SUMS = (GENERATION.label("listing"), COUNTS.label("counts"))
+
+
+@lru_cache(maxsize=512)
+def _page_statement(dialect: str, query: CatalogQuery, page: int):
+    stmt = listing_statement(ANONYMOUS, query, (C.id, C.install_count, *_SUMS))
+    score = None
+    if query.is_search:
+        stmt, score = search.matched(stmt, query.terms, dialect)
+    return ordering(query, score).applied(stmt).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+
+
+@lru_cache(maxsize=1)
+def _by_id_statement():
+    state = select(*_SUMS).subquery("state")
+    return select(state.c.listing, state.c.counts, C.id, C.install_count).select_from(
+        state.outerjoin(
+            INTEGRATIONS, and_(C.id.in_(bindparam("ids", expanding=True)), listed_clause(C, ANONYMOUS))
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def _detail_statement():
+    return select(C.install_count, *_SUMS).where(
+        C.publisher == bindparam("publisher"), C.slug == bindparam("slug")
+    )
