@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from ..domain.visibility import DELETED, DRAFT, PRIVATE, PUBLIC, UNLISTED, state_of
 from ..extensions import db
 from ..models import AuditEvent, Integration, Membership, Workspace
+from . import snapshots
+from .viewer import viewer_for
 from .workspaces import user_workspaces
 
 STATES = (DRAFT, PUBLIC, UNLISTED, PRIVATE, DELETED)
@@ -18,6 +20,9 @@ AUDIT_PAGE = 50
 class Dashboard:
     workspaces: list[tuple[Workspace, Membership]]
     groups: dict[str, list[Integration]] = field(default_factory=lambda: {state: [] for state in STATES})
+    unpublished: set[str] = field(
+        default_factory=set
+    )  # ids whose working copy differs from the current version
 
 
 def for_dashboard(user) -> Dashboard:
@@ -28,8 +33,10 @@ def for_dashboard(user) -> Dashboard:
         rows = db.session.scalars(
             db.select(Integration).where(Integration.workspace_id.in_(ids)).order_by(Integration.name)
         )
-        for integration in rows:
+        integrations = list(rows)
+        for integration in integrations:
             dashboard.groups[state_of(integration)].append(integration)
+        dashboard.unpublished = snapshots.with_unpublished_changes(viewer_for(user), integrations)
     return dashboard
 
 

@@ -41,6 +41,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class InTrash(Conflict):
+    """An integration in the trash is read-only until restored: no edit, publish, yank or visibility."""
+
+    code = "in_trash"
+
+
 class LinkInvalid(ServiceError):
     """A mailed link that is unknown, already used, revoked or expired: a clear page, never a 500."""
 

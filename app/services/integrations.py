@@ -18,7 +18,7 @@ from ..models import Integration
 from ..models.base import utcnow
 from ..models.workspace import MANAGER_ROLES
 from . import audit, crypto, namespaces, review_submissions, verification
-from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .errors import Conflict, InTrash, NotFound, PermissionDenied, ValidationFailed
 from .integration_metadata import METADATA, clean_metadata
 from .workspaces import membership_of
 
@@ -124,6 +124,15 @@ def for_publisher(viewer: Viewer, integration_id: str, *, lock: bool = False) ->
     return integration
 
 
+def require_not_in_trash(integration: Integration) -> None:
+    """A trashed integration is read-only until restored (DESIGN.md, Listing truth)."""
+    if integration.deleted_at is not None:
+        raise InTrash(
+            f"“{integration.name}” is in the trash, so it is read-only: restore it before editing, "
+            "publishing or yanking."
+        )
+
+
 def require_manager(actor, workspace_id: str) -> None:
     membership = membership_of(actor, workspace_id)
     if membership is None:
@@ -224,8 +233,7 @@ def update_integration(
     """Edit metadata and documents in one go: every problem is reported and nothing is saved
     unless all is well. `texts` are documents as typed (forms), `docs` parsed JSON (API)."""
     refuse_forbidden(data)
-    if integration.deleted_at is not None:
-        raise Conflict("Restore the integration from the trash before editing it.")
+    require_not_in_trash(integration)
     problems: list[dict] = []
     clean: dict = {}
     try:

@@ -37,7 +37,7 @@ from ..models.base import utcnow
 from ..models.integration import VERSION_MAX
 from . import audit, publish_checks, review_submissions, verification
 from .errors import Conflict, NotFound, ValidationFailed
-from .integrations import allow_local_http, change, documents_invalid
+from .integrations import allow_local_http, change, documents_invalid, require_not_in_trash
 
 CHANGELOG_MAX = 20_000
 REASON_MAX = 2_000
@@ -220,8 +220,7 @@ def publish(actor, integration: Integration, version: str, changelog: str | None
     """Snapshot the documents into an immutable version. It becomes current at once, or, when it
     widens the trust of a listing above community (domain/review.py), waits for staff review."""
     verification.require_verified(actor)
-    if integration.deleted_at is not None:
-        raise Conflict("Restore the integration from the trash before publishing.")
+    require_not_in_trash(integration)
     if len(version or "") > VERSION_MAX:  # counted as sent; longer ones would not fit the column
         message = f"A version number is at most {VERSION_MAX} characters."
         raise ValidationFailed(
@@ -296,6 +295,7 @@ def publish(actor, integration: Integration, version: str, changelog: str | None
 
 
 def yank_version(actor, integration: Integration, version: str, reason: str | None) -> IntegrationVersion:
+    require_not_in_trash(integration)
     row = version_of(integration, version)
     sent = reason or ""
     reason = sent.strip()

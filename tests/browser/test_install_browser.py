@@ -107,6 +107,7 @@ def test_admin_installs_upgrades_and_uninstalls(live_server, page):
     expect(page.get_by_text("Installed 1.0.0")).to_be_visible()
     _continue(page)
 
+    page.wait_for_load_state("load")  # install.js (deferred) listens before the key is typed
     page.get_by_label("API key").fill(API_KEY)
     expect(page.locator("#header-preview")).to_have_text("X-Api-Key: ••••4242")
     page.get_by_role("button", name="Save key and continue").click()

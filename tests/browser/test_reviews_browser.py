@@ -122,6 +122,11 @@ def test_a_new_scope_waits_for_staff_then_reaches_the_page_and_the_wizard(live_s
     page.fill("#auth_config", json.dumps({**OAUTH, "scopes": ["mail.read", "mail.send"]}, indent=2))
     page.click("#save")
     expect(page.locator(".flash-success")).to_contain_text("Saved.")
+    # A visitor (a context of its own, signed out) still reads the published snapshot.
+    visitor = page.context.browser.new_page()
+    visitor.goto(public_page)
+    expect(visitor.locator("body")).to_contain_text("mail.read")
+    expect(visitor.locator("body")).not_to_contain_text("mail.send")
 
     page.click("nav.dash-tabs >> text=Publish")
     checks = page.locator(".checks-panel")
@@ -140,6 +145,10 @@ def test_a_new_scope_waits_for_staff_then_reaches_the_page_and_the_wizard(live_s
     expect(page.locator("#current-version")).to_have_text("1.0.0")
     expect(page.locator("article.version", has_text="2.0.0")).to_contain_text("pending review")
     look_at(page, "versions")
+    visitor.goto(public_page)  # pending: current only for its own workspace
+    expect(visitor.locator("body")).not_to_contain_text("mail.send")
+    expect(visitor.locator("body")).not_to_contain_text("2.0.0")
+    visitor.close()
     log_out(page)
 
     log_in(page, base, "staff@example.test")

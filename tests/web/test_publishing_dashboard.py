@@ -477,7 +477,7 @@ def test_takedown_note_is_shown_and_visibility_stays_private(client, publisher, 
     response = client.post_form(
         f"/dashboard/integrations/{integration.id}", edit_data(integration, visibility="public")
     )
-    assert response.status_code == 422 and "it stays private" in response.text
+    assert response.status_code == 409 and "it stays private" in response.text
     assert state(integration.id) == before
 
 

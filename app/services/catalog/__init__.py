@@ -16,6 +16,7 @@ Views and the API call the entry points below; nothing else here is theirs to re
 
 from __future__ import annotations
 
+from ..snapshots import Shown, shown_to, shown_to_each
 from .counts import detail_counts, page_counts
 from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
 from .facets import tier_counts
@@ -63,6 +64,9 @@ __all__ = [
     "page_counts",
     "page_for",
     "page_generation_unbound",
+    "Shown",
+    "shown_to",
+    "shown_to_each",
     "sitemap_entries",
     "tier_counts",
     "versions_of",

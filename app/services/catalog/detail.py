@@ -3,7 +3,9 @@
 Decides: whether this viewer may see the integration at all (NotFound otherwise: existence never
 leaks; TakenDown, a 410 with the notice, for everyone when staff took it down while it was
 public), how much of its version history is loaded, and which of its declared dependencies resolve
-to an integration this viewer may see. Listings are `listing`'s business, not this module's.
+to an integration this viewer may see. Its documents (scopes, auth type, settings, dependencies,
+members) are the current version's snapshot, as `snapshots.shown_to` gives them: never the working
+copy. Listings are `listing`'s business, not this module's.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import defer, selectinload
 
-from ...domain.review import version_is_live
+from ...domain.listing_truth import may_see_version
 from ...domain.visibility import DELETED, Viewer, can_view, state_of
 from ...extensions import db
 from ...models import Integration, IntegrationVersion
 from ..errors import NotFound
+from ..snapshots import Shown, shown_to
 from ..takedowns import refuse_if_gone
 
 MAX_DEPENDENCIES_RESOLVED = 50
@@ -33,6 +36,7 @@ class Dependency:
 @dataclass(frozen=True)
 class Detail:
     integration: Integration
+    shown: Shown  # the documents this viewer sees: the current version's snapshot
     versions: list[IntegrationVersion]  # newest first, yanked ones included (marked, not hidden)
     dependencies: list[Dependency]
     in_trash: bool
@@ -41,10 +45,13 @@ class Detail:
 def detail_for(viewer: Viewer, publisher: str, slug: str) -> Detail:
     """What /integrations/<publisher>/<slug> shows this viewer (NotFound when they may not see it)."""
     integration = integration_by_handle(viewer, publisher, slug)
+    versions = versions_of(viewer, integration)
+    shown = shown_to(viewer, integration, versions=versions)
     return Detail(
         integration=integration,
-        versions=versions_of(integration),
-        dependencies=dependencies_of(viewer, integration),
+        shown=shown,
+        versions=versions,
+        dependencies=dependencies_of(viewer, shown),
         in_trash=state_of(integration) == DELETED,
     )
 
@@ -64,16 +71,17 @@ def integration_by_id(viewer: Viewer, integration_id: str, *, with_versions: boo
     return _load_viewable(viewer, Integration.id == integration_id, with_versions=with_versions)
 
 
-def versions_of(integration: Integration) -> list[IntegrationVersion]:
-    """Newest first (the relationship's order), yanked ones included: they are marked, not hidden.
-    Versions waiting for (or refused in) staff review are nobody's outside the dashboard."""
-    return [v for v in integration.versions if version_is_live(v)]
+def versions_of(viewer: Viewer, integration: Integration) -> list[IntegrationVersion]:
+    """The versions this viewer finds in the history, newest first (the relationship's order), yanked
+    ones included: they are marked, not hidden."""
+    return [v for v in integration.versions if may_see_version(viewer, integration, v)]
 
 
-def dependencies_of(viewer: Viewer, integration: Integration) -> list[Dependency]:
-    """The manifest's dependencies, each resolved (one query for all) to an integration the viewer may see."""
+def dependencies_of(viewer: Viewer, shown: Shown) -> list[Dependency]:
+    """The shown manifest's dependencies, each resolved (one query for all) to an integration the viewer
+    may see."""
     declared = []
-    for entry in (integration.manifest or {}).get("dependencies") or []:
+    for entry in shown.dependencies:
         if isinstance(entry, dict) and isinstance(entry.get("integration"), str):
             declared.append((entry["integration"][:120], str(entry.get("version") or "*")[:120]))
     pairs = {tuple(handle.split("/", 1)) for handle, _ in declared if handle.count("/") == 1}

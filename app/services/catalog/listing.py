@@ -25,6 +25,7 @@ from . import search
 from .facets import tier_counts
 from .generation import GENERATION, catalog_generation
 from .query import (
+    API_COLUMNS,
     CARD_COLUMNS,
     INTEGRATIONS,
     C,
@@ -65,7 +66,7 @@ class CatalogPage:
 
 @dataclass
 class KeysetPage:
-    items: list  # rows with every integrations column
+    items: list  # rows with the API columns (every one but the working copy's documents)
     next_key: tuple | None
     sort_names: tuple[str, ...] = ()
 
@@ -94,7 +95,7 @@ def keyset_page_for(viewer: Viewer, query: CatalogQuery, *, after: tuple | None,
         if ranked is not None:
             items, next_key, _ = ranked
             return KeysetPage(items, next_key, ("score", "id"))
-    stmt, score = _matched(viewer, query, INTEGRATIONS.c, session_dialect())
+    stmt, score = _matched(viewer, query, API_COLUMNS, session_dialect())
     order = ordering(query, score)
     if after is not None:
         row = tuple_(*order.columns)
@@ -199,7 +200,7 @@ def _rows_by_id_statement(cards: bool, member_of: frozenset):
     # when no row is left). Built once per membership set.
     viewer = Viewer(user_id="-", member_of=member_of)
     state = select(GENERATION.label("catalog_generation")).subquery("state")
-    return select(state.c.catalog_generation, *(CARD_COLUMNS if cards else INTEGRATIONS.c)).select_from(
+    return select(state.c.catalog_generation, *(CARD_COLUMNS if cards else API_COLUMNS)).select_from(
         state.outerjoin(
             INTEGRATIONS, and_(C.id.in_(bindparam("ids", expanding=True)), listed_clause(C, viewer))
         )

@@ -48,6 +48,13 @@ CARD_COLUMNS = (
     C.updated_at,
 )
 
+# What the JSON API's list reads: every column but the working copy's documents and the client secret.
+# Its documents come from each row's current version (snapshots.shown_to_each), never from these rows.
+WORKING_COPY_COLUMNS = frozenset(
+    {"manifest", "variables_schema", "auth_config", "oauth_client_secret_encrypted"}
+)
+API_COLUMNS = tuple(c for c in INTEGRATIONS.c if c.name not in WORKING_COPY_COLUMNS)
+
 
 def search_terms(q: str | None) -> tuple[str, ...]:
     """Words only (letters and digits), lower-cased, deduplicated, bounded in number and length."""

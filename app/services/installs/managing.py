@@ -41,7 +41,7 @@ def start_upgrade(user: User, installation: Installation) -> WizardSession:
     """An upgrade wizard to the current version: consent (and, for oauth2 with new scopes, a new
     authorization), the variables re-validated, then confirm. Declining changes nothing."""
     require_live(installation)
-    target = current_version(installation.integration)
+    target = current_version(installation.integration, installation.workspace_id)
     if compare(target.version, installation.version.version) <= 0:
         raise ValidationFailed("This installation already uses the latest version.")
     if target.auth_config.get("type") != installation.version.auth_config.get("type"):

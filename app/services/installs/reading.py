@@ -12,8 +12,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...domain import install_notices
 from ...domain import wizard as wizard_rule
 from ...domain.documents import validate_values
+from ...domain.listing_truth import may_see_version
 from ...domain.reports import policy
 from ...domain.semver_range import compare, parse_version, satisfies, version_key
+from ...domain.visibility import Viewer
 from ...domain.wizard import scope_diff
 from ...extensions import db
 from ...models import (
@@ -26,6 +28,8 @@ from ...models import (
 from ...models.install import LIVE_STATUSES
 from .. import crypto, takedowns
 from ..errors import NotFound
+from ..snapshots import current_version_numbers_for
+from ..viewer import viewer_for
 from ..workspaces import workspace_for_member
 
 
@@ -78,9 +82,18 @@ def installations_of(workspace: Workspace) -> list[InstallationRow]:
         for i in installations
         if i.is_live
     }
+    # "Latest" is what the workspace would install now: the current version as the workspace sees it.
+    latest_of = current_version_numbers_for(
+        Viewer(member_of=frozenset({workspace.id})), {i.integration for i in installations}
+    )
     rows = []
     for installation in installations:
-        facts = installation_facts(installation, taken_down.get(installation.integration_id), installed)
+        facts = installation_facts(
+            installation,
+            taken_down.get(installation.integration_id),
+            installed,
+            latest=latest_of.get(installation.integration_id),
+        )
         upgrade = bool(installation.is_live and facts.newer_available and facts.takedown is None)
         rows.append(
             InstallationRow(
@@ -91,7 +104,7 @@ def installations_of(workspace: Workspace) -> list[InstallationRow]:
                 install_notices.health(facts),
             )
         )
-    quick = quick_upgrades([row.installation for row in rows if row.upgrade_available])
+    quick = quick_upgrades([row.installation for row in rows if row.upgrade_available], latest_of)
     for row in rows:
         row.quick_upgrade = quick.get(row.installation.id)
     return rows
@@ -119,10 +132,18 @@ def asks_nothing_new(installation: Installation, target: IntegrationVersion) -> 
     )
 
 
-def quick_upgrades(installations: list[Installation]) -> dict[str, IntegrationVersion]:
+def quick_upgrades(
+    installations: list[Installation], latest_of: dict[str, str] | None = None
+) -> dict[str, IntegrationVersion]:
     """Of these upgradable installations, those whose upgrade asks nothing new: the version each
-    goes to, by installation id. One query whatever their number."""
-    wanted = {(i.integration_id, i.integration.current_version) for i in installations}
+    goes to (the version current for the workspace, `latest_of`), by installation id. One query
+    whatever their number."""
+    latest_of = latest_of or {}
+
+    def latest(i: Installation) -> str | None:
+        return latest_of.get(i.integration_id, i.integration.current_version)
+
+    wanted = {(i.integration_id, latest(i)) for i in installations}
     if not wanted:
         return {}
     targets = {
@@ -135,17 +156,19 @@ def quick_upgrades(installations: list[Installation]) -> dict[str, IntegrationVe
     }
     quick = {}
     for installation in installations:
-        target = targets.get((installation.integration_id, installation.integration.current_version))
+        target = targets.get((installation.integration_id, latest(installation)))
         if target is not None and not target.is_yanked and asks_nothing_new(installation, target):
             quick[installation.id] = target
     return quick
 
 
-def installation_facts(installation: Installation, takedown, installed: dict[str, str]):
+def installation_facts(
+    installation: Installation, takedown, installed: dict[str, str], *, latest: str | None
+):
     """What domain/install_notices.py needs to know of one installation. `installed` maps each
-    publisher/slug live in the workspace to its pinned version."""
+    publisher/slug live in the workspace to its pinned version; `latest` is the integration's current
+    version for the workspace (snapshots.current_version_numbers_for)."""
     integration, version = installation.integration, installation.version
-    latest = integration.current_version
     missing = ()
     if installation.status == "needs_attention":
         missing = tuple(
@@ -237,8 +260,13 @@ def changes_between(wizard: WizardSession) -> UpgradeChanges:
     candidates = db.session.scalars(
         db.select(IntegrationVersion).where(IntegrationVersion.integration_id == installation.integration_id)
     )
+    viewer = viewer_for(wizard.user)
     between = [
-        v for v in candidates if compare(v.version, old.version) > 0 and compare(v.version, new.version) <= 0
+        v
+        for v in candidates
+        if compare(v.version, old.version) > 0
+        and compare(v.version, new.version) <= 0
+        and may_see_version(viewer, installation.integration, v)
     ]
     between.sort(key=lambda v: version_key(v.version), reverse=True)
     added, removed = scope_diff(granted_scopes(installation), new.auth_config.get("scopes") or [])

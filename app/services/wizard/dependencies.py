@@ -10,7 +10,7 @@ from sqlalchemy import tuple_
 from sqlalchemy.orm import joinedload
 
 from ...domain import wizard as steps_rule
-from ...domain.review import live_version_clause
+from ...domain.listing_truth import current_candidate_clause
 from ...domain.semver_range import max_satisfying, satisfies
 from ...domain.visibility import can_view
 from ...extensions import db
@@ -22,6 +22,7 @@ from ...models import (
 )
 from ...models.install import LIVE_STATUSES
 from ..errors import NotFound, ValidationFailed
+from ..snapshots import current_versions_for
 from ..viewer import viewer_for
 from .state import complete_step, initial_data, new_wizard
 
@@ -64,22 +65,10 @@ def _integrations_by_key(keys) -> dict[str, Integration]:
     return {f"{i.publisher}/{i.slug}": i for i in rows}
 
 
-def _current_manifests(integrations) -> dict[str, dict]:
-    """Each integration's current version's manifest (its working copy when none), by integration id."""
-    published = [i for i in integrations if i.current_version]
-    rows = {}
-    if published:
-        rows = {
-            integration_id: manifest
-            for integration_id, manifest in db.session.execute(
-                db.select(IntegrationVersion.integration_id, IntegrationVersion.manifest).where(
-                    tuple_(IntegrationVersion.integration_id, IntegrationVersion.version).in_(
-                        [(i.id, i.current_version) for i in published]
-                    )
-                )
-            )
-        }
-    return {i.id: rows.get(i.id, i.manifest) if i.current_version else {} for i in integrations}
+def _current_manifests(viewer, integrations) -> dict[str, dict]:
+    """Each integration's current version's manifest for this viewer ({} for a draft), by integration id."""
+    current = current_versions_for(viewer, integrations)
+    return {i.id: current[i.id].manifest if i.id in current else {} for i in integrations}
 
 
 def _edges_of(manifest: dict | None) -> list[str]:
@@ -106,7 +95,7 @@ def dependency_cycle(wizard: WizardSession) -> list[str] | None:
     level = set(edges[root]) - edges.keys()
     while level and len(edges) < MAX_DEPENDENCY_KEYS:
         found = _integrations_by_key(level)
-        manifests = _current_manifests(found.values())
+        manifests = _current_manifests(viewer_for(wizard.user), found.values())
         for key in level:
             integration = found.get(key)
             edges[key] = _edges_of(manifests[integration.id]) if integration is not None else []
@@ -131,15 +120,15 @@ def _live_installations(workspace_id: str, integrations) -> dict[str, Installati
     return {row.integration_id: row for row in rows}
 
 
-def _live_versions(integrations) -> dict[str, list[str]]:
-    """Each integration's published, non-yanked version numbers, by integration id."""
+def _live_versions(viewer, integrations) -> dict[str, list[str]]:
+    """Each integration's version numbers that may be current for this viewer (published, not yanked),
+    by integration id: what a dependency may be installed at."""
     versions: dict[str, list[str]] = {i.id: [] for i in integrations}
     if versions:
         for integration_id, number in db.session.execute(
             db.select(IntegrationVersion.integration_id, IntegrationVersion.version).where(
                 IntegrationVersion.integration_id.in_(list(versions)),
-                IntegrationVersion.yanked_at.is_(None),
-                live_version_clause(IntegrationVersion),
+                current_candidate_clause(IntegrationVersion, viewer, Integration),
             )
         ):
             versions[integration_id].append(number)
@@ -156,7 +145,7 @@ def dependency_report(user, wizard: WizardSession) -> list[DependencyStatus]:
         key: i for key, i in found.items() if can_view(viewer, i) and not i.is_deleted and not i.is_draft
     }
     installed = _live_installations(wizard.workspace_id, usable.values())
-    versions = _live_versions([i for i in usable.values() if i.id not in installed])
+    versions = _live_versions(viewer, [i for i in usable.values() if i.id not in installed])
     return [
         _status(key, range_text, usable.get(key), cycle, installed, versions) for key, range_text in declared
     ]

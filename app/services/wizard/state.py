@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 
 from ...domain import wizard as steps_rule
-from ...domain.visibility import can_view
+from ...domain.visibility import Viewer, can_view
 from ...extensions import db
 from ...models import (
     Installation,
@@ -19,8 +19,9 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
-from .. import crypto, review_submissions
+from .. import crypto
 from ..errors import NotFound, PermissionDenied, ServiceError
+from ..snapshots import current_version_for
 from ..viewer import viewer_for
 
 
@@ -45,18 +46,12 @@ def installable_integration(user, publisher: str, slug: str) -> Integration:
 
 
 def current_version(integration: Integration, workspace_id: str | None = None) -> IntegrationVersion:
-    """The version a new install pins: the current (highest non-yanked) one. Installing into the
-    listing's own workspace, a version waiting for staff review is current already."""
-    if workspace_id is not None:
-        version = review_submissions.current_version_for(integration, {workspace_id})
-    else:
-        version = db.session.scalar(
-            db.select(IntegrationVersion).where(
-                IntegrationVersion.integration_id == integration.id,
-                IntegrationVersion.version == integration.current_version,
-            )
-        )
-    if version is None or version.is_yanked:
+    """The version a new install (or an upgrade) pins: the one current for the workspace it goes into
+    (snapshots.current_version_for). Installing into the listing's own workspace, a version waiting
+    for staff review is current already; anywhere else, only a live one."""
+    viewer = Viewer(member_of=frozenset({workspace_id}) if workspace_id else frozenset())
+    version = current_version_for(viewer, integration)
+    if version is None:
         raise NotFound("This integration has no installable version.")
     return version
 

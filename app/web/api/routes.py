@@ -71,20 +71,25 @@ def list_integrations():
     after = decode_cursor(request.args.get("cursor"), query)
     page = catalog.keyset_page_for(caller.viewer, query, after=after, limit=limit)
     next_cursor = encode_cursor(query, page.sort_names, page.next_key) if page.next_key else None
-    return _respond({"data": [integration_to_dict(i) for i in page.items], "nextCursor": next_cursor}, caller)
+    shown = catalog.shown_to_each(caller.viewer, page.items)
+    data = [integration_to_dict(i, shown[i.id]) for i in page.items]
+    return _respond({"data": data, "nextCursor": next_cursor}, caller)
 
 
 @bp.get("/integrations/<integration_id>")
 def get_integration(integration_id):
     caller = api_caller()
-    return _respond(integration_to_dict(catalog.integration_by_id(caller.viewer, integration_id)), caller)
+    integration = catalog.integration_by_id(caller.viewer, integration_id)
+    return _respond(integration_to_dict(integration, catalog.shown_to(caller.viewer, integration)), caller)
 
 
 @bp.get("/integrations/<integration_id>/versions")
 def list_versions(integration_id):
     caller = api_caller()
     integration = catalog.integration_by_id(caller.viewer, integration_id, with_versions=True)
-    return _respond({"data": [version_to_dict(v) for v in catalog.versions_of(integration)]}, caller)
+    return _respond(
+        {"data": [version_to_dict(v) for v in catalog.versions_of(caller.viewer, integration)]}, caller
+    )
 
 
 @bp.get("/openapi.json")

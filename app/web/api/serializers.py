@@ -1,13 +1,18 @@
 """JSON shapes of the API. `integration_to_dict` is exactly spec/integration-entity.txt:
-eighteen camelCase keys, nulls where the spec allows them, ISO 8601 UTC timestamps."""
+eighteen camelCase keys, nulls where the spec allows them, ISO 8601 UTC timestamps.
+
+Its documents and `currentVersion` are what the caller is shown (`snapshots.Shown`): the current
+version's snapshot on every read; only the write API's answers to the source workspace echo the
+working copy it has just saved."""
 
 from __future__ import annotations
 
 from ...models import Integration, IntegrationVersion
 from ...models.base import isoformat_z
+from ...services.snapshots import Shown
 
 
-def integration_to_dict(integration: Integration) -> dict:
+def integration_to_dict(integration: Integration, shown: Shown) -> dict:
     return {
         "id": integration.id,
         "workspaceId": integration.workspace_id,
@@ -17,10 +22,10 @@ def integration_to_dict(integration: Integration) -> dict:
         "iconUrl": integration.icon_url,
         "publisher": integration.publisher,
         "trustTier": integration.trust_tier,
-        "currentVersion": integration.current_version,
-        "manifest": integration.manifest or {},
-        "variablesSchema": integration.variables_schema or {},
-        "authConfig": integration.auth_config or {},
+        "currentVersion": shown.version,
+        "manifest": shown.manifest,
+        "variablesSchema": shown.variables_schema,
+        "authConfig": shown.auth_config,
         "visibility": integration.visibility,
         "createdBy": integration.created_by,
         "deletedAt": isoformat_z(integration.deleted_at),

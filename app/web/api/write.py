@@ -13,6 +13,7 @@ from ...domain import documents
 from ...services import integrations as service
 from ...services import publishing
 from ...services.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from ...services.snapshots import working_copy
 from ..limits import limit_handle_claims
 from . import bp
 from .auth import ApiCaller, require_token
@@ -122,7 +123,7 @@ def create_integration():
         integration = service.create_integration(caller.user, caller.workspace_id, data, docs)
     except (ValidationFailed, Conflict) as error:
         raise _camel_details(error) from error
-    return jsonify(integration_to_dict(integration)), 201
+    return jsonify(integration_to_dict(integration, working_copy(integration))), 201
 
 
 @bp.patch("/integrations/<integration_id>")
@@ -138,7 +139,7 @@ def update_integration(integration_id):
         )
     except (ValidationFailed, Conflict) as error:
         raise _camel_details(error) from error
-    return jsonify(integration_to_dict(integration))
+    return jsonify(integration_to_dict(integration, working_copy(integration)))
 
 
 @bp.post("/integrations/<integration_id>/versions")
@@ -182,4 +183,4 @@ def delete_integration(integration_id):
     caller = require_token()
     integration = _owned(caller, integration_id, lock=True)
     service.soft_delete(caller.user, integration)
-    return jsonify(integration_to_dict(integration))
+    return jsonify(integration_to_dict(integration, working_copy(integration)))

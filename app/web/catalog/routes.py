@@ -126,20 +126,21 @@ bp.add_url_rule("/integrations", endpoint="catalog", view_func=catalog_view, met
 @anonymous_page(key=lambda publisher, slug: (publisher, slug), recount=detail_counts)
 def detail(publisher, slug):
     try:
-        shown = catalog.detail_for(current_viewer(), publisher, slug)
+        detail = catalog.detail_for(current_viewer(), publisher, slug)
     except TakenDown as gone:
         return render_template("catalog/taken_down.html", notice=gone.notice), 410
-    integration = shown.integration
+    integration, shown = detail.integration, detail.shown  # shown: the current version's snapshot
     return render_template(
         "catalog/detail.html",
         integration=integration,
-        in_trash=shown.in_trash,
-        versions=shown.versions,
-        dependencies=shown.dependencies,
-        members=presenters.members_of(integration.manifest),
-        variables=presenters.variables_of(integration.variables_schema),
-        scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(integration.auth_config)],
-        auth_description=presenters.AUTH_TYPES.get(integration.auth_type, presenters.AUTH_TYPES["none"]),
+        shown=shown,
+        in_trash=detail.in_trash,
+        versions=detail.versions,
+        dependencies=detail.dependencies,
+        members=presenters.members_of(shown.manifest),
+        variables=presenters.variables_of(shown.variables_schema),
+        scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(shown.auth_config)],
+        auth_description=presenters.AUTH_TYPES.get(shown.auth_type, presenters.AUTH_TYPES["none"]),
         is_private=integration.visibility == "private",
         login_next=request.path,
     )

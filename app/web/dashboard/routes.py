@@ -12,7 +12,15 @@ from ...domain import documents
 from ...domain.semver_range import is_valid_version
 from ...domain.visibility import state_of
 from ...models import Integration
-from ...services import dashboard, integration_metadata, namespaces, publishing, review_submissions, reviews
+from ...services import (
+    dashboard,
+    integration_metadata,
+    namespaces,
+    publishing,
+    review_submissions,
+    reviews,
+    snapshots,
+)
 from ...services import integrations as service
 from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
@@ -68,6 +76,7 @@ def index():
     return render_template(
         "dashboard/index.html",
         groups=mine.groups,
+        unpublished=mine.unpublished,
         group_titles=GROUPS,
         workspaces=mine.workspaces,
         workspace_names={ws.id: ws.name for ws, _ in mine.workspaces},
@@ -159,6 +168,10 @@ def preview_form(manifest_text: str | None, variables_text: str | None):
     ), None
 
 
+def _has_unpublished_changes(integration: Integration) -> bool:
+    return integration.id in snapshots.with_unpublished_changes(viewer_for(current_user), [integration])
+
+
 def _render_edit(integration: Integration, form: EditIntegrationForm, status: int = 200):
     preview, why_not = preview_form(form.manifest.data, form.variables_schema.data)
     return render_template(
@@ -168,6 +181,7 @@ def _render_edit(integration: Integration, form: EditIntegrationForm, status: in
         preview=preview,
         preview_message=why_not,
         state=state_of(integration),
+        unpublished=_has_unpublished_changes(integration),
         pending_rename=review_submissions.pending_rename(integration),
         visibility_form=VisibilityForm(formdata=None, visibility=integration.visibility, prefix="quick"),
     ), status
@@ -208,9 +222,9 @@ def update(integration_id):
             )
         except ServiceError as error:
             apply_service_error(form, error, summary=True)
-        else:
-            flash("Saved.", "success")
-            return redirect(url_for("dashboard.edit", integration_id=integration.id))
+            return _render_edit(integration, form, error.status)
+        flash("Saved.", "success")
+        return redirect(url_for("dashboard.edit", integration_id=integration.id))
     return _render_edit(integration, form, 422)
 
 
@@ -230,6 +244,7 @@ def publish(integration_id):
     integration = _load(integration_id, lock=request.method == "POST")
     suggested = publishing.suggestions(integration)
     form = PublishForm()
+    status = 200
     if request.method == "GET":
         form.version.data = suggested["patch" if integration.current_version else "major"]
     if form.validate_on_submit():
@@ -244,13 +259,17 @@ def publish(integration_id):
         else:
             flash_publish_result(integration, result)
             return redirect(url_for("dashboard.versions", integration_id=integration.id))
-    else:
+    elif request.method == "POST":
         status = _status(form)
+    current, changes = snapshots.changes_since_current(viewer_for(current_user), integration)
     return render_template(
         "dashboard/publish.html",
         integration=integration,
         form=form,
         suggested=suggested,
+        current=current,
+        changes=changes,
+        state=state_of(integration),
         checks_preview=publishing.preview(integration, _previewed_version(form, suggested)),
     ), status
 
