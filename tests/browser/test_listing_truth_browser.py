@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import Integration, IntegrationVersion, User, Workspace
-from app.models.base import utcnow
+from app.models import User, Workspace
+from tests import factories
 from tests.browser.test_dashboard_browser import seed as seed_publisher
 
 pytestmark = pytest.mark.browser
@@ -37,33 +37,17 @@ def seed(app) -> str:
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.email == "pub@example.test"))
         workspace = db.session.scalar(db.select(Workspace).where(Workspace.slug == "acme"))
-        integration = Integration(
-            workspace_id=workspace.id,
+        integration = factories.IntegrationFactory.published(
+            workspace=workspace,
+            creator=user,
             publisher="acme",
             slug="weather-sync",
             name="Weather Sync",
             description="Forecasts in your workspace.",
-            visibility="public",
             trust_tier="community",  # a new scope is current at once (above community it waits for review)
-            created_by=user.id,
             manifest=MANIFEST,
             variables_schema=VARIABLES,
             auth_config=AUTH,
-            current_version="1.0.0",
-            last_published_at=utcnow(),
-        )
-        db.session.add(integration)
-        db.session.flush()
-        db.session.add(
-            IntegrationVersion(
-                integration_id=integration.id,
-                version="1.0.0",
-                manifest=MANIFEST,
-                variables_schema=VARIABLES,
-                auth_config=AUTH,
-                changelog="First.",
-                published_by=user.id,
-            )
         )
         db.session.commit()
         return integration.id

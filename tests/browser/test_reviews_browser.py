@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import Integration, IntegrationVersion, Membership, PublisherNamespace, User, Workspace
+from app.models import Membership, PublisherNamespace, User, Workspace
 from app.models.base import utcnow
 
+from .. import factories
 from .fixtures import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -52,33 +53,17 @@ def seed(app) -> None:
             ]
         )
         db.session.flush()
-        integration = Integration(
-            workspace_id=acme.id,
+        factories.IntegrationFactory.published(
+            workspace=acme,
+            creator=publisher,
+            publisher="acme",
             slug="mail",
             name="Acme Mail",
             description="Reads your mail.",
-            publisher="acme",
             trust_tier="verified_partner",
             manifest=MANIFEST,
             variables_schema=VARIABLES,
             auth_config=OAUTH,
-            visibility="public",
-            created_by=publisher.id,
-            current_version="1.0.0",
-            last_published_at=utcnow(),
-        )
-        db.session.add(integration)
-        db.session.flush()
-        db.session.add(
-            IntegrationVersion(
-                integration_id=integration.id,
-                version="1.0.0",
-                manifest=MANIFEST,
-                variables_schema=VARIABLES,
-                auth_config=OAUTH,
-                changelog="First.",
-                published_by=publisher.id,
-            )
         )
         db.session.commit()
 
