@@ -7,7 +7,6 @@ the publisher wants now. Nothing here commits."""
 from __future__ import annotations
 
 from ..domain import review
-from ..domain.semver_range import is_valid_version, version_key
 from ..extensions import db
 from ..models import Integration, IntegrationVersion, ListingReview
 from ..models.base import utcnow
@@ -24,23 +23,6 @@ def current_row(integration: Integration) -> IntegrationVersion | None:
             IntegrationVersion.version == integration.current_version,
         )
     )
-
-
-def current_version_for(integration: Integration, workspace_ids) -> IntegrationVersion | None:
-    """The version that is current for someone belonging to `workspace_ids`: for the source workspace,
-    a version waiting for review already is (the highest not yanked, live or pending); for everyone
-    else, the live current version. The one place that widens "current" for the source workspace."""
-    if integration.workspace_id not in set(workspace_ids or ()):
-        return current_row(integration)
-    rows = db.session.scalars(
-        db.select(IntegrationVersion).where(
-            IntegrationVersion.integration_id == integration.id,
-            IntegrationVersion.yanked_at.is_(None),
-            review.current_candidate_clause(IntegrationVersion, [integration.id]),
-        )
-    ).all()
-    valid = [row for row in rows if is_valid_version(row.version)]
-    return max(valid, key=lambda row: version_key(row.version)) if valid else None
 
 
 def pending(integration: Integration, kind: str) -> list[ListingReview]:

@@ -340,15 +340,22 @@ def test_pending_versions_are_not_installable_nor_dependable(factories):
 
 
 def test_a_pending_version_is_current_for_its_own_workspace_only(factories):
-    from app.services import review_submissions
+    from app.domain.visibility import Viewer
+    from app.services.snapshots import current_version_for
 
     listing, review = pending_version(factories)
     integration = listing.integration
-    own = review_submissions.current_version_for(integration, {integration.workspace_id})
-    other = review_submissions.current_version_for(integration, {"another-workspace"})
-    assert (own.version, other.version) == ("2.0.0", "1.0.0")
+    own = Viewer(member_of=frozenset({integration.workspace_id}))
+    other = Viewer(member_of=frozenset({"another-workspace"}))
+    assert (
+        current_version_for(own, integration).version,
+        current_version_for(other, integration).version,
+    ) == (
+        "2.0.0",
+        "1.0.0",
+    )
     reviews.reject(factories.UserFactory(is_staff=True), review.id, "No.")
-    assert review_submissions.current_version_for(integration, {integration.workspace_id}).version == "1.0.0"
+    assert current_version_for(own, integration).version == "1.0.0"
 
 
 def test_yanking_a_version_that_waits_takes_it_out_of_the_queue(client, auth, factories, staff):

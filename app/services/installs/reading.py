@@ -133,17 +133,12 @@ def asks_nothing_new(installation: Installation, target: IntegrationVersion) -> 
 
 
 def quick_upgrades(
-    installations: list[Installation], latest_of: dict[str, str] | None = None
+    installations: list[Installation], latest_of: dict[str, str]
 ) -> dict[str, IntegrationVersion]:
     """Of these upgradable installations, those whose upgrade asks nothing new: the version each
     goes to (the version current for the workspace, `latest_of`), by installation id. One query
     whatever their number."""
-    latest_of = latest_of or {}
-
-    def latest(i: Installation) -> str | None:
-        return latest_of.get(i.integration_id, i.integration.current_version)
-
-    wanted = {(i.integration_id, latest(i)) for i in installations}
+    wanted = {(i.integration_id, latest_of.get(i.integration_id)) for i in installations}
     if not wanted:
         return {}
     targets = {
@@ -156,7 +151,7 @@ def quick_upgrades(
     }
     quick = {}
     for installation in installations:
-        target = targets.get((installation.integration_id, latest(installation)))
+        target = targets.get((installation.integration_id, latest_of.get(installation.integration_id)))
         if target is not None and not target.is_yanked and asks_nothing_new(installation, target):
             quick[installation.id] = target
     return quick
