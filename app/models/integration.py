@@ -78,6 +78,9 @@ class Integration(TimestampMixin, db.Model):
 
     # Not part of the public entity:
     install_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Visible ratings of the listing and the sum of their stars (the rating service keeps both).
+    rating_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    rating_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     last_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The oauth2 client secret: Fernet ciphertext, never rendered or serialised.
     oauth_client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
