@@ -7,6 +7,7 @@ from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .outbox import OutboxMessage
+from .policy import InstallRequest, WorkspacePolicy
 from .report import ListingReport, Takedown
 from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
@@ -20,6 +21,7 @@ __all__ = [
     "DemoOAuthToken",
     "HandleGrant",
     "IdempotencyKey",
+    "InstallRequest",
     "Installation",
     "InstallationMember",
     "Invitation",
@@ -35,5 +37,6 @@ __all__ = [
     "User",
     "WizardSession",
     "Workspace",
+    "WorkspacePolicy",
     "normalise_email",
 ]

@@ -24,7 +24,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
-from .. import audit, crypto
+from .. import audit, crypto, install_policy, install_requests
 from ..errors import Conflict, ValidationFailed
 from ..wizard import (
     finish,
@@ -54,6 +54,7 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     """Create the installation, its members and credential in one transaction; one audit event."""
     require_ready(wizard)
     integration = wizard.integration
+    install_policy.require_allowed(wizard.workspace, integration, field=None)
     if live_installation(wizard.workspace_id, integration.id) is not None:
         raise Conflict(f"{integration.name} is already installed in this workspace.")
     validate_variables(wizard.version, wizard.data.get("variables") or {})
@@ -84,6 +85,7 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     count_install(integration, +1)
     _restore_dependents(installation)
     finish(wizard)
+    install_requests.mark_installed(user, installation)
     audit.record(
         user,
         "installation.created",

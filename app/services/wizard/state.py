@@ -19,7 +19,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
-from .. import crypto
+from .. import crypto, install_policy
 from ..errors import NotFound, PermissionDenied, ServiceError
 from ..snapshots import current_version_for
 from ..viewer import viewer_for
@@ -69,6 +69,10 @@ def load_wizard(user, wizard_id: str) -> WizardSession:
         installable_integration(user, wizard.integration.publisher, wizard.integration.slug)
     if wizard.workspace_id not in viewer_for(user).admin_of:
         raise PermissionDenied("Only the workspace's owners and admins can install integrations.")
+    if wizard.purpose == steps_rule.INSTALL:
+        # The workspace's install policy too, on every step: a policy saved since stops the wizard.
+        # Upgrades and reconnects of what is installed already are not new installs.
+        install_policy.require_allowed(wizard.workspace, wizard.integration, field=None)
     return wizard
 
 

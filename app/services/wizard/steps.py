@@ -17,7 +17,7 @@ from ...models import (
 )
 from ...models.install import LIVE_STATUSES
 from ...models.workspace import MANAGER_ROLES
-from .. import crypto
+from .. import crypto, install_policy
 from ..errors import Conflict, ValidationFailed
 from .state import (
     complete_step,
@@ -96,6 +96,7 @@ def _check_workspace(user, integration: Integration, workspace_id: str | None) -
             "Manage it from the workspace's installations.",
             field="workspace",
         )
+    install_policy.require_allowed(workspace, integration)
     return workspace
 
 

@@ -33,14 +33,19 @@ CACHED_CARDS = 4096  # about 1 KiB each
 
 
 @bp.app_template_global()
-def integration_card(integration, detail_root: str, placeholder_icon: str) -> Markup:
+def integration_card(
+    integration, detail_root: str, placeholder_icon: str, policy_note: str | None = None
+) -> Markup:
     """The card of `integration` (a row or a model with the card columns), from the macro in
-    templates/includes/integration_card.html."""
+    templates/includes/integration_card.html. `policy_note`: where the viewer's workspaces' install
+    policies block it (members' pages only; part of the key like the fields)."""
     card = Card._make(getattr(integration, name) for name in CARD_FIELDS)
-    return _rendered(card, detail_root, placeholder_icon, id(current_app.jinja_env))
+    return _rendered(card, detail_root, placeholder_icon, policy_note, id(current_app.jinja_env))
 
 
 @lru_cache(maxsize=CACHED_CARDS)
-def _rendered(card: Card, detail_root: str, placeholder_icon: str, _environment: int) -> Markup:
+def _rendered(
+    card: Card, detail_root: str, placeholder_icon: str, policy_note: str | None, _environment: int
+) -> Markup:
     macro = current_app.jinja_env.get_template("includes/integration_card.html").module.integration_card
-    return Markup(macro(card, detail_root, placeholder_icon))
+    return Markup(macro(card, detail_root, placeholder_icon, policy_note))

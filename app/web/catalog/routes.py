@@ -7,7 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ...domain import trust
-from ...services import catalog
+from ...services import catalog, install_policy
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
@@ -65,6 +65,7 @@ def _home_content(viewer) -> tuple[Markup, dict]:
         facets=shown.facets,
         featured=shown.featured,
         recent=shown.recent,
+        policy_notes=install_policy.blocked_names(viewer, [*shown.featured, *shown.recent]),
         **card_links(),
     )
     return Markup(html), {}
@@ -112,6 +113,7 @@ def _catalog_content(viewer, query, page_number: int) -> tuple[Markup, dict]:
         sorts=catalog.SORTS,
         sort_labels=SORT_LABELS,
         first_url=page_url(1),
+        policy_notes=install_policy.blocked_names(viewer, page.items),
         **links,
         **card_links(),
     )
@@ -125,8 +127,9 @@ bp.add_url_rule("/integrations", endpoint="catalog", view_func=catalog_view, met
 @bp.get("/integrations/<publisher>/<slug>")
 @anonymous_page(key=lambda publisher, slug: (publisher, slug), recount=detail_counts)
 def detail(publisher, slug):
+    viewer = current_viewer()
     try:
-        detail = catalog.detail_for(current_viewer(), publisher, slug)
+        detail = catalog.detail_for(viewer, publisher, slug)
     except TakenDown as gone:
         return render_template("catalog/taken_down.html", notice=gone.notice), 410
     integration, shown = detail.integration, detail.shown  # shown: the current version's snapshot
@@ -143,6 +146,8 @@ def detail(publisher, slug):
         auth_description=presenters.AUTH_TYPES.get(shown.auth_type, presenters.AUTH_TYPES["none"]),
         is_private=integration.visibility == "private",
         login_next=request.path,
+        # Per viewer: a signed-in person's page is kept for them alone (page_cache._member_page).
+        policy_blocked=install_policy.blocked_for(viewer, integration) if not viewer.is_anonymous else [],
     )
 
 

@@ -15,13 +15,13 @@ from ...database import writes
 from ...domain import wizard as steps_rule
 from ...domain.documents import describe_values
 from ...extensions import db
-from ...services import installs, oauth_connect
+from ...services import install_policy, install_requests, installs, oauth_connect
 from ...services import wizard as wizards
 from ...services.errors import ServiceError, ValidationFailed
 from ..catalog.presenters import describe_scope
 from ..forms import ButtonForm, apply_service_error
 from . import bp
-from .forms import ApiKeyForm, UpgradeConsentForm, WorkspaceConsentForm
+from .forms import ApiKeyForm, RequestForm, UpgradeConsentForm, WorkspaceConsentForm
 from .variables import variables_form, variables_from
 
 
@@ -52,28 +52,49 @@ def _render(template: str, wizard, step: str, status: int = 200, **extra):
 
 def _start_form(formdata, integration) -> WorkspaceConsentForm:
     # formdata: request.form on POST, None to show initial values. A workspace that already has
-    # the integration is not offered: the page says so, with where to manage it.
+    # the integration, or whose install policy blocks it, is not offered: the page says so.
     form = WorkspaceConsentForm(formdata=formdata)
     installed = {workspace.id for workspace, _ in wizards.installed_in(current_user, integration)}
+    blocked = {blocked.workspace.id for blocked in _policy_blocked(integration)}
     form.workspace.choices = [
-        (w.id, w.name) for w in wizards.manageable_workspaces(current_user) if w.id not in installed
+        (w.id, w.name)
+        for w in wizards.manageable_workspaces(current_user)
+        if w.id not in installed and w.id not in blocked
     ]
     return form
 
 
-def _render_start(integration, form, status=200):
+def _policy_blocked(integration) -> list:
+    """The workspaces this user manages whose install policy blocks the integration, with why."""
+    managed = [w.id for w in wizards.manageable_workspaces(current_user)]
+    return [
+        install_policy.Blocked(workspace, decision.reason)
+        for workspace, policy in install_policy.policies_for(managed)
+        if not (decision := install_policy.decide(workspace, integration, policy)).allowed
+    ]
+
+
+def _render_start(integration, form, status=200, request_form=None):
     version = wizards.current_version(integration)
     installed = wizards.installed_in(current_user, integration)
+    requestable = install_requests.requestable(current_user, integration)
+    request_form = request_form or RequestForm(formdata=None)
+    request_form.workspace.choices = [
+        (r.workspace.id, r.workspace.name) for r in requestable if r.may_request
+    ]
     return render_template(
         "install/start.html",
         integration=integration,
         version=version,
         installed=installed,
+        blocked=_policy_blocked(integration),
+        requestable=requestable,
+        request_form=request_form,
         own_version=wizards.own_workspace_version(current_user, integration),
         form=form,
         describe_scope=describe_scope,
         who_can_install=wizards.who_can_install(current_user)
-        if not form.workspace.choices and not installed
+        if not form.workspace.choices and not installed and not requestable
         else [],
         progress=steps_rule.progress(
             wizards.version_steps(version),
@@ -92,7 +113,11 @@ def start(publisher, slug):
         resume = wizards.open_wizard_for(current_user, integration)
         if resume is not None and request.args.get("new") != "1":
             return redirect(step_url(resume))
-        return _render_start(integration, _start_form(None, integration))
+        form = _start_form(None, integration)
+        chosen = request.args.get("workspace")  # an approved request opens the wizard for its workspace
+        if chosen and any(value == chosen for value, _ in form.workspace.choices):
+            form.workspace.data = chosen
+        return _render_start(integration, form)
     form = _start_form(request.form, integration)
     if not form.validate_on_submit():
         return _render_start(integration, form, 422)
@@ -102,6 +127,26 @@ def start(publisher, slug):
         apply_service_error(form, error)
         return _render_start(integration, form, error.status)
     return redirect(step_url(wizard))
+
+
+@bp.post("/install/<publisher>/<slug>/request")
+@login_required
+def request_install(publisher, slug):
+    """A plain member asks their workspace's admins to install it."""
+    integration = wizards.installable_integration(current_user, publisher, slug)
+    request_form = RequestForm(request.form)
+    request_form.workspace.choices = []
+    try:
+        if not request_form.validate_on_submit():
+            raise ValidationFailed("The form expired. Reload the page and try again.")
+        asked = install_requests.create_request(
+            current_user, integration, request_form.workspace.data, request_form.note.data
+        )
+    except ServiceError as error:
+        apply_service_error(request_form, error)
+        return _render_start(integration, _start_form(None, integration), error.status, request_form)
+    flash(f"Your request for {integration.name} is sent to the admins of {asked.workspace.name}.", "success")
+    return redirect(url_for("workspaces.requests", ws=asked.workspace.slug))
 
 
 # --- steps ----------------------------------------------------------------------------------

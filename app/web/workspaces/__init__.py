@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("workspaces", __name__, url_prefix="/workspaces")
 
-from . import routes  # noqa: E402,F401
+from . import policy, routes  # noqa: E402,F401

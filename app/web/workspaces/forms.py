@@ -1,9 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, ValidationError
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from ...domain import trust
 from ...models.account import EMAIL_MAX
+from ...models.policy import REASON_MAX
 from ...models.workspace import ROLES
 from ...services import workspaces
 from ...services.errors import ValidationFailed
@@ -61,3 +63,22 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = role_field()
+
+
+class PolicyForm(FlaskForm):
+    # Validated by the service (install_policy.save_policy), which puts each problem beside its field.
+    min_trust_tier = SelectField("Minimum trust tier", choices=[], validate_choice=False)
+    allow_list = TextAreaField("Allow list", render_kw={"rows": 4, "spellcheck": "false"})
+    block_list = TextAreaField("Block list", render_kw={"rows": 4, "spellcheck": "false"})
+    members_may_request = BooleanField("Members may ask the admins to install an integration")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.min_trust_tier.choices = [("", "Any tier")] + [
+            (tier.key, f"{tier.label}{' or more trusted' if index else ''}")
+            for index, tier in enumerate(trust.TIERS.values())
+        ]
+
+
+class DenyForm(FlaskForm):
+    reason = TextAreaField("Reason", filters=[_strip], render_kw={"rows": 2, "maxlength": REASON_MAX})
