@@ -154,7 +154,7 @@ def describe(policy: Policy) -> list[str]:
     if policy.block:
         lines.append("Blocked: " + ", ".join(sorted(policy.block)) + ".")
     if policy.allow:
-        lines.append("Allowed whatever their tier: " + ", ".join(sorted(policy.allow)) + ".")
+        lines.append("Allowed whatever their trust tier: " + ", ".join(sorted(policy.allow)) + ".")
     lines.append(
         "Members may ask the admins to install an integration."
         if policy.members_may_request

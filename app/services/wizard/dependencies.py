@@ -21,6 +21,7 @@ from ...models import (
     WizardSession,
 )
 from ...models.install import LIVE_STATUSES
+from .. import install_policy
 from ..errors import NotFound, ValidationFailed
 from ..snapshots import current_versions_for
 from ..viewer import viewer_for
@@ -173,6 +174,7 @@ def start_dependency(user, wizard: WizardSession, key: str) -> WizardSession:
         raise ValidationFailed("This dependency leads back to an integration being installed: a cycle.")
     if not status.installable:
         raise ValidationFailed(f"{key} cannot be installed from here.")
+    install_policy.require_allowed(wizard.workspace, status.integration, field=None)
     version = db.session.scalar(
         db.select(IntegrationVersion).where(
             IntegrationVersion.integration_id == status.integration.id,

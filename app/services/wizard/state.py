@@ -56,8 +56,9 @@ def current_version(integration: Integration, workspace_id: str | None = None) -
     return version
 
 
-def load_wizard(user, wizard_id: str) -> WizardSession:
-    """The user's own, open wizard. Another user's (or a missing) id is NotFound."""
+def load_wizard(user, wizard_id: str, *, leaving: bool = False) -> WizardSession:
+    """The user's own, open wizard. Another user's (or a missing) id is NotFound. `leaving`: to
+    cancel it, which the workspace's install policy never stops."""
     wizard = db.session.get(WizardSession, wizard_id) if wizard_id and len(wizard_id) <= 36 else None
     if wizard is None or wizard.user_id != getattr(user, "id", None):
         raise NotFound("No such install.")
@@ -69,7 +70,7 @@ def load_wizard(user, wizard_id: str) -> WizardSession:
         installable_integration(user, wizard.integration.publisher, wizard.integration.slug)
     if wizard.workspace_id not in viewer_for(user).admin_of:
         raise PermissionDenied("Only the workspace's owners and admins can install integrations.")
-    if wizard.purpose == steps_rule.INSTALL:
+    if wizard.purpose == steps_rule.INSTALL and not leaving:
         # The workspace's install policy too, on every step: a policy saved since stops the wizard.
         # Upgrades and reconnects of what is installed already are not new installs.
         install_policy.require_allowed(wizard.workspace, wizard.integration, field=None)

@@ -94,7 +94,7 @@ def _render_start(integration, form, status=200, request_form=None):
         form=form,
         describe_scope=describe_scope,
         who_can_install=wizards.who_can_install(current_user)
-        if not form.workspace.choices and not installed and not requestable
+        if not form.workspace.choices and not installed
         else [],
         progress=steps_rule.progress(
             wizards.version_steps(version),
@@ -371,7 +371,7 @@ def connect(wizard_id):
 @bp.post("/install/w/<wizard_id>/cancel")
 @login_required
 def cancel(wizard_id):
-    wizard = wizards.load_wizard(current_user, wizard_id)
+    wizard = wizards.load_wizard(current_user, wizard_id, leaving=True)
     if not ButtonForm().validate_on_submit():
         abort(400)
     integration, workspace, purpose = wizard.integration, wizard.workspace, wizard.purpose
