@@ -13,6 +13,7 @@ from ..models import (
     HandleGrant,
     Installation,
     InstallationMember,
+    InstallRequest,
     Integration,
     IntegrationVersion,
     Invitation,
@@ -21,6 +22,7 @@ from ..models import (
     ReservedHandle,
     User,
     Workspace,
+    WorkspacePolicy,
 )
 from ..models.base import utcnow
 from ..services import audit, crypto, namespace_admin, publishing
@@ -258,6 +260,56 @@ def _seed_pending_review(publisher: User) -> None:
     publishing.publish(publisher, integration, version, changelog)
 
 
+# Acme's admins keep unreviewed listings and one publisher out (what is installed stays); Carol, a
+# plain member there, waits for an answer to her request. Initech, where Dave installs, has no policy.
+DEMO_POLICY = ("acme", "verified_publisher", ["tinkerers"])
+DEMO_REQUEST = (
+    "acme",
+    "stripe/payments",
+    "carol@acme.test",
+    "Finance wants card payments in our order flow.",
+)
+
+
+def _seed_policy_and_request(users: dict[str, User], workspaces: dict[str, Workspace]) -> None:
+    ws_slug, min_tier, blocked = DEMO_POLICY
+    workspace = workspaces[ws_slug]
+    if db.session.get(WorkspacePolicy, workspace.id) is None:
+        db.session.add(
+            WorkspacePolicy(
+                workspace_id=workspace.id,
+                min_trust_tier=min_tier,
+                block_list=blocked,
+                allow_list=[],
+                members_may_request=True,
+            )
+        )
+    ws_slug, key, requester, note = DEMO_REQUEST
+    integration, workspace = _integration(key), workspaces[ws_slug]
+    asked = db.session.scalar(
+        db.select(InstallRequest.id).where(
+            InstallRequest.workspace_id == workspace.id, InstallRequest.integration_id == integration.id
+        )
+    )
+    if integration is not None and asked is None:
+        request = InstallRequest(
+            workspace_id=workspace.id,
+            integration_id=integration.id,
+            requested_by=users[requester].id,
+            note=note,
+            status="open",
+        )
+        db.session.add(request)
+        db.session.flush()
+        audit.record(
+            users[requester],
+            "install_request.created",
+            request,
+            object_label=f"{key} in {workspace.name}",
+            after={"integration": key, "note": note, "status": "open"},
+        )
+
+
 def seed() -> str:
     users, workspaces = _seed_people()
     owners = {slug: users[members[0][0]] for slug, _, members, _ in WORKSPACES}
@@ -275,6 +327,7 @@ def seed() -> str:
     db.session.flush()
     installed = _seed_installations(users, workspaces, now)
     _seed_pending_review(users["vera@vendors.test"])
+    _seed_policy_and_request(users, workspaces)
     seed_trust_cases()
     db.session.flush()
     return (

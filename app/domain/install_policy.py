@@ -33,7 +33,7 @@ PUBLISHER_PATTERN = r"^[a-z0-9][a-z0-9-]{0,38}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 _HANDLE_RE = re.compile(PUBLISHER_PATTERN)
 _SLUG_RE = re.compile(SLUG_PATTERN)
-_SEPARATORS = re.compile(r"[\s,]+")
+_SEPARATORS = re.compile(r"[\r\n,]+")
 
 # Most trusted first, as trust.TIERS lists them.
 TIER_ORDER = tuple(TIERS)
@@ -95,12 +95,13 @@ class ParsedList:
 
 
 def parse_entries(text: str | None) -> ParsedList:
-    """A list as typed (one entry per line, or separated by commas or spaces): the entries, in order,
-    lower-cased and without repeats, and a message per entry that is neither `publisher` nor
-    `publisher/slug`."""
+    """A list as typed (one entry per line, or separated by commas): the entries, in order, lower-cased
+    and without repeats, and a message per entry that is neither `publisher` nor `publisher/slug`
+    (a space inside an entry is an error, not a separator: "Not A Handle" must not become three)."""
     entries: list[str] = []
     errors: list[str] = []
     for raw in _SEPARATORS.split(text or ""):
+        raw = raw.strip()
         if not raw:
             continue
         entry = raw.lower()

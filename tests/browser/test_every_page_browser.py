@@ -191,6 +191,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/workspaces/new",
                 "/workspaces/acme",
                 "/workspaces/acme/installations",
+                "/workspaces/acme/policy",
+                "/workspaces/acme/requests",  # Carol's open request, with approve and deny
                 installation + "/settings",
                 installation + "/credential",
                 installation + "/uninstall",
@@ -200,6 +202,18 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/integrations/globex/weather/report",
                 "/dashboard/checks",
                 "/dashboard/checks/MP001",
+            ],
+        ),
+        "plain member": (
+            "carol@acme.test",
+            [
+                "/workspaces/acme/requests",  # her own request
+                "/workspaces/acme/policy",  # read only
+                "/workspaces/initech/policy",  # she is an admin there: the form
+                "/install/globex/weather",  # installable in Initech; Acme's policy blocks it (no request)
+                "/install/stripe/payments",  # already requested in Acme
+                "/integrations/globex/weather",  # the detail page says why Acme blocks it
+                "/integrations",  # cards say what Acme's policy blocks
             ],
         ),
         "staff": (
@@ -241,7 +255,14 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
 
 @pytest.mark.parametrize(
     "who",
-    ["visitor", "member", "staff", "publisher of a taken-down listing", "publisher of an update in review"],
+    [
+        "visitor",
+        "member",
+        "plain member",
+        "staff",
+        "publisher of a taken-down listing",
+        "publisher of an update in review",
+    ],
 )
 def test_every_page_of(demo_site, tour_page, who):
     email, paths = _visits(_ids(demo_site.app))[who]

@@ -78,8 +78,8 @@ def test_the_most_specific_entry_decides():
     assert decide(p, "acme/billing").allowed
 
 
-def test_parse_entries_reads_lines_commas_and_spaces_lowercases_and_drops_repeats():
-    parsed = rule.parse_entries("Acme\n tinkerers/dice, bob  acme\r\n\n")
+def test_parse_entries_reads_lines_and_commas_lowercases_and_drops_repeats():
+    parsed = rule.parse_entries("Acme\n tinkerers/dice, bob ,acme\r\n\n")
     assert parsed == rule.ParsedList(("acme", "tinkerers/dice", "bob"), ())
     assert rule.parse_entries("") == rule.ParsedList((), ())
     assert rule.parse_entries(None) == rule.ParsedList((), ())

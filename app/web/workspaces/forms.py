@@ -81,4 +81,6 @@ class PolicyForm(FlaskForm):
 
 
 class DenyForm(FlaskForm):
-    reason = TextAreaField("Reason", filters=[_strip], render_kw={"rows": 2, "maxlength": REASON_MAX})
+    reason = TextAreaField(
+        "Why it is denied", filters=[_strip], render_kw={"rows": 2, "maxlength": REASON_MAX}
+    )
