@@ -327,3 +327,15 @@ def test_the_catalog_reads_policies_in_one_query(client, auth, query_counter):
     assert html.count(f"Blocked by policy in {workspace.name}") == 4
     policy_reads = [s for s in counted.statements if "workspace_policies" in s]
     assert len(policy_reads) == 1
+
+
+def test_an_unfinished_wizard_is_not_resumed_into_a_workspace_that_now_blocks_it(client, auth):
+    owner, workspace = admin()
+    integration = publish(auth=API_KEY_AUTH)
+    auth.login(owner)
+    started = client.post_form(_start_url(integration), {"workspace": workspace.id, "consent": "y"})
+    wid = wizard_id_from(started.headers["Location"])
+    assert client.get(_start_url(integration)).headers["Location"].endswith(f"/install/w/{wid}/auth")
+    set_policy(owner, workspace, block=integration.publisher)
+    page = client.get(_start_url(integration))
+    assert page.status_code == 200 and f"Not allowed in {workspace.name}." in _text(page)

@@ -43,7 +43,7 @@ def _team():
 def _ask(client, integration, workspace, note="We need it for on-call."):
     return client.post_form(
         f"/install/{integration.publisher}/{integration.slug}/request",
-        {"workspace": workspace.id, "note": note},
+        {"request-workspace": workspace.id, "request-note": note},
     )
 
 
@@ -62,7 +62,7 @@ def test_a_member_asks_and_the_admins_are_mailed(client, auth):
     integration = publish(name="Pager Bridge")
     auth.login(member)
     page = _text(client.get(f"/install/{integration.publisher}/{integration.slug}"))
-    assert "Ask for it" in page and 'name="note"' in page and owner.email in page
+    assert "Ask for it" in page and 'name="request-note"' in page and owner.email in page
 
     response = _ask(client, integration, workspace)
     assert response.status_code == 302 and response.headers["Location"].endswith(
@@ -88,7 +88,7 @@ def test_a_member_asks_and_the_admins_are_mailed(client, auth):
     assert "Pager Bridge" in mine and "Waiting" in mine and "Approve" not in mine
     # The start page now says it was asked for, and offers no second request.
     again = _text(client.get(f"/install/{integration.publisher}/{integration.slug}"))
-    assert "already requested by you" in again and 'name="note"' not in again
+    assert "already requested by you" in again and 'name="request-note"' not in again
 
 
 def test_one_pending_request_per_integration_and_workspace(client, auth):
@@ -122,7 +122,7 @@ def test_requests_refused_with_a_clear_message(client, auth):
     off = _ask(client, integration, workspace)
     assert off.status_code == 422 and "do not take install requests" in _text(off)
     page = _text(client.get(f"/install/{integration.publisher}/{integration.slug}"))
-    assert "do not take install requests" in page and 'name="note"' not in page
+    assert "do not take install requests" in page and 'name="request-note"' not in page
 
     install_policy.save_policy(
         owner, workspace, min_tier="verified_partner", allow_text="", block_text="", members_may_request=True

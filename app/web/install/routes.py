@@ -78,7 +78,7 @@ def _render_start(integration, form, status=200, request_form=None):
     version = wizards.current_version(integration)
     installed = wizards.installed_in(current_user, integration)
     requestable = install_requests.requestable(current_user, integration)
-    request_form = request_form or RequestForm(formdata=None)
+    request_form = request_form or RequestForm(formdata=None, prefix="request")
     request_form.workspace.choices = [
         (r.workspace.id, r.workspace.name) for r in requestable if r.may_request
     ]
@@ -111,6 +111,8 @@ def start(publisher, slug):
     integration = wizards.installable_integration(current_user, publisher, slug)
     if request.method == "GET":
         resume = wizards.open_wizard_for(current_user, integration)
+        if resume is not None and not install_policy.decide(resume.workspace, integration).allowed:
+            resume = None  # its workspace's policy blocks it now: this page says so
         if resume is not None and request.args.get("new") != "1":
             return redirect(step_url(resume))
         form = _start_form(None, integration)
@@ -134,7 +136,7 @@ def start(publisher, slug):
 def request_install(publisher, slug):
     """A plain member asks their workspace's admins to install it."""
     integration = wizards.installable_integration(current_user, publisher, slug)
-    request_form = RequestForm(request.form)
+    request_form = RequestForm(request.form, prefix="request")
     request_form.workspace.choices = []
     try:
         if not request_form.validate_on_submit():
