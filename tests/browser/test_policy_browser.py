@@ -102,6 +102,19 @@ def test_policy_and_an_approved_request(live_server, browser, width_name):
         _no_sideways_scroll(admin_page)
         _shot(admin_page, width_name, "install-blocked")
 
+        # Members of the workspace see it on the cards and the detail page too.
+        admin_page.goto(f"{base}/integrations?q=Community+Widget")
+        expect(admin_page.locator(".integration-card").filter(has_text="Community Widget")).to_contain_text(
+            f"Blocked by policy in {seeded['ws_name']}"
+        )
+        _no_sideways_scroll(admin_page)
+        _shot(admin_page, width_name, "catalog-note")
+        admin_page.locator(".integration-card").filter(has_text="Community Widget").get_by_role(
+            "link"
+        ).click()
+        expect(admin_page.locator(".policy-blocked")).to_contain_text(f"Blocked in {seeded['ws_name']}.")
+        _shot(admin_page, width_name, "detail-note")
+
         # --- a member asks for an install -------------------------------------------------------
         _log_in(member_page, base, seeded["member"])
         member_page.goto(base + seeded["wanted"])
