@@ -250,6 +250,9 @@ def test_a_blocked_dependency_is_refused_with_the_reason(client, auth):
     auth.login(owner)
     started = client.post_form(_start_url(parent), {"workspace": workspace.id, "consent": "y"})
     wid = wizard_id_from(started.headers["Location"])
+    page = _text(client.get(f"/install/w/{wid}/dependencies"))
+    assert "Not installed; blocked by policy" in page and "allows only Verified partner" in page
+    assert f"Install {dependency.name} 1.0.0 first" not in page
     sessions = _count(WizardSession)
     response = client.post_form(
         f"/install/w/{wid}/dependencies/install", {"dependency": f"{dependency.publisher}/{dependency.slug}"}

@@ -36,6 +36,7 @@ class DependencyStatus:
     installed: Installation | None
     candidate: str | None  # the version a child wizard would pin
     status: str  # satisfied | missing | outdated | unavailable | cycle
+    blocked: str | None = None  # a missing one the workspace's install policy refuses: why
 
     @property
     def satisfied(self) -> bool:
@@ -43,7 +44,7 @@ class DependencyStatus:
 
     @property
     def installable(self) -> bool:
-        return self.status == "missing" and self.candidate is not None
+        return self.status == "missing" and self.candidate is not None and self.blocked is None
 
 
 def _dependencies(version: IntegrationVersion) -> list[tuple[str, str]]:
@@ -147,9 +148,16 @@ def dependency_report(user, wizard: WizardSession) -> list[DependencyStatus]:
     }
     installed = _live_installations(wizard.workspace_id, usable.values())
     versions = _live_versions(viewer, [i for i in usable.values() if i.id not in installed])
-    return [
+    report = [
         _status(key, range_text, usable.get(key), cycle, installed, versions) for key, range_text in declared
     ]
+    missing = [d for d in report if d.status == "missing"]
+    if missing:
+        policy = install_policy.policy_of(wizard.workspace_id)
+        for dependency in missing:
+            decision = install_policy.decide(wizard.workspace, dependency.integration, policy)
+            dependency.blocked = None if decision.allowed else decision.reason
+    return report
 
 
 def _status(key, range_text, integration, cycle, installed, versions) -> DependencyStatus:
@@ -172,9 +180,10 @@ def start_dependency(user, wizard: WizardSession, key: str) -> WizardSession:
         raise NotFound("No such dependency.")
     if status.status == "cycle":
         raise ValidationFailed("This dependency leads back to an integration being installed: a cycle.")
+    if status.blocked:
+        raise install_policy.PolicyBlocked(status.blocked)
     if not status.installable:
         raise ValidationFailed(f"{key} cannot be installed from here.")
-    install_policy.require_allowed(wizard.workspace, status.integration, field=None)
     version = db.session.scalar(
         db.select(IntegrationVersion).where(
             IntegrationVersion.integration_id == status.integration.id,
