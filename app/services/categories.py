@@ -57,7 +57,9 @@ def usage_counts() -> dict[str, int]:
 def _name(name: str | None, *, exclude: str | None = None) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > CATEGORY_NAME_MAX:
-        raise ValidationFailed(f"Give the category a name of up to {CATEGORY_NAME_MAX} characters.", field="name")
+        raise ValidationFailed(
+            f"Give the category a name of up to {CATEGORY_NAME_MAX} characters.", field="name"
+        )
     taken = db.select(Category.id).where(func.lower(Category.name) == name.lower())
     if exclude:
         taken = taken.where(Category.id != exclude)
@@ -70,7 +72,8 @@ def _slug(slug: str | None) -> str:
     slug = (slug or "").strip().lower()
     if not (slug.isascii() and SLUG_RE.match(slug)):
         raise ValidationFailed(
-            "Use 1 to 48 lowercase letters, digits and hyphens, starting with a letter or digit.", field="slug"
+            "Use 1 to 48 lowercase letters, digits and hyphens, starting with a letter or digit.",
+            field="slug",
         )
     if by_slug(slug) is not None:
         raise Conflict(f"The slug “{slug}” is taken.", field="slug")
@@ -146,7 +149,12 @@ def delete(actor, category_id: str) -> None:
     used = db.session.scalar(
         db.select(func.count())
         .select_from(Integration)
-        .where(or_(Integration.primary_category_id == category.id, Integration.secondary_category_id == category.id))
+        .where(
+            or_(
+                Integration.primary_category_id == category.id,
+                Integration.secondary_category_id == category.id,
+            )
+        )
     )
     if used:
         raise Conflict(

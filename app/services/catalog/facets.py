@@ -73,7 +73,9 @@ class CategoryCount:
     count: int
 
 
-def category_counts(viewer: Viewer, query: CatalogQuery, *, generation: int | None = None) -> list[CategoryCount]:
+def category_counts(
+    viewer: Viewer, query: CatalogQuery, *, generation: int | None = None
+) -> list[CategoryCount]:
     """Every category, in the staff's order, with how many listed integrations name it for this viewer
     (with the query's text, publisher and tier filters). `generation` as for `tier_counts`."""
     if generation is None:
@@ -99,13 +101,17 @@ def _count_by_category(clause, query: CatalogQuery, *, with_names: bool = False)
     """(slug, name, count) per category: every category when `with_names`, else only those counted."""
     named = []
     for column in (C.primary_category_id, C.secondary_category_id):
-        stmt = filtered(select(column.label("category_id")).where(clause, column.is_not(None)), query, by_category=False)
+        stmt = filtered(
+            select(column.label("category_id")).where(clause, column.is_not(None)), query, by_category=False
+        )
         if query.is_search:
             stmt = stmt.where(search.matching_clause(query.terms, session_dialect()))
         named.append(stmt)
     listed = union_all(*named).subquery("listed")
     counted = (
-        select(listed.c.category_id, func.count().label("n")).group_by(listed.c.category_id).subquery("counted")
+        select(listed.c.category_id, func.count().label("n"))
+        .group_by(listed.c.category_id)
+        .subquery("counted")
     )
     stmt = select(CATEGORIES.c.slug, CATEGORIES.c.name, func.coalesce(counted.c.n, 0))
     if with_names:

@@ -37,8 +37,12 @@ def _primary_category(column):
     # A correlated lookup (by primary key) rather than a join: every statement that selects the card
     # columns gets the label with no change to its FROM, at one index probe per row shown.
     return (
-        select(column).where(CATEGORIES.c.id == C.primary_category_id).scalar_subquery().label(f"category_{column.name}")
+        select(column)
+        .where(CATEGORIES.c.id == C.primary_category_id)
+        .scalar_subquery()
+        .label(f"category_{column.name}")
     )
+
 
 # What a card shows (and visibility needs): the JSON documents stay unread on listing pages.
 CARD_COLUMNS = (

@@ -7,6 +7,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ...domain import trust
+from ...domain.access import access_summary
+from ...domain.listing_links import shown_links
 from ...services import catalog, categories
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
@@ -175,6 +177,9 @@ def detail(publisher, slug):
         variables=presenters.variables_of(shown.variables_schema),
         scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(shown.auth_config)],
         auth_description=presenters.AUTH_TYPES.get(shown.auth_type, presenters.AUTH_TYPES["none"]),
+        access=access_summary(shown.auth_config),
+        links=shown_links(integration.links),
+        categories=[c for c in (integration.primary_category, integration.secondary_category) if c],
         is_private=integration.visibility == "private",
         login_next=request.path,
     )
