@@ -16,16 +16,19 @@ from .forms import CategoryForm, RenameCategoryForm
 def _render(status: int = 200, create_form=None, rename_forms=None):
     rows = service.ordered()
     rename_forms = rename_forms or {}
+    forms = {
+        row.id: rename_forms.get(row.id)
+        or RenameCategoryForm(formdata=None, prefix=f"rename-{row.id}", name=row.name)
+        for row in rows
+    }
+    for row in rows:  # each label names its category (a screen reader lists fifteen of them)
+        forms[row.id].name.label.text = f"New name for {row.name}"
     return render_template(
         "admin/categories.html",
         categories=rows,
         usage=service.usage_counts(),
         create_form=create_form or CategoryForm(formdata=None, prefix="new"),
-        rename_forms={
-            row.id: rename_forms.get(row.id)
-            or RenameCategoryForm(formdata=None, prefix=f"rename-{row.id}", name=row.name)
-            for row in rows
-        },
+        rename_forms=forms,
     ), status
 
 
