@@ -291,3 +291,20 @@ def test_the_listing_endpoint_has_the_integrations_visibility(client, auth, fact
 def test_the_listing_endpoint_404s_for_unknown_ids(client):
     assert client.get("/api/v1/integrations/no-such-id/listing").status_code == 404
     assert client.get("/api/v1/integrations/" + "x" * 100 + "/listing").status_code == 404
+
+
+def test_a_rename_submitted_for_review_needs_the_links_too(client, publisher, factories):
+    integration = listing(factories, publisher, trust_tier="verified_partner", visibility="private")
+    before = state(integration.id)
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}", edit_data(integration, name="A New Name")
+    )
+    assert response.status_code == 422 and "MP007" in response.text
+    assert state(integration.id) == before
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}", edit_data(integration, name="A New Name", **LINKS)
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert integration.name != "A New Name"  # it waits for review, with the links now set
+    assert integration.links["privacy"] == "https://example.com/privacy"
