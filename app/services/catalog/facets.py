@@ -15,6 +15,7 @@ person can switch category).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, union_all
@@ -77,11 +78,24 @@ def category_counts(
     viewer: Viewer, query: CatalogQuery, *, generation: int | None = None
 ) -> list[CategoryCount]:
     """Every category, in the staff's order, with how many listed integrations name it for this viewer
-    (with the query's text, publisher and tier filters). `generation` as for `tier_counts`."""
+    (with the query's text, publisher and tier filters). `generation` as for `tier_counts`. A search's
+    counts come from its ranking without the category (the same ranking as the page's when the query
+    names none), like the tier counts; other queries are counted in SQL, cached per generation."""
     if generation is None:
         generation = catalog_generation()
     generation = int(generation)
     cache = process_cache(FACET_CACHE)
+    if query.is_search:
+        found = ranking(query.without_category(), generation=generation)
+        if found is not None:
+            key = ("ranked", viewer.member_of, query.category_key)
+            counts = cache.get(generation, key)
+            if counts is None:
+                counts = _count_ranked(found.for_viewer(viewer)[0], query.tiers)
+                cache.put(generation, key, counts)
+            return [
+                CategoryCount(slug, name, counts.get(cid, 0)) for cid, slug, name in _categories(generation)
+            ]
     key = query.category_key
     rows = cache.get(generation, key)
     if rows is None:
@@ -95,6 +109,31 @@ def category_counts(
             extras = {slug: n for slug, _, n in _count_by_category(listed_split(C, viewer)[1], query)}
             cache.put(generation, private_key, extras)
     return [CategoryCount(slug, name, n + extras.get(slug, 0)) for slug, name, n in rows]
+
+
+def _count_ranked(matches, tiers: tuple[str, ...]) -> dict[str, int]:
+    counts: Counter = Counter()
+    for match in matches:
+        if tiers and match.trust_tier not in tiers:
+            continue
+        if match.primary_category_id:
+            counts[match.primary_category_id] += 1
+        if match.secondary_category_id:
+            counts[match.secondary_category_id] += 1
+    return dict(counts)
+
+
+def _categories(generation: int) -> tuple:
+    """(id, slug, name) of every category in the staff's order, read once per generation."""
+    cache = process_cache(FACET_CACHE)
+    rows = cache.get(generation, ("category-list",))
+    if rows is None:
+        stmt = select(CATEGORIES.c.id, CATEGORIES.c.slug, CATEGORIES.c.name).order_by(
+            CATEGORIES.c.position, CATEGORIES.c.name
+        )
+        rows = tuple(tuple(row) for row in fetch(stmt))
+        cache.put(generation, ("category-list",), rows)
+    return rows
 
 
 def _count_by_category(clause, query: CatalogQuery, *, with_names: bool = False) -> tuple:

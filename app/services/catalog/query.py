@@ -114,6 +114,9 @@ class CatalogQuery:
         """What decides which rows match before visibility and tiers: the key of cached rankings and counts."""
         return (self.terms, self.publisher, self.category)
 
+    def without_category(self) -> CatalogQuery:
+        return CatalogQuery(q=self.q, tiers=self.tiers, publisher=self.publisher, sort=self.sort)
+
     @property
     def category_key(self) -> tuple:
         """What decides the category facet's counts: the matching rows before the category filter, and tiers."""
