@@ -175,7 +175,6 @@ def detail(publisher, slug):
         dependencies=detail.dependencies,
         members=presenters.members_of(shown.manifest),
         variables=presenters.variables_of(shown.variables_schema),
-        scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(shown.auth_config)],
         auth_description=presenters.AUTH_TYPES.get(shown.auth_type, presenters.AUTH_TYPES["none"]),
         access=access_summary(shown.auth_config),
         links=shown_links(integration.links),
