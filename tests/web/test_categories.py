@@ -317,3 +317,8 @@ def test_cards_carry_a_category_label_and_queries_do_not_grow(client, factories,
         filed(factories.IntegrationFactory.published(name=f"Labelled {n}"), "analytics", "marketing")
     many = [count(url) for url in urls]
     assert few == many
+
+
+def test_the_sitemap_lists_category_pages(client):
+    body = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "<loc>http://localhost/categories/communication</loc>" in body

@@ -194,6 +194,7 @@ def sitemap():
         detail_root=detail_root,
         home=url_for("catalog.home", _external=True),
         catalog_url=url_for("catalog.catalog", _external=True),
+        category_slugs=[c.slug for c in categories.ordered()],
     )
     return Response(body, mimetype="application/xml")
 
