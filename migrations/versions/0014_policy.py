@@ -1,7 +1,7 @@
 """workspace install policies and members' install requests
 
 Revision ID: 0014_policy
-Revises: 0013_rating_columns
+Revises: 0014_categories
 Create Date: 2026-11-30
 
 `workspace_policies`: one row per workspace that set a policy (none: every tier, no lists, members
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = "0014_policy"
-down_revision = "0013_rating_columns"
+down_revision = "0014_categories"
 branch_labels = None
 depends_on = None
 

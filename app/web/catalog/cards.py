@@ -27,6 +27,8 @@ CARD_FIELDS = (
     "current_version",
     "visibility",
     "install_count",
+    "category_slug",
+    "category_name",
 )
 Card = namedtuple("Card", CARD_FIELDS)
 CACHED_CARDS = 4096  # about 1 KiB each
@@ -39,7 +41,7 @@ def integration_card(
     """The card of `integration` (a row or a model with the card columns), from the macro in
     templates/includes/integration_card.html. `policy_note`: where the viewer's workspaces' install
     policies block it (members' pages only; part of the key like the fields)."""
-    card = Card._make(getattr(integration, name) for name in CARD_FIELDS)
+    card = Card._make(getattr(integration, name, None) for name in CARD_FIELDS)
     return _rendered(card, detail_root, placeholder_icon, policy_note, id(current_app.jinja_env))
 
 
