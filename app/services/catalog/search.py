@@ -1,14 +1,17 @@
 """Text matching per dialect: SQLite FTS5 or PostgreSQL tsvector, behind one interface.
 
-Decides: which integrations a query's words match, and the relevance score they are ranked by
-(lower is better). It receives the words already normalised (`query.search_terms`: never the raw
-text, since quotes, `*`, `-`, NEAR and parentheses are FTS syntax) and a statement already built
-(`query.listing_statement`); the index itself is kept in step by triggers (migration 0002).
+Decides: which integrations a query's words match, and the text score the ranking blends in
+(lower is better; app/domain/relevance.py); and, for a search that finds few, the candidates of a
+match with one typo per word (`typo_candidates`: an FTS5 trigram table on SQLite, pg_trgm's
+word similarity on PostgreSQL; migration 0014), which app/domain/typos.py then checks. It receives
+the words already normalised (`query.search_terms`: never the raw text, since quotes, `*`, `-`, NEAR
+and parentheses are FTS syntax) and a statement already built (`query.listing_statement`); the
+indexes are kept in step by triggers (migrations 0002 and 0014).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Double, Select, bindparam, cast, func, literal_column, text
+from sqlalchemy import ColumnElement, Double, Select, bindparam, cast, func, literal_column, or_, text
 
 from ...models import Integration
 
@@ -24,6 +27,15 @@ UNMANAGED_SCHEMA_NAMES = frozenset(
         "catalog_state",
         "search_vector",
         "ix_integrations_search_vector",
+        # Migration 0014: typo tolerance's trigram index, and the case-insensitive name sort's index.
+        "integrations_trgm",
+        "integrations_trgm_data",
+        "integrations_trgm_idx",
+        "integrations_trgm_content",
+        "integrations_trgm_docsize",
+        "integrations_trgm_config",
+        "ix_integrations_trgm",
+        "ix_integrations_sort_name_ci",
     }
 )
 
@@ -82,3 +94,55 @@ def _pg_tsquery(terms: tuple[str, ...]) -> ColumnElement:
         )
         combined = either if combined is None else combined.op("&&")(either)
     return combined
+
+
+# -- one typo: candidates from the trigram index ----------------------------------------------------
+
+TYPO_CANDIDATES = 500  # best trigram matches checked in Python, per search
+_PG_TRGM_TEXT = literal_column(
+    "lower(integrations.name || ' ' || integrations.slug || ' ' || integrations.publisher)"
+)  # exactly migration 0014's index expression, so the index serves it
+
+
+def trigrams(terms: tuple[str, ...]) -> list[str]:
+    """The distinct three-character pieces of every term of three characters or more."""
+    grams: list[str] = []
+    for term in terms:
+        for i in range(len(term) - 2):
+            gram = term[i : i + 3]
+            if gram not in grams:
+                grams.append(gram)
+    return grams
+
+
+def typo_candidates(stmt: Select, terms: tuple[str, ...], dialect: str) -> Select | None:
+    """`stmt` (over integrations) narrowed to rows sharing trigrams with the terms, at most
+    TYPO_CANDIDATES of them; None when no term is long enough to have trigrams. The caller checks
+    each candidate (app/domain/typos.py): sharing trigrams is not being one typo away."""
+    grams = trigrams(terms)
+    if not grams:
+        return None
+    if dialect == "sqlite":
+        candidates = (
+            text(
+                "SELECT rowid AS trgm_rowid FROM integrations_trgm WHERE integrations_trgm MATCH :trgm_match "
+                "ORDER BY rank LIMIT :trgm_limit"
+            )
+            .bindparams(trgm_match=" OR ".join(f'"{gram}"' for gram in grams), trgm_limit=TYPO_CANDIDATES)
+            .columns(literal_column("trgm_rowid"))
+            .subquery("trgm")
+        )
+        return stmt.join_from(
+            Integration.__table__, candidates, candidates.c.trgm_rowid == literal_column("integrations.rowid")
+        )
+    # pg_trgm's GIN index serves each LIKE '%abc%'; the best by word similarity are checked first.
+    shared = [_PG_TRGM_TEXT.like(bindparam(f"trgm_{i}", f"%{gram}%")) for i, gram in enumerate(grams)]
+    similarity = None
+    for i, term in enumerate(terms):
+        one = func.word_similarity(bindparam(f"trgm_term_{i}", term), _PG_TRGM_TEXT)
+        similarity = one if similarity is None else similarity + one
+    return (
+        stmt.where(or_(*shared))
+        .order_by(similarity.desc(), Integration.__table__.c.id)
+        .limit(TYPO_CANDIDATES)
+    )
