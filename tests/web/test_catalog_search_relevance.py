@@ -230,3 +230,13 @@ def test_typo_search_queries_do_not_grow_with_candidates(client, factories, quer
     for n in range(ranking.FEW_MATCHES + 3):
         _listing(factories, pub, f"Zendesk {n}", slug=f"zendesk-{n}")
     assert count() == few
+
+
+@pytest.mark.parametrize("sort", ["name", "updated", "installs"])
+def test_every_sort_lists_what_a_typo_finds_and_counts_it(client, factories, sort):
+    pub = _handle(factories, "vendors")
+    for name in ("Zendesk", "Zendesk Chat", "Slack"):
+        _listing(factories, pub, name, slug=name.lower().replace(" ", "-"))
+    assert sorted(_both(client, f"q=zendsk&sort={sort}")) == ["Zendesk", "Zendesk Chat"]
+    html = client.get(f"/integrations?q=zendsk&sort={sort}").get_data(as_text=True)
+    assert re.search(r"2 integrations\s+matching", html)

@@ -49,8 +49,11 @@ class Ranking:
     them: ids are UUID strings, which sort the same byte-wise and in any collation, so keyset cursors
     can bisect the list)."""
 
-    def __init__(self, matches: list[Match]):
+    def __init__(self, matches: list[Match], typo_ids=()):
         self.matches = matches
+        # The matches found only by tolerating a typo: searches sorted otherwise than by relevance
+        # list them too (listing._matched), so every sort shows what the counts count.
+        self.typo_ids = tuple(sorted(typo_ids))
         self.public = [m for m in matches if m.visibility == PUBLIC]
         self.public_counts = tier_counter(self.public)
 
@@ -101,6 +104,20 @@ _RANK_COLUMNS = (
 )
 
 
+def typo_ids(query: CatalogQuery, *, generation: int) -> tuple[str, ...]:
+    """The ids the search finds only by tolerating a typo (none when it matches too many to rank)."""
+    found = ranking(query, generation=generation)
+    return found.typo_ids if found is not None else ()
+
+
+def cached_typo_ids(query: CatalogQuery) -> tuple[int | None, tuple[str, ...] | None]:
+    """(generation, typo ids) as this process last kept them, unchecked; ids None when not kept."""
+    generation, cached = process_cache(MATCH_CACHE).peek(query.matching_key)
+    if cached is None:
+        return generation, None
+    return generation, () if cached is _TOO_MANY else cached.typo_ids
+
+
 def _rank(query: CatalogQuery):
     dialect = session_dialect()
     base = filtered(select(*_RANK_COLUMNS).where(listed_to_someone_clause(C)), query, by_tier=False)
@@ -112,7 +129,7 @@ def _rank(query: CatalogQuery):
     typo_rows = (
         _typo_matches(base, query, dialect, {row.id for row in rows}) if len(rows) < FEW_MATCHES else []
     )
-    return Ranking(scored_matches(query.terms, rows, typo_rows))
+    return Ranking(scored_matches(query.terms, rows, typo_rows), typo_ids=[row.id for row in typo_rows])
 
 
 def _typo_matches(base, query: CatalogQuery, dialect: str, found: set[str]) -> list:

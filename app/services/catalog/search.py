@@ -72,15 +72,22 @@ def matched(stmt: Select, terms: tuple[str, ...], dialect: str) -> tuple[Select,
     return stmt, -cast(func.ts_rank(vector, tsquery), Double())
 
 
-def matching_clause(terms: tuple[str, ...], dialect: str) -> ColumnElement[bool]:
-    """A WHERE clause for integration rows matching the words, unscored (for counting)."""
+def matching_clause(
+    terms: tuple[str, ...], dialect: str, typo_ids: tuple[str, ...] = ()
+) -> ColumnElement[bool]:
+    """A WHERE clause for integration rows matching the words, unscored (for counting, and for the
+    sorts other than relevance); `typo_ids`: the rows the ranking found by tolerating a typo."""
     if dialect == "sqlite":
-        return literal_column("integrations.rowid").in_(
+        clause = literal_column("integrations.rowid").in_(
             text("SELECT rowid FROM integrations_fts WHERE integrations_fts MATCH :fts_match")
             .bindparams(fts_match=sqlite_match_expression(terms))
             .columns(literal_column("rowid"))
         )
-    return literal_column("integrations.search_vector").op("@@")(_pg_tsquery(terms))
+    else:
+        clause = literal_column("integrations.search_vector").op("@@")(_pg_tsquery(terms))
+    if typo_ids:
+        clause = or_(clause, Integration.__table__.c.id.in_(typo_ids))
+    return clause
 
 
 def _pg_tsquery(terms: tuple[str, ...]) -> ColumnElement:
