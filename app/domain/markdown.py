@@ -67,6 +67,8 @@ def render_markdown(text: str | None, *, heading_offset: int = 2, headings: bool
     )
 
 
+# One line with no character Markdown gives a meaning to, not starting like a list, heading or code.
+_MARKUP_FREE = re.compile(r"(?![\s\d+=-])[^\n*_`\[\]#>~<&!|\\]*")
 _TEXT_TOKENS = {"text", "code_inline"}
 _BREAK_TOKENS = {"softbreak", "hardbreak"}
 
@@ -76,8 +78,11 @@ def plain_text(text: str | None, *, limit: int = MAX_MARKDOWN) -> str:
     kept -- no `**`, `#`, `[x](y)` or `<b>` residue; blocks and line breaks become single spaces."""
     if not text:
         return ""
+    text = text[:limit]
+    if _MARKUP_FREE.fullmatch(text):
+        return " ".join(text.split())  # nothing Markdown would change: skip the parser
     pieces: list[str] = []
-    for block in _renderer().parse(text[:limit]):
+    for block in _renderer().parse(text):
         if block.type == "inline":
             for token in block.children or ():
                 if token.type in _TEXT_TOKENS:

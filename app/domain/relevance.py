@@ -116,7 +116,15 @@ def is_exact(terms: tuple[str, ...], *, name: str, slug: str, publisher: str) ->
     spacing and punctuation aside)."""
     if not terms:
         return False
-    return terms in {words(name), words(slug), words(publisher), words(f"{publisher} {slug}")}
+    return any(_same_words(terms, text) for text in (name, slug, publisher, f"{publisher} {slug}"))
+
+
+def _same_words(terms: tuple[str, ...], text: str) -> bool:
+    # Most texts differ in their first word: tell so without splitting them (a ranking checks
+    # thousands of matches).
+    if text[:1].isalnum() and not text[: len(terms[0]) + 1].lower().startswith(terms[0]):
+        return False
+    return words(text) == terms
 
 
 def relative_text(score: float, best: float) -> float:
