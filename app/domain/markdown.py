@@ -69,7 +69,7 @@ def render_markdown(text: str | None, *, heading_offset: int = 2, headings: bool
 
 # One line with no character Markdown gives a meaning to, not starting like a list, heading or code.
 _MARKUP_FREE = re.compile(r"(?![\s\d+=-])[^\n*_`\[\]#>~<&!|\\]*")
-_TEXT_TOKENS = {"text", "code_inline"}
+_TEXT_TOKENS = {"text", "code_inline", "image"}  # an image: its alt text
 _BREAK_TOKENS = {"softbreak", "hardbreak"}
 
 
