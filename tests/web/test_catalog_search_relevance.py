@@ -240,3 +240,19 @@ def test_every_sort_lists_what_a_typo_finds_and_counts_it(client, factories, sor
     assert sorted(_both(client, f"q=zendsk&sort={sort}")) == ["Zendesk", "Zendesk Chat"]
     html = client.get(f"/integrations?q=zendsk&sort={sort}").get_data(as_text=True)
     assert re.search(r"2 integrations\s+matching", html)
+
+
+def test_private_matches_change_nothing_anyone_else_finds(client, factories):
+    """Someone's private listings matching the word as typed neither stop the typo search for
+    everyone else nor move the order they see."""
+    pub = _handle(factories, "vendors")
+    _listing(factories, pub, "Slack", slug="slack")
+    _listing(factories, pub, "Slak helper", slug="slak-helper", description="Slak slak.")
+    expected = _both(client, "q=slak")
+    assert expected == ["Slak helper", "Slack"]
+    secret = _handle(factories, "secretive")
+    for n in range(ranking.FEW_MATCHES + 1):
+        _listing(
+            factories, secret, f"Slak {n}", slug=f"slak-{n}", visibility="private", description="Slak " * 9
+        )
+    assert _both(client, "q=slak") == expected

@@ -126,8 +126,10 @@ def _rank(query: CatalogQuery):
     rows = fetch(stmt.limit(MATCH_CACHE_ROWS + 1))
     if len(rows) > MATCH_CACHE_ROWS:
         return _TOO_MANY
+    # Public matches decide (so nobody's private listings change what anyone else is shown).
+    public_found = sum(1 for row in rows if row.visibility == PUBLIC)
     typo_rows = (
-        _typo_matches(base, query, dialect, {row.id for row in rows}) if len(rows) < FEW_MATCHES else []
+        _typo_matches(base, query, dialect, {row.id for row in rows}) if public_found < FEW_MATCHES else []
     )
     return Ranking(scored_matches(query.terms, rows, typo_rows), typo_ids=[row.id for row in typo_rows])
 
@@ -149,7 +151,10 @@ def _typo_matches(base, query: CatalogQuery, dialect: str, found: set[str]) -> l
 def scored_matches(terms: tuple[str, ...], rows, typo_rows=()) -> list[Match]:
     """The matches, best first, by the blend of app/domain/relevance.py: `rows` carry their full-text
     score (`text_score`, lower is better), `typo_rows` were found by tolerating a typo."""
-    best = min((row.text_score for row in rows), default=0.0)
+    # The best public match is the yardstick (nobody's private listings change anyone else's order);
+    # a better private match only reaches the cap of 1.
+    public = [row.text_score for row in rows if row.visibility == PUBLIC]
+    best = min(public or [row.text_score for row in rows], default=0.0)
     texts = [(row, relevance.relative_text(row.text_score, best)) for row in rows]
     texts += [(row, relevance.TYPO_TEXT) for row in typo_rows]
     items = [

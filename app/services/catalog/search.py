@@ -132,15 +132,22 @@ def typo_candidates(stmt: Select, terms: tuple[str, ...], dialect: str) -> Selec
     if dialect == "sqlite":
         candidates = (
             text(
-                "SELECT rowid AS trgm_rowid FROM integrations_trgm WHERE integrations_trgm MATCH :trgm_match "
-                "ORDER BY rank LIMIT :trgm_limit"
+                "SELECT rowid AS trgm_rowid, rank AS trgm_rank FROM integrations_trgm "
+                "WHERE integrations_trgm MATCH :trgm_match"
             )
-            .bindparams(trgm_match=" OR ".join(f'"{gram}"' for gram in grams), trgm_limit=TYPO_CANDIDATES)
-            .columns(literal_column("trgm_rowid"))
+            .bindparams(trgm_match=" OR ".join(f'"{gram}"' for gram in grams))
+            .columns(literal_column("trgm_rowid"), literal_column("trgm_rank"))
             .subquery("trgm")
         )
-        return stmt.join_from(
-            Integration.__table__, candidates, candidates.c.trgm_rowid == literal_column("integrations.rowid")
+        # The limit applies after the caller's filters (visibility), so unlisted rows never crowd out.
+        return (
+            stmt.join_from(
+                Integration.__table__,
+                candidates,
+                candidates.c.trgm_rowid == literal_column("integrations.rowid"),
+            )
+            .order_by(candidates.c.trgm_rank, Integration.__table__.c.id)
+            .limit(TYPO_CANDIDATES)
         )
     # pg_trgm's GIN index serves each LIKE '%abc%'; the best by word similarity are checked first.
     shared = [_PG_TRGM_TEXT.like(bindparam(f"trgm_{i}", f"%{gram}%")) for i, gram in enumerate(grams)]
