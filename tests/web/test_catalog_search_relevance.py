@@ -9,12 +9,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.domain.namespaces import handle_skeleton
 from app.extensions import db
 from app.models.base import utcnow
-from app.services.catalog import ranking
+from app.services import catalog
+from app.services.catalog import ranking, search
+from app.services.catalog.query import C
 from app.web import page_cache
 
 
@@ -219,8 +221,6 @@ def test_typo_search_queries_do_not_grow_with_candidates(client, factories, quer
 
     def count() -> int:
         page_cache.clear()
-        from app.services import catalog
-
         catalog.clear_caches()
         with query_counter as counter:
             assert client.get("/integrations?q=zendsk").status_code == 200
@@ -256,3 +256,11 @@ def test_private_matches_change_nothing_anyone_else_finds(client, factories):
             factories, secret, f"Slak {n}", slug=f"slak-{n}", visibility="private", description="Slak " * 9
         )
     assert _both(client, "q=slak") == expected
+
+
+def test_the_trigram_index_serves_typo_candidates(app):
+    dialect = db.session.get_bind().dialect.name
+    stmt = search.typo_candidates(select(C.id), ("zendsk",), dialect)
+    compiled = stmt.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = _plan(str(compiled))
+    assert ("integrations_trgm" if dialect == "sqlite" else "ix_integrations_trgm") in plan
