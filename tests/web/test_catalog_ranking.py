@@ -142,7 +142,7 @@ def test_the_publisher_filter_is_part_of_the_ranking(app, catalogue):
 
 
 def test_searches_matching_too_many_rows_take_the_sql_path_with_the_same_results(app, catalogue, monkeypatch):
-    """The same matches and counts; ordered by the text score alone (so broad a search is not blended)."""
+    """The same matches and counts; ordered by exact match, then the text score (not blended)."""
     _, viewers = catalogue
     monkeypatch.setattr(ranking, "MATCH_CACHE_ROWS", 2)
     catalog.clear_caches()
@@ -153,7 +153,7 @@ def test_searches_matching_too_many_rows_take_the_sql_path_with_the_same_results
         ids, counts = _walk_pages(viewer, query)
         assert (sorted(ids), counts) == (sorted(expected_ids), expected_counts)
         stmt, score = search.matched(select(C.id).where(listed_clause(C, viewer)), query.terms, _dialect())
-        assert ids == list(db.session.scalars(stmt.order_by(score, C.id)))
+        assert ids == list(db.session.scalars(stmt.order_by(search.exact_first(score, query.terms), C.id)))
 
 
 def _ids(client, url: str) -> list[str]:

@@ -264,3 +264,26 @@ def test_the_trigram_index_serves_typo_candidates(app):
     compiled = stmt.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
     plan = _plan(str(compiled))
     assert ("integrations_trgm" if dialect == "sqlite" else "ix_integrations_trgm") in plan
+
+
+def test_a_search_too_broad_to_rank_still_puts_exact_matches_first(client, factories, monkeypatch):
+    monkeypatch.setattr(ranking, "MATCH_CACHE_ROWS", 2)
+    catalog.clear_caches()
+    pub = _handle(factories, "vendors")
+    for n in range(4):
+        _listing(factories, pub, f"Sync tool {n}", slug=f"sync-{n}", description="Sync sync sync sync.")
+    _listing(factories, pub, "Sync", slug="plain", description="Nothing else.")
+    assert catalog.CatalogQuery(q="sync").is_search
+    assert ranking.ranking(catalog.CatalogQuery(q="sync"), generation=catalog.catalog_generation()) is None
+    names = _both(client, "q=sync")
+    assert names[0] == "Sync" and len(names) == 5
+    # The API's cursor walks the same order.
+    walked, cursor = [], None
+    while True:
+        url = "/api/v1/integrations?q=sync&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        body = client.get(url).get_json()
+        walked += [item["name"] for item in body["data"]]
+        cursor = body["nextCursor"]
+        if not cursor:
+            break
+    assert walked == names

@@ -73,6 +73,7 @@ def _page_statement(dialect: str, query: CatalogQuery, page: int, typo_ids: tupl
     score = None
     if query.is_search and query.sort == "relevance":
         stmt, score = search.matched(stmt, query.terms, dialect)
+        score = search.exact_first(score, query.terms)
     elif query.is_search:
         stmt = stmt.where(search.matching_clause(query.terms, dialect, typo_ids))
     return ordering(query, score).applied(stmt).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)

@@ -132,7 +132,8 @@ def _matched(viewer: Viewer, query: CatalogQuery, columns, dialect: str, typo_id
         return stmt, None
     if query.sort != "relevance":
         return stmt.where(search.matching_clause(query.terms, dialect, typo_ids)), None
-    return search.matched(stmt, query.terms, dialect)
+    stmt, score = search.matched(stmt, query.terms, dialect)
+    return stmt, search.exact_first(score, query.terms)
 
 
 def _typo_ids(query: CatalogQuery) -> tuple[str, ...]:

@@ -13,8 +13,8 @@ than FEW_MATCHES rows also takes the rows one typo per word away (app/domain/typ
 and rating blended in are those of the ranking's listing generation: an install alone does not move
 that generation (migration 0012), so the order catches up with installs at the next listing change
 (a rating does move it). Searches matching more than MATCH_CACHE_ROWS rows are not ranked here: they
-take the plain SQL path, ordered by the text score alone (no blend, no typos: so broad a search has
-plenty of exact matches).
+take the plain SQL path, ordered by exact match and then the text score alone (search.exact_first: no
+blend, no confusable rule, no typos -- so broad a search has plenty of matches as typed).
 """
 
 from __future__ import annotations

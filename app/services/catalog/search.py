@@ -11,7 +11,7 @@ indexes are kept in step by triggers (migrations 0002 and 0014).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Double, Select, bindparam, cast, func, literal_column, or_, text
+from sqlalchemy import ColumnElement, Double, Select, bindparam, case, cast, func, literal_column, or_, text
 
 from ...models import Integration
 
@@ -70,6 +70,20 @@ def matched(stmt: Select, terms: tuple[str, ...], dialect: str) -> tuple[Select,
     stmt = stmt.where(vector.op("@@")(tsquery))
     # float8, so the score survives a round trip through a JSON cursor exactly.
     return stmt, -cast(func.ts_rank(vector, tsquery), Double())
+
+
+EXACT_FIRST = 1000.0  # past any text score: bm25's and -ts_rank's alike
+
+
+def exact_first(score: ColumnElement, terms: tuple[str, ...]) -> ColumnElement:
+    """The SQL path's order (searches matching too many rows to rank in Python): exact name, slug or
+    publisher matches first, then the text score (lower is better). The ranking's blend
+    (app/domain/relevance.py) needs every match's score relative to the best, so it is not applied
+    here; this keeps its first rule, in SQL."""
+    table = Integration.__table__.c
+    spaced, hyphenated = " ".join(terms), "-".join(terms)
+    exact = or_(func.lower(table.name) == spaced, table.slug == hyphenated, table.publisher == hyphenated)
+    return score - case((exact, EXACT_FIRST), else_=0.0)
 
 
 def matching_clause(
