@@ -1,7 +1,7 @@
 """search tolerates a typo; name sort ignores case
 
 Revision ID: 0014_search
-Revises: 0013_rating_columns
+Revises: 0014_categories
 Create Date: 2026-11-30
 
 * Typo tolerance (app/services/catalog/search.py, app/domain/typos.py): an index of the
@@ -21,7 +21,7 @@ in the SQLAlchemy metadata (app.services.catalog.search.UNMANAGED_SCHEMA_NAMES).
 from alembic import op
 
 revision = "0014_search"
-down_revision = "0013_rating_columns"
+down_revision = "0014_categories"
 branch_labels = None
 depends_on = None
 

@@ -42,6 +42,8 @@ class Match(NamedTuple):
     workspace_id: str
     visibility: str
     trust_tier: str
+    primary_category_id: str | None
+    secondary_category_id: str | None
 
 
 class Ranking:
@@ -101,6 +103,8 @@ _RANK_COLUMNS = (
     C.install_count,
     C.rating_count,
     C.rating_total,
+    C.primary_category_id,
+    C.secondary_category_id,
 )
 
 
@@ -179,9 +183,19 @@ def scored_matches(terms: tuple[str, ...], rows, typo_rows=()) -> list[Match]:
     ]
     relevance.demote_copies(items)
     by_id = {row.id: row for row, _ in texts}
-    matches = [
-        Match(float(item.score), item.id, by_id[item.id].workspace_id, by_id[item.id].visibility, item.tier)
-        for item in items
-    ]
+    matches = []
+    for item in items:
+        row = by_id[item.id]
+        matches.append(
+            Match(
+                float(item.score),
+                item.id,
+                row.workspace_id,
+                row.visibility,
+                item.tier,
+                row.primary_category_id,
+                row.secondary_category_id,
+            )
+        )
     matches.sort(key=lambda m: (m.score, m.id))
     return matches
