@@ -65,3 +65,32 @@ def render_markdown(text: str | None, *, heading_offset: int = 2, headings: bool
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+# One line with no character Markdown gives a meaning to, not starting like a list, heading or code.
+_MARKUP_FREE = re.compile(r"(?![\s\d+=-])[^\n*_`\[\]#>~<&!|\\]*")
+_TEXT_TOKENS = {"text", "code_inline", "image"}  # an image: its alt text
+_BREAK_TOKENS = {"softbreak", "hardbreak"}
+
+
+def plain_text(text: str | None, *, limit: int = MAX_MARKDOWN) -> str:
+    """Markdown reduced to its words: rendered by the same parser (raw HTML off), then only the text
+    kept -- no `**`, `#`, `[x](y)` or `<b>` residue; blocks and line breaks become single spaces."""
+    if not text:
+        return ""
+    text = text[:limit]
+    if _MARKUP_FREE.fullmatch(text):
+        return " ".join(text.split())  # nothing Markdown would change: skip the parser
+    pieces: list[str] = []
+    for block in _renderer().parse(text):
+        if block.type == "inline":
+            for token in block.children or ():
+                if token.type in _TEXT_TOKENS:
+                    pieces.append(token.content)
+                elif token.type in _BREAK_TOKENS:
+                    pieces.append(" ")
+            pieces.append(" ")
+        elif block.type in ("fence", "code_block"):
+            pieces.append(block.content)
+            pieces.append(" ")
+    return " ".join("".join(pieces).split())

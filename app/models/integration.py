@@ -41,8 +41,8 @@ class Integration(TimestampMixin, db.Model):
         CheckConstraint(
             f"retention_tier IS NULL OR {_in('retention_tier', RETENTION_TIERS)}", name="retention_tier"
         ),
-        # The catalog's sort orders (migration 0002, which also adds the full-text search objects).
-        Index("ix_integrations_sort_name", "name", "id"),
+        # The catalog's sort orders (migration 0002, which also adds the full-text search objects;
+        # the name sort's index is on (lower(name), id), made by migration 0014 with raw SQL).
         Index("ix_integrations_sort_updated", "updated_at", "id"),
         Index("ix_integrations_sort_installs", "install_count", "id"),
         # A signed-in member's private tier counts (migration 0002).

@@ -140,3 +140,28 @@ def test_phone_filters_and_menu_collapse(live_server, page):
     expect(partner).to_be_checked()
     expect(page.locator(".filters-toggle")).to_contain_text("1 active")
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_the_whole_card_is_one_link(live_server, page):
+    """A click anywhere on a card (here its description, far from the title) opens the listing; the
+    card holds one link, so a screen reader hears it once; a typo still finds the listing."""
+    from tests import factories as f
+
+    with live_server.app.app_context():
+        f.IntegrationFactory.published(
+            name="Zendesk",
+            slug="zendesk",
+            description="**Tickets** from [Zendesk](https://example.com) in your workspace.",
+        )
+        db.session.commit()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + "/integrations?q=zendsk")
+        card = page.locator(".integration-card").first
+        expect(card.get_by_role("link")).to_have_count(1)
+        description = card.locator(".integration-description")
+        expect(description).to_have_text("Tickets from Zendesk in your workspace.")
+        box = card.bounding_box()
+        page.mouse.click(box["x"] + box["width"] - 12, box["y"] + box["height"] - 8)  # a bottom corner
+        page.wait_for_url("**/integrations/*/zendesk")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Zendesk")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.web.catalog import presenters as p
 
 
@@ -68,3 +70,25 @@ def test_card_excerpts_drop_markdown():
     assert (
         p.excerpt(None) == "" and p.excerpt("<script>x</script>") == "<script>x</script>"
     )  # escaped by Jinja
+
+
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("# Title\n\nBody text.", "Title Body text."),
+        ("**Bold**, *em*, __strong__, ~~gone~~ and `code`", "Bold, em, strong, gone and code"),
+        ("[Docs](https://example.com/docs) and ![logo](https://example.com/x.png)", "Docs and logo"),
+        ("- one\n- two\n\n1. first", "one two first"),
+        ("> quoted\n> more", "quoted more"),
+        ("Fish &amp; chips \\*not bold\\*", "Fish & chips *not bold*"),
+        ("Line one  \nline two", "Line one line two"),
+        ("Heading\n=======\n\ntext", "Heading text"),
+        ("```\ncode block\n```", "code block"),
+        ("| a | b |\n|---|---|\n| 1 | 2 |", "a b 1 2"),
+        ("Plain words, nothing else.", "Plain words, nothing else."),
+    ],
+)
+def test_excerpts_are_markdown_reduced_to_plain_text(markdown, plain):
+    assert p.excerpt(markdown) == plain
+    for residue in ("**", "](", "# ", "~~", "`"):
+        assert residue not in p.excerpt(markdown)

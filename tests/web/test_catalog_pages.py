@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import catalog
-from app.services.catalog import listing
+from app.services.catalog import listing, ranking
 from tests.catalog_helpers import make_cast, make_integration
 
 
@@ -300,7 +300,10 @@ def test_catalog_queries_do_not_grow_with_page_size(client, auth, factories, que
     cast = make_cast()
     if signed_in:
         auth.login(cast.users["member"])
-    factories.IntegrationFactory.published(workspace=cast.workspace)
+    # As many as a search needs to find before it stops looking for typos (one query more below it:
+    # tests/web/test_catalog_search_relevance.py counts that case).
+    for _ in range(ranking.FEW_MATCHES):
+        factories.IntegrationFactory.published(workspace=cast.workspace)
     urls = ("/integrations", "/integrations?q=integration", "/", "/api/v1/integrations?limit=100")
     few = [_count(client, query_counter, url) for url in urls]
     for _ in range(catalog.PAGE_SIZE + 3):

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select, text
 
-from app.domain.visibility import ANONYMOUS, listed_clause
+from app.domain.visibility import ANONYMOUS, listed_clause, listed_to_someone_clause
 from app.extensions import db
 from app.models.integration import TRUST_TIERS
 from app.services import catalog
@@ -26,16 +26,38 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+RANK_COLUMNS = (
+    C.id,
+    C.workspace_id,
+    C.visibility,
+    C.trust_tier,
+    C.name,
+    C.slug,
+    C.publisher,
+    C.created_at,
+    C.install_count,
+    C.rating_count,
+    C.rating_total,
+    C.primary_category_id,
+    C.secondary_category_id,
+)
+
+
 def _reference(viewer, query: catalog.CatalogQuery) -> tuple[list[str], dict[str, int]]:
-    """The straightforward query: every listed match scored and sorted in SQL, counted per tier."""
-    stmt = select(C.id, C.trust_tier).where(listed_clause(C, viewer))
+    """The straightforward query: every match listed to anyone scored in SQL and blended by the
+    relevance rule (whose relative text score is the best among them), then what this viewer finds
+    listed, counted per tier."""
+    stmt = select(*RANK_COLUMNS).where(listed_to_someone_clause(C))
     if query.publisher:
         stmt = stmt.where(C.publisher == query.publisher)
     stmt, score = search.matched(stmt, query.terms, _dialect())
-    rows = db.session.execute(stmt.order_by(score, C.id)).all()
+    rows = db.session.execute(stmt.add_columns(score.label("text_score")).order_by(score, C.id)).all()
+    listed = {row.id for row in db.session.execute(select(C.id).where(listed_clause(C, viewer)))}
+    tiers = {row.id: row.trust_tier for row in rows}
+    ordered = [m.id for m in ranking.scored_matches(query.terms, rows) if m.id in listed]
     counts = dict.fromkeys(TRUST_TIERS, 0)
-    counts.update(Counter(row.trust_tier for row in rows))
-    return [row.id for row in rows if not query.tiers or row.trust_tier in query.tiers], counts
+    counts.update(Counter(tiers[i] for i in ordered))
+    return [i for i in ordered if not query.tiers or tiers[i] in query.tiers], counts
 
 
 def _query(q: str, tiers=(), publisher=None) -> catalog.CatalogQuery:
@@ -122,6 +144,7 @@ def test_the_publisher_filter_is_part_of_the_ranking(app, catalogue):
 
 
 def test_searches_matching_too_many_rows_take_the_sql_path_with_the_same_results(app, catalogue, monkeypatch):
+    """The same matches and counts; ordered by exact match, then the text score (not blended)."""
     _, viewers = catalogue
     monkeypatch.setattr(ranking, "MATCH_CACHE_ROWS", 2)
     catalog.clear_caches()
@@ -129,7 +152,10 @@ def test_searches_matching_too_many_rows_take_the_sql_path_with_the_same_results
     assert ranking.ranking(query, generation=catalog.catalog_generation()) is None
     for viewer in viewers.values():
         expected_ids, expected_counts = _reference(viewer, query)
-        assert _walk_pages(viewer, query) == (expected_ids, expected_counts)
+        ids, counts = _walk_pages(viewer, query)
+        assert (sorted(ids), counts) == (sorted(expected_ids), expected_counts)
+        stmt, score = search.matched(select(C.id).where(listed_clause(C, viewer)), query.terms, _dialect())
+        assert ids == list(db.session.scalars(stmt.order_by(search.exact_first(score, query.terms), C.id)))
 
 
 def _ids(client, url: str) -> list[str]:
@@ -178,10 +204,10 @@ def test_a_repeated_search_reuses_its_ranking(client, factories, query_counter):
         return counter.count
 
     first, again = count(), count()
-    # The page cache reads the generation first; then generation, ranking, rows, the category facet's
-    # counts (kept like the ranking); then only the rows (the generation riding along); last, the page's
-    # count fingerprint as it enters the page cache.
-    assert (first, again) == (6, 3)
+    # The page cache reads the generation first; then generation, ranking, (finding few) the matches
+    # with one typo, rows, the category facet's counts (kept like the ranking); then only the rows (the
+    # generation riding along); last, the page's count fingerprint as it enters the page cache.
+    assert (first, again) == (7, 3)
     factories.IntegrationFactory.published(name="Cached search too")
     assert count() == first  # a write: ranked afresh
     assert "Cached search too" in client.get(url).get_data(as_text=True)

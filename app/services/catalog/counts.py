@@ -20,7 +20,7 @@ from . import search
 from .generation import COUNTS, GENERATION
 from .listing import MAX_PAGE, PAGE_SIZE, cut_ranking
 from .query import INTEGRATIONS, C, CatalogQuery, fetch, listing_statement, ordering, session_dialect
-from .ranking import cached_ranking
+from .ranking import cached_ranking, cached_typo_ids
 
 Counted = tuple[int, int, tuple]
 
@@ -44,8 +44,13 @@ def page_counts(query: CatalogQuery, page: int) -> Counted | None:
             int(rows[0].counts),
             (tuple((m.id, counts.get(m.id)) for m in shown), has_next),
         )
-    rows = fetch(_page_statement(session_dialect(), query, page))
-    if not rows:
+    typo_ids = ()
+    if query.is_search:
+        ranked_at, typo_ids = cached_typo_ids(query)
+        if typo_ids is None:
+            return None  # which rows a search sorted otherwise shows depends on its ranking: not kept
+    rows = fetch(_page_statement(session_dialect(), query, page, typo_ids))
+    if not rows or (query.is_search and rows[0].listing != ranked_at):
         return None
     shown = tuple((row.id, row.install_count) for row in rows[:PAGE_SIZE])
     return int(rows[0].listing), int(rows[0].counts), (shown, len(rows) > PAGE_SIZE and page < MAX_PAGE)
@@ -63,11 +68,14 @@ _SUMS = (GENERATION.label("listing"), COUNTS.label("counts"))
 
 
 @lru_cache(maxsize=512)
-def _page_statement(dialect: str, query: CatalogQuery, page: int):
+def _page_statement(dialect: str, query: CatalogQuery, page: int, typo_ids: tuple = ()):
     stmt = listing_statement(ANONYMOUS, query, (C.id, C.install_count, *_SUMS))
     score = None
-    if query.is_search:
+    if query.is_search and query.sort == "relevance":
         stmt, score = search.matched(stmt, query.terms, dialect)
+        score = search.exact_first(score, query.terms)
+    elif query.is_search:
+        stmt = stmt.where(search.matching_clause(query.terms, dialect, typo_ids))
     return ordering(query, score).applied(stmt).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
 
 

@@ -35,7 +35,7 @@ from .query import (
     ordering,
     session_dialect,
 )
-from .ranking import Match, Ranking, cached_ranking, ranking
+from .ranking import Match, Ranking, cached_ranking, ranking, typo_ids
 
 PAGE_SIZE = 24
 MAX_PAGE = 400  # deep OFFSETs cost a scan each; past this page, filters narrow the list
@@ -87,7 +87,8 @@ def page_for(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: in
                 query.tiers,
                 category_counts(viewer, query, generation=generation),
             )
-    rows = fetch(_page_statement(session_dialect(), viewer.member_of, query, page, per_page))
+    typo_ids = _typo_ids(query)
+    rows = fetch(_page_statement(session_dialect(), viewer.member_of, query, page, per_page, typo_ids))
     generation = rows[0].catalog_generation if rows else catalog_generation()
     facets = tier_counts(viewer, query, generation=generation)
     categories = category_counts(viewer, query, generation=generation)
@@ -103,7 +104,7 @@ def keyset_page_for(viewer: Viewer, query: CatalogQuery, *, after: tuple | None,
         if ranked is not None:
             items, next_key, _, _ = ranked
             return KeysetPage(items, next_key, ("score", "id"))
-    stmt, score = _matched(viewer, query, API_COLUMNS, session_dialect())
+    stmt, score = _matched(viewer, query, API_COLUMNS, session_dialect(), _typo_ids(query))
     order = ordering(query, score)
     if after is not None:
         row = tuple_(*order.columns)
@@ -130,19 +131,34 @@ def decode_key_value(name: str, value):
 # -- the SQL path: build, match, order, cut -------------------------------------------------------
 
 
-def _matched(viewer: Viewer, query: CatalogQuery, columns, dialect: str):
-    """(the listing statement restricted to the query's matches, the relevance score or None)."""
+def _matched(viewer: Viewer, query: CatalogQuery, columns, dialect: str, typo_ids: tuple[str, ...] = ()):
+    """(the listing statement restricted to the query's matches, the relevance score or None).
+    A search sorted otherwise than by relevance also lists `typo_ids`, what its ranking found by
+    tolerating a typo (so it shows what its tier counts count)."""
     stmt = listing_statement(viewer, query, columns)
     if not query.is_search:
         return stmt, None
-    return search.matched(stmt, query.terms, dialect)
+    if query.sort != "relevance":
+        return stmt.where(search.matching_clause(query.terms, dialect, typo_ids)), None
+    stmt, score = search.matched(stmt, query.terms, dialect)
+    return stmt, search.exact_first(score, query.terms)
+
+
+def _typo_ids(query: CatalogQuery) -> tuple[str, ...]:
+    """A search sorted otherwise than by relevance: the ranking's typo matches (no ranking is needed
+    for anything else on the SQL path)."""
+    if not query.is_search or query.sort == "relevance":
+        return ()
+    return typo_ids(query, generation=catalog_generation())
 
 
 @lru_cache(maxsize=512)
-def _page_statement(dialect: str, member_of: frozenset, query: CatalogQuery, page: int, per_page: int):
+def _page_statement(
+    dialect: str, member_of: frozenset, query: CatalogQuery, page: int, per_page: int, typo_ids: tuple = ()
+):
     # Statements are immutable: the busiest pages reuse theirs instead of rebuilding them each time.
     # (The listing rule reads only the viewer's memberships, which are part of the key.)
-    stmt, score = _matched(Viewer(user_id="-", member_of=member_of), query, CARD_COLUMNS, dialect)
+    stmt, score = _matched(Viewer(user_id="-", member_of=member_of), query, CARD_COLUMNS, dialect, typo_ids)
     stmt = stmt.add_columns(GENERATION.label("catalog_generation"))
     return ordering(query, score).applied(stmt).offset((page - 1) * per_page).limit(per_page + 1)
 

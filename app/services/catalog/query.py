@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ...domain.visibility import Viewer, listed_clause
 from ...extensions import db
@@ -30,6 +30,7 @@ _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
 INTEGRATIONS = Integration.__table__
 C = INTEGRATIONS.c
+NAME_KEY = func.lower(C.name)  # the name sort's key
 CATEGORIES = Category.__table__
 
 
@@ -178,7 +179,9 @@ def ordering(query: CatalogQuery, score=None) -> Ordering:
     if query.sort == "relevance" and score is not None:
         return relevance_ordering(score)
     if query.sort == "name":
-        return Ordering((C.name, C.id), False, ("name", "id"))
+        # Case-insensitive ("Globex Sheets" before "Globex SMS"), served by migration 0014's
+        # (lower(name), id) index.
+        return Ordering((NAME_KEY, C.id), False, ("name", "id"))
     if query.sort == "updated":
         return Ordering((C.updated_at, C.id), True, ("updated", "id"))
     # installs, and relevance without search text: most installed first.

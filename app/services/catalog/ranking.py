@@ -5,8 +5,16 @@ search means scoring every match (bm25 / ts_rank), whatever page is shown. So a 
 ranking -- the matches listed for anyone, best first, with just what visibility, the tier filter and
 facet counts need -- is computed once per catalog generation and kept per process; each request then
 filters it for its viewer (the visibility module's rule), and `listing` cuts its page from it and
-`facets` counts its tiers. Searches matching more than MATCH_CACHE_ROWS rows are not ranked here:
-they take the plain SQL path.
+`facets` counts its tiers.
+
+The order is app/domain/relevance.py's blend of the text score with trust tier, installs and rating,
+exact name/handle matches first, confusable copies after their originals; a search matching fewer
+than FEW_MATCHES rows also takes the rows one typo per word away (app/domain/typos.py). The installs
+and rating blended in are those of the ranking's listing generation: an install alone does not move
+that generation (migration 0012), so the order catches up with installs at the next listing change
+(a rating does move it). Searches matching more than MATCH_CACHE_ROWS rows are not ranked here: they
+take the plain SQL path, ordered by exact match and then the text score alone (search.exact_first: no
+blend, no confusable rule, no typos -- so broad a search has plenty of matches as typed).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+from ...domain import relevance, typos
 from ...domain.visibility import PUBLIC, Viewer, is_listed_to, listed_to_someone_clause
 from ...models.integration import TRUST_TIERS
 from . import search
@@ -23,6 +32,7 @@ from .generation import MATCH_CACHE, process_cache
 from .query import C, CatalogQuery, fetch, filtered, relevance_ordering, session_dialect
 
 MATCH_CACHE_ROWS = 10_000
+FEW_MATCHES = 5  # a search finding fewer also looks for matches with one typo
 _TOO_MANY = "too-many"
 
 
@@ -41,8 +51,11 @@ class Ranking:
     them: ids are UUID strings, which sort the same byte-wise and in any collation, so keyset cursors
     can bisect the list)."""
 
-    def __init__(self, matches: list[Match]):
+    def __init__(self, matches: list[Match], typo_ids=()):
         self.matches = matches
+        # The matches found only by tolerating a typo: searches sorted otherwise than by relevance
+        # list them too (listing._matched), so every sort shows what the counts count.
+        self.typo_ids = tuple(sorted(typo_ids))
         self.public = [m for m in matches if m.visibility == PUBLIC]
         self.public_counts = tier_counter(self.public)
 
@@ -77,19 +90,112 @@ def cached_ranking(query: CatalogQuery) -> tuple[int | None, Ranking | None]:
     return generation, cached if isinstance(cached, Ranking) else None
 
 
+# What the blend and the confusable rule read of each match, besides Match's own columns.
+_RANK_COLUMNS = (
+    C.id,
+    C.workspace_id,
+    C.visibility,
+    C.trust_tier,
+    C.name,
+    C.slug,
+    C.publisher,
+    C.created_at,
+    C.install_count,
+    C.rating_count,
+    C.rating_total,
+    C.primary_category_id,
+    C.secondary_category_id,
+)
+
+
+def typo_ids(query: CatalogQuery, *, generation: int) -> tuple[str, ...]:
+    """The ids the search finds only by tolerating a typo (none when it matches too many to rank)."""
+    found = ranking(query, generation=generation)
+    return found.typo_ids if found is not None else ()
+
+
+def cached_typo_ids(query: CatalogQuery) -> tuple[int | None, tuple[str, ...] | None]:
+    """(generation, typo ids) as this process last kept them, unchecked; ids None when not kept."""
+    generation, cached = process_cache(MATCH_CACHE).peek(query.matching_key)
+    if cached is None:
+        return generation, None
+    return generation, () if cached is _TOO_MANY else cached.typo_ids
+
+
 def _rank(query: CatalogQuery):
-    stmt = filtered(select().where(listed_to_someone_clause(C)), query, by_tier=False)
-    stmt, score = search.matched(stmt, query.terms, session_dialect())
-    stmt = stmt.add_columns(
-        score.label("score"),
-        C.id,
-        C.workspace_id,
-        C.visibility,
-        C.trust_tier,
-        C.primary_category_id,
-        C.secondary_category_id,
-    )  # Match's order
-    rows = fetch(relevance_ordering(score).applied(stmt).limit(MATCH_CACHE_ROWS + 1))
+    dialect = session_dialect()
+    base = filtered(select(*_RANK_COLUMNS).where(listed_to_someone_clause(C)), query, by_tier=False)
+    stmt, score = search.matched(base, query.terms, dialect)
+    stmt = relevance_ordering(score).applied(stmt.add_columns(score.label("text_score")))
+    rows = fetch(stmt.limit(MATCH_CACHE_ROWS + 1))
     if len(rows) > MATCH_CACHE_ROWS:
         return _TOO_MANY
-    return Ranking([Match._make(row) for row in rows])
+    # Public matches decide (so nobody's private listings change what anyone else is shown).
+    public_found = sum(1 for row in rows if row.visibility == PUBLIC)
+    typo_rows = (
+        _typo_matches(base, query, dialect, {row.id for row in rows}) if public_found < FEW_MATCHES else []
+    )
+    return Ranking(scored_matches(query.terms, rows, typo_rows), typo_ids=[row.id for row in typo_rows])
+
+
+def _typo_matches(base, query: CatalogQuery, dialect: str, found: set[str]) -> list:
+    """Rows one typo per word away from the query (and not found already), checked in Python."""
+    if not typos.typo_candidates_wanted(query.terms):
+        return []
+    stmt = search.typo_candidates(base, query.terms, dialect)
+    if stmt is None:
+        return []
+    return [
+        row
+        for row in fetch(stmt)
+        if row.id not in found and typos.matches_with_typos(query.terms, (row.name, row.slug, row.publisher))
+    ]
+
+
+def scored_matches(terms: tuple[str, ...], rows, typo_rows=()) -> list[Match]:
+    """The matches, best first, by the blend of app/domain/relevance.py: `rows` carry their full-text
+    score (`text_score`, lower is better), `typo_rows` were found by tolerating a typo."""
+    # The best public match is the yardstick (nobody's private listings change anyone else's order);
+    # a better private match only reaches the cap of 1.
+    public = [row.text_score for row in rows if row.visibility == PUBLIC]
+    best = min(public or [row.text_score for row in rows], default=0.0)
+    texts = [(row, relevance.relative_text(row.text_score, best)) for row in rows]
+    texts += [(row, relevance.TYPO_TEXT) for row in typo_rows]
+    items = [
+        relevance.Scored(
+            id=row.id,
+            score=relevance.relevance_score(
+                text,
+                exact=relevance.is_exact(terms, name=row.name, slug=row.slug, publisher=row.publisher),
+                tier=row.trust_tier,
+                installs=row.install_count,
+                rating_count=row.rating_count,
+                rating_total=row.rating_total,
+            ),
+            name=row.name,
+            publisher=row.publisher,
+            slug=row.slug,
+            tier=row.trust_tier,
+            created_at=row.created_at,
+            public=row.visibility == PUBLIC,
+        )
+        for row, text in texts
+    ]
+    relevance.demote_copies(items)
+    by_id = {row.id: row for row, _ in texts}
+    matches = []
+    for item in items:
+        row = by_id[item.id]
+        matches.append(
+            Match(
+                float(item.score),
+                item.id,
+                row.workspace_id,
+                row.visibility,
+                item.tier,
+                row.primary_category_id,
+                row.secondary_category_id,
+            )
+        )
+    matches.sort(key=lambda m: (m.score, m.id))
+    return matches

@@ -1,14 +1,17 @@
 """Text matching per dialect: SQLite FTS5 or PostgreSQL tsvector, behind one interface.
 
-Decides: which integrations a query's words match, and the relevance score they are ranked by
-(lower is better). It receives the words already normalised (`query.search_terms`: never the raw
-text, since quotes, `*`, `-`, NEAR and parentheses are FTS syntax) and a statement already built
-(`query.listing_statement`); the index itself is kept in step by triggers (migration 0002).
+Decides: which integrations a query's words match, and the text score the ranking blends in
+(lower is better; app/domain/relevance.py); and, for a search that finds few, the candidates of a
+match with one typo per word (`typo_candidates`: an FTS5 trigram table on SQLite, pg_trgm's
+word similarity on PostgreSQL; migration 0014), which app/domain/typos.py then checks. It receives
+the words already normalised (`query.search_terms`: never the raw text, since quotes, `*`, `-`, NEAR
+and parentheses are FTS syntax) and a statement already built (`query.listing_statement`); the
+indexes are kept in step by triggers (migrations 0002 and 0014).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Double, Select, bindparam, cast, func, literal_column, text
+from sqlalchemy import ColumnElement, Double, Select, bindparam, case, cast, func, literal_column, or_, text
 
 from ...models import Integration
 
@@ -24,6 +27,15 @@ UNMANAGED_SCHEMA_NAMES = frozenset(
         "catalog_state",
         "search_vector",
         "ix_integrations_search_vector",
+        # Migration 0014: typo tolerance's trigram index, and the case-insensitive name sort's index.
+        "integrations_trgm",
+        "integrations_trgm_data",
+        "integrations_trgm_idx",
+        "integrations_trgm_content",
+        "integrations_trgm_docsize",
+        "integrations_trgm_config",
+        "ix_integrations_trgm",
+        "ix_integrations_sort_name_ci",
     }
 )
 
@@ -60,15 +72,36 @@ def matched(stmt: Select, terms: tuple[str, ...], dialect: str) -> tuple[Select,
     return stmt, -cast(func.ts_rank(vector, tsquery), Double())
 
 
-def matching_clause(terms: tuple[str, ...], dialect: str) -> ColumnElement[bool]:
-    """A WHERE clause for integration rows matching the words, unscored (for counting)."""
+EXACT_FIRST = 1000.0  # past any text score: bm25's and -ts_rank's alike
+
+
+def exact_first(score: ColumnElement, terms: tuple[str, ...]) -> ColumnElement:
+    """The SQL path's order (searches matching too many rows to rank in Python): exact name, slug or
+    publisher matches first, then the text score (lower is better). The ranking's blend
+    (app/domain/relevance.py) needs every match's score relative to the best, so it is not applied
+    here; this keeps its first rule, in SQL."""
+    table = Integration.__table__.c
+    spaced, hyphenated = " ".join(terms), "-".join(terms)
+    exact = or_(func.lower(table.name) == spaced, table.slug == hyphenated, table.publisher == hyphenated)
+    return score - case((exact, EXACT_FIRST), else_=0.0)
+
+
+def matching_clause(
+    terms: tuple[str, ...], dialect: str, typo_ids: tuple[str, ...] = ()
+) -> ColumnElement[bool]:
+    """A WHERE clause for integration rows matching the words, unscored (for counting, and for the
+    sorts other than relevance); `typo_ids`: the rows the ranking found by tolerating a typo."""
     if dialect == "sqlite":
-        return literal_column("integrations.rowid").in_(
+        clause = literal_column("integrations.rowid").in_(
             text("SELECT rowid FROM integrations_fts WHERE integrations_fts MATCH :fts_match")
             .bindparams(fts_match=sqlite_match_expression(terms))
             .columns(literal_column("rowid"))
         )
-    return literal_column("integrations.search_vector").op("@@")(_pg_tsquery(terms))
+    else:
+        clause = literal_column("integrations.search_vector").op("@@")(_pg_tsquery(terms))
+    if typo_ids:
+        clause = or_(clause, Integration.__table__.c.id.in_(typo_ids))
+    return clause
 
 
 def _pg_tsquery(terms: tuple[str, ...]) -> ColumnElement:
@@ -82,3 +115,62 @@ def _pg_tsquery(terms: tuple[str, ...]) -> ColumnElement:
         )
         combined = either if combined is None else combined.op("&&")(either)
     return combined
+
+
+# -- one typo: candidates from the trigram index ----------------------------------------------------
+
+TYPO_CANDIDATES = 500  # best trigram matches checked in Python, per search
+_PG_TRGM_TEXT = literal_column(
+    "lower(integrations.name || ' ' || integrations.slug || ' ' || integrations.publisher)"
+)  # exactly migration 0014's index expression, so the index serves it
+
+
+def trigrams(terms: tuple[str, ...]) -> list[str]:
+    """The distinct three-character pieces of every term of three characters or more."""
+    grams: list[str] = []
+    for term in terms:
+        for i in range(len(term) - 2):
+            gram = term[i : i + 3]
+            if gram not in grams:
+                grams.append(gram)
+    return grams
+
+
+def typo_candidates(stmt: Select, terms: tuple[str, ...], dialect: str) -> Select | None:
+    """`stmt` (over integrations) narrowed to rows sharing trigrams with the terms, at most
+    TYPO_CANDIDATES of them; None when no term is long enough to have trigrams. The caller checks
+    each candidate (app/domain/typos.py): sharing trigrams is not being one typo away."""
+    grams = trigrams(terms)
+    if not grams:
+        return None
+    if dialect == "sqlite":
+        candidates = (
+            text(
+                "SELECT rowid AS trgm_rowid, rank AS trgm_rank FROM integrations_trgm "
+                "WHERE integrations_trgm MATCH :trgm_match"
+            )
+            .bindparams(trgm_match=" OR ".join(f'"{gram}"' for gram in grams))
+            .columns(literal_column("trgm_rowid"), literal_column("trgm_rank"))
+            .subquery("trgm")
+        )
+        # The limit applies after the caller's filters (visibility), so unlisted rows never crowd out.
+        return (
+            stmt.join_from(
+                Integration.__table__,
+                candidates,
+                candidates.c.trgm_rowid == literal_column("integrations.rowid"),
+            )
+            .order_by(candidates.c.trgm_rank, Integration.__table__.c.id)
+            .limit(TYPO_CANDIDATES)
+        )
+    # pg_trgm's GIN index serves each LIKE '%abc%'; the best by word similarity are checked first.
+    shared = [_PG_TRGM_TEXT.like(bindparam(f"trgm_{i}", f"%{gram}%")) for i, gram in enumerate(grams)]
+    similarity = None
+    for i, term in enumerate(terms):
+        one = func.word_similarity(bindparam(f"trgm_term_{i}", term), _PG_TRGM_TEXT)
+        similarity = one if similarity is None else similarity + one
+    return (
+        stmt.where(or_(*shared))
+        .order_by(similarity.desc(), Integration.__table__.c.id)
+        .limit(TYPO_CANDIDATES)
+    )

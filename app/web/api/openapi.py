@@ -297,7 +297,8 @@ def read_paths() -> dict:
         _query(
             "q",
             text(maxLength=MAX_Q_CHARS),
-            "Full-text search over name, description, publisher and slug.",
+            "Full-text search over name, description, publisher and slug; one typo per word is tolerated "
+            "when few listings match the words as typed.",
         ),
         _query(
             "tier",
@@ -320,7 +321,9 @@ def read_paths() -> dict:
         _query(
             "sort",
             {"type": "string", "enum": [*SORTS, ""], "default": "relevance"},
-            "Order of results (empty: relevance).",
+            "Order of results (empty: relevance). relevance (with q): exact name or publisher matches "
+            "first, then text match blended with trust tier, installs and a damped rating average; "
+            "without q, most installed first. name: case-insensitive, A to Z.",
         ),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
         _query(

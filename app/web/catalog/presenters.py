@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ...domain.markdown import plain_text
 from ...models.integration import URL_MAX
 
 AUTH_TYPES = {
@@ -39,16 +40,13 @@ def describe_scope(scope: str) -> str:
     return f"{verb} {' '.join(nouns) if nouns else 'your data'}"
 
 
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"[*_`~]+|^\s*(?:#+|>+)", re.M)
-
-
 def excerpt(text: str | None, limit: int = 160) -> str:
-    """A card's one-line description: Markdown marks and link targets dropped, cut at a word."""
+    """A card's one-line description: the Markdown rendered and reduced to plain text (no marks, no
+    link targets), cut at a word. Cards are rendered once per content and kept (cards.py), so this
+    runs once per listing change, not per request."""
     if not text:
         return ""
-    plain = _MD_MARKS.sub("", _MD_LINK.sub(r"\1", text[: limit * 4]))
-    plain = " ".join(plain.split())
+    plain = plain_text(text, limit=limit * 8)
     if len(plain) <= limit:
         return plain
     return plain[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
