@@ -1,6 +1,6 @@
 """workspace install policies and members' install requests
 
-Revision ID: 0014_policy
+Revision ID: 0015_policy
 Revises: 0014_categories
 Create Date: 2026-11-30
 
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = "0014_policy"
+revision = "0015_policy"
 down_revision = "0014_categories"
 branch_labels = None
 depends_on = None

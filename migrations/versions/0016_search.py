@@ -1,7 +1,7 @@
 """search tolerates a typo; name sort ignores case
 
-Revision ID: 0014_search
-Revises: 0014_categories
+Revision ID: 0016_search
+Revises: 0015_policy
 Create Date: 2026-11-30
 
 * Typo tolerance (app/services/catalog/search.py, app/domain/typos.py): an index of the
@@ -20,8 +20,8 @@ in the SQLAlchemy metadata (app.services.catalog.search.UNMANAGED_SCHEMA_NAMES).
 
 from alembic import op
 
-revision = "0014_search"
-down_revision = "0014_categories"
+revision = "0016_search"
+down_revision = "0015_policy"
 branch_labels = None
 depends_on = None
 
