@@ -7,6 +7,7 @@ from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .outbox import OutboxMessage
+from .rating import Rating, RatingFlag
 from .report import ListingReport, Takedown
 from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
@@ -30,6 +31,8 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "PublisherNamespace",
+    "Rating",
+    "RatingFlag",
     "ReservedHandle",
     "Takedown",
     "User",

@@ -27,20 +27,25 @@ CARD_FIELDS = (
     "current_version",
     "visibility",
     "install_count",
+    "rating_count",
+    "rating_total",
 )
 Card = namedtuple("Card", CARD_FIELDS)
 CACHED_CARDS = 4096  # about 1 KiB each
 
 
 @bp.app_template_global()
-def integration_card(integration, detail_root: str, placeholder_icon: str) -> Markup:
+def integration_card(integration, detail_root: str, placeholder_icon: str, installed_in=None) -> Markup:
     """The card of `integration` (a row or a model with the card columns), from the macro in
-    templates/includes/integration_card.html."""
+    templates/includes/integration_card.html. `installed_in` maps integration ids to the (slug, name)
+    of the viewer's workspaces that have it installed (services.ratings.installed_in): part of the
+    card's key, so one viewer's installed state is never another's card."""
     card = Card._make(getattr(integration, name) for name in CARD_FIELDS)
-    return _rendered(card, detail_root, placeholder_icon, id(current_app.jinja_env))
+    installed = (installed_in or {}).get(card.id, ())
+    return _rendered(card, detail_root, placeholder_icon, installed, id(current_app.jinja_env))
 
 
 @lru_cache(maxsize=CACHED_CARDS)
-def _rendered(card: Card, detail_root: str, placeholder_icon: str, _environment: int) -> Markup:
+def _rendered(card: Card, detail_root: str, placeholder_icon: str, installed: tuple, _environment: int) -> Markup:
     macro = current_app.jinja_env.get_template("includes/integration_card.html").module.integration_card
-    return Markup(macro(card, detail_root, placeholder_icon))
+    return Markup(macro(card, detail_root, placeholder_icon, installed))

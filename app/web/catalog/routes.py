@@ -6,12 +6,14 @@ from flask import Response, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from ...domain import ratings as rating_rules
 from ...domain import trust
-from ...services import catalog
+from ...services import catalog, ratings
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
 from . import bp, presenters
+from .ratings import ratings_context
 from .query import parse_page, parse_query
 
 
@@ -26,6 +28,8 @@ def trust_tiers() -> list[trust.TrustTier]:
 
 
 bp.add_app_template_global(presenters.safe_icon_url, "safe_icon_url")
+bp.add_app_template_global(rating_rules.average, "rating_average")
+bp.add_app_template_global(rating_rules.stars_label, "rating_label")
 bp.add_app_template_filter(presenters.excerpt, "excerpt")
 
 
@@ -34,6 +38,7 @@ SORT_LABELS = {
     "name": "Name",
     "updated": "Recently updated",
     "installs": "Most installed",
+    "rating": "Highest rated",
 }
 
 
@@ -65,6 +70,7 @@ def _home_content(viewer) -> tuple[Markup, dict]:
         facets=shown.facets,
         featured=shown.featured,
         recent=shown.recent,
+        installed_in=ratings.installed_in(viewer, {i.id for i in (*shown.featured, *shown.recent)}),
         **card_links(),
     )
     return Markup(html), {}
@@ -112,6 +118,7 @@ def _catalog_content(viewer, query, page_number: int) -> tuple[Markup, dict]:
         sorts=catalog.SORTS,
         sort_labels=SORT_LABELS,
         first_url=page_url(1),
+        installed_in=ratings.installed_in(viewer, [i.id for i in page.items]),
         **links,
         **card_links(),
     )
@@ -130,6 +137,7 @@ def detail(publisher, slug):
     except TakenDown as gone:
         return render_template("catalog/taken_down.html", notice=gone.notice), 410
     integration, shown = detail.integration, detail.shown  # shown: the current version's snapshot
+    viewer = current_viewer()
     return render_template(
         "catalog/detail.html",
         integration=integration,
@@ -143,6 +151,8 @@ def detail(publisher, slug):
         auth_description=presenters.AUTH_TYPES.get(shown.auth_type, presenters.AUTH_TYPES["none"]),
         is_private=integration.visibility == "private",
         login_next=request.path,
+        installed_here=ratings.installed_in(viewer, [integration.id]).get(integration.id, ()),
+        **(ratings_context(integration) if shown.version and not detail.in_trash else {}),
     )
 
 
