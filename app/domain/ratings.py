@@ -43,7 +43,8 @@ def distribution(counts: dict[int, int]) -> list[Bar]:
     """5 stars down to 1, each with its count and share (whole percent)."""
     total = sum(counts.get(s, 0) for s in STARS)
     return [
-        Bar(s, counts.get(s, 0), round(100 * counts.get(s, 0) / total) if total else 0) for s in reversed(STARS)
+        Bar(s, counts.get(s, 0), round(100 * counts.get(s, 0) / total) if total else 0)
+        for s in reversed(STARS)
     ]
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import ratings as rules
@@ -54,9 +54,11 @@ def eligibility(user, integration: Integration) -> Eligibility | None:
     """The workspace (and the version it runs) that lets `user` review `integration`, or None."""
     if not getattr(user, "is_authenticated", False) or state_of(integration) not in ("public", "unlisted"):
         return None
+    of_publisher = aliased(Membership)
     publisher_member = (
-        select(Membership.id)
-        .where(Membership.workspace_id == integration.workspace_id, Membership.user_id == user.id)
+        select(of_publisher.id)
+        .where(of_publisher.workspace_id == integration.workspace_id, of_publisher.user_id == user.id)
+        .correlate(None)
         .exists()
     )
     row = db.session.execute(
@@ -160,7 +162,13 @@ def rate(user, integration: Integration, stars, body) -> Rating:
     db.session.flush()
     _move_totals(integration, 0, 0 if rating.is_hidden else stars - old)
     audit.record(
-        user, "rating.updated", rating, object_label=label, before=before, after=_view(rating), version=rating.version
+        user,
+        "rating.updated",
+        rating,
+        object_label=label,
+        before=before,
+        after=_view(rating),
+        version=rating.version,
     )
     return rating
 
@@ -192,7 +200,9 @@ def flag(user, rating: Rating, reason) -> RatingFlag:
     if rating.user_id == user.id:
         raise ValidationFailed("You cannot flag your own review.", field="reason")
     reason = _text(reason, "reason", rules.FLAG_REASON_MIN, rules.FLAG_REASON_MAX, "a reason")
-    if db.session.scalar(select(RatingFlag.id).where(RatingFlag.rating_id == rating.id, RatingFlag.user_id == user.id)):
+    if db.session.scalar(
+        select(RatingFlag.id).where(RatingFlag.rating_id == rating.id, RatingFlag.user_id == user.id)
+    ):
         raise Conflict(ALREADY_FLAGGED, field="reason")
     flagged = RatingFlag(rating_id=rating.id, user_id=user.id, reason=reason, created_at=utcnow())
     try:
@@ -202,9 +212,7 @@ def flag(user, rating: Rating, reason) -> RatingFlag:
     except IntegrityError:  # the unique constraint: a concurrent second flag by the same person
         raise Conflict(ALREADY_FLAGGED, field="reason") from None
     table = Rating.__table__
-    db.session.execute(
-        update(table).where(table.c.id == rating.id).values(flag_count=table.c.flag_count + 1)
-    )
+    db.session.execute(update(table).where(table.c.id == rating.id).values(flag_count=table.c.flag_count + 1))
     db.session.expire(rating, ["flag_count"])
     bump_counts()  # the flagger's own pages show it flagged
     audit.record(
@@ -228,7 +236,9 @@ def hide(staff, rating: Rating, reason) -> Rating:
     rating.hidden_at, rating.hidden_by, rating.hidden_reason = utcnow(), staff.id, reason
     db.session.flush()
     _move_totals(rating.integration, -1, -rating.stars)
-    audit.record(staff, "rating.hidden", rating, object_label=_label(rating), after={"reason": reason}, note=reason)
+    audit.record(
+        staff, "rating.hidden", rating, object_label=_label(rating), after={"reason": reason}, note=reason
+    )
     return rating
 
 
@@ -241,7 +251,9 @@ def unhide(staff, rating: Rating) -> Rating:
     rating.hidden_at, rating.hidden_by, rating.hidden_reason = None, None, None
     db.session.flush()
     _move_totals(rating.integration, 1, rating.stars)
-    audit.record(staff, "rating.unhidden", rating, object_label=_label(rating), before=before, after={"reason": None})
+    audit.record(
+        staff, "rating.unhidden", rating, object_label=_label(rating), before=before, after={"reason": None}
+    )
     return rating
 
 
@@ -263,7 +275,9 @@ def _view(rating: Rating) -> dict:
 
 def visible_rating(integration: Integration, rating_id: str) -> Rating:
     """A visible rating of this (already visibility-checked) integration, else NotFound."""
-    rating = db.session.get(Rating, rating_id) if isinstance(rating_id, str) and len(rating_id) <= 36 else None
+    rating = (
+        db.session.get(Rating, rating_id) if isinstance(rating_id, str) and len(rating_id) <= 36 else None
+    )
     if rating is None or rating.integration_id != integration.id or rating.is_hidden:
         raise NotFound("No such review.")
     return rating
@@ -280,7 +294,11 @@ def _visible(integration_id: str):
 
 def page_of(integration: Integration, page: int, per_page: int = PER_PAGE) -> tuple[list[Rating], bool]:
     """Visible ratings newest first: (page `page`, whether another follows)."""
-    rows = list(db.session.scalars(_visible(integration.id).offset((page - 1) * per_page).limit(per_page + 1)).unique())
+    rows = list(
+        db.session.scalars(
+            _visible(integration.id).offset((page - 1) * per_page).limit(per_page + 1)
+        ).unique()
+    )
     return rows[:per_page], len(rows) > per_page
 
 
@@ -338,13 +356,17 @@ def staff_queue(staff, *, hidden: bool, page: int) -> tuple[list[Rating], bool]:
         stmt = stmt.where(Rating.hidden_at.is_(None), Rating.flag_count > 0).order_by(
             Rating.flag_count.desc(), Rating.created_at.desc(), Rating.id
         )
-    rows = list(db.session.scalars(stmt.offset((page - 1) * QUEUE_PER_PAGE).limit(QUEUE_PER_PAGE + 1)).unique())
+    rows = list(
+        db.session.scalars(stmt.offset((page - 1) * QUEUE_PER_PAGE).limit(QUEUE_PER_PAGE + 1)).unique()
+    )
     return rows[:QUEUE_PER_PAGE], len(rows) > QUEUE_PER_PAGE
 
 
 def rating_for_staff(staff, rating_id: str) -> Rating:
     _require_staff(staff)
-    rating = db.session.get(Rating, rating_id) if isinstance(rating_id, str) and len(rating_id) <= 36 else None
+    rating = (
+        db.session.get(Rating, rating_id) if isinstance(rating_id, str) and len(rating_id) <= 36 else None
+    )
     if rating is None:
         raise NotFound("No such review.")
     return rating

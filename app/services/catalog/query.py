@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Float, cast, select
 
 from ...domain import ratings as rating_rules
-
 from ...domain.visibility import Viewer, listed_clause
 from ...extensions import db
 from ...models import Integration

@@ -112,9 +112,7 @@ def count_install(integration: Integration, step: int) -> None:
     rendered afresh even when the count itself does not move."""
     del step  # the count is recounted, not stepped: the step only says which way it moved
     table = Integration.__table__
-    db.session.execute(
-        select(table.c.id).where(table.c.id == integration.id).with_for_update(key_share=True)
-    )
+    db.session.execute(select(table.c.id).where(table.c.id == integration.id).with_for_update(key_share=True))
     count = db.session.execute(
         update(table)
         .where(table.c.id == integration.id)
@@ -135,9 +133,9 @@ def counted_installs(table):
             installs.c.status.in_(LIVE_STATUSES),
             installs.c.installed_by.is_not(None),
             installs.c.workspace_id != table.c.workspace_id,
-            ~exists().where(
-                members.c.workspace_id == table.c.workspace_id, members.c.user_id == installs.c.installed_by
-            ),
+            ~exists()
+            .where(members.c.workspace_id == table.c.workspace_id, members.c.user_id == installs.c.installed_by)
+            .correlate_except(members),
         )
         .scalar_subquery()
     )

@@ -46,6 +46,8 @@ def integration_card(integration, detail_root: str, placeholder_icon: str, insta
 
 
 @lru_cache(maxsize=CACHED_CARDS)
-def _rendered(card: Card, detail_root: str, placeholder_icon: str, installed: tuple, _environment: int) -> Markup:
+def _rendered(
+    card: Card, detail_root: str, placeholder_icon: str, installed: tuple, _environment: int
+) -> Markup:
     macro = current_app.jinja_env.get_template("includes/integration_card.html").module.integration_card
     return Markup(macro(card, detail_root, placeholder_icon, installed))

@@ -54,7 +54,9 @@ class FlagForm(FlaskForm):
 
 def _listing(publisher: str, slug: str):
     """The listing as this viewer may see it, published (reviews need a published version)."""
-    integration = catalog.integration_by_handle(viewer_for(current_user), publisher, slug, with_versions=False)
+    integration = catalog.integration_by_handle(
+        viewer_for(current_user), publisher, slug, with_versions=False
+    )
     if integration.is_draft:
         raise NotFound("No such integration.")
     return integration
@@ -63,13 +65,19 @@ def _listing(publisher: str, slug: str):
 def ratings_context(integration, *, page: int = 1, per_page: int = DETAIL_SHOWN, forms: dict | None = None):
     """What templates/catalog/_ratings.html shows this viewer of `integration`'s reviews."""
     viewer = viewer_for(current_user)
-    items, has_next = ratings.page_of(integration, page, per_page)
+    # rating_count counts the visible ratings: none, no query.
+    items, has_next = (
+        ratings.page_of(integration, page, per_page) if integration.rating_count else ([], False)
+    )
     own = ratings.own_rating(current_user, integration)
     eligible = ratings.eligibility(current_user, integration)
     forms = dict(forms or {})
     if "rating" not in forms and eligible is not None:
         forms["rating"] = RatingForm(
-            formdata=None, prefix="rating", stars=str(own.stars) if own else None, body=own.body if own else None
+            formdata=None,
+            prefix="rating",
+            stars=str(own.stars) if own else None,
+            body=own.body if own else None,
         )
     return {
         "rating_items": items,
@@ -99,7 +107,9 @@ def reviews(publisher, slug):
 
 
 def _back(integration):
-    return redirect(url_for("catalog.reviews", publisher=integration.publisher, slug=integration.slug) + "#reviews")
+    return redirect(
+        url_for("catalog.reviews", publisher=integration.publisher, slug=integration.slug) + "#reviews"
+    )
 
 
 @bp.post("/integrations/<publisher>/<slug>/reviews")
@@ -114,7 +124,9 @@ def write_review(publisher, slug):
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            flash("Your review was updated." if existed else "Thank you: your review is published.", "success")
+            flash(
+                "Your review was updated." if existed else "Thank you: your review is published.", "success"
+            )
             return _back(integration)
     return _render(integration, 422, forms={"rating": form})
 

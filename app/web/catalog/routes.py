@@ -13,8 +13,8 @@ from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
 from . import bp, presenters
-from .ratings import ratings_context
 from .query import parse_page, parse_query
+from .ratings import ratings_context
 
 
 @bp.app_template_global()
