@@ -91,6 +91,16 @@ REVIEWS = [
 ]
 
 
+# flagger, the review's author and listing, reason: one review waits in /admin/ratings.
+FLAGS = [
+    (
+        "bob@globex.test",
+        ("carol@acme.test", "pagerduty/oncall"),
+        "Reads like a complaint about setup, not about the integration.",
+    ),
+]
+
+
 def seed_ratings(users: dict[str, User]) -> int:
     """Write the demo reviews that are not there yet, through the rating service (eligibility applies)."""
     created = 0
@@ -107,4 +117,21 @@ def seed_ratings(users: dict[str, User]) -> int:
         if reply:
             replier = users[reply[0]]
             ratings.reply(replier, viewer_for(replier), rating, reply[1])
+    for flagger, (author, key), reason in FLAGS:
+        publisher, slug = key.split("/")
+        rating = db.session.scalar(
+            db.select(Rating)
+            .join(Integration, Integration.id == Rating.integration_id)
+            .where(
+                Integration.publisher == publisher,
+                Integration.slug == slug,
+                Rating.user_id == users[author].id,
+            )
+        )
+        if (
+            rating is not None
+            and not rating.flags
+            and not any(f.user_id == users[flagger].id for f in rating.flags)
+        ):
+            ratings.flag(users[flagger], rating, reason)
     return created

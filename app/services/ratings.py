@@ -129,8 +129,18 @@ def _text(value, field: str, low: int, high: int, what: str) -> str:
 
 def rate(user, integration: Integration, stars, body) -> Rating:
     """Write `user`'s rating of `integration`, or edit it if they wrote one (one per person)."""
-    stars = _stars(stars)
-    body = _text(body, "body", rules.BODY_MIN, rules.BODY_MAX, "your review")
+    problems, checked = [], {}
+    for name, check in (
+        ("stars", lambda: _stars(stars)),
+        ("body", lambda: _text(body, "body", rules.BODY_MIN, rules.BODY_MAX, "your review")),
+    ):
+        try:
+            checked[name] = check()
+        except ValidationFailed as error:
+            problems.append({"field": name, "message": error.message})
+    if problems:  # every field's problem at once, each beside its field
+        raise ValidationFailed(problems[0]["message"], field=problems[0]["field"], details=problems)
+    stars, body = checked["stars"], checked["body"]
     eligible = eligibility(user, integration)
     if eligible is None:
         raise PermissionDenied(NOT_ELIGIBLE, field="stars")

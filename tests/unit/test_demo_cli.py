@@ -26,8 +26,8 @@ from app.models import (
     Workspace,
 )
 from app.models.install import LIVE_STATUSES
-from app.services import ratings
 from app.models.integration import AUTH_TYPES, TRUST_TIERS
+from app.services import ratings
 
 from ..counting import row_count
 from ..databases import fresh_database_url

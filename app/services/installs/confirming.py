@@ -134,7 +134,9 @@ def counted_installs(table):
             installs.c.installed_by.is_not(None),
             installs.c.workspace_id != table.c.workspace_id,
             ~exists()
-            .where(members.c.workspace_id == table.c.workspace_id, members.c.user_id == installs.c.installed_by)
+            .where(
+                members.c.workspace_id == table.c.workspace_id, members.c.user_id == installs.c.installed_by
+            )
             .correlate_except(members),
         )
         .scalar_subquery()
