@@ -139,3 +139,69 @@ def test_simultaneous_installs_count_distinct_accounts_exactly():
         assert statuses == [302] * len(plan)
         with app.app_context():
             assert db.session.get(Integration, integration_id).install_count == 2  # busy and the other one
+
+
+@pytest.mark.concurrency
+def test_an_install_waiting_on_another_counts_it_once_that_commits():
+    """Deterministic interleaving: A installs and recounts but has not committed; B installs and recounts
+    (it waits for A's lock on PostgreSQL); A commits, then B. B's recount must see A's install: two."""
+    import time
+
+    from sqlalchemy import text
+
+    from app.models.base import utcnow
+    from app.services.installs.confirming import count_install
+
+    with migrated_app() as app:
+        with app.app_context():
+            integration = publish()
+            installs = [admin() for _ in range(2)]
+            db.session.commit()
+            integration_id, version_id = integration.id, integration.versions[0].id
+            plan = [(user.id, workspace.id) for user, workspace in installs]
+        a_counted, a_commit, results = threading.Event(), threading.Event(), {}
+
+        def install(name, user_id, workspace_id, counted=None, commit=None):
+            with app.app_context():
+                db.session.add(
+                    Installation(
+                        workspace_id=workspace_id,
+                        integration_id=integration_id,
+                        version_id=version_id,
+                        installed_by=user_id,
+                        status="active",
+                        installed_at=utcnow(),
+                    )
+                )
+                db.session.flush()
+                row = db.session.get(Integration, integration_id)
+                count_install(row, +1)
+                if counted:
+                    counted.set()
+                if commit:
+                    commit.wait(60)
+                results[name] = row.install_count
+                db.session.commit()
+
+        first = threading.Thread(target=install, args=("a", *plan[0], a_counted, a_commit))
+        first.start()
+        assert a_counted.wait(60)
+        second = threading.Thread(target=install, args=("b", *plan[1]))
+        second.start()
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":  # B is blocked on A's row lock before A commits
+                for _ in range(600):
+                    waiting = db.session.execute(
+                        text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    ).scalar()
+                    db.session.rollback()
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+                assert waiting
+        a_commit.set()
+        first.join(60)
+        second.join(60)
+        assert results == {"a": 1, "b": 2}
+        with app.app_context():
+            assert db.session.get(Integration, integration_id).install_count == 2

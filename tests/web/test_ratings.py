@@ -399,3 +399,51 @@ def test_reviews_of_an_unseen_listing_never_leak(client, auth, factories, state)
         assert integration.name not in listing
         if viewer:
             auth.logout()
+
+
+@pytest.mark.concurrency
+def test_simultaneous_reviews_keep_the_count_and_total_exact():
+    """Six eligible people publish at once (real threads, real commits): count 6, total the sum."""
+    import threading
+
+    from tests import factories as f
+    from tests.conftest import Client
+    from tests.databases import migrated_app
+
+    workers = 6
+    with migrated_app() as app:
+        app.test_client_class = Client
+        with app.app_context():
+            integration, _ = _listing()
+            people = []
+            for _ in range(workers):
+                owner, workspace = admin()
+                f.InstallationFactory(workspace=workspace, integration=integration, installed_by=owner.id)
+                people.append(owner.email)
+            db.session.commit()
+            url = _url(integration, "/reviews")
+            integration_id = integration.id
+        clients = []
+        for email in people:
+            client = app.test_client()
+            assert client.post_form("/login", {"email": email, "password": "password123"}).status_code == 302
+            clients.append(client)
+        barrier = threading.Barrier(workers)
+        statuses = []
+
+        def write(client, stars):
+            barrier.wait()
+            answer = client.post_form(
+                url, {"rating-stars": str(stars), "rating-body": "Written at the same time."}
+            )
+            statuses.append(answer.status_code)
+
+        threads = [threading.Thread(target=write, args=(c, n % 5 + 1)) for n, c in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert statuses == [302] * workers
+        with app.app_context():
+            row = db.session.get(Integration, integration_id)
+            assert (row.rating_count, row.rating_total) == (workers, sum(n % 5 + 1 for n in range(workers)))
