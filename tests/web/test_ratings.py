@@ -247,6 +247,11 @@ def test_staff_hide_with_a_reason_and_the_review_leaves_the_average(client, auth
     assert "Review with 1 stars" not in client.get(_url(integration)).get_data(as_text=True)
     api = client.get(f"/api/v1/integrations/{integration.id}/reviews").get_json()
     assert [r["stars"] for r in api["data"]] == [5] and api["rating"] == {"count": 1, "average": 5.0}
+    auth.login(db.session.get(Rating, bad.id).author)
+    assert "Staff hid your review:</strong> Abuse of the reviewer rules" in client.get(
+        _url(integration)
+    ).get_data(as_text=True)
+    auth.logout()
     auth.login(staff)
     assert "Abuse of the reviewer rules" in client.get("/admin/ratings?state=hidden").get_data(as_text=True)
     assert client.post_form(f"/admin/ratings/{bad.id}/unhide").status_code == 302
