@@ -145,8 +145,10 @@ def rate(user, integration: Integration, stars, body) -> Rating:
     if eligible is None:
         raise PermissionDenied(NOT_ELIGIBLE, field="stars")
     _lock(integration)
-    rating = db.session.scalar(
-        select(Rating).where(Rating.integration_id == integration.id, Rating.user_id == user.id)
+    rating = db.session.scalar(  # read afresh under the lock: its stars are what the total holds
+        select(Rating)
+        .where(Rating.integration_id == integration.id, Rating.user_id == user.id)
+        .execution_options(populate_existing=True)
     )
     label = f"{integration.publisher}/{integration.slug}"
     if rating is None:
@@ -239,10 +241,10 @@ def hide(staff, rating: Rating, reason) -> Rating:
     """Staff hide a rating with a reason: it leaves the listing's average, pages and the API."""
     _require_staff(staff)
     reason = _text(reason, "reason", rules.HIDE_REASON_MIN, rules.HIDE_REASON_MAX, "a reason")
+    _lock(rating.integration)
+    db.session.refresh(rating)  # under the lock: another staff member may have hidden it meanwhile
     if rating.is_hidden:
         raise Conflict("This review is hidden already.", field="reason")
-    _lock(rating.integration)
-    db.session.refresh(rating)
     rating.hidden_at, rating.hidden_by, rating.hidden_reason = utcnow(), staff.id, reason
     db.session.flush()
     _move_totals(rating.integration, -1, -rating.stars)
@@ -254,9 +256,10 @@ def hide(staff, rating: Rating, reason) -> Rating:
 
 def unhide(staff, rating: Rating) -> Rating:
     _require_staff(staff)
+    _lock(rating.integration)
+    db.session.refresh(rating)
     if not rating.is_hidden:
         raise Conflict("This review is not hidden.")
-    _lock(rating.integration)
     before = {"reason": rating.hidden_reason}
     rating.hidden_at, rating.hidden_by, rating.hidden_reason = None, None, None
     db.session.flush()
