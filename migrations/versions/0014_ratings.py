@@ -1,7 +1,7 @@
 """people's ratings of integrations, their flags; install counts count distinct outside accounts
 
 Revision ID: 0014_ratings
-Revises: 0013_rating_columns
+Revises: 0014_categories
 Create Date: 2026-11-30
 
 `ratings` (one per person per integration: stars 1-5, text, the version their workspace ran, the
@@ -17,7 +17,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0014_ratings"
-down_revision = "0013_rating_columns"
+down_revision = "0014_categories"
 branch_labels = None
 depends_on = None
 

@@ -29,6 +29,8 @@ CARD_FIELDS = (
     "install_count",
     "rating_count",
     "rating_total",
+    "category_slug",
+    "category_name",
 )
 Card = namedtuple("Card", CARD_FIELDS)
 CACHED_CARDS = 4096  # about 1 KiB each
@@ -40,7 +42,7 @@ def integration_card(integration, detail_root: str, placeholder_icon: str, insta
     templates/includes/integration_card.html. `installed_in` maps integration ids to the (slug, name)
     of the viewer's workspaces that have it installed (services.ratings.installed_in): part of the
     card's key, so one viewer's installed state is never another's card."""
-    card = Card._make(getattr(integration, name) for name in CARD_FIELDS)
+    card = Card._make(getattr(integration, name, None) for name in CARD_FIELDS)
     installed = (installed_in or {}).get(card.id, ())
     return _rendered(card, detail_root, placeholder_icon, installed, id(current_app.jinja_env))
 
