@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..services import audit, crypto, namespace_admin, publishing
+from ..services.installs.confirming import count_install
 from ..services.namespaces import handle_limit
 from . import listing_extras, shapes
 from .catalog import CATALOG, DEPENDENCIES, YANKED
@@ -39,6 +40,7 @@ from .people import (
     WORKSPACE_OF,
     WORKSPACES,
 )
+from .ratings import seed_ratings
 from .trust import seed_trust_cases
 
 
@@ -230,7 +232,7 @@ def _seed_installations(users: dict[str, User], workspaces: dict[str, Workspace]
             )
         db.session.add(installation)
         db.session.flush()
-        integration.install_count += 1
+        count_install(integration, +1)  # distinct installing accounts outside the publisher's workspace
         audit.record(
             users[installer],
             "installation.created",
@@ -329,13 +331,14 @@ def seed() -> str:
         created += 1
     db.session.flush()
     installed = _seed_installations(users, workspaces, now)
+    reviewed = seed_ratings(users)
     _seed_pending_review(users["vera@vendors.test"])
     _seed_policy_and_request(users, workspaces)
     seed_trust_cases()
     db.session.flush()
     return (
         f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "
-        f"{installed} new installations"
+        f"{installed} new installations, {reviewed} new reviews"
     )
 
 

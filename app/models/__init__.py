@@ -9,6 +9,7 @@ from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
 from .outbox import OutboxMessage
 from .policy import InstallRequest, WorkspacePolicy
+from .rating import Rating, RatingFlag
 from .report import ListingReport, Takedown
 from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
@@ -34,6 +35,8 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "PublisherNamespace",
+    "Rating",
+    "RatingFlag",
     "ReservedHandle",
     "Takedown",
     "User",

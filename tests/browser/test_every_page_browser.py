@@ -159,6 +159,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/integrations/stripe/payments",
                 "/integrations/acme/crm-sync",
                 "/integrations/marketplace/webhooks",
+                "/integrations/marketplace/webhooks/reviews",
+                "/integrations?sort=rating",
                 "/integrations/tinkerers/dice",  # taken down: the 410 notice
                 "/about",
                 "/terms",
@@ -182,6 +184,9 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/",
                 "/integrations",
                 "/integrations/acme/next-gen-sync",
+                "/integrations/marketplace/webhooks",  # her review (edit form), others' (flag forms)
+                "/integrations/pagerduty/oncall/reviews",
+                "/integrations/slack/notify",  # not installed in her workspaces: no form
                 "/dashboard",
                 "/dashboard/audit",
                 "/dashboard/integrations/new",
@@ -234,6 +239,9 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 f"/admin/takedowns/{ids['takedown']}",
                 "/admin/reviews",
                 f"/admin/reviews/{ids['review']}",
+                "/admin/ratings",
+                "/admin/ratings?state=hidden",
+                "/integrations/marketplace/webhooks/reviews",  # the publisher's reply forms
                 "/dev/outbox",
             ],
         ),

@@ -21,11 +21,13 @@ from app.models import (
     IntegrationVersion,
     Membership,
     PublisherNamespace,
+    Rating,
     User,
     Workspace,
 )
 from app.models.install import LIVE_STATUSES
 from app.models.integration import AUTH_TYPES, TRUST_TIERS
+from app.services import ratings
 
 from ..counting import row_count
 from ..databases import fresh_database_url
@@ -92,12 +94,38 @@ def test_seed_demo_has_yanked_versions_that_current_version_skips(runner):
         }
 
 
+def test_seed_demo_reviews_are_by_eligible_people_and_counted(runner):
+    runner.invoke(args=["seed-demo"])
+    rows = db.session.scalars(db.select(Rating)).all()
+    assert len(rows) >= 12 and sum(1 for r in rows if r.reply_body) >= 4
+    for integration in db.session.scalars(db.select(Integration)):
+        visible = [r for r in rows if r.integration_id == integration.id and not r.is_hidden]
+        assert (integration.rating_count, integration.rating_total) == (
+            len(visible),
+            sum(r.stars for r in visible),
+        )
+    for rating in rows:
+        assert ratings.eligibility(rating.author, rating.integration) is not None
+    runner.invoke(args=["seed-demo"])  # twice: nothing twice
+    assert db.session.scalar(db.select(db.func.count()).select_from(Rating)) == len(rows)
+
+
 def test_seed_demo_install_counts_are_real_installations(runner):
     runner.invoke(args=["seed-demo"])
     installations = db.session.scalars(db.select(Installation)).all()
     assert len(installations) >= 5
-    live = Counter(i.integration_id for i in installations if i.status in LIVE_STATUSES)
-    for integration in db.session.scalars(db.select(Integration)):
+    integrations = {i.id: i for i in db.session.scalars(db.select(Integration))}
+    members = {(m.workspace_id, m.user_id) for m in db.session.scalars(db.select(Membership))}
+    # Distinct installing accounts outside the publisher's workspace (and not its members).
+    counted = {
+        (i.integration_id, i.installed_by)
+        for i in installations
+        if i.status in LIVE_STATUSES
+        and i.workspace_id != integrations[i.integration_id].workspace_id
+        and (integrations[i.integration_id].workspace_id, i.installed_by) not in members
+    }
+    live = Counter(integration_id for integration_id, _ in counted)
+    for integration in integrations.values():
         assert integration.install_count == live.get(integration.id, 0), integration
     for installation in installations:
         assert installation.version.integration_id == installation.integration_id

@@ -9,13 +9,34 @@ import pytest
 from sqlalchemy import update
 
 from app.extensions import db
-from app.models import Integration
+from app.models import Installation, Integration
 from app.services import catalog
 from app.services.catalog.generation import MATCH_CACHE, process_cache
 from app.services.installs.confirming import count_install
 from app.web import page_cache
 
 SEARCH = "/integrations?q=lantern"
+
+
+def _installs(factories, integration, n: int = 1) -> None:
+    """`n` outside accounts install it (real rows); then the count is recounted, as an install does."""
+    for _ in range(n):
+        membership = factories.member(role="owner")
+        factories.InstallationFactory(
+            workspace=membership.workspace, integration=integration, installed_by=membership.user.id
+        )
+    count_install(integration, +1)
+
+
+def _uninstall(integration) -> None:
+    row = db.session.scalar(
+        db.select(Installation)
+        .where(Installation.integration_id == integration.id, Installation.status == "active")
+        .limit(1)
+    )
+    row.status = "uninstalled"
+    db.session.flush()
+    count_install(integration, -1)
 
 
 def _generations() -> tuple[int, tuple[int, int]]:
@@ -27,11 +48,11 @@ def test_an_install_moves_the_counts_and_not_the_listing_generation(factories):
     listing, (page_listing, counts) = _generations()
     assert page_listing == listing
 
-    count_install(integration, 1)
+    _installs(factories, integration)
     after_install = _generations()
     assert after_install[0] == listing and after_install[1][1] != counts
 
-    count_install(integration, -1)
+    _uninstall(integration)
     uninstalled = _generations()
     assert uninstalled[0] == listing and uninstalled[1][1] not in (counts, after_install[1][1])
 
@@ -68,12 +89,13 @@ def test_version_writes_and_the_bump_function_move_the_listing_generation(factor
 def test_a_search_after_an_install_keeps_its_ranking_and_shows_the_new_count(
     client, factories, query_counter
 ):
-    integration = factories.IntegrationFactory.published(name="Lantern", install_count=6)
+    integration = factories.IntegrationFactory.published(name="Lantern")
+    _installs(factories, integration, 6)
     first = client.get(SEARCH).get_data(as_text=True)
     assert "6 installs" in first
     ranked = process_cache(MATCH_CACHE).peek(catalog.CatalogQuery(q="lantern").matching_key)
 
-    count_install(integration, 1)
+    _installs(factories, integration)
     again = client.get(SEARCH).get_data(as_text=True)
     assert "7 installs" in again and "6 installs" not in again
     assert process_cache(MATCH_CACHE).peek(catalog.CatalogQuery(q="lantern").matching_key) == ranked
@@ -88,25 +110,27 @@ def test_a_search_after_an_install_keeps_its_ranking_and_shows_the_new_count(
 def test_a_page_an_install_does_not_show_on_is_answered_again_unrendered(
     client, factories, query_counter, url
 ):
-    shown = factories.IntegrationFactory.published(name="Lantern", install_count=50)
-    elsewhere = factories.IntegrationFactory.published(name="Unrelated", install_count=1)
+    shown = factories.IntegrationFactory.published(name="Lantern")
+    _installs(factories, shown, 10)
+    elsewhere = factories.IntegrationFactory.published(name="Unrelated")
+    _installs(factories, elsewhere, 1)
     for n in range(3):
-        factories.IntegrationFactory.published(name=f"Other {n}", install_count=10 + n)
+        _installs(factories, factories.IntegrationFactory.published(name=f"Other {n}"), 3 + n)
     url = f"/integrations/{shown.publisher}/{shown.slug}" if url == "detail" else url
     first = client.get(url)
     assert "Lantern" in first.get_data(as_text=True)
 
-    count_install(elsewhere, 1)  # not on a search for "lantern", nor on Lantern's page
+    _installs(factories, elsewhere)  # not on a search for "lantern", nor on Lantern's page
     if url in ("/integrations", "/integrations?sort=name"):
-        count_install(elsewhere, -1)  # these show it: as it was (the counts sum moved twice)
+        _uninstall(elsewhere)  # these show it: as it was (the counts sum moved twice)
     with query_counter as counter:
         again = client.get(url)
     assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
     # The page generation, then the page's count fingerprint (one statement with both sums).
     assert counter.count == 2, counter.statements
 
-    count_install(shown, 1)
-    assert "51" in client.get(url).get_data(as_text=True)
+    _installs(factories, shown)
+    assert "11" in client.get(url).get_data(as_text=True)
 
 
 def test_the_front_answers_a_cookieless_get_with_the_same_bytes_and_headers(
@@ -145,11 +169,12 @@ def test_the_front_keeps_nothing_of_a_request_with_a_cookie_or_a_personal_answer
 
 
 def test_a_change_is_answered_by_the_front_on_the_next_request(app, factories):
-    integration = factories.IntegrationFactory.published(name="Lantern", install_count=2)
+    integration = factories.IntegrationFactory.published(name="Lantern")
+    _installs(factories, integration, 2)
     anonymous = app.test_client()
     assert "Lantern" in anonymous.get(SEARCH).get_data(as_text=True)
     assert "Lantern" in anonymous.get(SEARCH).get_data(as_text=True)  # from the front now
-    count_install(integration, 1)
+    _installs(factories, integration)
     assert "3 installs" in anonymous.get(SEARCH).get_data(as_text=True)
     integration.visibility = "private"
     db.session.flush()

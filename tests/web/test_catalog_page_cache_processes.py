@@ -92,7 +92,19 @@ def test_changes_show_on_the_next_request_in_every_process():
                 assert "Leaks the token." in _get(base + detail["shown"]).text
 
             _warm(urls, pages[:-1])
-            act(lambda: count_install(row("shown"), 5))  # moves the counts only (migration 0011)
+
+            def five_installs():  # five outside accounts install it: moves the counts only (migration 0011)
+                for _ in range(5):
+                    installer, workspace = admin()
+                    f.InstallationFactory(
+                        workspace=workspace,
+                        integration=row("shown"),
+                        installed_by=installer.id,
+                        version=row("shown").versions[0],
+                    )
+                count_install(row("shown"), +1)
+
+            act(five_installs)
             for base in urls:
                 assert "5 installs" in _get(base + SEARCH).text
                 assert "5 installs" in _get(base + CATALOG).text

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..snapshots import Shown, shown_to, shown_to_each
 from .counts import detail_counts, page_counts
-from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
+from .detail import Dependency, Detail, detail_for, integration_by_handle, integration_by_id, versions_of
 from .facets import CategoryCount, category_counts, tier_counts
 from .generation import (
     bump_listing_generation,
@@ -61,6 +61,7 @@ __all__ = [
     "detail_counts",
     "detail_for",
     "home_for",
+    "integration_by_handle",
     "integration_by_id",
     "keyset_page_for",
     "page_counts",

@@ -46,6 +46,10 @@ _SIZES = {FACET_CACHE: 512, MATCH_CACHE: 16}
 
 _GENERATION_SQL = "SELECT coalesce(sum(generation), 0) FROM catalog_state"
 _PAGE_GENERATION_SQL = "SELECT coalesce(sum(generation), 0), coalesce(sum(counts), 0) FROM catalog_state"
+_COUNTS_SQL = {
+    "sqlite": "UPDATE catalog_state SET counts = counts + 1 + (abs(random()) % 1000000007) WHERE slot = 0",
+    "postgresql": "SELECT bump_catalog_counts()",
+}
 _BUMP_SQL = {
     "sqlite": "UPDATE catalog_state SET generation = generation + 1 + (abs(random()) % 1000000007) WHERE slot = 0",
     "postgresql": "SELECT bump_listing_generation()",
@@ -63,6 +67,12 @@ def bump_listing_generation() -> None:
     integrations and integration_versions do this by trigger; call it for any other write that changes
     what a public page shows or who may see it."""
     db.session.execute(text(_BUMP_SQL[db.session.get_bind().dialect.name]))
+
+
+def bump_counts() -> None:
+    """Move the counts sum in the session's transaction: for an install or uninstall that did not move
+    install_count (the installed state members' pages show changed all the same)."""
+    db.session.execute(text(_COUNTS_SQL[db.session.get_bind().dialect.name]))
 
 
 def catalog_generation_unbound() -> int:

@@ -123,7 +123,7 @@ def decode_key_value(name: str, value):
         return datetime.fromisoformat(value)
     if name == "installs":
         return int(value)
-    if name == "score":
+    if name in ("score", "rating"):
         return float(value)
     return str(value)
 

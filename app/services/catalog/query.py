@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, cast, func, or_, select
 
+from ...domain import ratings as rating_rules
 from ...domain.visibility import Viewer, listed_clause
 from ...extensions import db
 from ...models import Category, Integration
 from ...models.integration import TRUST_TIERS
 
-SORTS = ("relevance", "name", "updated", "installs")
+SORTS = ("relevance", "name", "updated", "installs", "rating")
 
 # What a person typed becomes words only: FTS syntax (quotes, `*`, `-`, NEAR, parentheses) never
 # reaches a match expression.
@@ -59,9 +60,16 @@ CARD_COLUMNS = (
     C.visibility,
     C.deleted_at,
     C.install_count,
+    C.rating_count,
+    C.rating_total,
     C.updated_at,
     _primary_category(CATEGORIES.c.slug),
     _primary_category(CATEGORIES.c.name),
+)
+
+# `sort=rating`: the Bayesian average of domain/ratings.py (its SQL twin), highest first.
+RATING_SCORE = cast(C.rating_total + rating_rules.PRIOR_MEAN * rating_rules.PRIOR_WEIGHT, Float) / (
+    C.rating_count + rating_rules.PRIOR_WEIGHT
 )
 
 # What the JSON API's list reads: every column but the working copy's documents and the client secret.
@@ -184,6 +192,8 @@ def ordering(query: CatalogQuery, score=None) -> Ordering:
         return Ordering((NAME_KEY, C.id), False, ("name", "id"))
     if query.sort == "updated":
         return Ordering((C.updated_at, C.id), True, ("updated", "id"))
+    if query.sort == "rating":
+        return Ordering((RATING_SCORE, C.id), True, ("rating", "id"))
     # installs, and relevance without search text: most installed first.
     return Ordering((C.install_count, C.id), True, ("installs", "id"))
 

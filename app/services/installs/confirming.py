@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import distinct, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,12 +19,14 @@ from ...models import (
     InstallationMember,
     Integration,
     IntegrationVersion,
+    Membership,
     User,
     WizardSession,
 )
 from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
 from .. import audit, crypto, install_policy, install_requests
+from ..catalog.generation import bump_counts
 from ..errors import Conflict, ValidationFailed
 from ..wizard import (
     finish,
@@ -99,19 +101,48 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
 
 
 def count_install(integration: Integration, step: int) -> None:
-    """Move install_count by `step` in one atomic UPDATE (two concurrent installs never lose one; it
-    never goes below zero) that leaves updated_at alone: an install is not an edit of the listing.
-    The write still moves the catalog generation (a trigger), so cached pages show the new count."""
+    """Recount install_count after an install (`step` +1) or uninstall (-1) of `integration`.
+
+    The count is of distinct installing accounts outside the publisher's own workspace: live
+    installations not in the publisher's workspace, by accounts that are not members of it, each
+    account once however many workspaces it installed into (so one account's eight workspaces move
+    it by at most one). Exact under concurrency: the integration's row is locked first (FOR NO KEY
+    UPDATE, which the installations' foreign keys do not conflict with), so the recount -- one atomic
+    UPDATE, a statement of its own and so a fresh snapshot on PostgreSQL -- sees every install
+    committed before it. It leaves updated_at alone (an install is not an edit of the listing), and
+    every install or uninstall moves the counts sum, so members' pages showing "Installed in" are
+    rendered afresh even when the count itself does not move."""
+    del step  # the count is recounted, not stepped: the step only says which way it moved
     table = Integration.__table__
-    column = table.c.install_count
-    moved = column + step if step > 0 else case((column + step < 0, 0), else_=column + step)
+    db.session.execute(select(table.c.id).where(table.c.id == integration.id).with_for_update(key_share=True))
     count = db.session.execute(
         update(table)
         .where(table.c.id == integration.id)
-        .values(install_count=moved, updated_at=table.c.updated_at)  # no onupdate timestamp
-        .returning(column)
+        .values(install_count=counted_installs(table), updated_at=table.c.updated_at)  # no onupdate
+        .returning(table.c.install_count)
     ).scalar_one()
     set_committed_value(integration, "install_count", count)
+    bump_counts()
+
+
+def counted_installs(table):
+    """The install count of `table`'s row (integrations) as a correlated scalar subquery."""
+    installs, members = Installation.__table__, Membership.__table__
+    return (
+        select(func.count(distinct(installs.c.installed_by)))
+        .where(
+            installs.c.integration_id == table.c.id,
+            installs.c.status.in_(LIVE_STATUSES),
+            installs.c.installed_by.is_not(None),
+            installs.c.workspace_id != table.c.workspace_id,
+            ~exists()
+            .where(
+                members.c.workspace_id == table.c.workspace_id, members.c.user_id == installs.c.installed_by
+            )
+            .correlate_except(members),
+        )
+        .scalar_subquery()
+    )
 
 
 def _dependencies_met(installation: Installation) -> bool:

@@ -49,4 +49,4 @@ def _record_token_use(exc):
         log.warning("could not record the last use of API token %s", token_id, exc_info=True)
 
 
-from . import routes, write  # noqa: E402,F401
+from . import ratings, routes, write  # noqa: E402,F401

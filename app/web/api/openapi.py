@@ -323,7 +323,10 @@ def read_paths() -> dict:
             {"type": "string", "enum": [*SORTS, ""], "default": "relevance"},
             "Order of results (empty: relevance). relevance (with q): exact name or publisher matches "
             "first, then text match blended with trust tier, installs and a damped rating average; "
-            "without q, most installed first. name: case-insensitive, A to Z.",
+            "without q, most installed first. name: case-insensitive, A to Z. `installs`: distinct "
+            "installing accounts outside the publisher's workspace, most first. `rating`: a Bayesian "
+            "average of people's ratings (five imaginary 3-star ratings added to each listing's), "
+            "highest first, so one 5-star rating does not outrank many 4.8s.",
         ),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}, "Page size."),
         _query(

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalog", __name__)
 
-from . import cards, reports, routes  # noqa: E402,F401
+from . import cards, ratings, reports, routes  # noqa: E402,F401

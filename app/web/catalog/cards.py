@@ -27,6 +27,8 @@ CARD_FIELDS = (
     "current_version",
     "visibility",
     "install_count",
+    "rating_count",
+    "rating_total",
     "category_slug",
     "category_name",
 )
@@ -36,18 +38,26 @@ CACHED_CARDS = 4096  # about 1 KiB each
 
 @bp.app_template_global()
 def integration_card(
-    integration, detail_root: str, placeholder_icon: str, policy_note: str | None = None
+    integration, detail_root: str, placeholder_icon: str, policy_note: str | None = None, installed_in=None
 ) -> Markup:
     """The card of `integration` (a row or a model with the card columns), from the macro in
     templates/includes/integration_card.html. `policy_note`: where the viewer's workspaces' install
-    policies block it (members' pages only; part of the key like the fields)."""
+    policies block it (members' pages only). `installed_in` maps integration ids to the (slug, name)
+    of the viewer's workspaces that have it installed (services.ratings.installed_in). Both are part
+    of the card's key, like the fields, so one viewer's state is never another's card."""
     card = Card._make(getattr(integration, name, None) for name in CARD_FIELDS)
-    return _rendered(card, detail_root, placeholder_icon, policy_note, id(current_app.jinja_env))
+    installed = (installed_in or {}).get(card.id, ())
+    return _rendered(card, detail_root, placeholder_icon, policy_note, installed, id(current_app.jinja_env))
 
 
 @lru_cache(maxsize=CACHED_CARDS)
 def _rendered(
-    card: Card, detail_root: str, placeholder_icon: str, policy_note: str | None, _environment: int
+    card: Card,
+    detail_root: str,
+    placeholder_icon: str,
+    policy_note: str | None,
+    installed: tuple,
+    _environment: int,
 ) -> Markup:
     macro = current_app.jinja_env.get_template("includes/integration_card.html").module.integration_card
-    return Markup(macro(card, detail_root, placeholder_icon, policy_note))
+    return Markup(macro(card, detail_root, placeholder_icon, policy_note, installed))

@@ -6,15 +6,17 @@ from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from ...domain import ratings as rating_rules
 from ...domain import trust
 from ...domain.access import access_summary
 from ...domain.listing_links import shown_links
-from ...services import catalog, categories, install_policy
+from ...services import catalog, categories, install_policy, ratings
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
 from . import bp, presenters
 from .query import parse_page, parse_query
+from .ratings import ratings_context
 
 
 @bp.app_template_global()
@@ -28,6 +30,8 @@ def trust_tiers() -> list[trust.TrustTier]:
 
 
 bp.add_app_template_global(presenters.safe_icon_url, "safe_icon_url")
+bp.add_app_template_global(rating_rules.average, "rating_average")
+bp.add_app_template_global(rating_rules.stars_label, "rating_label")
 bp.add_app_template_filter(presenters.excerpt, "excerpt")
 
 
@@ -36,6 +40,7 @@ SORT_LABELS = {
     "name": "Name",
     "updated": "Recently updated",
     "installs": "Most installed",
+    "rating": "Highest rated",
 }
 
 
@@ -67,6 +72,7 @@ def _home_content(viewer) -> tuple[Markup, dict]:
         facets=shown.facets,
         featured=shown.featured,
         recent=shown.recent,
+        installed_in=ratings.installed_in(viewer, {i.id for i in (*shown.featured, *shown.recent)}),
         categories=shown.categories,
         policy_notes=install_policy.blocked_names(viewer, [*shown.featured, *shown.recent]),
         **card_links(),
@@ -126,6 +132,7 @@ def _catalog_content(viewer, query, page_number: int, category=None) -> tuple[Ma
         sorts=catalog.SORTS,
         sort_labels=SORT_LABELS,
         first_url=page_url(1),
+        installed_in=ratings.installed_in(viewer, [i.id for i in page.items]),
         category=category,
         category_url=category_url,
         policy_notes=install_policy.blocked_names(viewer, page.items),
@@ -169,6 +176,7 @@ def detail(publisher, slug):
     except TakenDown as gone:
         return render_template("catalog/taken_down.html", notice=gone.notice), 410
     integration, shown = detail.integration, detail.shown  # shown: the current version's snapshot
+    viewer = current_viewer()
     return render_template(
         "catalog/detail.html",
         integration=integration,
@@ -186,6 +194,8 @@ def detail(publisher, slug):
         login_next=request.path,
         # Per viewer: a signed-in person's page is kept for them alone (page_cache._member_page).
         policy_blocked=install_policy.blocked_for(viewer, integration) if not viewer.is_anonymous else [],
+        installed_here=ratings.installed_in(viewer, [integration.id]).get(integration.id, ()),
+        **(ratings_context(integration) if shown.version and not detail.in_trash else {}),
     )
 
 
