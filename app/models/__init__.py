@@ -6,7 +6,7 @@ from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
-from .outbox import OutboxMessage
+from .outbox import OutboxMessage, QueuedMail
 from .report import ListingReport, Takedown
 from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
@@ -29,6 +29,7 @@ __all__ = [
     "ListingReview",
     "Membership",
     "OutboxMessage",
+    "QueuedMail",
     "PublisherNamespace",
     "ReservedHandle",
     "Takedown",

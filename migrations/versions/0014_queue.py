@@ -1,0 +1,41 @@
+"""the job queue: mail waiting to be sent
+
+Revision ID: 0014_queue
+Revises: 0013_rating_columns
+Create Date: 2026-11-30
+
+Mail is sent by the Huey job queue after the request that wrote it commits: `mail_queue` holds
+each message until it is out (body encrypted; the row is deleted once sent). `claimed_until` is
+the claim a sender takes with an atomic UPDATE ... WHERE, so several consumers never send one
+message twice at once, and the backoff after a failed attempt.
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0014_queue"
+down_revision = "0013_rating_columns"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "mail_queue",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("recipient", sa.String(320), nullable=False),
+        sa.Column("subject", sa.String(300), nullable=False),
+        sa.Column("body_encrypted", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(100), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_queue")),
+    )
+    op.create_index(op.f("ix_mail_queue_claimed_until"), "mail_queue", ["claimed_until"])
+
+
+def downgrade():
+    op.drop_index(op.f("ix_mail_queue_claimed_until"), table_name="mail_queue")
+    op.drop_table("mail_queue")
