@@ -50,6 +50,6 @@ def purge() -> None:
 TASKS = (
     TaskSpec("deliver_mail", deliver_mail),
     TaskSpec("mail_sweep", mail_sweep, every_minutes=1),
-    TaskSpec("wizard_sweep", wizard_sweep, every_minutes=15),
+    TaskSpec("wizard_sweep", wizard_sweep, every_minutes=1),
     TaskSpec("purge", purge, every_minutes=60),
 )
