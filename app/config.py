@@ -77,6 +77,8 @@ def _queue_settings(env, instance: Path, testing: bool) -> dict:
         "HUEY_REDIS_TIMEOUT_SECONDS": float(env.get("HUEY_REDIS_TIMEOUT_SECONDS", "2")),
         # Mail waiting in the queue: how many sends are tried before a message is given up.
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+        # OAuth2 access tokens are refreshed this long before they expire (the sweep runs each minute).
+        "TOKEN_REFRESH_AHEAD_SECONDS": int(env.get("TOKEN_REFRESH_AHEAD_SECONDS", "600")),
     }
 
 

@@ -47,9 +47,25 @@ def purge() -> None:
     idempotency.purge_expired()
 
 
+def refresh_sweep() -> None:
+    """OAuth2 credentials expiring within TOKEN_REFRESH_AHEAD_SECONDS, each refreshed once."""
+    from ..services import token_refresh
+
+    token_refresh.refresh_due()
+
+
+def refresh_credential(credential_id: str) -> None:
+    """On demand: refresh now, unless another refresh of it is running."""
+    from ..services import token_refresh
+
+    token_refresh.refresh(credential_id, force=True)
+
+
 TASKS = (
     TaskSpec("deliver_mail", deliver_mail),
     TaskSpec("mail_sweep", mail_sweep, every_minutes=1),
     TaskSpec("wizard_sweep", wizard_sweep, every_minutes=1),
     TaskSpec("purge", purge, every_minutes=60),
+    TaskSpec("refresh_sweep", refresh_sweep, every_minutes=1),
+    TaskSpec("refresh_credential", refresh_credential),
 )

@@ -94,8 +94,19 @@ class Credential(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
     secret_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Token refresh (services/token_refresh.py): a refresher owns the credential until then (an
+    # atomic UPDATE ... WHERE claims it), so one credential is never refreshed twice at once.
+    refresh_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the provider refused a refresh: the OAuth2 error class (e.g. invalid_grant), never
+    # its body. The installation then needs re-authorisation (Reconnect clears it).
+    reauth_reason: Mapped[str | None] = mapped_column(String(40))
 
     installation = relationship("Installation", back_populates="credential")
+
+    @property
+    def needs_reauthorisation(self) -> bool:
+        return self.reauth_reason is not None
 
 
 class WizardSession(TimestampMixin, db.Model):

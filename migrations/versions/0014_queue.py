@@ -1,4 +1,4 @@
-"""the job queue: mail waiting to be sent
+"""the job queue: mail waiting to be sent, token refresh claims
 
 Revision ID: 0014_queue
 Revises: 0013_rating_columns
@@ -7,7 +7,10 @@ Create Date: 2026-11-30
 Mail is sent by the Huey job queue after the request that wrote it commits: `mail_queue` holds
 each message until it is out (body encrypted; the row is deleted once sent). `claimed_until` is
 the claim a sender takes with an atomic UPDATE ... WHERE, so several consumers never send one
-message twice at once, and the backoff after a failed attempt.
+message twice at once, and the backoff after a failed attempt. Credentials gain the same kind of
+claim for token refresh (`refresh_claimed_until`), when they were last refreshed, and why the
+provider refused a refresh (`reauth_reason`: an OAuth2 error class; the installation then needs
+re-authorisation). Added in place with ADD COLUMN.
 """
 
 from alembic import op
@@ -34,8 +37,14 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_queue")),
     )
     op.create_index(op.f("ix_mail_queue_claimed_until"), "mail_queue", ["claimed_until"])
+    op.add_column("credentials", sa.Column("refresh_claimed_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("credentials", sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("credentials", sa.Column("reauth_reason", sa.String(40), nullable=True))
 
 
 def downgrade():
+    op.execute("ALTER TABLE credentials DROP COLUMN reauth_reason")
+    op.execute("ALTER TABLE credentials DROP COLUMN refreshed_at")
+    op.execute("ALTER TABLE credentials DROP COLUMN refresh_claimed_until")
     op.drop_index(op.f("ix_mail_queue_claimed_until"), table_name="mail_queue")
     op.drop_table("mail_queue")

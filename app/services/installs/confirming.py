@@ -187,6 +187,8 @@ def store_credential(installation: Installation, staged: dict | None) -> None:
         installation.credential.kind = staged["kind"]
         installation.credential.secret_encrypted = crypto.encrypt_json(staged)
         installation.credential.expires_at = expires_at
+        installation.credential.reauth_reason = None  # a new credential: re-authorised
+        installation.credential.refresh_claimed_until = None
 
 
 def audit_view(installation: Installation) -> dict:

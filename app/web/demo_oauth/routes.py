@@ -1,4 +1,4 @@
-"""/demo-oauth/authorize (a consent page: Approve or Deny) and /demo-oauth/token."""
+"""/demo-oauth/authorize (a consent page: Approve or Deny), /demo-oauth/token and /demo-oauth/revoke."""
 
 from __future__ import annotations
 
@@ -57,3 +57,10 @@ def authorize():
 def token():
     # Clients authenticate with their secret; no browser, so no CSRF token.
     return server().create_token_response()
+
+
+@bp.post("/revoke")
+@csrf.exempt
+def revoke():
+    # RFC 7009: the client revokes an access or refresh token with its secret.
+    return server().create_endpoint_response("revocation")
