@@ -17,14 +17,16 @@ from .install_fixtures import CLIENT_SECRET
 from .install_support import oauth_auth, publish
 
 
-def provider_grant(provider_app, *, revoked: bool = False) -> tuple[str, str]:
+def provider_grant(
+    provider_app, *, revoked: bool = False, user_ref: str = "someone@example.test"
+) -> tuple[str, str]:
     """Tokens the provider issued (as after a completed authorization): (access, refresh)."""
     access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     with provider_app.app_context():
         db.session.add(
             DemoOAuthToken(
                 client_id="demo-client",
-                user_ref="someone@example.test",
+                user_ref=user_ref,
                 access_token_hash=token_hash(access),
                 refresh_token_hash=token_hash(refresh),
                 scope="read",
@@ -75,3 +77,11 @@ def oauth_installation(provider_url: str, access: str, refresh: str | None, *, e
 
 def secret_of(credential: Credential) -> dict:
     return crypto.decrypt_json(credential.secret_encrypted)
+
+
+def tokens_issued_to(provider_app, user_ref: str) -> int:
+    """Every token the provider holds for one resource owner: its grants and each refresh's."""
+    with provider_app.app_context():
+        return db.session.scalar(
+            db.select(db.func.count()).select_from(DemoOAuthToken).where(DemoOAuthToken.user_ref == user_ref)
+        )

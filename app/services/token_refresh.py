@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CLAIM = timedelta(minutes=2)
 RETRY_UNREACHABLE = timedelta(minutes=5)
+RECENTLY = timedelta(minutes=1)
 NO_REFRESH_TOKEN = "no_refresh_token"
 REFUSED = "refused"  # a refusal whose error is not one of RFC 6749's token errors
 
@@ -93,7 +94,11 @@ def claim(credential_id: str, *, force: bool = False) -> bool:
         Credential.reauth_reason.is_(None),
         db.or_(Credential.refresh_claimed_until.is_(None), Credential.refresh_claimed_until <= now),
     ]
-    if not force:
+    if force:  # on demand, but not again right after a refresh (a double click, two jobs queued)
+        conditions.append(
+            db.or_(Credential.refreshed_at.is_(None), Credential.refreshed_at <= now - RECENTLY)
+        )
+    else:
         conditions.append(Credential.expires_at <= now + ahead())
     claimed = db.session.execute(
         db.update(Credential)
