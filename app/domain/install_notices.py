@@ -4,7 +4,8 @@ and for every problem its reason and the fix (the action to take). Pure rules, n
 Decides, in this order of weight: a listing taken down by staff (the notice, uninstall); a listing
 its publisher deleted (uninstall); a pinned version its publisher withdrew (the yank reason; upgrade
 to the current version when there is a newer one, else uninstall and install the current one);
-"needs attention" (its reason: the dependencies that are missing; the fix: install them); an
+"needs attention" (its reason: the dependencies that are missing; the fix: install them); "needs
+re-authorisation" (the provider refused a token refresh: its error class; the fix: reconnect); an
 update available. A status never reads "Active" while any of the first four holds.
 """
 
@@ -12,7 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-UPGRADE, UNINSTALL, INSTALL, SETTINGS = "upgrade", "uninstall", "install", "settings"
+UPGRADE, UNINSTALL, INSTALL, SETTINGS, RECONNECT = "upgrade", "uninstall", "install", "settings", "reconnect"
+
+# Why a refresh was refused, by the OAuth2 error class recorded (never the provider's own words).
+REAUTH_REASONS = {
+    "invalid_grant": "its access was revoked at the provider or has expired",
+    "invalid_client": "the provider no longer accepts this integration's client credentials",
+    "unauthorized_client": "the provider no longer lets this integration renew access",
+    "invalid_scope": "the provider no longer grants the permissions it was given",
+    "no_refresh_token": "the provider gave no way to renew it",
+    "destination_refused": "its token URL points at an address the marketplace does not call",
+    "bad_url": "its token URL is not a usable address",
+}
 
 
 @dataclass(frozen=True)
@@ -32,14 +44,15 @@ class InstallFacts:
     takedown: Takedown | None = None
     deleted: bool = False
     missing_dependencies: tuple[tuple[str, str], ...] = ()  # (publisher/slug, range)
+    reauth_reason: str | None = None  # the OAuth2 error class of a refused token refresh
 
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # taken_down | deleted | yanked | needs_attention | update
+    kind: str  # taken_down | deleted | yanked | needs_attention | needs_reauthorisation | update
     reason: str
     fix: str
-    action: str | None = None  # UPGRADE | UNINSTALL | INSTALL | SETTINGS
+    action: str | None = None  # UPGRADE | UNINSTALL | INSTALL | SETTINGS | RECONNECT
     target: str | None = None  # the version to upgrade to, the dependency to install
 
 
@@ -96,6 +109,18 @@ def _needs_attention(facts: InstallFacts) -> Notice:
     )
 
 
+def _needs_reauthorisation(facts: InstallFacts) -> Notice:
+    code = facts.reauth_reason or ""
+    why = REAUTH_REASONS.get(code, "the provider refused to renew it")
+    named = f" ({code})" if code in REAUTH_REASONS else ""
+    return Notice(
+        "needs_reauthorisation",
+        f"The connection could not be renewed{named}: {why}.",
+        "Reconnect: sign in at the provider again and approve the access.",
+        RECONNECT,
+    )
+
+
 def health(facts: InstallFacts) -> Health:
     if facts.status == "uninstalled":
         return Health("Uninstalled", "muted")
@@ -115,12 +140,15 @@ def health(facts: InstallFacts) -> Health:
         notices.append(_yanked(facts))
     if facts.status == "needs_attention":
         notices.append(_needs_attention(facts))
+    if facts.reauth_reason is not None:
+        notices.append(_needs_reauthorisation(facts))
     if notices:
         label = {
             "taken_down": "Listing taken down",
             "deleted": "Listing deleted",
             "yanked": "Version withdrawn",
             "needs_attention": "Needs attention",
+            "needs_reauthorisation": "Needs re-authorisation",
         }[notices[0].kind]
         return Health(label, "danger", notices)
     if facts.newer_available and facts.latest:

@@ -96,3 +96,12 @@ def test_needs_attention_always_carries_its_reason_and_fix(missing, action, targ
 def test_an_uninstalled_one_has_nothing_to_fix():
     shown = health(InstallFacts(status="uninstalled", version="1.0.0", yanked=True, yank_reason="x"))
     assert (shown.label, shown.notices) == ("Uninstalled", [])
+
+
+def test_a_refused_refresh_needs_reauthorisation_with_its_error_class_and_reconnect():
+    shown = health(InstallFacts(status="active", version="1.0.0", reauth_reason="invalid_grant"))
+    assert shown.label == "Needs re-authorisation" and shown.tone == "danger"
+    [notice] = shown.notices
+    assert "(invalid_grant)" in notice.reason and notice.action == "reconnect"
+    unknown = health(InstallFacts(status="active", version="1.0.0", reauth_reason="<b>weird</b>"))
+    assert "weird" not in unknown.notices[0].reason  # only known classes are named

@@ -102,3 +102,32 @@ def test_no_refresh_token_means_needs_reauthorisation_when_it_expires(oauth_prov
     _, installation = oauth_installation(oauth_provider.url, access, None, expires_in=timedelta(minutes=1))
     assert token_refresh.refresh(installation.credential.id) == "needs_reauthorisation"
     assert db.session.get(Credential, installation.credential.id).reauth_reason == "no_refresh_token"
+
+
+def test_needs_reauthorisation_shows_its_reason_and_reconnect_fixes_it(
+    client, auth, oauth_provider, resource_owner
+):
+    from ..install_fixtures import local_path
+
+    access, refresh = provider_grant(oauth_provider.app, revoked=True)
+    owner, installation = oauth_installation(
+        oauth_provider.url, access, refresh, expires_in=timedelta(minutes=1)
+    )
+    assert token_refresh.refresh(installation.credential.id) == "needs_reauthorisation"
+    workspace, name = owner.workspace, installation.integration.name
+    auth.login(owner.user)
+
+    page = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert "Needs re-authorisation" in page
+    assert "The connection could not be renewed (invalid_grant)" in page
+    assert f"Reconnect {name}" in page
+    base = f"/workspaces/{workspace.slug}/installations/{installation.id}"
+    authorize = client.post_form(f"{base}/reconnect").headers["Location"]
+    done = client.get(local_path(resource_owner.decide(authorize)))
+    assert done.headers["Location"].endswith(f"/workspaces/{workspace.slug}/installations")
+
+    db.session.expire_all()
+    credential = db.session.get(Credential, installation.credential.id)
+    assert credential.reauth_reason is None and secret_of(credential)["access_token"] != access
+    page = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert "Needs re-authorisation" not in page

@@ -183,6 +183,7 @@ def installation_facts(
         takedown=_takedown_notice(integration, takedown),
         deleted=integration.deleted_at is not None,
         missing_dependencies=missing,
+        reauth_reason=installation.credential.reauth_reason if installation.credential else None,
     )
 
 
