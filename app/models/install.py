@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -45,6 +45,12 @@ class Installation(TimestampMixin, db.Model):
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     uninstalled_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The last connection test (authConfig.test; services/connection_check.py): when, whether the
+    # expected status came back, and what came back instead (a status code or a fixed error code).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    check_ok: Mapped[bool | None] = mapped_column(Boolean)
+    check_detail: Mapped[str | None] = mapped_column(String(40))
+    check_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     workspace = relationship("Workspace")
     integration = relationship("Integration")

@@ -10,7 +10,8 @@ the claim a sender takes with an atomic UPDATE ... WHERE, so several consumers n
 message twice at once, and the backoff after a failed attempt. Credentials gain the same kind of
 claim for token refresh (`refresh_claimed_until`), when they were last refreshed, and why the
 provider refused a refresh (`reauth_reason`: an OAuth2 error class; the installation then needs
-re-authorisation). Added in place with ADD COLUMN.
+re-authorisation). Installations keep their last connection test (authConfig.test): when, whether it
+passed, what came back, and the claim of the check that runs it. Added in place with ADD COLUMN.
 """
 
 from alembic import op
@@ -40,9 +41,17 @@ def upgrade():
     op.add_column("credentials", sa.Column("refresh_claimed_until", sa.DateTime(timezone=True), nullable=True))
     op.add_column("credentials", sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("credentials", sa.Column("reauth_reason", sa.String(40), nullable=True))
+    op.add_column("installations", sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("installations", sa.Column("check_ok", sa.Boolean(), nullable=True))
+    op.add_column("installations", sa.Column("check_detail", sa.String(40), nullable=True))
+    op.add_column("installations", sa.Column("check_claimed_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
+    op.execute("ALTER TABLE installations DROP COLUMN check_claimed_until")
+    op.execute("ALTER TABLE installations DROP COLUMN check_detail")
+    op.execute("ALTER TABLE installations DROP COLUMN check_ok")
+    op.execute("ALTER TABLE installations DROP COLUMN checked_at")
     op.execute("ALTER TABLE credentials DROP COLUMN reauth_reason")
     op.execute("ALTER TABLE credentials DROP COLUMN refreshed_at")
     op.execute("ALTER TABLE credentials DROP COLUMN refresh_claimed_until")

@@ -73,6 +73,11 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     )
     installation.version = wizard.version
     installation.integration = integration
+    tested = wizard.data.get("connection_test")
+    if isinstance(tested, dict) and isinstance(tested.get("detail"), str):  # the auth step's test
+        installation.checked_at = utcnow()
+        installation.check_ok = bool(tested.get("ok"))
+        installation.check_detail = tested["detail"][:40]
     _members(installation, wizard.version)
     store_credential(installation, staged)
     try:

@@ -181,7 +181,9 @@ def api_key_credential(key: str | None) -> dict:
     return {"kind": "api_key", "api_key": key}
 
 
-def save_api_key(wizard: WizardSession, key: str | None) -> None:
+def save_api_key(wizard: WizardSession, key: str | None, tested=None) -> None:
+    """Stage the key. `tested`: the connection test's outcome with it (connection_check.Outcome),
+    kept to become the installation's first health check."""
     credential = api_key_credential(key)
     stage_secret(wizard, credential=credential)
     set_data(
@@ -191,6 +193,7 @@ def save_api_key(wizard: WizardSession, key: str | None) -> None:
             "masked": crypto.mask(credential["api_key"]),
             "header": api_key_header_preview(wizard.version.auth_config, credential["api_key"]),
         },
+        connection_test={"ok": tested.ok, "detail": tested.detail} if tested is not None else None,
     )
     complete_step(wizard, steps_rule.AUTH)
 

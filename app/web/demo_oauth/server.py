@@ -261,5 +261,21 @@ def init_app(app: Flask) -> None:
     app.extensions["demo_oauth_server"] = server
 
 
+def accepts(headers) -> bool:
+    """Whether the demo service takes these request headers as a working credential."""
+    for name, value in headers.items():
+        if name.lower() in ("host", "cookie", "user-agent", "accept", "accept-encoding", "connection"):
+            continue
+        if "demo-key" in value:
+            return True
+    authorization = headers.get("Authorization", "")
+    if authorization.startswith("Bearer "):
+        found = db.session.scalar(
+            db.select(DemoOAuthToken).where(DemoOAuthToken.access_token_hash == token_hash(authorization[7:]))
+        )
+        return found is not None and not found.is_revoked() and not found.is_expired()
+    return False
+
+
 def server() -> AuthorizationServer:
     return current_app.extensions["demo_oauth_server"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.widgets import PasswordInput
 
 from ...database import writes
 from ...domain import wizard as steps_rule
 from ...domain.documents import describe_values
 from ...extensions import db
-from ...services import installs, oauth_connect
+from ...services import connection_check, installs, oauth_connect
 from ...services import wizard as wizards
 from ...services.errors import ServiceError, ValidationFailed
 from ..catalog.presenters import describe_scope
@@ -198,8 +199,11 @@ def _auth_step(wizard, problem: ServiceError | None = None):
             status = 422
         else:
             try:
-                wizards.save_api_key(wizard, form.api_key.data)
-                return redirect(step_url(wizard))
+                wizard, failed = _tested_key(wizard, form)
+                if failed is None:
+                    return redirect(step_url(wizard))
+                form.api_key.errors = [failed]
+                status = 422
             except ServiceError as error:
                 apply_service_error(form, error)
                 status = error.status
@@ -214,6 +218,27 @@ def _auth_step(wizard, problem: ServiceError | None = None):
         credential=(wizard.data or {}).get("credential"),
         oauth_error=problem.message if problem else (wizard.data or {}).get("oauth_error"),
     )
+
+
+def _tested_key(wizard, form):
+    """Check the key's shape, then send the integration's connection test (authConfig.test) with
+    it before moving on. The test is a network call (possibly to this very app): the transaction
+    ends before it (nothing is written yet), as in the OAuth2 callback. Returns the wizard and
+    None when the key is saved, or the message to show beside the field (what was typed stays)."""
+    key = wizards.api_key_credential(form.api_key.data)["api_key"]
+    auth_config, wizard_id = dict(wizard.version.auth_config or {}), wizard.id
+    outcome = None
+    if connection_check.test_of(auth_config) is not None:
+        db.session.commit()  # nothing written yet: no lock held across the test
+        outcome = connection_check.run(auth_config, {"kind": "api_key", "api_key": key})
+        wizard = wizards.load_wizard(current_user, wizard_id)
+        if not outcome.ok:
+            form.api_key.widget = PasswordInput(hide_value=False)  # keep what was typed
+            return wizard, outcome.message
+    wizards.save_api_key(wizard, key, outcome)
+    if outcome is not None:
+        flash(f"{outcome.message}: the service accepted the key.", "success")
+    return wizard, None
 
 
 def _variables_step(wizard):

@@ -1,0 +1,79 @@
+"""Connection tests (authConfig.test) against the demo service's test endpoint over real HTTP:
+the wizard's auth step says "Invalid key (401)" beside the field before moving on (keeping what
+was typed), a working key moves on "Connected", and the installation starts with that check."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import Installation
+from app.services import connection_check
+from tests.install_support import admin, publish, wizard, wizard_id_from
+
+WRONG = "wrong-key-0000"
+RIGHT = "demo-key-1234"
+
+
+def _tested_integration(provider_url: str, **kwargs):
+    auth = {
+        "type": "api_key",
+        "authHeaderName": "X-Api-Key",
+        "authValuePrefix": "",
+        "test": {"method": "GET", "url": f"{provider_url}/demo-oauth/test", "expectStatus": 200},
+    }
+    return publish(auth=auth, **kwargs)
+
+
+def test_a_wrong_key_is_refused_beside_the_field_and_a_right_one_connects(client, auth, oauth_provider):
+    user, workspace = admin()
+    integration = _tested_integration(oauth_provider.url)
+    auth.login(user)
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
+    wid = wizard_id_from(started.headers["Location"])
+
+    wrong = client.post_form(f"/install/w/{wid}/auth", {"api_key": WRONG})
+    assert wrong.status_code == 422
+    page = wrong.get_data(as_text=True)
+    assert "Invalid key (401)" in page and f'value="{WRONG}"' in page  # told at once, typed kept
+    db.session.expire_all()
+    assert "credential" not in (wizard(wid).data or {})  # nothing staged
+
+    right = client.post_form(f"/install/w/{wid}/auth", {"api_key": RIGHT})
+    assert right.status_code == 302 and not right.headers["Location"].endswith("/auth")
+    followed = client.get(right.headers["Location"]).get_data(as_text=True)
+    assert "Connected" in followed and RIGHT not in followed
+
+    done = client.post_form(f"/install/w/{wid}/review")
+    assert done.status_code == 302
+    installation = db.session.scalar(
+        db.select(Installation).where(Installation.integration_id == integration.id)
+    )
+    assert installation.check_ok is True and installation.check_detail == "200" and installation.checked_at
+
+
+def test_an_integration_without_a_test_saves_the_key_without_a_call(client, auth):
+    user, workspace = admin()
+    integration = publish(auth={"type": "api_key", "authHeaderName": "X-Api-Key", "authValuePrefix": ""})
+    auth.login(user)
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
+    wid = wizard_id_from(started.headers["Location"])
+    assert client.post_form(f"/install/w/{wid}/auth", {"api_key": WRONG}).status_code == 302
+
+
+def test_run_names_what_came_back_from_a_fixed_vocabulary(oauth_provider):
+    config = {
+        "type": "api_key",
+        "authHeaderName": "Authorization",
+        "authValuePrefix": "Bearer ",
+        "test": {"url": f"{oauth_provider.url}/demo-oauth/test"},
+    }
+    assert connection_check.run(config, {"kind": "api_key", "api_key": RIGHT}).message == "Connected"
+    assert connection_check.run(config, {"kind": "api_key", "api_key": WRONG}).message == "Invalid key (401)"
+    gone = {**config, "test": {"url": "http://127.0.0.1:9/test"}}
+    assert connection_check.run(gone, {"kind": "api_key", "api_key": RIGHT}).message == (
+        "The service could not be reached"
+    )
+    assert connection_check.run({"type": "api_key"}, {"kind": "api_key", "api_key": RIGHT}) is None
