@@ -61,6 +61,20 @@ def refresh_credential(credential_id: str) -> None:
     token_refresh.refresh(credential_id, force=True)
 
 
+def check_sweep() -> None:
+    """Connection tests of live installations not checked within the hour."""
+    from ..services import connection_check
+
+    connection_check.check_due()
+
+
+def check_installation(installation_id: str) -> None:
+    """One connection test ("Check now", a replaced key), unless one of it is running."""
+    from ..services import connection_check
+
+    connection_check.check_installation(installation_id)
+
+
 TASKS = (
     TaskSpec("deliver_mail", deliver_mail),
     TaskSpec("mail_sweep", mail_sweep, every_minutes=1),
@@ -68,4 +82,6 @@ TASKS = (
     TaskSpec("purge", purge, every_minutes=60),
     TaskSpec("refresh_sweep", refresh_sweep, every_minutes=1),
     TaskSpec("refresh_credential", refresh_credential),
+    TaskSpec("check_sweep", check_sweep, every_minutes=1),
+    TaskSpec("check_installation", check_installation),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from .. import jobs
 from ..extensions import db
 from ..models import Installation
 from ..models.base import utcnow
@@ -126,6 +127,15 @@ def check_installation(installation_id: str) -> Outcome | None:
         record(installation, outcome)
     db.session.commit()
     return outcome
+
+
+def queue_check(installation: Installation) -> bool:
+    """Queue a test of the installation after the commit ("Check now", a replaced key). False when
+    its version declares no test."""
+    if test_of(installation.version.auth_config) is None:
+        return False
+    jobs.after_commit("check_installation", installation.id)
+    return True
 
 
 def due(limit: int = 200) -> list[str]:

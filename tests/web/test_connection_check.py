@@ -77,3 +77,66 @@ def test_run_names_what_came_back_from_a_fixed_vocabulary(oauth_provider):
         "The service could not be reached"
     )
     assert connection_check.run({"type": "api_key"}, {"kind": "api_key", "api_key": RIGHT}) is None
+
+
+def _installed_with_key(provider_url, key):
+    from app.models import Credential
+    from app.services import crypto
+    from tests import factories
+
+    owner, workspace = admin()
+    integration = _tested_integration(provider_url)
+    installation = factories.InstallationFactory(
+        workspace=workspace, integration=integration, installed_by=owner.id
+    )
+    installation.credential = Credential(
+        kind="api_key", secret_encrypted=crypto.encrypt_json({"kind": "api_key", "api_key": key})
+    )
+    db.session.flush()
+    return owner, workspace, installation
+
+
+def test_check_now_shows_a_failing_check_with_its_fix_and_a_replaced_key_connects(
+    client, auth, oauth_provider
+):
+    owner, workspace, installation = _installed_with_key(oauth_provider.url, WRONG)
+    name = installation.integration.name
+    auth.login(owner)
+    listing = f"/workspaces/{workspace.slug}/installations"
+    base = f"{listing}/{installation.id}"
+    assert "Check now" in client.get(listing).get_data(as_text=True)
+
+    queued = client.post_form(f"{base}/check")  # the job runs after the commit (in-process in tests)
+    assert queued.status_code == 302
+    page = client.get(listing).get_data(as_text=True)
+    assert "Check failing" in page and "The connection test failed: Invalid key (401)." in page
+    assert f"Replace the key of {name}" in page and "checked just now" in page
+
+    replaced = client.post_form(f"{base}/credential", {"api_key": RIGHT})
+    assert replaced.status_code == 302
+    page = client.get(listing).get_data(as_text=True)
+    assert "Check failing" not in page and "Connected" in page and "checked just now" in page
+    db.session.expire_all()
+    assert db.session.get(Installation, installation.id).check_ok is True
+
+
+def test_check_now_is_a_csrf_post_for_admins_only(client, auth, oauth_provider, factories):
+    owner, workspace, installation = _installed_with_key(oauth_provider.url, RIGHT)
+    member = factories.member(workspace=workspace, role="member").user
+    base = f"/workspaces/{workspace.slug}/installations/{installation.id}"
+    auth.login(member)
+    assert client.post_form(f"{base}/check").status_code == 403
+    auth.logout()
+    auth.login(owner)
+    assert client.post(f"{base}/check").status_code == 400  # no CSRF token
+    assert client.get(f"{base}/check").status_code == 405
+
+
+def test_the_periodic_check_tests_each_installation_once_an_hour(oauth_provider):
+    _, _, installation = _installed_with_key(oauth_provider.url, RIGHT)
+    assert installation.id in connection_check.due()
+    assert connection_check.check_due() >= 1
+    db.session.expire_all()
+    checked = db.session.get(Installation, installation.id)
+    assert checked.check_ok is True and checked.check_detail == "200"
+    assert installation.id not in connection_check.due()
