@@ -140,3 +140,31 @@ def test_the_periodic_check_tests_each_installation_once_an_hour(oauth_provider)
     checked = db.session.get(Installation, installation.id)
     assert checked.check_ok is True and checked.check_detail == "200"
     assert installation.id not in connection_check.due()
+
+
+def test_an_oauth2_install_tests_the_new_access_token(client, auth, oauth_provider, resource_owner):
+    from app.services import crypto
+    from tests.install_fixtures import CLIENT_SECRET, local_path
+    from tests.install_support import oauth_auth
+
+    user, workspace = admin()
+    config = {
+        **oauth_auth(oauth_provider.url, ["read"]),
+        "test": {"url": f"{oauth_provider.url}/demo-oauth/test"},
+    }
+    integration = publish(auth=config)
+    integration.oauth_client_secret_encrypted = crypto.encrypt_json(CLIENT_SECRET)
+    auth.login(user)
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
+    wid = wizard_id_from(started.headers["Location"])
+    authorize = client.post_form(f"/install/w/{wid}/auth/connect").headers["Location"]
+    done = client.get(local_path(resource_owner.decide(authorize)))
+    assert done.status_code == 302
+    assert wizard(wid).data["connection_test"] == {"ok": True, "detail": "200"}
+    assert client.post_form(f"/install/w/{wid}/review").status_code == 302
+    installation = db.session.scalar(
+        db.select(Installation).where(Installation.integration_id == integration.id)
+    )
+    assert installation.check_ok is True

@@ -198,8 +198,9 @@ def save_api_key(wizard: WizardSession, key: str | None, tested=None) -> None:
     complete_step(wizard, steps_rule.AUTH)
 
 
-def store_oauth_token(wizard: WizardSession, token: dict) -> None:
-    """Stage the tokens of a completed authorization (encrypted) and finish the auth step."""
+def store_oauth_token(wizard: WizardSession, token: dict, tested=None) -> None:
+    """Stage the tokens of a completed authorization (encrypted) and finish the auth step.
+    `tested`: the connection test's outcome with the new access token, if the integration has one."""
     scopes = token.get("scope")
     granted = (
         scopes.split()
@@ -225,6 +226,7 @@ def store_oauth_token(wizard: WizardSession, token: dict) -> None:
         },
         granted_scopes=granted,
         oauth_error=None,
+        connection_test={"ok": tested.ok, "detail": tested.detail} if tested is not None else None,
     )
     complete_step(wizard, steps_rule.AUTH)
 

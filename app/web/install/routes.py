@@ -388,7 +388,7 @@ def oauth_callback():
         return render_template(
             "errors/generic.html", status=400, title="Connection refused", message=error.message
         ), 400
-    wizard_id = wizard.id
+    wizard_id, auth_config = wizard.id, dict(wizard.version.auth_config or {})
     db.session.commit()  # the one place a view commits: see the docstring
     back = url_for("install.step", wizard_id=wizard_id, step=steps_rule.AUTH)
     if isinstance(outcome, str):
@@ -398,17 +398,26 @@ def oauth_callback():
         token, failure = oauth_connect.exchange_code(outcome), None
     except ValidationFailed as error:
         token, failure = None, error.message
+    tested = None
+    if token and connection_check.test_of(auth_config) is not None:  # still no transaction open
+        tested = connection_check.run(auth_config, {"kind": "oauth2", "access_token": token["access_token"]})
     wizard = wizards.load_wizard(current_user, wizard_id)
     if failure:
         oauth_connect.oauth_error(wizard, failure)
         flash(failure, "error")
         return redirect(back)
-    wizards.store_oauth_token(wizard, token)
+    wizards.store_oauth_token(wizard, token, tested)
+    connected = (
+        "Connected."
+        if tested is None or tested.ok
+        else f"Signed in, but the connection test failed: {tested.message}."
+    )
     if oauth_connect.is_reconnect(wizard):
         installation = installs.finish_reconnect(current_user, wizard)
-        flash(f"{installation.integration.name} reconnected.", "success")
+        connection_check.record(installation, tested)
+        flash(f"{installation.integration.name} reconnected. {connected}", "success")
         return redirect(url_for("install.installations", ws=installation.workspace.slug))
-    flash("Connected.", "success")
+    flash(connected, "success" if tested is None or tested.ok else "error")
     return redirect(step_url(wizard))
 
 
