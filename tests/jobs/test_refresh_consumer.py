@@ -101,3 +101,40 @@ def test_a_revoked_refresh_token_turns_the_installation_to_needs_reauthorisation
             )
         credential, secret = _credential(app, credential_id)
         assert credential.reauth_reason == "invalid_grant" and secret["refresh_token"] == refresh
+
+
+def test_the_periodic_connection_check_records_each_installations_health(oauth_provider):
+    from app.models import Installation
+    from app.services import crypto
+    from tests import factories
+    from tests.install_support import publish
+
+    with queue_app() as app:
+        with app.app_context():
+            ids = {}
+            for key in ("demo-key-1111", "wrong-key-2222"):
+                owner = factories.member(role="owner")
+                auth = {
+                    "type": "api_key",
+                    "authHeaderName": "X-Api-Key",
+                    "authValuePrefix": "",
+                    "test": {"url": f"{oauth_provider.url}/demo-oauth/test"},
+                }
+                integration = publish(workspace=owner.workspace, auth=auth)
+                installation = factories.InstallationFactory(
+                    workspace=owner.workspace, integration=integration
+                )
+                installation.credential = Credential(
+                    kind="api_key", secret_encrypted=crypto.encrypt_json({"kind": "api_key", "api_key": key})
+                )
+                db.session.flush()
+                ids[key] = installation.id
+            db.session.commit()
+
+        def checked() -> dict:
+            with app.app_context():
+                return {key: db.session.get(Installation, iid).check_detail for key, iid in ids.items()}
+
+        with consumer(app) as running:
+            wait_until(lambda: None not in checked().values(), what="both checks", consumers=[running])
+        assert checked() == {"demo-key-1111": "200", "wrong-key-2222": "401"}
