@@ -75,3 +75,15 @@ def test_a_wrong_key_is_refused_at_once_and_the_fixed_one_shows_connected(live_s
     expect(row.locator(".installation-status")).to_have_text("Connected")
     expect(row).to_contain_text("checked just now")
     _shoot(page, "installations-connected")
+
+    # A replaced key is checked at once (queued after the commit); a failing one says so, with its fix.
+    row.get_by_role("link", name=re.compile("Replace key")).click()
+    page.get_by_label("API key").fill(WRONG)
+    page.get_by_role("button", name="Replace key").click()
+    row = page.locator("tr.installation").filter(has_text="Pager Alerts")
+    expect(row.locator(".installation-status")).to_have_text("Check failing")
+    expect(page.get_by_text("The connection test failed: Invalid key (401).")).to_be_visible()
+    expect(page.get_by_role("link", name="Replace the key of Pager Alerts")).to_be_visible()
+    _shoot(page, "installations-check-failing")
+    row.get_by_role("button", name="Check now").click()
+    expect(page.get_by_text("A connection check of Pager Alerts is queued")).to_be_visible()
