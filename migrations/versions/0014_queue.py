@@ -1,7 +1,7 @@
 """the job queue: mail waiting to be sent, token refresh claims
 
 Revision ID: 0014_queue
-Revises: 0013_rating_columns
+Revises: 0014_categories
 Create Date: 2026-11-30
 
 Mail is sent by the Huey job queue after the request that wrote it commits: `mail_queue` holds
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = "0014_queue"
-down_revision = "0013_rating_columns"
+down_revision = "0014_categories"
 branch_labels = None
 depends_on = None
 
