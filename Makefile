@@ -46,8 +46,11 @@ run: install
 	$(FLASK) db upgrade
 	DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) seed-demo --if-empty
 	DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) demo-oauth-url
-	@echo "Serving http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving http://$(HOST):$(PORT) with a job queue consumer beside it  (Ctrl-C stops both)"
+	@DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(VENV)/bin/huey_consumer app.jobs.worker.huey \
+	    --workers 2 --worker-type thread --max-delay 2 --quiet & consumer=$$!; \
+	  trap 'kill -TERM $$consumer 2>/dev/null; wait $$consumer' EXIT INT TERM; \
+	  DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test chromium
 	$(MAKE) --no-print-directory lint

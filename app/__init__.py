@@ -43,6 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
         configure_engine(db.engine, app.config)
     init_request_transactions(app)
 
+    from . import jobs
+
+    jobs.init_app(app)
+
     from .web import register_web
 
     register_web(app)

@@ -66,6 +66,22 @@ def _mail_settings(env, mail_server: str | None, production: bool) -> dict:
     }
 
 
+def _queue_settings(env, instance: Path, testing: bool) -> dict:
+    """The Huey job queue (app/jobs): Redis when HUEY_REDIS_URL is set, else a SQLite file of its
+    own under instance/. Tests run each job in the process that queued it (HUEY_IMMEDIATE)."""
+    return {
+        "HUEY_REDIS_URL": env.get("HUEY_REDIS_URL") or None,
+        "HUEY_NAME": env.get("HUEY_NAME", "marketplace"),
+        "HUEY_SQLITE_PATH": env.get("HUEY_SQLITE_PATH") or str(instance / "huey.sqlite3"),
+        "HUEY_IMMEDIATE": _flag(env.get("HUEY_IMMEDIATE")) if "HUEY_IMMEDIATE" in env else testing,
+        "HUEY_REDIS_TIMEOUT_SECONDS": float(env.get("HUEY_REDIS_TIMEOUT_SECONDS", "2")),
+        # Mail waiting in the queue: how many sends are tried before a message is given up.
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+        # OAuth2 access tokens are refreshed this long before they expire (the sweep runs each minute).
+        "TOKEN_REFRESH_AHEAD_SECONDS": int(env.get("TOKEN_REFRESH_AHEAD_SECONDS", "600")),
+    }
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     instance = Path(instance_path)
@@ -151,6 +167,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RETRY_AFTER_SECONDS": int(env.get("RETRY_AFTER_SECONDS", "5")),
         "HEALTHZ_TIMEOUT": float(env.get("HEALTHZ_TIMEOUT", "1.5")),
         **_mail_settings(env, mail_server, production),
+        **_queue_settings(env, instance, testing),
         "TESTING": testing,
     }
     config.update(overrides)

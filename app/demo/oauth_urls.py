@@ -3,7 +3,8 @@ app is served on now: `make run PORT=5050` after a first run on :5000 re-points 
 
 Only the demo provider's own endpoints move: an authConfig whose client is the provider's
 `demo-client` and whose authorizeUrl/tokenUrl is `http://127.0.0.1|localhost[:port]/demo-oauth/
-authorize|token`. Every other URL, and every other field, is left as it is.
+authorize|token` (and a connection test at `.../demo-oauth/test`, api_key ones too).
+Every other URL, and every other field, is left as it is.
 """
 
 from __future__ import annotations
@@ -20,13 +21,30 @@ _DEMO_ENDPOINT = re.compile(
 _KEYS = ("authorizeUrl", "tokenUrl")
 
 
+_DEMO_TEST = re.compile(r"^http://(?:127\.0\.0\.1|localhost)(?::[0-9]{1,5})?/demo-oauth/test$")
+
+
+def _repointed_test(config: dict, base: str) -> dict:
+    test = config.get("test")
+    if (
+        isinstance(test, dict)
+        and _DEMO_TEST.match(str(test.get("url") or ""))
+        and test["url"] != f"{base}/test"
+    ):
+        return {"test": {**test, "url": f"{base}/test"}}
+    return {}
+
+
 def repointed(config: dict, base: str) -> dict | None:
     """The authConfig with the demo provider's endpoints on `base`, or None when nothing moves."""
-    if not isinstance(config, dict) or config.get("type") != "oauth2":
+    if not isinstance(config, dict) or config.get("type") not in ("oauth2", "api_key"):
         return None
+    if config.get("type") == "api_key":
+        moved = _repointed_test(config, base)
+        return {**config, **moved} if moved else None
     if config.get("clientId") != DEMO_OAUTH_CLIENT_ID:
         return None
-    moved = {}
+    moved = _repointed_test(config, base)
     for key in _KEYS:
         found = _DEMO_ENDPOINT.match(config.get(key) or "")
         if found and config[key] != f"{base}/{found.group(1)}":

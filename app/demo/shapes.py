@@ -15,6 +15,11 @@ def demo_oauth_base() -> str:
     return os.environ.get("DEMO_OAUTH_BASE_URL", "http://127.0.0.1:5000/demo-oauth").rstrip("/")
 
 
+def demo_test(base: str) -> dict:
+    """The connection test of the demo's integrations: the demo provider's test endpoint."""
+    return {"method": "GET", "url": f"{base}/test", "expectStatus": 200}
+
+
 def auth_config(
     kind: str, scopes: list[str] | None = None, header: str = "Authorization", prefix: str = "Bearer "
 ) -> dict:
@@ -26,13 +31,16 @@ def auth_config(
             "tokenUrl": f"{base}/token",
             "scopes": scopes or ["read"],
             "clientId": DEMO_OAUTH_CLIENT_ID,
+            "test": demo_test(base),
         }
     if kind == "api_key":
         return {
             "type": "api_key",
             "authHeaderName": header,
             "authValuePrefix": prefix,
-            "instructions": "Create a key under **Settings → API keys** in your account, then paste it here.",
+            "instructions": "Create a key under **Settings → API keys** in your account, then paste it here. "
+            "(Demo: the demo service accepts any key containing `demo-key`, like `demo-key-1234`.)",
+            "test": demo_test(demo_oauth_base()),
         }
     return {"type": "none"}
 

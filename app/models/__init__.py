@@ -7,7 +7,7 @@ from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
-from .outbox import OutboxMessage
+from .outbox import OutboxMessage, QueuedMail
 from .policy import InstallRequest, WorkspacePolicy
 from .rating import Rating, RatingFlag
 from .report import ListingReport, Takedown
@@ -34,6 +34,7 @@ __all__ = [
     "ListingReview",
     "Membership",
     "OutboxMessage",
+    "QueuedMail",
     "PublisherNamespace",
     "Rating",
     "RatingFlag",

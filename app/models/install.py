@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -45,6 +45,12 @@ class Installation(TimestampMixin, db.Model):
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     uninstalled_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The last connection test (authConfig.test; services/connection_check.py): when, whether the
+    # expected status came back, and what came back instead (a status code or a fixed error code).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    check_ok: Mapped[bool | None] = mapped_column(Boolean)
+    check_detail: Mapped[str | None] = mapped_column(String(40))
+    check_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     workspace = relationship("Workspace")
     integration = relationship("Integration")
@@ -94,8 +100,19 @@ class Credential(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
     secret_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Token refresh (services/token_refresh.py): a refresher owns the credential until then (an
+    # atomic UPDATE ... WHERE claims it), so one credential is never refreshed twice at once.
+    refresh_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the provider refused a refresh: the OAuth2 error class (e.g. invalid_grant), never
+    # its body. The installation then needs re-authorisation (Reconnect clears it).
+    reauth_reason: Mapped[str | None] = mapped_column(String(40))
 
     installation = relationship("Installation", back_populates="credential")
+
+    @property
+    def needs_reauthorisation(self) -> bool:
+        return self.reauth_reason is not None
 
 
 class WizardSession(TimestampMixin, db.Model):

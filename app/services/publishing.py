@@ -411,8 +411,13 @@ def _count(model, clause) -> int:
 def purge_one(item: PurgeItem) -> bool:
     """Erase one integration and everything hanging off it (installations, their members and
     credentials, versions, wizard sessions: ON DELETE CASCADE). One audit event (actor: the system)."""
-    integration = db.session.get(Integration, item.integration_id)
-    if integration is None or integration.deleted_at is None:
+    # Locked, and skipped when another purge (a second consumer) holds it: that one erases it.
+    integration = db.session.scalar(
+        db.select(Integration)
+        .where(Integration.id == item.integration_id, Integration.deleted_at.is_not(None))
+        .with_for_update(skip_locked=True)
+    )
+    if integration is None:
         return False  # restored or purged since it was listed
     audit.record(
         None,

@@ -334,7 +334,7 @@ def _continue(page):
 
 def _walk_wizard(page, problems: list[str]) -> None:
     """Continue through whatever steps the wizard shows, checking each (and a form with errors)."""
-    tried_bad_value = False
+    tried_bad_value = tried_wrong_key = False
     for _ in range(10):
         if "/install/w/" not in page.url:
             return
@@ -347,7 +347,13 @@ def _walk_wizard(page, problems: list[str]) -> None:
             with page.expect_navigation():
                 page.get_by_role("button", name="Approve").click()
         elif page.get_by_label("API key").count():
-            page.get_by_label("API key").fill("tour_SECRET_key_0001")
+            if not tried_wrong_key:  # the demo service's connection test refuses it beside the field
+                tried_wrong_key = True
+                page.get_by_label("API key").fill("tour_SECRET_wrong_0000")
+                with page.expect_navigation():
+                    page.get_by_role("button", name="Save key and continue").click()
+                _audit(page, "wizard: auth with an invalid key", problems)
+            page.get_by_label("API key").fill("tour_SECRET_demo-key_0001")  # the demo service takes it
             with page.expect_navigation():
                 page.get_by_role("button", name="Save key and continue").click()
         elif page.get_by_label("Batch size").count() and not tried_bad_value:

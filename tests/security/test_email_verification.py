@@ -224,14 +224,32 @@ def test_an_expired_reset_link_is_refused(client, factories, mailbox):
     assert user.check_password("password123")
 
 
-def test_a_mail_server_that_does_not_answer_is_a_503_not_a_500(client, app, monkeypatch):
+def test_a_mail_server_that_does_not_answer_costs_the_sign_up_nothing_and_the_mail_waits(
+    client, app, monkeypatch, smtp_server
+):
+    """Mail goes out from the job queue after the commit: a mail server that does not answer
+    leaves the message waiting (backed off, its error class noted), never a 500 or a lost account;
+    once the server answers, the mail sweep sends it."""
+    from app.models import QueuedMail
+    from app.services import mail
+
+    from ..mail_fixtures import Mailbox
+
     monkeypatch.setitem(app.config, "MAIL_OUTBOX", False)
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
-    before = row_counts()
     response = _sign_up(client, "nomail@example.test")
-    assert response.status_code == 503
-    assert row_counts() == before  # the account is not left half-made
+    assert response.status_code == 302 and _user("nomail@example.test") is not None
+    waiting = db.session.scalar(db.select(QueuedMail).where(QueuedMail.recipient == "nomail@example.test"))
+    assert waiting.attempts == 1 and waiting.last_error and waiting.claimed_until > utcnow()
+
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
+    waiting.claimed_until = utcnow() - timedelta(seconds=1)  # its backoff is over
+    box = Mailbox(smtp_server)
+    box.clear()
+    assert mail.deliver_due() == 1
+    assert box.wait_for("nomail@example.test")["Subject"] == "Confirm your e-mail address"
+    assert db.session.get(QueuedMail, waiting.id) is None
 
 
 # --- what goes into a message ---------------------------------------------------------------

@@ -96,3 +96,32 @@ def test_needs_attention_always_carries_its_reason_and_fix(missing, action, targ
 def test_an_uninstalled_one_has_nothing_to_fix():
     shown = health(InstallFacts(status="uninstalled", version="1.0.0", yanked=True, yank_reason="x"))
     assert (shown.label, shown.notices) == ("Uninstalled", [])
+
+
+def test_a_refused_refresh_needs_reauthorisation_with_its_error_class_and_reconnect():
+    shown = health(InstallFacts(status="active", version="1.0.0", reauth_reason="invalid_grant"))
+    assert shown.label == "Needs re-authorisation" and shown.tone == "danger"
+    [notice] = shown.notices
+    assert "(invalid_grant)" in notice.reason and notice.action == "reconnect"
+    unknown = health(InstallFacts(status="active", version="1.0.0", reauth_reason="<b>weird</b>"))
+    assert "weird" not in unknown.notices[0].reason  # only known classes are named
+
+
+def test_connection_health_connected_failing_and_expiring():
+    connected = health(InstallFacts(status="active", version="1.0.0", check_ok=True, checked_minutes_ago=5))
+    assert (connected.label, connected.tone, connected.detail) == ("Connected", "ok", "checked 5 minutes ago")
+    failing = health(
+        InstallFacts(
+            status="active",
+            version="1.0.0",
+            check_ok=False,
+            check_message="Invalid key (401)",
+            checked_minutes_ago=0,
+            auth_type="api_key",
+        )
+    )
+    assert failing.label == "Check failing" and failing.tone == "danger"
+    assert failing.notices[0].action == "replace_key" and "Invalid key (401)" in failing.notices[0].reason
+    expiring = health(InstallFacts(status="active", version="1.0.0", expiring_in_hours=5, auth_type="oauth2"))
+    assert expiring.label == "Expiring" and expiring.tone == "warning"
+    assert expiring.notices[0].action == "reconnect" and "about 5 hours" in expiring.notices[0].reason

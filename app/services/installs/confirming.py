@@ -76,6 +76,11 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
     )
     installation.version = wizard.version
     installation.integration = integration
+    tested = wizard.data.get("connection_test")
+    if isinstance(tested, dict) and isinstance(tested.get("detail"), str):  # the auth step's test
+        installation.checked_at = utcnow()
+        installation.check_ok = bool(tested.get("ok"))
+        installation.check_detail = tested["detail"][:40]
     _members(installation, wizard.version)
     store_credential(installation, staged)
     try:
@@ -220,6 +225,8 @@ def store_credential(installation: Installation, staged: dict | None) -> None:
         installation.credential.kind = staged["kind"]
         installation.credential.secret_encrypted = crypto.encrypt_json(staged)
         installation.credential.expires_at = expires_at
+        installation.credential.reauth_reason = None  # a new credential: re-authorised
+        installation.credential.refresh_claimed_until = None
 
 
 def audit_view(installation: Installation) -> dict:

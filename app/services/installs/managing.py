@@ -13,7 +13,7 @@ from ...models import (
     WizardSession,
 )
 from ...models.base import utcnow
-from .. import audit
+from .. import audit, connection_check
 from ..errors import ValidationFailed
 from ..wizard import (
     api_key_credential,
@@ -112,6 +112,7 @@ def reconfigure(user: User, installation: Installation, values: dict) -> Install
     if values == installation.variables:
         return installation
     installation.variables = dict(values)
+    connection_check.queue_check(installation)
     audit.record(
         user,
         "installation.reconfigured",
@@ -130,6 +131,8 @@ def replace_api_key(user: User, installation: Installation, key: str) -> Install
         raise ValidationFailed("This integration does not use an API key.")
     staged = api_key_credential(key)
     store_credential(installation, staged)
+    installation.checked_at = installation.check_ok = installation.check_detail = None  # a new key
+    connection_check.queue_check(installation)
     audit.record(
         user,
         "installation.credential_replaced",

@@ -5,6 +5,7 @@ changes (versions in between, scopes added and removed)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import tuple_
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,8 +26,9 @@ from ...models import (
     WizardSession,
     Workspace,
 )
+from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
-from .. import crypto, takedowns
+from .. import connection_check, crypto, takedowns
 from ..errors import NotFound
 from ..snapshots import current_version_numbers_for
 from ..viewer import viewer_for
@@ -183,7 +185,32 @@ def installation_facts(
         takedown=_takedown_notice(integration, takedown),
         deleted=integration.deleted_at is not None,
         missing_dependencies=missing,
+        reauth_reason=installation.credential.reauth_reason if installation.credential else None,
+        **_connection_facts(installation),
     )
+
+
+EXPIRING_WITHIN = timedelta(days=3)
+
+
+def _connection_facts(installation: Installation) -> dict:
+    """The last connection test and an expiry that no refresh will fix, for the health rules."""
+    now = utcnow()
+    facts = {"auth_type": (installation.version.auth_config or {}).get("type", "none")}
+    if installation.checked_at is not None and installation.check_ok is not None:
+        facts["check_ok"] = installation.check_ok
+        facts["check_message"] = connection_check.describe(installation.check_ok, installation.check_detail)
+        facts["checked_minutes_ago"] = max(int((now - installation.checked_at).total_seconds() // 60), 0)
+    credential = installation.credential
+    if (
+        credential is not None
+        and credential.kind == "oauth2"
+        and credential.expires_at is not None
+        and credential.expires_at - now <= EXPIRING_WITHIN
+        and not crypto.decrypt_json(credential.secret_encrypted).get("refresh_token")
+    ):
+        facts["expiring_in_hours"] = max(int((credential.expires_at - now).total_seconds() // 3600), 0)
+    return facts
 
 
 def _takedown_notice(integration, takedown) -> install_notices.Takedown | None:

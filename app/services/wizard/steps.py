@@ -182,7 +182,9 @@ def api_key_credential(key: str | None) -> dict:
     return {"kind": "api_key", "api_key": key}
 
 
-def save_api_key(wizard: WizardSession, key: str | None) -> None:
+def save_api_key(wizard: WizardSession, key: str | None, tested=None) -> None:
+    """Stage the key. `tested`: the connection test's outcome with it (connection_check.Outcome),
+    kept to become the installation's first health check."""
     credential = api_key_credential(key)
     stage_secret(wizard, credential=credential)
     set_data(
@@ -192,12 +194,14 @@ def save_api_key(wizard: WizardSession, key: str | None) -> None:
             "masked": crypto.mask(credential["api_key"]),
             "header": api_key_header_preview(wizard.version.auth_config, credential["api_key"]),
         },
+        connection_test={"ok": tested.ok, "detail": tested.detail} if tested is not None else None,
     )
     complete_step(wizard, steps_rule.AUTH)
 
 
-def store_oauth_token(wizard: WizardSession, token: dict) -> None:
-    """Stage the tokens of a completed authorization (encrypted) and finish the auth step."""
+def store_oauth_token(wizard: WizardSession, token: dict, tested=None) -> None:
+    """Stage the tokens of a completed authorization (encrypted) and finish the auth step.
+    `tested`: the connection test's outcome with the new access token, if the integration has one."""
     scopes = token.get("scope")
     granted = (
         scopes.split()
@@ -223,6 +227,7 @@ def store_oauth_token(wizard: WizardSession, token: dict) -> None:
         },
         granted_scopes=granted,
         oauth_error=None,
+        connection_test={"ok": tested.ok, "detail": tested.detail} if tested is not None else None,
     )
     complete_step(wizard, steps_rule.AUTH)
 

@@ -1,4 +1,5 @@
-"""/demo-oauth/authorize (a consent page: Approve or Deny) and /demo-oauth/token."""
+"""/demo-oauth/authorize (a consent page: Approve or Deny), /demo-oauth/token, /demo-oauth/revoke,
+and the demo service's connection test, /demo-oauth/test."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_login import current_user
 from ...extensions import csrf
 from ..forms import ButtonForm
 from . import bp
-from .server import DemoUser, server
+from .server import DemoUser, accepts, server
 
 DEMO_USER = "demo-user@demo-oauth.test"
 
@@ -57,3 +58,20 @@ def authorize():
 def token():
     # Clients authenticate with their secret; no browser, so no CSRF token.
     return server().create_token_response()
+
+
+@bp.post("/revoke")
+@csrf.exempt
+def revoke():
+    # RFC 7009: the client revokes an access or refresh token with its secret.
+    return server().create_endpoint_response("revocation")
+
+
+@bp.route("/test", methods=["GET", "HEAD"])
+def test():
+    """The demo service's connection-test endpoint (the demo integrations' authConfig.test):
+    200 for a live access token of this provider (Bearer) or an API key containing `demo-key`,
+    in whatever header the integration sends it; 401 otherwise."""
+    if accepts(request.headers):
+        return {"ok": True}, 200
+    return {"ok": False, "error": "invalid_credentials"}, 401

@@ -1,5 +1,6 @@
 """The demo provider's Authlib AuthorizationServer: authorization_code with PKCE S256 required,
-refresh_token, one confidential client (`demo-client`), codes and tokens stored hashed in the
+refresh_token with rotation (each refresh revokes the refresh token it used), RFC 7009
+revocation, one confidential client (`demo-client`), codes and tokens stored hashed in the
 database (so it works across processes), and `iss` in every authorization response (RFC 9207)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2 import rfc7009
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -192,6 +194,25 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         db.session.flush()
 
 
+class RevocationEndpoint(rfc7009.RevocationEndpoint):
+    """RFC 7009 token revocation: a revoked refresh token is refused afterwards (invalid_grant)."""
+
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def query_token(self, token_string, token_type_hint):
+        digest = token_hash(token_string)
+        by_access = DemoOAuthToken.access_token_hash == digest
+        by_refresh = DemoOAuthToken.refresh_token_hash == digest
+        where = {"access_token": by_access, "refresh_token": by_refresh}.get(
+            token_type_hint, db.or_(by_access, by_refresh)
+        )
+        return db.session.scalar(db.select(DemoOAuthToken).where(where))
+
+    def revoke_token(self, token, request):
+        token.revoked_at = utcnow()
+        db.session.flush()
+
+
 class DemoIssuer(IssuerParameter):
     def get_issuer(self) -> str:
         return issuer()
@@ -236,7 +257,24 @@ def init_app(app: Flask) -> None:
     server.register_grant(AuthorizationCodeGrant, [S256Required(required=True)])
     server.register_grant(RefreshTokenGrant)
     server.register_extension(DemoIssuer())
+    server.register_endpoint(RevocationEndpoint)
     app.extensions["demo_oauth_server"] = server
+
+
+def accepts(headers) -> bool:
+    """Whether the demo service takes these request headers as a working credential."""
+    for name, value in headers.items():
+        if name.lower() in ("host", "cookie", "user-agent", "accept", "accept-encoding", "connection"):
+            continue
+        if "demo-key" in value:
+            return True
+    authorization = headers.get("Authorization", "")
+    if authorization.startswith("Bearer "):
+        found = db.session.scalar(
+            db.select(DemoOAuthToken).where(DemoOAuthToken.access_token_hash == token_hash(authorization[7:]))
+        )
+        return found is not None and not found.is_revoked() and not found.is_expired()
+    return False
 
 
 def server() -> AuthorizationServer:

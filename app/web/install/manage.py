@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ...services import installs, oauth_connect
+from ...services import connection_check, installs, oauth_connect
 from ...services import wizard as wizards
 from ...services.errors import ServiceError, ValidationFailed
 from ...services.workspaces import workspace_for_member
@@ -40,6 +40,20 @@ def _acting_on(ws: str, installation_id: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
     return installation
+
+
+@bp.post("/workspaces/<ws>/installations/<installation_id>/check")
+@login_required
+def check_now(ws, installation_id):
+    """Queue a connection test; its result shows on this page once a consumer ran it."""
+    installation = _acting_on(ws, installation_id)
+    if connection_check.queue_check(installation):
+        flash(
+            f"A connection check of {installation.integration.name} is queued; reload in a moment.", "success"
+        )
+    else:
+        flash(f"{installation.integration.name} declares no connection test.", "info")
+    return _back(installation)
 
 
 @bp.post("/workspaces/<ws>/installations/<installation_id>/upgrade")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.widgets import PasswordInput
 
 from ...database import writes
 from ...domain import wizard as steps_rule
 from ...domain.documents import describe_values
 from ...extensions import db
-from ...services import install_policy, install_requests, installs, oauth_connect
+from ...services import connection_check, install_policy, install_requests, installs, oauth_connect
 from ...services import wizard as wizards
 from ...services.errors import ServiceError, ValidationFailed
 from ..catalog.presenters import describe_scope
@@ -245,8 +246,11 @@ def _auth_step(wizard, problem: ServiceError | None = None):
             status = 422
         else:
             try:
-                wizards.save_api_key(wizard, form.api_key.data)
-                return redirect(step_url(wizard))
+                wizard, failed = _tested_key(wizard, form)
+                if failed is None:
+                    return redirect(step_url(wizard))
+                form.api_key.errors = [failed]
+                status = 422
             except ServiceError as error:
                 apply_service_error(form, error)
                 status = error.status
@@ -261,6 +265,27 @@ def _auth_step(wizard, problem: ServiceError | None = None):
         credential=(wizard.data or {}).get("credential"),
         oauth_error=problem.message if problem else (wizard.data or {}).get("oauth_error"),
     )
+
+
+def _tested_key(wizard, form):
+    """Check the key's shape, then send the integration's connection test (authConfig.test) with
+    it before moving on. The test is a network call (possibly to this very app): the transaction
+    ends before it (nothing is written yet), as in the OAuth2 callback. Returns the wizard and
+    None when the key is saved, or the message to show beside the field (what was typed stays)."""
+    key = wizards.api_key_credential(form.api_key.data)["api_key"]
+    auth_config, wizard_id = dict(wizard.version.auth_config or {}), wizard.id
+    outcome = None
+    if connection_check.test_of(auth_config) is not None:
+        db.session.commit()  # nothing written yet: no lock held across the test
+        outcome = connection_check.run(auth_config, {"kind": "api_key", "api_key": key})
+        wizard = wizards.load_wizard(current_user, wizard_id)
+        if not outcome.ok:
+            form.api_key.widget = PasswordInput(hide_value=False)  # keep what was typed
+            return wizard, outcome.message
+    wizards.save_api_key(wizard, key, outcome)
+    if outcome is not None:
+        flash(f"{outcome.message}: the service accepted the key.", "success")
+    return wizard, None
 
 
 def _variables_step(wizard):
@@ -410,7 +435,7 @@ def oauth_callback():
         return render_template(
             "errors/generic.html", status=400, title="Connection refused", message=error.message
         ), 400
-    wizard_id = wizard.id
+    wizard_id, auth_config = wizard.id, dict(wizard.version.auth_config or {})
     db.session.commit()  # the one place a view commits: see the docstring
     back = url_for("install.step", wizard_id=wizard_id, step=steps_rule.AUTH)
     if isinstance(outcome, str):
@@ -420,17 +445,26 @@ def oauth_callback():
         token, failure = oauth_connect.exchange_code(outcome), None
     except ValidationFailed as error:
         token, failure = None, error.message
+    tested = None
+    if token and connection_check.test_of(auth_config) is not None:  # still no transaction open
+        tested = connection_check.run(auth_config, {"kind": "oauth2", "access_token": token["access_token"]})
     wizard = wizards.load_wizard(current_user, wizard_id)
     if failure:
         oauth_connect.oauth_error(wizard, failure)
         flash(failure, "error")
         return redirect(back)
-    wizards.store_oauth_token(wizard, token)
+    wizards.store_oauth_token(wizard, token, tested)
+    connected = (
+        "Connected."
+        if tested is None or tested.ok
+        else f"Signed in, but the connection test failed: {tested.message}."
+    )
     if oauth_connect.is_reconnect(wizard):
         installation = installs.finish_reconnect(current_user, wizard)
-        flash(f"{installation.integration.name} reconnected.", "success")
+        connection_check.record(installation, tested)
+        flash(f"{installation.integration.name} reconnected. {connected}", "success")
         return redirect(url_for("install.installations", ws=installation.workspace.slug))
-    flash("Connected.", "success")
+    flash(connected, "success" if tested is None or tested.ok else "error")
     return redirect(step_url(wizard))
 
 
