@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 
@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         registered[spec.name] = decorate(wrapper)
     app.extensions["huey"] = huey
     app.extensions["huey_tasks"] = registered
+    app.teardown_request(_run_deferred)
     _listen_for_commits()
 
 
@@ -121,8 +122,18 @@ def _listen_for_commits() -> None:
     @event.listens_for(db.session, "after_commit")
     def _queue_pending(session):
         pending = session.info.pop(_PENDING, None)
+        if pending and huey_of().immediate and has_request_context():
+            # Run in this process (tests): after the request, once its connection is back in the
+            # pool, so a request never holds two connections (one of them waiting on the other).
+            g.setdefault("_jobs_after_request", []).extend(pending)
+            return
         for name, args in pending or ():
             enqueue(name, *args)
+
+
+def _run_deferred(_error=None) -> None:
+    for name, args in g.pop("_jobs_after_request", ()):
+        enqueue(name, *args)
 
     @event.listens_for(db.session, "after_soft_rollback")
     def _forget_pending(session, previous_transaction):
