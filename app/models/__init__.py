@@ -6,7 +6,9 @@ from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
+from .media import ListingScreenshot, MediaFile
 from .outbox import OutboxMessage
+from .publisher_profile import PublisherProfile
 from .report import ListingReport, Takedown
 from .review import ListingReview
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
@@ -27,9 +29,12 @@ __all__ = [
     "IntegrationVersion",
     "ListingReport",
     "ListingReview",
+    "ListingScreenshot",
+    "MediaFile",
     "Membership",
     "OutboxMessage",
     "PublisherNamespace",
+    "PublisherProfile",
     "ReservedHandle",
     "Takedown",
     "User",
