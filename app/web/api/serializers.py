@@ -10,6 +10,7 @@ from __future__ import annotations
 from ...models import Integration, IntegrationVersion
 from ...models.base import isoformat_z
 from ...services.snapshots import Shown
+from ..media.urls import icon_url_of
 
 
 def integration_to_dict(integration: Integration, shown: Shown) -> dict:
@@ -19,7 +20,7 @@ def integration_to_dict(integration: Integration, shown: Shown) -> dict:
         "slug": integration.slug,
         "name": integration.name,
         "description": integration.description,
-        "iconUrl": integration.icon_url,
+        "iconUrl": icon_url_of(integration),
         "publisher": integration.publisher,
         "trustTier": integration.trust_tier,
         "currentVersion": shown.version,

@@ -7,7 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ...domain import trust
-from ...services import catalog
+from ...services import catalog, media, publisher_profiles
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
@@ -143,6 +143,8 @@ def detail(publisher, slug):
         auth_description=presenters.AUTH_TYPES.get(shown.auth_type, presenters.AUTH_TYPES["none"]),
         is_private=integration.visibility == "private",
         login_next=request.path,
+        screenshots=media.screenshots_of(integration.id),
+        publisher_profile=publisher_profiles.profile_of(integration.publisher),
     )
 
 
