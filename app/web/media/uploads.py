@@ -63,7 +63,8 @@ def _render(integration, status: int = 200, **forms):
         integration=integration,
         screenshots=shots,
         caption_forms={
-            s.id: caption_forms.get(s.id) or CaptionForm(formdata=None, prefix=f"caption-{s.id}", caption=s.caption)
+            s.id: caption_forms.get(s.id)
+            or CaptionForm(formdata=None, prefix=f"caption-{s.id}", caption=s.caption)
             for s in shots
         },
         icon_src=media_path(icon_filename(integration.icon_media)) if integration.icon_media else None,
@@ -81,9 +82,15 @@ def manage(integration_id):
     return _render(_load(integration_id))
 
 
+@bp.url_value_preprocessor
+def _upload_limit(endpoint, _values) -> None:
+    """Uploads may exceed the site's request limit; set before any hook reads the body."""
+    if endpoint in ("media.upload_icon", "media.upload_screenshot"):
+        request.max_content_length = UPLOAD_REQUEST_MAX
+
+
 def _oversized() -> bool:
     """Whether this upload's body is over the limit; if so, read and drop it (bounded)."""
-    request.max_content_length = UPLOAD_REQUEST_MAX
     length = request.content_length
     if length is None or length <= UPLOAD_REQUEST_MAX:
         return False
@@ -115,9 +122,9 @@ def _upload(integration_id: str, form_class, prefix: str, field: str, action, do
             action(integration, form)
         except ServiceError as error:
             apply_service_error(form, error)
-        else:
-            flash(done, "success")
-            return redirect(url_for("media.manage", integration_id=integration.id))
+            return _render(integration, error.status, **{name: form})
+        flash(done, "success")
+        return redirect(url_for("media.manage", integration_id=integration.id))
     return _render(integration, 422, **{name: form})
 
 
