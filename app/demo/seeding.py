@@ -27,6 +27,7 @@ from ..services import audit, crypto, namespace_admin, publishing
 from ..services.namespaces import handle_limit
 from . import shapes
 from .catalog import CATALOG, DEPENDENCIES, YANKED
+from .media import seed_media, seed_profiles
 from .people import (
     ACCOUNTS,
     DEMO_PASSWORD,
@@ -276,10 +277,12 @@ def seed() -> str:
     installed = _seed_installations(users, workspaces, now)
     _seed_pending_review(users["vera@vendors.test"])
     seed_trust_cases()
+    with_media = seed_media()
+    seed_profiles(users["staff@demo.test"].id)
     db.session.flush()
     return (
         f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "
-        f"{installed} new installations"
+        f"{installed} new installations, {with_media} listings with new icons or screenshots"
     )
 
 

@@ -79,7 +79,7 @@ def _hidden_by_takedown(viewer: Viewer, integration: Integration) -> bool:
 def set_icon(actor, integration: Integration, data: bytes) -> MediaFile:
     require_not_in_trash(integration)
     encoded = _checked(images.icon, data, "icon")
-    file = _stored(encoded)
+    file = store_file(encoded)
     before = {"icon_media": integration.icon_media, "icon_url": integration.icon_url}
     old = integration.icon_media
     integration.icon_media = file.sha256
@@ -112,7 +112,7 @@ def add_screenshot(actor, integration: Integration, data: bytes, caption: str | 
             field="screenshot",
         )
     encoded = _checked(images.screenshot, data, "screenshot")
-    file = _stored(encoded)
+    file = store_file(encoded)
     shot = ListingScreenshot(
         integration_id=integration.id,
         media_sha256=file.sha256,
@@ -210,7 +210,7 @@ def _checked(encode, data: bytes, field: str) -> images.EncodedImage:
         raise ValidationFailed(str(error), field=field) from None
 
 
-def _stored(encoded: images.EncodedImage) -> MediaFile:
+def store_file(encoded: images.EncodedImage) -> MediaFile:
     """The stored file with these bytes: the one already kept, or a new one."""
     sha256 = encoded.sha256
     file = db.session.get(MediaFile, sha256)

@@ -157,6 +157,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/integrations/acme/crm-sync",
                 "/integrations/marketplace/webhooks",
                 "/integrations/tinkerers/dice",  # taken down: the 410 notice
+                "/publishers/acme",
+                "/publishers/stripe",
                 "/about",
                 "/terms",
                 "/privacy",
@@ -185,6 +187,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 dash + ids["crm"],
                 dash + ids["crm"] + "/publish",
                 dash + ids["crm"] + "/versions",
+                dash + ids["crm"] + "/media",
+                "/dashboard/publishers/acme",
                 dash + ids["private"],
                 dash + ids["trashed"],
                 "/workspaces",

@@ -65,7 +65,9 @@ def _shoot(page, name: str):
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{name} scrolls sideways at {width} px"
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -75,7 +77,9 @@ def test_publisher_uploads_and_visitor_views_gallery_and_profile(live_server, pa
     base = live_server.url
     _login(page, base, email)
     page.goto(f"{base}/dashboard/integrations/{integration_id}/media")
-    page.get_by_label("Icon image").set_input_files(str(_image(tmp_path, "icon.png", (256, 256), (220, 60, 60))))
+    page.get_by_label("Icon image").set_input_files(
+        str(_image(tmp_path, "icon.png", (256, 256), (220, 60, 60)))
+    )
     page.get_by_role("button", name="Upload icon").click()
     expect(page.get_by_text("Icon uploaded.")).to_be_visible()
 
@@ -118,7 +122,9 @@ def test_publisher_uploads_and_visitor_views_gallery_and_profile(live_server, pa
         gallery = visitor.locator(".gallery figure")
         expect(gallery).to_have_count(3)
         expect(gallery.nth(1).locator("figcaption")).to_have_text("Screen 3")
-        expect(visitor.get_by_role("link", name=re.compile(r"Screenshot 2 of Acme Ledger: Screen 3"))).to_be_visible()
+        expect(
+            visitor.get_by_role("link", name=re.compile(r"Screenshot 2 of Acme Ledger: Screen 3"))
+        ).to_be_visible()
         _shoot(visitor, "detail")
         full = gallery.nth(0).locator("a").get_attribute("href")
         response = visitor.goto(base + full)

@@ -77,7 +77,11 @@ def test_admin_edits_profile_with_errors_beside_fields(client, auth, factories):
     assert client.get(url).status_code == 200
     response = client.post_form(
         url,
-        {"display_name": "Kept name", "website": "http://insecure.example.com", "support_contact": "not mail"},
+        {
+            "display_name": "Kept name",
+            "website": "http://insecure.example.com",
+            "support_contact": "not mail",
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -91,7 +95,9 @@ def test_admin_edits_profile_with_errors_beside_fields(client, auth, factories):
     profile = db.session.get(PublisherProfile, handle)
     assert profile.display_name == "Acme" and profile.website == "https://acme.example.com"
     event = db.session.scalar(
-        db.select(AuditEvent).where(AuditEvent.action == "publisher.profile_updated", AuditEvent.object_id == handle)
+        db.select(AuditEvent).where(
+            AuditEvent.action == "publisher.profile_updated", AuditEvent.object_id == handle
+        )
     )
     assert event is not None and event.diff["display_name"]["after"] == "Acme"
 
@@ -141,7 +147,9 @@ def test_staff_verify_unknown_handle_is_a_form_error(client, auth, factories):
     auth.login(staff)
     form = {"verify-handle": "no-such-handle", "verify-verified": "yes", "verify-reason": "x"}
     response = client.post_form("/admin/namespaces/verified", form)
-    assert response.status_code == 422 and "No publisher holds that handle." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "No publisher holds that handle." in response.get_data(
+        as_text=True
+    )
 
 
 def test_profile_page_is_cached_and_refreshed_after_an_edit(client, factories):
