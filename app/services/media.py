@@ -58,8 +58,14 @@ def file_for(viewer: Viewer, sha256: str, extension: str) -> Served:
     if file is None or file.extension != extension:
         raise NotFound("No such file.")
     named_by = select(ListingScreenshot.integration_id).where(ListingScreenshot.media_sha256 == sha256)
-    owners = db.session.scalars(
-        select(Integration).where(or_(Integration.icon_media == sha256, Integration.id.in_(named_by)))
+    owners = db.session.execute(
+        select(
+            Integration.workspace_id,
+            Integration.visibility,
+            Integration.current_version,
+            Integration.deleted_at,
+            Integration.taken_down_at,
+        ).where(or_(Integration.icon_media == sha256, Integration.id.in_(named_by)))
     ).all()
     seen = [i for i in owners if can_view(viewer, i) and not _hidden_by_takedown(viewer, i)]
     if not seen:
@@ -68,7 +74,7 @@ def file_for(viewer: Viewer, sha256: str, extension: str) -> Served:
     return Served(file, public)
 
 
-def _hidden_by_takedown(viewer: Viewer, integration: Integration) -> bool:
+def _hidden_by_takedown(viewer: Viewer, integration) -> bool:
     """A listing staff took down shows its media to its own workspace only (its dashboard)."""
     return integration.taken_down_at is not None and integration.workspace_id not in viewer.member_of
 
