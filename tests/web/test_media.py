@@ -390,3 +390,58 @@ def test_catalog_queries_stay_constant_with_icons(client, factories, query_count
     assert few == many
     html = client.get("/integrations").get_data(as_text=True)
     assert len(set(img.media_paths(html))) == min(13, catalog.PAGE_SIZE)
+
+
+def test_the_edit_form_shows_the_uploaded_icon_and_saving_keeps_it(client, auth, factories):
+    import re as regex
+
+    from tests.web.publishing_helpers import edit_data
+
+    cast, integration = _setup(factories)
+    media.set_icon(cast.users["admin"], integration, img.png())
+    db.session.commit()
+    uploaded = integration.icon_media
+    auth.login(cast.users["admin"])
+    page = client.get(f"/dashboard/integrations/{integration.id}").get_data(as_text=True)
+    shown = regex.search(r'name="icon_url"[^>]*value="([^"]*)"', page) or regex.search(
+        r'value="([^"]*)"[^>]*name="icon_url"', page
+    )
+    assert shown.group(1) == f"http://localhost/media/{uploaded}.png"
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}", edit_data(integration, icon_url=shown.group(1))
+    )
+    assert response.status_code == 302
+    assert integration.icon_media == uploaded
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}", edit_data(integration, icon_url="")
+    )
+    assert response.status_code == 302 and integration.icon_media is None
+
+
+def test_workspace_page_links_its_publisher_profiles(client, auth, factories):
+    cast, integration = _setup(factories)
+    auth.login(cast.users["admin"])
+    html = client.get(f"/workspaces/{cast.workspace.slug}").get_data(as_text=True)
+    assert f'href="/publishers/{integration.publisher}"' in html
+    assert f'href="/dashboard/publishers/{integration.publisher}"' in html
+
+
+def test_purge_erases_media_nothing_else_names(client, factories):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.services import publishing
+
+    cast, trashed = _setup(factories)
+    _, kept = _setup(factories)
+    admin = cast.users["admin"]
+    media.set_icon(admin, trashed, img.png((70, 70)))
+    own_shot = media.add_screenshot(admin, trashed, img.png((150, 90)), None).media_sha256
+    media.set_icon(_admin_of(kept), kept, img.png((70, 70)))  # the same icon, shared
+    shared = trashed.icon_media
+    trashed.deleted_at = utcnow() - timedelta(days=400)
+    db.session.commit()
+    summary = publishing.purge(utcnow())
+    assert [item.integration_id for item in summary.items] == [trashed.id]
+    assert db.session.get(MediaFile, own_shot) is None
+    assert db.session.get(MediaFile, shared) is not None
