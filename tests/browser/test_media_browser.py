@@ -101,7 +101,7 @@ def test_publisher_uploads_and_visitor_views_gallery_and_profile(live_server, pa
     expect(page.get_by_role("heading", name="Screenshots (3 of 5)")).to_be_visible()
 
     # Move the third up, without JavaScript's help (plain forms).
-    page.locator(".shot-row").nth(2).get_by_role("button", name="Move up").click()
+    page.get_by_role("button", name="Move screenshot 3 up").click()
     expect(page.get_by_text("Screenshot moved up.")).to_be_visible()
     captions = page.locator(".shot-row input[type=text]")
     assert [captions.nth(i).input_value() for i in range(3)] == ["Screen 1", "Screen 3", "Screen 2"]

@@ -57,16 +57,19 @@ def _render(integration, status: int = 200, **forms):
     shots = media.screenshots_of(integration.id)
     forms.setdefault("icon_form", IconForm(formdata=None, prefix="icon"))
     forms.setdefault("screenshot_form", ScreenshotForm(formdata=None, prefix="shot"))
-    caption_forms = forms.pop("caption_forms", {})
+    given = forms.pop("caption_forms", {})
+    caption_forms = {}
+    for number, shot in enumerate(shots, start=1):
+        form = given.get(shot.id) or CaptionForm(
+            formdata=None, prefix=f"caption-{shot.id}", caption=shot.caption
+        )
+        form.caption.label.text = f"Caption of screenshot {number}"
+        caption_forms[shot.id] = form
     return render_template(
         "media/dashboard.html",
         integration=integration,
         screenshots=shots,
-        caption_forms={
-            s.id: caption_forms.get(s.id)
-            or CaptionForm(formdata=None, prefix=f"caption-{s.id}", caption=s.caption)
-            for s in shots
-        },
+        caption_forms=caption_forms,
         icon_src=media_path(icon_filename(integration.icon_media)) if integration.icon_media else None,
         media_path=media_path,
         max_screenshots=MAX_SCREENSHOTS,
