@@ -445,3 +445,23 @@ def test_purge_erases_media_nothing_else_names(client, factories):
     assert [item.integration_id for item in summary.items] == [trashed.id]
     assert db.session.get(MediaFile, own_shot) is None
     assert db.session.get(MediaFile, shared) is not None
+
+
+def test_cached_pages_show_new_media_at_once(client, factories):
+    cast, integration = _setup(factories)
+    admin = cast.users["admin"]
+    url = f"/integrations/{integration.publisher}/{integration.slug}"
+    assert "/media/" not in client.get(url).get_data(as_text=True)  # now kept in the page cache
+    assert "/media/" not in client.get("/integrations").get_data(as_text=True)
+    shot = media.add_screenshot(admin, integration, img.png((150, 90)), "First look")
+    db.session.commit()
+    assert "First look" in client.get(url).get_data(as_text=True)
+    media.set_caption(admin, integration, shot.id, "Second look")
+    db.session.commit()
+    assert "Second look" in client.get(url).get_data(as_text=True)
+    media.set_icon(admin, integration, img.png())
+    db.session.commit()
+    assert f"/media/{integration.icon_media}.png" in client.get("/integrations").get_data(as_text=True)
+    media.delete_screenshot(admin, integration, shot.id)
+    db.session.commit()
+    assert "Second look" not in client.get(url).get_data(as_text=True)
