@@ -1,7 +1,7 @@
 """listing media (icons, screenshots) stored in the database, and publisher profiles
 
 Revision ID: 0014_media
-Revises: 0013_rating_columns
+Revises: 0014_categories
 Create Date: 2026-11-30
 
 `media_files` holds re-encoded images, addressed by the SHA-256 of their bytes (no local disk: any
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0014_media"
-down_revision = "0013_rating_columns"
+down_revision = "0014_categories"
 branch_labels = None
 depends_on = None
 
