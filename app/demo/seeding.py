@@ -30,6 +30,7 @@ from ..services.installs.confirming import count_install
 from ..services.namespaces import handle_limit
 from . import listing_extras, shapes
 from .catalog import CATALOG, DEPENDENCIES, YANKED
+from .media import seed_media, seed_profiles
 from .people import (
     ACCOUNTS,
     DEMO_PASSWORD,
@@ -335,10 +336,13 @@ def seed() -> str:
     _seed_pending_review(users["vera@vendors.test"])
     _seed_policy_and_request(users, workspaces)
     seed_trust_cases()
+    with_media = seed_media()
+    seed_profiles(users["staff@demo.test"].id)
     db.session.flush()
     return (
         f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "
-        f"{installed} new installations, {reviewed} new reviews"
+        f"{installed} new installations, {reviewed} new reviews, "
+        f"{with_media} listings with new icons or screenshots"
     )
 
 

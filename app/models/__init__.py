@@ -7,8 +7,10 @@ from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
 from .integration import Integration, IntegrationVersion
+from .media import ListingScreenshot, MediaFile
 from .outbox import OutboxMessage, QueuedMail
 from .policy import InstallRequest, WorkspacePolicy
+from .publisher_profile import PublisherProfile
 from .rating import Rating, RatingFlag
 from .report import ListingReport, Takedown
 from .review import ListingReview
@@ -32,10 +34,13 @@ __all__ = [
     "IntegrationVersion",
     "ListingReport",
     "ListingReview",
+    "ListingScreenshot",
+    "MediaFile",
     "Membership",
     "OutboxMessage",
     "QueuedMail",
     "PublisherNamespace",
+    "PublisherProfile",
     "Rating",
     "RatingFlag",
     "ReservedHandle",

@@ -47,6 +47,7 @@ class Integration(TimestampMixin, db.Model):
         Index("ix_integrations_sort_installs", "install_count", "id"),
         # A signed-in member's private tier counts (migration 0002).
         Index("ix_integrations_workspace_listing", "workspace_id", "visibility", "trust_tier"),
+        Index("ix_integrations_icon_media", "icon_media"),  # migration 0014
         # The trash, as `flask purge` and the dashboard read it (migration 0003).
         Index(
             "ix_integrations_trash",
@@ -64,6 +65,8 @@ class Integration(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(NAME_MAX), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     icon_url: Mapped[str | None] = mapped_column(String(URL_MAX))
+    # The uploaded icon (media_files.sha256, always a PNG): iconUrl then points at /media/<it>.png.
+    icon_media: Mapped[str | None] = mapped_column(String(64))
     publisher: Mapped[str] = mapped_column(ForeignKey("publisher_namespaces.handle"), nullable=False)
     trust_tier: Mapped[str] = mapped_column(String(24), nullable=False, default="community")
     current_version: Mapped[str | None] = mapped_column(String(VERSION_MAX))

@@ -7,6 +7,7 @@ typed errors (ValidationFailed carries every problem in `details`). Nothing here
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ AUDITED = (
     "publisher",
     "description",
     "icon_url",
+    "icon_media",
     "visibility",
     "retention_tier",
     "trust_tier",
@@ -238,6 +240,7 @@ def update_integration(
     unless all is well. `texts` are documents as typed (forms), `docs` parsed JSON (API)."""
     refuse_forbidden(data)
     require_not_in_trash(integration)
+    data, drop_uploaded_icon = _icon_change(integration, data)
     problems: list[dict] = []
     clean: dict = {}
     try:
@@ -271,6 +274,9 @@ def update_integration(
     before = snapshot(integration)
     for key, value in {**clean, **values}.items():
         setattr(integration, key, value)
+    dropped = integration.icon_media if drop_uploaded_icon else None
+    if drop_uploaded_icon:
+        integration.icon_media = None
     if clear_client_secret:
         integration.oauth_client_secret_encrypted = None
     elif client_secret:
@@ -279,6 +285,10 @@ def update_integration(
     if before == after:
         return integration  # nothing changed: no mutation, no audit event
     db.session.flush()
+    if dropped:
+        from . import media  # media imports this module
+
+        media.forget_unused([dropped])
     audit.record(
         actor,
         "integration.updated",
@@ -288,6 +298,22 @@ def update_integration(
         after=after,
     )
     return integration
+
+
+def _icon_change(integration: Integration, data: dict) -> tuple[dict, bool]:
+    """iconUrl is one value: the uploaded icon's URL (/media/<sha256>.png) or an external https: URL.
+    The uploaded icon's own URL sent back (an API client's round trip, the edit form unchanged) keeps
+    it; any other value, or none, replaces it: (the data to check, whether the upload is dropped)."""
+    if "icon_url" not in data or integration.icon_media is None:
+        return data, False
+    value = data["icon_url"]
+    try:
+        path = urlsplit(value.strip()).path if isinstance(value, str) else None
+    except ValueError:
+        path = None
+    if path == f"/media/{integration.icon_media}.png":
+        return {k: v for k, v in data.items() if k != "icon_url"}, False
+    return data, True
 
 
 def refuse_public_without_links(integration: Integration, clean: dict) -> None:

@@ -431,8 +431,12 @@ def purge_one(item: PurgeItem) -> bool:
             "versions": item.versions,
         },
     )
+    from . import media  # media imports the integration services, which import this module
+
+    files = media.files_named_by(integration)
     db.session.execute(db.delete(Integration).where(Integration.id == integration.id))
     db.session.expunge(integration)
+    media.forget_unused(files)  # its icon and screenshots, unless another listing names the same file
     return True
 
 

@@ -13,6 +13,8 @@ def register_web(app: Flask) -> None:
     from .catalog import bp as catalog_bp
     from .dashboard import bp as dashboard_bp
     from .install import bp as install_bp
+    from .media import bp as media_bp
+    from .publishers import bp as publishers_bp
     from .workspaces import bp as workspaces_bp
 
     for bp in (
@@ -21,6 +23,8 @@ def register_web(app: Flask) -> None:
         workspaces_bp,
         dashboard_bp,
         install_bp,
+        media_bp,
+        publishers_bp,
         admin_bp,
         api_bp,
         health.bp,

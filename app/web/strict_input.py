@@ -68,6 +68,11 @@ def _refuse_bad_json() -> None:
         )
 
 
+def _too_large() -> bool:
+    length, limit = request.content_length, request.max_content_length
+    return length is not None and limit is not None and length > limit
+
+
 def refuse_hostile_input() -> None:
     if strict_json.bad_text(request.path):
         abort(404)
@@ -78,6 +83,8 @@ def refuse_hostile_input() -> None:
             "(a NUL or a lone surrogate).",
             field=_printable(bad),
         )
+    if _too_large():
+        return  # never read: CSRF protection answers 413, or an upload view its own form error
     if request.is_json:
         _refuse_bad_json()
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):

@@ -162,6 +162,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/integrations/marketplace/webhooks/reviews",
                 "/integrations?sort=rating",
                 "/integrations/tinkerers/dice",  # taken down: the 410 notice
+                "/publishers/acme",
+                "/publishers/stripe",
                 "/about",
                 "/terms",
                 "/privacy",
@@ -193,6 +195,8 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 dash + ids["crm"],
                 dash + ids["crm"] + "/publish",
                 dash + ids["crm"] + "/versions",
+                dash + ids["crm"] + "/media",
+                "/dashboard/publishers/acme",
                 dash + ids["private"],
                 dash + ids["trashed"],
                 "/workspaces",

@@ -233,6 +233,30 @@ def test_seed_demo_has_one_pending_review_that_demo_staff_may_decide(runner):
     assert not reviews.is_own_submission(staff, pending)
 
 
+def test_seed_demo_gives_every_listing_a_png_icon_most_screenshots_and_profiles(runner):
+    import io
+
+    from PIL import Image
+
+    from app.models import ListingScreenshot, MediaFile, PublisherProfile
+
+    runner.invoke(args=["seed-demo"])
+    counts = (_row_count(MediaFile), _row_count(ListingScreenshot), _row_count(PublisherProfile))
+    integrations = db.session.scalars(db.select(Integration)).all()
+    assert all(i.icon_media for i in integrations)
+    icon = db.session.get(MediaFile, integrations[0].icon_media)
+    assert icon.extension == "png" and Image.open(io.BytesIO(icon.data)).format == "PNG"
+    with_shots = set(db.session.scalars(db.select(ListingScreenshot.integration_id)))
+    assert len(with_shots) > len(integrations) / 2
+    assert counts[2] >= 5 and db.session.get(PublisherProfile, "stripe").is_verified
+    runner.invoke(args=["seed-demo"])
+    assert (_row_count(MediaFile), _row_count(ListingScreenshot), _row_count(PublisherProfile)) == counts
+
+
+def _row_count(model) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
 def test_seed_demo_files_every_listing_in_a_category_and_most_have_links(runner):
     from app.domain.listing_links import missing_required
 

@@ -54,6 +54,7 @@ CARD_COLUMNS = (
     C.name,
     C.description,
     C.icon_url,
+    C.icon_media,
     C.publisher,
     C.trust_tier,
     C.current_version,

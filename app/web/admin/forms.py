@@ -93,6 +93,16 @@ class ReserveHandleForm(FlaskForm):
     reason = StringField("Reason", validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)])
 
 
+class VerifyPublisherForm(FlaskForm):
+    handle = StringField("Publisher handle", validators=[DataRequired("Give a handle."), Length(max=39)])
+    verified = SelectField(
+        "Identity",
+        choices=[SelectChoice("yes", "Verified"), SelectChoice("no", "Not verified")],
+        default="yes",
+    )
+    reason = StringField("Reason", validators=[DataRequired("Give a reason."), Length(max=REASON_MAX)])
+
+
 class GrantHandleForm(FlaskForm):
     workspace = StringField(
         "Workspace slug", validators=[DataRequired("Give a workspace slug."), Length(max=40)]

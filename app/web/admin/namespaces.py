@@ -6,13 +6,18 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ...services import namespace_admin
+from ...services import namespace_admin, publisher_profiles
 from ...services.errors import ServiceError
 from ..forms import apply_service_error, flash_service_error
 from . import bp
-from .forms import GrantHandleForm, HandleLimitForm, ReserveHandleForm
+from .forms import GrantHandleForm, HandleLimitForm, ReserveHandleForm, VerifyPublisherForm
 
-FORMS = {"reserve_form": ReserveHandleForm, "grant_form": GrantHandleForm, "limit_form": HandleLimitForm}
+FORMS = {
+    "reserve_form": ReserveHandleForm,
+    "grant_form": GrantHandleForm,
+    "limit_form": HandleLimitForm,
+    "verify_form": VerifyPublisherForm,
+}
 
 
 def _render(status: int = 200, **forms):
@@ -73,6 +78,21 @@ def set_handle_limit():
         "limit",
         "reason",
         done="Handle limit updated.",
+    )
+
+
+@bp.post("/namespaces/verified")
+def set_verified():
+    """Staff mark a publisher's identity as verified (or take the mark back), with a reason."""
+    return _submit(
+        "verify_form",
+        lambda actor, handle, verified, reason: publisher_profiles.set_verified(
+            actor, handle, verified == "yes", reason
+        ),
+        "handle",
+        "verified",
+        "reason",
+        done="Publisher identity updated.",
     )
 
 

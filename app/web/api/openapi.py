@@ -46,7 +46,14 @@ def integration_schema() -> dict:
         "slug": {"type": "string", "description": "Unique within publisher namespace. Used in install URLs."},
         "name": {"type": "string"},
         "description": _nullable({"type": "string"}),
-        "iconUrl": _nullable({"type": "string"}),
+        "iconUrl": _nullable(
+            {
+                "type": "string",
+                "description": "The uploaded icon (an absolute /media/<sha256>.png URL, uploaded in the "
+                "dashboard) or an external https: URL. Sending the uploaded icon's URL back keeps it; "
+                "another URL or null replaces it.",
+            }
+        ),
         "publisher": {"type": "string"},
         "trustTier": {"type": "string", "enum": list(TRUST_TIERS)},
         "currentVersion": _nullable({"type": "string", "description": "NULL means draft: never published."}),

@@ -12,6 +12,7 @@ from ...domain.listing_links import LINK_KINDS, shown_links
 from ...models import Integration, IntegrationVersion
 from ...models.base import isoformat_z
 from ...services.snapshots import Shown
+from ..media.urls import icon_url_of
 
 
 def integration_to_dict(integration: Integration, shown: Shown) -> dict:
@@ -21,7 +22,7 @@ def integration_to_dict(integration: Integration, shown: Shown) -> dict:
         "slug": integration.slug,
         "name": integration.name,
         "description": integration.description,
-        "iconUrl": integration.icon_url,
+        "iconUrl": icon_url_of(integration),
         "publisher": integration.publisher,
         "trustTier": integration.trust_tier,
         "currentVersion": shown.version,

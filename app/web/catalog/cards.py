@@ -22,6 +22,7 @@ CARD_FIELDS = (
     "name",
     "description",
     "icon_url",
+    "icon_media",
     "publisher",
     "trust_tier",
     "current_version",

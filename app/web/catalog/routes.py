@@ -10,7 +10,7 @@ from ...domain import ratings as rating_rules
 from ...domain import trust
 from ...domain.access import access_summary
 from ...domain.listing_links import shown_links
-from ...services import catalog, categories, install_policy, ratings
+from ...services import catalog, categories, install_policy, media, publisher_profiles, ratings
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
@@ -196,6 +196,8 @@ def detail(publisher, slug):
         policy_blocked=install_policy.blocked_for(viewer, integration) if not viewer.is_anonymous else [],
         installed_here=ratings.installed_in(viewer, [integration.id]).get(integration.id, ()),
         **(ratings_context(integration) if shown.version and not detail.in_trash else {}),
+        screenshots=media.screenshots_of(integration.id),
+        publisher_profile=publisher_profiles.profile_of(integration.publisher),
     )
 
 

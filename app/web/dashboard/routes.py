@@ -29,6 +29,7 @@ from ...services.workspaces import user_workspaces
 from .. import params
 from ..forms import ButtonForm, apply_service_error, flash_service_error
 from ..limits import limit_handle_claims
+from ..media.urls import icon_url_of
 from ..variables_form import build_variables_form
 from . import bp
 from .forms import (
@@ -149,7 +150,7 @@ def _edit_form(integration: Integration, formdata=None) -> EditIntegrationForm:
             **{field: links.get(field.removeprefix("link_"), "") for field in integration_metadata.LINK_KEYS},
             name=waiting.proposed_name if waiting else integration.name,
             description=integration.description,
-            icon_url=integration.icon_url,
+            icon_url=icon_url_of(integration),  # the uploaded icon's URL, which saving keeps
             visibility=integration.visibility,
             retention_tier=integration.retention_tier or "",
             manifest=documents.pretty(integration.manifest),

@@ -2,7 +2,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import limiter
-from ...services import invitations, workspaces
+from ...services import invitations, namespaces, workspaces
 from ...services.errors import ServiceError, ValidationFailed
 from ..forms import apply_service_error, flash_service_error
 from ..limits import by_user, configured, succeeded
@@ -45,6 +45,7 @@ def _render_show(workspace, membership, invite_form=None, status=200):
         pending=invitations.pending(workspace) if membership.can_manage else [],
         invite_form=invite_form or InviteForm(formdata=None),
         role_form_for=lambda m: RoleForm(formdata=None, role=m.role, prefix=f"m-{m.id}"),
+        handles=namespaces.workspace_handles(workspace.id),
     ), status
 
 
