@@ -69,6 +69,7 @@ class CreateIntegrationForm(MetadataFields):
 
 
 class EditIntegrationForm(MetadataFields):
+    visibility = None  # one visibility control on the edit page: its own form (VisibilityForm)
     manifest = TextAreaField(
         "Manifest (JSON)",
         validators=[Length(max=DOC_MAX_CHARS)],
