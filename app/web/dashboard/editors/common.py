@@ -91,7 +91,7 @@ def move(rows: list, op: str, index: int) -> int | None:
     return index
 
 
-_OP = re.compile(r"^(?P<list>[a-z]+(?:-[A-Za-z]+)*)-(?P<op>add|remove|up|down)(?:-(?P<index>\d{1,4}))?$")
+_OP = re.compile(r"^(?P<list>[a-z]+(?:-[A-Za-z0-9_]+)*?)-(?P<op>add|remove|up|down)(?:-(?P<index>\d{1,4}))?$")
 
 
 def parse_op(value: str | None) -> tuple[str, str, int] | None:
