@@ -58,7 +58,9 @@ def matches_for(viewer: Viewer, rows: list[tuple[str, str]]) -> dict[str, Matche
     found = {k: i for k, i in _integrations_by_key(k for k, _ in rows).items() if _seen(viewer, i)}
     versions = _live_versions(viewer, list(found.values()))
     return {
-        key: _matches(found[key], range_text, versions[found[key].id]) for key, range_text in rows if key in found
+        key: _matches(found[key], range_text, versions[found[key].id])
+        for key, range_text in rows
+        if key in found
     }
 
 
@@ -70,4 +72,3 @@ def matches_one(viewer: Viewer, key: str, range_text: str) -> Matches:
     if key not in found:
         raise NotFound("No such integration.")
     return found[key]
-

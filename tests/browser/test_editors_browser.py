@@ -150,7 +150,9 @@ def test_publish_journey_with_the_structured_editors(live_server, page, width):
     page.get_by_role("button", name="Move to trash").click()
     expect(page.locator(".flash-success")).to_contain_text("moved to the trash")
     assert stored(app, "Ticket Router").deleted_at is not None
-    page.locator("li, tr, article", has_text="Ticket Router").get_by_role("button", name="Restore").first.click()
+    page.locator("li, tr, article", has_text="Ticket Router").get_by_role(
+        "button", name="Restore"
+    ).first.click()
     expect(page.locator(".flash-success")).to_contain_text("restored")
     assert stored(app, "Ticket Router").deleted_at is None
     assert no_sideways_scrolling(page)
@@ -170,7 +172,12 @@ def _integration_with(app, **documents) -> str:
         user = db.session.scalar(db.select(User).where(User.email == "pub@example.test"))
         workspace = db.session.scalar(db.select(Workspace).where(Workspace.slug == "acme"))
         integration = factories.IntegrationFactory(
-            workspace=workspace, creator=user, publisher="acme", slug="round-trip", name="Round Trip", **documents
+            workspace=workspace,
+            creator=user,
+            publisher="acme",
+            slug="round-trip",
+            name="Round Trip",
+            **documents,
         )
         db.session.commit()
         return integration.id
@@ -230,7 +237,9 @@ def test_the_form_and_the_json_follow_each_other(live_server, page, width):
     expect(page.locator("#doc-manifest .editor-unshowable")).to_be_visible()
     page.locator("#doc-manifest .format-button").click()
     expect(page.locator("#doc-manifest .format-status")).to_contain_text("Not valid JSON")
-    manifest.fill('{"members": [{"key": "m1", "kind": "dashboard", "name": "Overview"}], "defaults": {"target": "x"}}')
+    manifest.fill(
+        '{"members": [{"key": "m1", "kind": "dashboard", "name": "Overview"}], "defaults": {"target": "x"}}'
+    )
     page.locator("#doc-manifest .format-button").click()
     expect(manifest).to_have_value(_contains('\n  "members": [\n'))
     expect(page.locator("#man-members-0-name")).to_have_value("Overview")

@@ -499,6 +499,7 @@ def dashboard_urls(integration_id):
         f"{base}/delete",
         f"{base}/restore",
         f"{base}/visibility",
+        f"{base}/editors",
     ]
     return gets, posts
 

@@ -20,7 +20,11 @@ from . import auth, manifest, variables
 from .common import Carried, parse_op, path_parts
 
 EDITORS = {documents.MANIFEST: manifest, documents.VARIABLES: variables, documents.AUTH: auth}
-FIELDS = {documents.MANIFEST: "manifest", documents.VARIABLES: "variables_schema", documents.AUTH: "auth_config"}
+FIELDS = {
+    documents.MANIFEST: "manifest",
+    documents.VARIABLES: "variables_schema",
+    documents.AUTH: "auth_config",
+}
 PREFIXES = {module.PREFIX: name for name, module in EDITORS.items()}
 STRUCTURED, RAW = "structured", "raw"
 

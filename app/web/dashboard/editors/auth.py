@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from ....domain.documents.schemas import project_schema
-from .common import carried, carry, is_text, move, parse_number, row_count, text, text_list
+from .common import carried, carry, move, parse_number, row_count, text, text_list
 
 PREFIX = "auth"
 TYPE_LABELS = {"oauth2": "OAuth2 sign-in", "api_key": "API key", "none": "No sign-in"}
@@ -64,7 +64,9 @@ def _input(schema: dict, key: str, node: Any, required: bool) -> Input | None:
     description = prop.get("description", "")
     choices = tuple(prop.get("enum", ())) if all(isinstance(v, str) for v in prop.get("enum", ())) else ()
     if kind == "string":
-        is_url = isinstance(node, dict) and node.get("$ref") == "#/$defs/endpoint" or key.lower().endswith("url")
+        is_url = (
+            isinstance(node, dict) and node.get("$ref") == "#/$defs/endpoint" or key.lower().endswith("url")
+        )
         shape = "url" if is_url else "longtext" if prop.get("maxLength", 0) > 1000 else "text"
         return Input(key, shape, _label(key), required, description, choices)
     if kind == "integer":
@@ -124,8 +126,16 @@ class State:
 def _shown(spec: Input, value: Any) -> Any:
     """The value as the input shows it exactly, or None (then it is carried untouched)."""
     if spec.kind in ("text", "url", "longtext"):
-        ok = isinstance(value, str) and (value != "" or spec.required) and (spec.kind == "longtext" or "\n" not in value)
-        return value if ok and (spec.kind == "longtext" or value == value.strip() or spec.key == "authValuePrefix") else None
+        ok = (
+            isinstance(value, str)
+            and (value != "" or spec.required)
+            and (spec.kind == "longtext" or "\n" not in value)
+        )
+        return (
+            value
+            if ok and (spec.kind == "longtext" or value == value.strip() or spec.key == "authValuePrefix")
+            else None
+        )
     if spec.kind == "integer":
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
     if spec.kind == "list":
@@ -205,7 +215,9 @@ def _compose_part(state: State, spec: Input, part: Input, value: str) -> tuple[b
         try:
             return True, parse_number(value, integer=True)
         except ValueError:
-            state.errors.setdefault(State.name(state.type, spec.key, part.key), []).append("Enter a whole number.")
+            state.errors.setdefault(State.name(state.type, spec.key, part.key), []).append(
+                "Enter a whole number."
+            )
             return False, None
     return bool(value), value
 

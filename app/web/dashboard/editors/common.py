@@ -95,7 +95,7 @@ _OP = re.compile(r"^(?P<list>[a-z]+(?:-[A-Za-z0-9_]+)*?)-(?P<op>add|remove|up|do
 
 
 def parse_op(value: str | None) -> tuple[str, str, int] | None:
-    """"var-remove-3" -> ("var", "remove", 3); "auth-oauth2-scopes-add" -> ("auth-oauth2-scopes", "add", -1)."""
+    """ "var-remove-3" -> ("var", "remove", 3); "auth-oauth2-scopes-add" -> ("auth-oauth2-scopes", "add", -1)."""
     match = _OP.match(value or "")
     if not match:
         return None

@@ -12,7 +12,11 @@ from .common import carried, carry, is_text, move, row_count, text
 
 PREFIX = "man"
 MEMBER_KEYS = ("key", "kind", "name", "description")
-FORK_CHOICES = (("", "Not set (linked)"), ("true", "Yes: an editable copy"), ("false", "No: linked, follows upgrades"))
+FORK_CHOICES = (
+    ("", "Not set (linked)"),
+    ("true", "Yes: an editable copy"),
+    ("false", "No: linked, follows upgrades"),
+)
 
 
 @dataclass
@@ -124,7 +128,9 @@ def compose(state: State) -> dict:
             member["forkOnInstall"] = row.fork == "true"
         members.append(_with_carried(member, row.extra))
     dependencies = [
-        _with_carried({"integration": row.integration, "version": row.version}, row.extra, blank={"version": "*"})
+        _with_carried(
+            {"integration": row.integration, "version": row.version}, row.extra, blank={"version": "*"}
+        )
         for row in state.dependencies
     ]
     return {"members": members, "dependencies": dependencies, **state.extra}
@@ -137,7 +143,7 @@ def _with_carried(shown: dict, extra: dict, blank: dict | None = None) -> dict:
         if key not in row or row[key] == "":
             row[key] = value
     for key, value in (blank or {}).items():
-        if row.get(key) == "":
+        if row.get(key) == "" and key not in extra:
             row[key] = value
     return row
 
@@ -161,7 +167,9 @@ def place(state: State, parts: tuple, message: str) -> None:
             if part in known or part == "fork":
                 state.errors.setdefault(State.name(parts[0], parts[1], part), []).append(message)
             else:
-                state.errors.setdefault(State.name(parts[0], parts[1], known[0]), []).append(f"{part}: {message}")
+                state.errors.setdefault(State.name(parts[0], parts[1], known[0]), []).append(
+                    f"{part}: {message}"
+                )
             return
     state.general.append(message)
 

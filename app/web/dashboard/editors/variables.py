@@ -105,13 +105,20 @@ def _take_text_keywords(row: Field, source: dict, leftover: dict) -> None:
             setattr(row, key, "\n".join(value))
         elif key == "format" and value in SUPPORTED_FORMATS:
             row.format = value
-        elif key == "pattern" and is_text(value) or key == "patternHint" and is_text(value) and value == value.strip():
+        elif (
+            key == "pattern"
+            and is_text(value)
+            or key == "patternHint"
+            and is_text(value)
+            and value == value.strip()
+        ):
             setattr(row, key, value)
         else:
             leftover[key] = value
 
 
-def _field_view(name: str, prop: Any, required: bool) -> Field:
+def _checked_kind(name: str, prop: Any) -> str:
+    """The property's type, if the builder offers it and knows every keyword (else Unshowable)."""
     if not isinstance(prop, dict):
         raise Unshowable(f"the variable “{name}” is not described by an object")
     kind = prop.get("type")
@@ -120,11 +127,14 @@ def _field_view(name: str, prop: Any, required: bool) -> Field:
     unknown = [k for k in prop if k not in rules._KEYWORDS[kind]]
     if unknown:
         raise Unshowable(f"the variable “{name}” uses {', '.join(unknown)}")
-    row = Field(key=name, type=kind, required=required)
-    rest = dict(prop)
-    del rest["type"]
+    return kind
+
+
+def _take_plain(row: Field, kind: str, rest: dict) -> None:
+    """Title, description, default and bounds, where the inputs show them exactly (popped from rest)."""
     for key in ("title", "description"):
-        if key in rest and is_text(rest[key], multiline=key == "description") and rest[key] == rest[key].strip():
+        value = rest.get(key)
+        if is_text(value, multiline=key == "description") and value == value.strip():
             setattr(row, key, rest.pop(key))
     if "default" in rest and (shown := _default_text(kind, rest["default"])) is not None:
         row.default = shown
@@ -134,22 +144,30 @@ def _field_view(name: str, prop: Any, required: bool) -> Field:
         if is_number(value) and (kind in ("integer", "number") or isinstance(value, int)):
             setattr(row, attr, json.dumps(value))
             del rest[key]
+
+
+def _take_items(row: Field, name: str, items: Any) -> None:
+    if not isinstance(items, dict) or items.get("type") != "string":
+        raise Unshowable(f"the list “{name}” does not hold texts")
+    unknown = [k for k in items if k not in rules._ITEM_KEYWORDS]
+    if unknown:
+        raise Unshowable(f"the items of “{name}” use {', '.join(unknown)}")
+    leftover: dict = {}
+    _take_text_keywords(row, items, leftover)
+    row.items_extra = {k: v for k, v in items.items() if k != "type" and k not in TEXT_KEYWORDS} | leftover
+
+
+def _field_view(name: str, prop: Any, required: bool) -> Field:
+    kind = _checked_kind(name, prop)
+    row = Field(key=name, type=kind, required=required)
+    rest = {k: v for k, v in prop.items() if k != "type"}
+    _take_plain(row, kind, rest)
     if kind == "string":
         leftover: dict = {}
         _take_text_keywords(row, rest, leftover)
         rest = {k: v for k, v in rest.items() if k not in TEXT_KEYWORDS} | leftover
     if kind == "array":
-        items = rest.pop("items", None)
-        if not isinstance(items, dict) or items.get("type") != "string":
-            raise Unshowable(f"the list “{name}” does not hold texts")
-        unknown = [k for k in items if k not in rules._ITEM_KEYWORDS]
-        if unknown:
-            raise Unshowable(f"the items of “{name}” use {', '.join(unknown)}")
-        leftover = {}
-        _take_text_keywords(row, items, leftover)
-        row.items_extra = {
-            k: v for k, v in items.items() if k != "type" and k not in TEXT_KEYWORDS
-        } | leftover
+        _take_items(row, name, rest.pop("items", None))
     row.extra = rest
     return row
 
@@ -235,6 +253,35 @@ DEFAULT_HELP = {
 }
 
 
+def _error(state: State, i: int, part: str, message: str) -> None:
+    state.errors.setdefault(state.name(i, part), []).append(message)
+
+
+def _compose_text_keywords(state: State, i: int, row: Field, target: dict | None) -> None:
+    for key in TEXT_KEYWORDS:
+        value = getattr(row, key)
+        if not value.strip():
+            continue
+        if target is None:
+            _error(state, i, key, "Only text and list variables take this; clear it or change the type.")
+        else:
+            target[key] = lines(value) if key in ("enum", "examples") else value
+
+
+def _compose_bounds(state: State, i: int, row: Field, prop: dict) -> None:
+    for attr, key in zip(("min", "max"), BOUNDS.get(row.type, ("", "")), strict=True):
+        value = getattr(row, attr)
+        if not value:
+            continue
+        if not key:
+            _error(state, i, attr, "Yes / no variables take no bounds.")
+            continue
+        try:
+            prop[key] = parse_number(value, integer=row.type != "number")
+        except ValueError:
+            _error(state, i, attr, "Enter a number." if row.type == "number" else "Enter a whole number.")
+
+
 def _compose_field(state: State, i: int, row: Field) -> dict:
     prop: dict = {"type": row.type}
     for key in ("title", "description"):
@@ -244,35 +291,12 @@ def _compose_field(state: State, i: int, row: Field) -> dict:
         try:
             prop["default"] = _parse_default(row)
         except ValueError:
-            state.errors.setdefault(state.name(i, "default"), []).append(DEFAULT_HELP[row.type])
+            _error(state, i, "default", DEFAULT_HELP[row.type])
     target = prop if row.type == "string" else {"type": "string"} if row.type == "array" else None
-    for key in TEXT_KEYWORDS:
-        value = getattr(row, key)
-        if not value.strip():
-            continue
-        if target is None:
-            state.errors.setdefault(state.name(i, key), []).append(
-                "Only text and list variables take this; clear it or change the type."
-            )
-        elif key in ("enum", "examples"):
-            target[key] = lines(value)
-        else:
-            target[key] = value
+    _compose_text_keywords(state, i, row, target)
     if row.type == "array":
         prop["items"] = {**target, **{k: v for k, v in row.items_extra.items() if k not in target}}
-    for attr, key in zip(("min", "max"), BOUNDS.get(row.type, ("", "")), strict=True):
-        value = getattr(row, attr)
-        if not value:
-            continue
-        if not key:
-            state.errors.setdefault(state.name(i, attr), []).append("Yes / no variables take no bounds.")
-            continue
-        try:
-            prop[key] = parse_number(value, integer=row.type != "number")
-        except ValueError:
-            state.errors.setdefault(state.name(i, attr), []).append(
-                "Enter a number." if row.type == "number" else "Enter a whole number."
-            )
+    _compose_bounds(state, i, row, prop)
     return {**prop, **{k: v for k, v in row.extra.items() if k not in prop}}
 
 
@@ -285,7 +309,9 @@ def compose(state: State) -> dict | None:
             state.errors.setdefault(state.name(i, "key"), []).append("Give the variable a key.")
             continue
         if row.key in properties:
-            state.errors.setdefault(state.name(i, "key"), []).append(f"Another variable is “{row.key}” already.")
+            state.errors.setdefault(state.name(i, "key"), []).append(
+                f"Another variable is “{row.key}” already."
+            )
             continue
         properties[row.key] = _compose_field(state, i, row)
     if state.errors:
@@ -320,9 +346,7 @@ def place(state: State, parts: tuple, message: str) -> None:
         key = rest[0] if rest else "key"
         kind = state.fields[i].type
         bounds = BOUNDS.get(kind, ())
-        part = (
-            "min" if bounds and key == bounds[0] else "max" if bounds and key == bounds[1] else key
-        )
+        part = "min" if bounds and key == bounds[0] else "max" if bounds and key == bounds[1] else key
         if part in ("key", "title", "description", "type", "default", *TEXT_KEYWORDS, "min", "max"):
             state.errors.setdefault(state.name(i, part), []).append(message)
             return
