@@ -277,3 +277,37 @@ def test_problems_land_beside_their_inputs():
     man, _ = manifest.view({"members": [{"key": "a", "kind": "b", "name": "c"}]})
     manifest.place(man, ("members", 0, "forkOnInstall"), "Boolean.")
     assert man.errors["man-members-0-fork"] == ["Boolean."]
+
+
+def test_keys_the_auth_schema_gains_get_inputs():
+    """accessDescription (api_key) and test ({method, url, expectStatus}) as other branches add them."""
+    schema = {
+        "$defs": {
+            "endpoint": {"type": "string"},
+            "test": {
+                "type": "object",
+                "properties": {
+                    "method": {"enum": ["GET", "HEAD"], "type": "string"},
+                    "url": {"$ref": "#/$defs/endpoint"},
+                    "expectStatus": {"type": "integer"},
+                },
+                "required": ["url"],
+            },
+        }
+    }
+    access = auth._input(schema, "accessDescription", {"type": "string", "maxLength": 500}, False)
+    assert access.kind == "text" and access.label == "What the key lets the integration do"
+    test = auth._input(schema, "test", {"$ref": "#/$defs/test"}, False)
+    parts = {p.key: p for p in test.parts}
+    assert test.kind == "object" and parts["method"].choices == ("GET", "HEAD")
+    assert parts["url"].kind == "url" and parts["url"].required and parts["expectStatus"].kind == "integer"
+    value = {"method": "GET", "url": "https://x.example/me", "expectStatus": 200}
+    assert auth._shown(test, value) == {"method": "GET", "url": "https://x.example/me", "expectStatus": "200"}
+    assert auth._shown(test, {**value, "method": "PATCH"}) is None  # carried whole instead
+    state = auth.State(type="api_key")
+    assert auth._compose_value(
+        state, test, {"method": "", "url": "https://x.example", "expectStatus": "204"}
+    ) == (
+        True,
+        {"url": "https://x.example", "expectStatus": 204},
+    )

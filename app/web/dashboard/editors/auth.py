@@ -125,6 +125,8 @@ class State:
 
 def _shown(spec: Input, value: Any) -> Any:
     """The value as the input shows it exactly, or None (then it is carried untouched)."""
+    if spec.choices and value not in spec.choices:
+        return None  # a select could not show it
     if spec.kind in ("text", "url", "longtext"):
         ok = (
             isinstance(value, str)

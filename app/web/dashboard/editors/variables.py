@@ -48,6 +48,23 @@ TEXT_KEYWORDS = ("enum", "format", "pattern", "patternHint", "examples")
 ROOT_KEYS = frozenset(rules._ROOT_KEYWORDS)
 
 
+# The builder's inputs and the keywords each writes (the publisher docs list them).
+INPUTS = (
+    ("Key", "the property's name"),
+    ("Title", "title"),
+    ("Type", "type"),
+    ("Required", "required (at the top level)"),
+    ("Description", "description"),
+    ("Default", "default"),
+    ("Choices", "enum (on items for a list)"),
+    ("Format", "format (on items for a list)"),
+    ("Pattern", "pattern (on items for a list)"),
+    ("Pattern hint", "patternHint (on items for a list)"),
+    ("Examples", "examples (on items for a list)"),
+    ("Minimum / Maximum", "minLength/maxLength, minimum/maximum or minItems/maxItems, by type"),
+)
+
+
 @dataclass
 class Field:
     key: str = ""
