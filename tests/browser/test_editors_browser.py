@@ -273,3 +273,46 @@ def test_the_form_and_the_json_follow_each_other(live_server, page, width):
         "members": [{"key": "m1", "kind": "dashboard", "name": "Overview"}],
         "defaults": {"target": "x"},
     }
+
+
+def test_the_structured_editors_without_javascript(live_server, browser):
+    """At 390 px with JavaScript off: row buttons post the form and keep what was typed; the
+    type's inputs follow the chosen type after "Show its fields"; the form's JSON is saved."""
+    seed(live_server.app)
+    base, app = live_server.url, live_server.app
+    integration_id = _integration_with(app, auth_config={"type": "none"}, manifest={}, variables_schema={})
+    context = browser.new_context(viewport={"width": 390, "height": 900}, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, base)
+        page.goto(f"{base}/dashboard/integrations/{integration_id}")
+        expect(page.locator("#doc-authConfig details.advanced")).not_to_have_attribute("open", "")
+        page.select_option("#auth-type", "api_key")
+        page.get_by_role("button", name="Show its fields").click()
+        expect(page.locator("#auth-api_key-authHeaderName")).to_be_visible()
+        page.fill("#auth-api_key-authHeaderName", "X-Key")
+        page.click("#var-add")
+        expect(page.locator("#auth-api_key-authHeaderName")).to_have_value("X-Key")  # kept
+        page.fill("#var-0-key", "team")
+        page.fill("#var-0-title", "Team")
+        page.click("#man-members-add")
+        page.fill("#man-members-0-key", "sync")
+        page.fill("#man-members-0-kind", "workflow")
+        page.fill("#man-members-0-name", "Sync")
+        assert no_sideways_scrolling(page)
+        shoot(page, "editors-no-js-390")
+        page.click("#save")
+        expect(page.locator(".flash-success")).to_contain_text("Saved.")
+        row = stored(app, "Round Trip")
+        assert row.auth_config == {"type": "api_key", "authHeaderName": "X-Key", "authValuePrefix": ""}
+        assert row.variables_schema == {
+            "type": "object",
+            "properties": {"team": {"type": "string", "title": "Team"}},
+        }
+        assert row.manifest == {
+            "members": [{"key": "sync", "kind": "workflow", "name": "Sync"}],
+            "dependencies": [],
+        }
+    finally:
+        context.close()
