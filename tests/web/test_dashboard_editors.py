@@ -309,3 +309,14 @@ def test_the_sync_endpoint_composes_without_saving(client, publisher, factories)
     assert json.loads(answer["documents"]["auth_config"]["raw"])["authHeaderName"] == "X-Key"
     assert 'id="var-0-key"' in answer["documents"]["variables_schema"]["html"]
     assert state(integration.id) == before
+
+
+@pytest.mark.parametrize("damage", ["{not json", "[1]", "[" * 100_000])
+def test_a_damaged_hidden_field_is_no_500_and_the_json_is_kept(client, publisher, factories, damage):
+    integration = draft(factories, publisher)
+    before = state(integration.id)
+    fields = page_form(client, integration)
+    response = post(client, integration, fields, {"var-0-extra": damage, "var-0-title": "Changed"}, button=None)
+    assert response.status_code == 200 and "The form came back damaged" in response.text
+    assert json.loads(form_fields(response.text)["variables_schema"]) == VARIABLES
+    assert state(integration.id) == before

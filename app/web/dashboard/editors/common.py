@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+from ....domain.documents.parsing import nesting_problem
 from ....domain.strict_json import loads as strict_loads
 
 MAX_ROWS = 200  # rows read from one posted list, whatever a tampered count says
@@ -17,14 +18,25 @@ class Carried(ValueError):
     """A hidden field carrying JSON came back damaged (a tampered form)."""
 
 
+def typed_json(text: str) -> Any:
+    """JSON typed into one input (a default, a bound): ValueError for anything else, nested too
+    deep included (checked before the parser recurses)."""
+    if nesting_problem(text):
+        raise ValueError("nested too deeply")
+    try:
+        return strict_loads(text)
+    except RecursionError as error:
+        raise ValueError("nested too deeply") from error
+
+
 def carried(form, name: str) -> dict:
     """The JSON object a hidden field carries ({} when absent)."""
     text = form.get(name) or ""
     if not text.strip():
         return {}
     try:
-        value = strict_loads(text)
-    except (ValueError, RecursionError) as error:
+        value = typed_json(text)
+    except ValueError as error:
         raise Carried(name) from error
     if not isinstance(value, dict):
         raise Carried(name)
@@ -65,7 +77,7 @@ def text_list(value: Any) -> bool:
 
 def parse_number(value: str, *, integer: bool) -> int | float:
     """A number typed in a bound or default field (ValueError when it is none)."""
-    number = json.loads(value.strip())
+    number = typed_json(value.strip())
     if isinstance(number, bool) or not isinstance(number, int | float):
         raise ValueError(value)
     if integer and not (isinstance(number, int) or number.is_integer()):

@@ -25,6 +25,7 @@ from .common import (
     row_count,
     text,
     text_list,
+    typed_json,
 )
 
 PREFIX = "var"
@@ -255,7 +256,7 @@ def _parse_default(row: Field) -> Any:
         if raw.lower() not in ("true", "false"):
             raise ValueError(raw)
         return raw.lower() == "true"
-    value = json.loads(raw)
+    value = typed_json(raw)
     if not isinstance(value, list):
         raise ValueError(raw)
     return value
