@@ -107,6 +107,7 @@ def resolve(form, name: str, op: tuple[str, str, int] | None = None) -> Document
     except Carried:
         view = _from_text(name, raw)
         view.messages.append("The form came back damaged; the JSON below is what is kept. Reload the page.")
+        view.invalid = True  # nothing is saved over what the publisher typed in the form
         return view
     chosen = form.get(FIELDS[name] + "_source")
     raw_changed = raw != base
