@@ -141,6 +141,10 @@ def _checked_kind(name: str, prop: Any) -> str:
         raise Unshowable(f"the variable “{name}” is not described by an object")
     kind = prop.get("type")
     if kind not in TYPES:
+        known = set().union(*rules._KEYWORDS.values())
+        unknown = [k for k in prop if k not in known]
+        if unknown:
+            raise Unshowable(f"the variable “{name}” uses {', '.join(unknown)}")
         raise Unshowable(f"the variable “{name}” has a type the builder does not offer ({json.dumps(kind)})")
     unknown = [k for k in prop if k not in rules._KEYWORDS[kind]]
     if unknown:
