@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain.semver_range import InvalidRange, max_satisfying, parse_range, satisfies, sort_versions
-from ..domain.visibility import Viewer, can_view
+from ..domain.visibility import Viewer, can_view, listed_clause
+from ..extensions import db
 from ..models import Integration
 from .errors import NotFound
 from .wizard.dependencies import _integrations_by_key, _live_versions
 
 MAX_ROWS = 50  # dependencies looked up per page (the manifest schema allows 50)
+MAX_SUGGESTIONS = 200  # integrations offered in the picker's list (any other may still be typed)
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,15 @@ def matches_one(viewer: Viewer, key: str, range_text: str) -> Matches:
     if key not in found:
         raise NotFound("No such integration.")
     return found[key]
+
+
+def suggestions(viewer: Viewer) -> list[tuple[str, str]]:
+    """("publisher/slug", name) of the published integrations listed to this viewer (the catalog's
+    and their own workspaces' private ones), by name: what the picker offers as you type."""
+    rows = db.session.execute(
+        db.select(Integration.publisher, Integration.slug, Integration.name)
+        .where(listed_clause(Integration, viewer), Integration.taken_down_at.is_(None))
+        .order_by(Integration.name, Integration.publisher, Integration.slug)
+        .limit(MAX_SUGGESTIONS)
+    )
+    return [(f"{publisher}/{slug}", name) for publisher, slug, name in rows]

@@ -85,7 +85,11 @@ def test_keys_the_form_does_not_show_are_carried_untouched(editor, document):
     ("editor", "document", "why"),
     [
         (variables, {"type": "object", "oneOf": [{}]}, "oneOf"),
-        (variables, {"type": "object", "properties": {"o": {"type": "object", "properties": {}}}}, "uses properties"),
+        (
+            variables,
+            {"type": "object", "properties": {"o": {"type": "object", "properties": {}}}},
+            "uses properties",
+        ),
         (variables, {"type": "object", "properties": {"o": {"type": "null"}}}, "type"),
         (variables, {"type": "object", "properties": {"m": {"oneOf": [{"const": 1}]}}}, "“m”"),
         (

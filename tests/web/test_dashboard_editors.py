@@ -320,3 +320,18 @@ def test_a_damaged_hidden_field_is_no_500_and_the_json_is_kept(client, publisher
     assert response.status_code == 422 and "The form came back damaged" in response.text
     assert json.loads(form_fields(response.text)["variables_schema"]) == VARIABLES
     assert state(integration.id) == before
+
+
+def test_the_picker_suggests_only_listings_this_publisher_may_see_listed(client, publisher, factories):
+    shown = factories.IntegrationFactory.published(name="Alpha Shown")
+    own = factories.IntegrationFactory.published(
+        workspace=publisher.workspace, visibility="private", name="Own Private"
+    )
+    theirs = factories.IntegrationFactory.published(visibility="private", name="Their Private")
+    link_only = factories.IntegrationFactory.published(visibility="unlisted", name="Link Only")
+    integration = draft(factories, publisher)
+    page = client.get(url(integration)).text
+    for row in (shown, own):
+        assert f'<option value="{row.publisher}/{row.slug}">' in page
+    for row in (theirs, link_only):
+        assert f"{row.publisher}/{row.slug}" not in page

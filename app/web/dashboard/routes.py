@@ -194,6 +194,7 @@ def _editor_context(integration: Integration, views: dict) -> dict:
     return {
         "views": views,
         "matches": _dependency_matches(views),
+        "suggestions": dependency_picker.suggestions(viewer_for(current_user)),
         "secret_set": integration.oauth_client_secret_encrypted is not None,
     }
 
