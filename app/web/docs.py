@@ -10,6 +10,8 @@ from flask import Blueprint, render_template, url_for
 
 from ..domain import checks
 from ..domain.documents import examples, reference
+from .dashboard.editors import auth as auth_editor
+from .dashboard.editors import variables as variables_editor
 from .page_cache import anonymous_page
 
 bp = Blueprint("docs", __name__, url_prefix="/docs")
@@ -38,5 +40,8 @@ def publishing():
         variables_example=_pretty(worked["variablesSchema"]),
         auth_examples=[(kind, _pretty(config)) for kind, config in worked["authConfig"].items()],
         checks=sorted(checks.CHECKS.values(), key=lambda check: check.id),
+        editor_auth=auth_editor.types(),
+        editor_auth_labels=auth_editor.TYPE_LABELS,
+        editor_variables=variables_editor.INPUTS,
         schema_urls={"manifest": url_for("schemas.manifest"), "authConfig": url_for("schemas.auth_config")},
     )

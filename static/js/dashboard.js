@@ -47,6 +47,10 @@
       })
       .catch(function () { /* the Preview button still works */ });
   }
+  form.addEventListener("preview:refresh", function () {  // the structured editors changed a document
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 300);
+  });
   ["manifest", "variables_schema"].forEach(function (name) {
     var area = form.querySelector("textarea[name=" + name + "]");
     if (!area) { return; }

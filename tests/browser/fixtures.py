@@ -84,3 +84,8 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+def show_advanced_json(page) -> None:
+    """Open every "Advanced" (raw JSON) section of the dashboard's edit page, to type JSON there."""
+    page.locator("details.advanced").evaluate_all("sections => sections.forEach(s => { s.open = true; })")

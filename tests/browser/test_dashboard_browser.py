@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Membership, PublisherNamespace, User, Workspace
 from app.models.base import utcnow
+from tests.browser.fixtures import show_advanced_json
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +71,7 @@ def test_publisher_journey(live_server, page):
     expect(page.locator("h1")).to_have_text("Weather Sync")
     edit_url = page.url
 
+    show_advanced_json(page)
     page.fill("#manifest", BROKEN_MANIFEST)
     page.fill("#variables_schema", json.dumps(SCHEMA, indent=2))
     page.fill("#auth_config", json.dumps(AUTH))
@@ -79,6 +81,7 @@ def test_publisher_journey(live_server, page):
     expect(errors).to_contain_text("line 4, $.members[1].forkOnInstall: Must be of type boolean")
     expect(page.locator("#manifest")).to_have_value(BROKEN_MANIFEST)  # what was typed is kept
 
+    show_advanced_json(page)
     page.fill("#manifest", FIXED_MANIFEST)
     page.fill("#variables_schema", json.dumps(SCHEMA, indent=2))
     page.fill("#auth_config", json.dumps(AUTH))
@@ -95,6 +98,7 @@ def test_publisher_journey(live_server, page):
             "team": {"type": "string", "title": "Team name", "description": "Who owns it"},
         },
     )
+    show_advanced_json(page)
     page.fill("#variables_schema", json.dumps(schema, indent=2))  # typing: the preview follows (JS)
     expect(preview.locator("label", has_text="Team name")).to_be_visible()
     expect(preview).to_contain_text("Who owns it")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import User, Workspace
 from tests import factories
+from tests.browser.fixtures import show_advanced_json
 from tests.browser.test_dashboard_browser import seed as seed_publisher
 
 pytestmark = pytest.mark.browser
@@ -87,6 +88,7 @@ def test_edits_show_only_once_published(live_server, page, browser):
 
     log_in(page, base)
     page.goto(f"{base}/dashboard/integrations/{integration_id}")
+    show_advanced_json(page)
     page.fill("#auth_config", json.dumps({**AUTH, "scopes": ["read", "admin:everything"]}, indent=2))
     page.click("#save")
     expect(page.locator(".flash-success")).to_contain_text("Saved.")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Membership, PublisherNamespace, User, Workspace
 from app.models.base import utcnow
+from tests.browser.fixtures import show_advanced_json
 
 from .. import factories
 from .fixtures import ARTIFACTS
@@ -104,6 +105,7 @@ def test_a_new_scope_waits_for_staff_then_reaches_the_page_and_the_wizard(live_s
     log_in(page, base, "pub@example.test")
     page.goto(base + "/dashboard")
     page.click("text=Acme Mail")
+    show_advanced_json(page)
     page.fill("#auth_config", json.dumps({**OAUTH, "scopes": ["mail.read", "mail.send"]}, indent=2))
     page.click("#save")
     expect(page.locator(".flash-success")).to_contain_text("Saved.")

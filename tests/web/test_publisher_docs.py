@@ -153,3 +153,15 @@ def test_every_page_footer_links_to_the_publisher_docs(client):
     for path in ("/", "/integrations", URL):
         footer = client.get(path).text.split('<footer class="site-footer">', 1)[1]
         assert f'<a href="{URL}">Publisher docs</a>' in footer
+
+
+def test_the_dashboard_editors_are_described_from_the_same_schema(docs_page):
+    """Every input of the authConfig form, built from app/schemas/auth-config.json, is on the page."""
+    from app.web.dashboard.editors import auth
+
+    for kind, inputs in auth.types().items():
+        assert (
+            f"<code>&#34;type&#34;: &#34;{kind}&#34;</code>" in docs_page or f'"type": "{kind}"' in docs_page
+        )
+        for spec in inputs:
+            assert f"{spec.label} → <code>{spec.key}</code>" in docs_page

@@ -192,7 +192,7 @@ def test_edit_saves_everything_with_one_audit_event(client, publisher, factories
     assert response.status_code == 302
     db.session.expire_all()
     assert integration.auth_config == oauth and integration.manifest == MANIFEST
-    assert integration.visibility == "unlisted" and integration.icon_url == "https://cdn.example/icon.png"
+    assert integration.visibility == "public" and integration.icon_url == "https://cdn.example/icon.png"
     assert crypto.decrypt_json(integration.oauth_client_secret_encrypted) == "top-secret-value"
     assert factories.audit_count() == before + 1
     event = last_event()
@@ -475,10 +475,14 @@ def test_takedown_note_is_shown_and_visibility_stays_private(client, publisher, 
     assert "Taken down by marketplace staff" in page and "Trademark complaint" in page
     before = state(integration.id)
     response = client.post_form(
-        f"/dashboard/integrations/{integration.id}", edit_data(integration, visibility="public")
+        f"/dashboard/integrations/{integration.id}/visibility", {"quick-visibility": "public"}
     )
     assert response.status_code == 409 and "it stays private" in response.text
     assert state(integration.id) == before
+    # the edit form has no visibility of its own: a posted one changes nothing
+    client.post_form(f"/dashboard/integrations/{integration.id}", edit_data(integration, visibility="public"))
+    db.session.expire_all()
+    assert db.session.get(Integration, integration.id).visibility == "private"
 
 
 # --- someone else's integration, CSRF ----------------------------------------------------------------------
@@ -495,6 +499,7 @@ def dashboard_urls(integration_id):
         f"{base}/delete",
         f"{base}/restore",
         f"{base}/visibility",
+        f"{base}/editors",
     ]
     return gets, posts
 

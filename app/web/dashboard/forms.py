@@ -88,6 +88,7 @@ class ListingFields(FlaskForm):
 
 
 class EditIntegrationForm(ListingFields, MetadataFields):
+    visibility = None  # one visibility control on the edit page: its own form (VisibilityForm)
     manifest = TextAreaField(
         "Manifest (JSON)",
         validators=[Length(max=DOC_MAX_CHARS)],

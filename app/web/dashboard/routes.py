@@ -3,7 +3,7 @@ Form errors re-render with 422 so the request boundary rolls back; nothing is ha
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, get_template_attribute, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -15,6 +15,7 @@ from ...models import Integration
 from ...services import (
     categories,
     dashboard,
+    dependency_picker,
     integration_metadata,
     namespaces,
     publishing,
@@ -31,7 +32,7 @@ from ..forms import ButtonForm, apply_service_error, flash_service_error
 from ..limits import limit_handle_claims
 from ..media.urls import icon_url_of
 from ..variables_form import build_variables_form
-from . import bp
+from . import bp, editors
 from .forms import (
     CreateIntegrationForm,
     EditIntegrationForm,
@@ -151,7 +152,6 @@ def _edit_form(integration: Integration, formdata=None) -> EditIntegrationForm:
             name=waiting.proposed_name if waiting else integration.name,
             description=integration.description,
             icon_url=icon_url_of(integration),  # the uploaded icon's URL, which saving keeps
-            visibility=integration.visibility,
             retention_tier=integration.retention_tier or "",
             manifest=documents.pretty(integration.manifest),
             variables_schema=documents.pretty(integration.variables_schema),
@@ -165,6 +165,16 @@ def _with_categories(form: EditIntegrationForm) -> EditIntegrationForm:
     form.primary_category.choices = [SelectChoice("", "Choose a category"), *choices]
     form.secondary_category.choices = [SelectChoice("", "None"), *choices]
     return form
+
+
+def _stored_views(integration: Integration) -> dict:
+    return editors.from_documents(
+        {
+            documents.MANIFEST: integration.manifest,
+            documents.VARIABLES: integration.variables_schema,
+            documents.AUTH: integration.auth_config,
+        }
+    )
 
 
 def preview_form(manifest_text: str | None, variables_text: str | None):
@@ -188,7 +198,27 @@ def _has_unpublished_changes(integration: Integration) -> bool:
     return integration.id in snapshots.with_unpublished_changes(viewer_for(current_user), [integration])
 
 
-def _render_edit(integration: Integration, form: EditIntegrationForm, status: int = 200):
+def _dependency_matches(views: dict) -> dict:
+    state = views[documents.MANIFEST].state
+    if state is None:
+        return {}
+    rows = [(row.integration, row.version) for row in state.dependencies]
+    return dependency_picker.matches_for(viewer_for(current_user), rows)
+
+
+def _editor_context(integration: Integration, views: dict) -> dict:
+    return {
+        "views": views,
+        "matches": _dependency_matches(views),
+        "suggestions": dependency_picker.suggestions(viewer_for(current_user)),
+        "secret_set": integration.oauth_client_secret_encrypted is not None,
+    }
+
+
+def _render_edit(integration: Integration, form: EditIntegrationForm, status: int = 200, views=None):
+    views = views or _stored_views(integration)
+    for view in views.values():  # the Advanced text areas show each document as resolved
+        getattr(form, view.field).data = view.raw
     preview, why_not = preview_form(form.manifest.data, form.variables_schema.data)
     return render_template(
         "dashboard/edit.html",
@@ -200,6 +230,7 @@ def _render_edit(integration: Integration, form: EditIntegrationForm, status: in
         unpublished=_has_unpublished_changes(integration),
         pending_rename=review_submissions.pending_rename(integration),
         visibility_form=VisibilityForm(formdata=None, visibility=integration.visibility, prefix="quick"),
+        **_editor_context(integration, views),
     ), status
 
 
@@ -209,41 +240,106 @@ def edit(integration_id):
     return _render_edit(integration, _edit_form(integration))
 
 
+CONFLICT = (
+    "You changed both the form and the Advanced JSON of this document. Choose which to keep below; "
+    "nothing was saved, and both are kept as you typed them."
+)
+
+
+def _unsaveable(form, views: dict) -> bool:
+    """A document that cannot be saved yet: both views changed, or form fields that cannot be read."""
+    blocked = False
+    for view in views.values():
+        if view.conflict:
+            getattr(form, view.field).errors = [*getattr(form, view.field).errors, CONFLICT]
+            blocked = True
+        elif view.invalid:
+            blocked = True
+    if blocked:
+        form.form_errors.append("Nothing was saved: fix the fields marked below.")
+    return blocked
+
+
 @bp.post("/integrations/<integration_id>")
 def update(integration_id):
     integration = _load(integration_id, lock=True)
     _refuse_tampering()
     form = _edit_form(integration, formdata=request.form)
-    if form.preview.data:  # the no-JavaScript preview: show, save nothing
+    views = editors.resolve_all(request.form)
+    if form.preview.data or editors.op_of(request.form) or request.form.get("op"):
+        # no JavaScript: a row added or moved, a type chosen, the preview asked for; nothing saved
         form.validate()
-        return _render_edit(integration, form, 200)
-    if form.validate_on_submit():
-        data = {
-            k: getattr(form, k).data
-            for k in ("name", "description", "icon_url", "visibility", "retention_tier")
+        form.form_errors.clear()
+        for name in ("name", "description", "icon_url", "retention_tier"):
+            getattr(form, name).errors = []
+        return _render_edit(integration, form, 200, views)
+    valid = form.validate_on_submit()
+    if not valid or _unsaveable(form, views):
+        return _render_edit(integration, form, 422, views)
+    data = {k: getattr(form, k).data for k in ("name", "description", "icon_url", "retention_tier")}
+    # Categories and links as the form sent them (a form without them leaves them as they are).
+    data.update({k: getattr(form, k).data for k in LISTING_KEYS if k in request.form})
+    try:
+        service.update_integration(
+            current_user,
+            integration,
+            data,
+            texts={name: view.raw for name, view in views.items()},
+            client_secret=form.client_secret.data or None,
+            clear_client_secret=form.clear_client_secret.data,
+        )
+    except ServiceError as error:
+        apply_service_error(form, error, summary=True)
+        editors.place_problems(views, error.details or [])
+        return _render_edit(integration, form, error.status, views)
+    flash("Saved.", "success")
+    return redirect(url_for("dashboard.edit", integration_id=integration.id))
+
+
+@bp.post("/integrations/<integration_id>/editors")
+def sync_editors(integration_id):
+    """For static/js/editors.js: both views of each document in step, as the page would show them
+    after a round trip (the same resolution as a no-JavaScript post); nothing is saved."""
+    integration = _load(integration_id)
+    views = editors.resolve_all(request.form)
+    matches = _dependency_matches(views)
+    macro = {
+        documents.MANIFEST: "manifest_editor",
+        documents.VARIABLES: "variables_editor",
+        documents.AUTH: "auth_editor",
+    }
+    answer = {}
+    focus = None
+    for name, view in views.items():
+        render = get_template_attribute("dashboard/_editors.html", macro[name])
+        answer[view.field] = {
+            "raw": view.raw,
+            "base": view.base,
+            "source": view.source,
+            "conflict": view.conflict,
+            "invalid": view.invalid,
+            "shown": view.state is not None,
+            "html": str(render(view, matches=matches, integration=integration)),
         }
-        # Categories and links as the form sent them (a form without them leaves them as they are).
-        data.update({k: getattr(form, k).data for k in LISTING_KEYS if k in request.form})
-        texts = {
-            documents.MANIFEST: form.manifest.data,
-            documents.VARIABLES: form.variables_schema.data,
-            documents.AUTH: form.auth_config.data,
-        }
-        try:
-            service.update_integration(
-                current_user,
-                integration,
-                data,
-                texts=texts,
-                client_secret=form.client_secret.data or None,
-                clear_client_secret=form.clear_client_secret.data,
-            )
-        except ServiceError as error:
-            apply_service_error(form, error, summary=True)
-            return _render_edit(integration, form, error.status)
-        flash("Saved.", "success")
-        return redirect(url_for("dashboard.edit", integration_id=integration.id))
-    return _render_edit(integration, form, 422)
+        focus = focus or (getattr(view.state, "focus", None) if view.state is not None else None)
+    return jsonify(documents=answer, focus=focus)
+
+
+@bp.get("/dependency-versions")
+def dependency_versions():
+    """For the dependency picker: which published versions of an integration a range matches.
+    404 for an integration this publisher may not see."""
+    found = dependency_picker.matches_one(
+        viewer_for(current_user), request.args.get("integration", ""), request.args.get("range", "") or "*"
+    )
+    return jsonify(
+        integration=found.key,
+        name=found.name,
+        range=found.range,
+        rangeProblem=found.range_problem,
+        versions=[{"version": v, "matches": m} for v, m in found.versions],
+        best=found.best,
+    )
 
 
 @bp.post("/integrations/<integration_id>/preview")
