@@ -493,3 +493,20 @@ def test_review_reads_a_choice_by_its_label():
         ("Zones", "Zone A, b"),
         ("Plain", "x"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("prop", "path"),
+    [
+        ({"type": "string", "writeOnly": True}, "$.properties.token.writeOnly"),
+        ({"type": "string", "format": "password"}, "$.properties.token.format"),
+        ({"type": "integer", "writeOnly": True}, "$.properties.token.writeOnly"),
+    ],
+)
+def test_a_secret_is_not_a_variable(prop, path):
+    """The wizard shows variables back (review, settings) and the audit log keeps them: a secret
+    variable is refused with where to ask for it instead, so none ever reaches a page."""
+    schema = {"type": "object", "properties": {"token": prop}}
+    assert [(e.path, e.message) for e in problems(variables=schema, manifest={})] == [
+        (path, d.SECRET_VARIABLE)
+    ]

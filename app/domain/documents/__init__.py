@@ -39,6 +39,7 @@ from .validation import check_documents, validate_texts, validate_values_documen
 from .variables import (
     MAX_ARRAY_VALUE,
     MAX_STRING_VALUE,
+    SECRET_VARIABLE,
     choices,
     describe_values,
     validate_values,
@@ -46,6 +47,7 @@ from .variables import (
 )
 
 __all__ = [
+    "SECRET_VARIABLE",
     "choices",
     "describe_values",
     "AUTH",

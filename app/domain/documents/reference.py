@@ -259,7 +259,11 @@ def variables_reference() -> list[Section]:
     """The variablesSchema's sections: the top level, the keywords every variable takes, those of
     each type, and those of array items, as the save rules accept them."""
     rules = wizard_vocabulary()
-    top = "A JSON Schema (draft 2020-12) of type object; each property is one field of the install wizard."
+    top = (
+        "A JSON Schema (draft 2020-12) of type object; each property is one field of the install wizard. "
+        "Variables are not secret (installers see them again, the audit log keeps them), so writeOnly and "
+        'format "password" are refused: ask for a secret through authConfig (api_key).'
+    )
     specs = [
         ("top", "Top level", top, rules["root"]),
         ("common", "Every variable", "Keywords any variable may use, whatever its type.", rules["common"]),

@@ -34,6 +34,10 @@ MAX_HINT = 200
 MAX_EXAMPLES = 10
 MAX_CHOICES = 100
 
+SECRET_VARIABLE = (
+    "Variables are not secret: they are shown back to installers and kept in the audit log. "
+    'Ask for a secret through authConfig ("type": "api_key"): it is stored encrypted and only shown masked.'
+)
 PROPERTY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 # Names a WTForms form already uses for itself: a variable may not shadow them.
 RESERVED_NAMES = frozenset(
@@ -155,8 +159,13 @@ def _check_property(doc: ParsedDocument, name: str, prop: Any) -> list[DocumentE
     errors = [
         doc.error(where + (key,), f"“{key}” is not supported by the install wizard for {kind} variables.")
         for key in prop
-        if key not in _KEYWORDS[kind]
+        if key not in _KEYWORDS[kind] and key != "writeOnly"
     ]
+    if "writeOnly" in prop or prop.get("format") == "password":
+        # Variables are shown back (review, settings, audit log) and stored as they are: a secret is
+        # asked for through authConfig (an API key, encrypted and only ever shown masked).
+        keyword = "writeOnly" if "writeOnly" in prop else "format"
+        return [doc.error(where + (keyword,), SECRET_VARIABLE)]
     if kind == "string":
         errors += _check_string_keywords(doc, where, prop)
     if kind == "array":
