@@ -271,6 +271,8 @@ def test_install_journey(live_server, page, width):
     notice = page.locator("tr.installation-notices").filter(has_text="Files Sync")
     expect(notice).to_contain_text("Version 1.0.0 was withdrawn by its publisher: Sends some files twice.")
     expect(files_row).to_contain_text("Withdrawn")
+    reason = notice.locator(".install-notice-reason")
+    assert reason.evaluate("e => getComputedStyle(e).fontWeight") == "400"  # read as text, not shouted
     files_row.get_by_text("What 1.0.1 changes").click()
     expect(files_row.get_by_text("No more duplicate files")).to_be_visible()
     journey.look("installations-patch")
