@@ -259,6 +259,7 @@ def test_already_installed_is_said_on_the_first_step_before_consent(client, auth
     assert f"Already installed in {other.name}" in page and "Manage it in" in page
     assert 'name="consent"' not in page and "nothing to install" in page
     assert "You cannot install integrations yet" not in page
+    assert 'aria-label="Install steps"' not in page  # no steps to walk: no progress shown
 
 
 def test_wizard_resumes_and_expires(client, auth, app):
