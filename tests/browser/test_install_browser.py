@@ -114,6 +114,7 @@ class Journey:
         self.menu("Catalog")
         self.page.get_by_label("Search", exact=True).fill(query)
         self.page.get_by_label("Search", exact=True).press("Enter")
+        self.page.wait_for_url(f"**q={query}*")
         self.page.locator(".integration-name").get_by_role("link", name=name).click()
         self.page.get_by_role("link", name=f"Install {name}").click()
 
@@ -320,3 +321,38 @@ def test_install_journey(live_server, page, width):
             db.select(Installation).where(Installation.integration_id == files_id)
         )
         assert installation.status == "uninstalled" and installation.credential is None
+
+
+def test_install_on_a_phone_without_javascript(live_server, browser):
+    """The same pages with JavaScript off, at 390 px: the menu and the search (Enter submits the
+    filter form though its Apply is folded away) work, the wizard takes the key and the settings,
+    and the review shows the key only masked."""
+    _, email, workspace, _ = _seed(live_server)
+    context = browser.new_context(viewport={"width": 390, "height": 900}, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        journey = Journey(context.new_page(), live_server.url, 390)
+        page = journey.page
+        _log_in(journey, email)
+        journey.find_and_install("base", "Base Toolkit")
+        journey.consent()
+        journey.proceed()  # nothing else to do: review, then confirm
+        expect(journey.heading()).to_have_text(f"Installations in {workspace}")
+
+        journey.find_and_install("alerts", "Alerts Hub")
+        journey.consent()
+        expect(page.get_by_text("Installed 1.0.0")).to_be_visible()  # the dependency, installed above
+        journey.proceed()
+        page.get_by_label("API key").fill(API_KEY)
+        page.get_by_role("button", name="Save key and continue").click()
+        page.get_by_label("Channel").fill("#ops")
+        page.get_by_label("Batch size").fill("5")
+        page.get_by_label("Data region").select_option(label="United States")
+        journey.proceed()
+        expect(page.locator(".settings")).to_contain_text("United States")
+        assert API_KEY not in page.content()
+        journey.look("review-no-js")
+        journey.proceed()
+        expect(page.locator("tr.installation").filter(has_text="Alerts Hub")).to_contain_text("••••4242")
+    finally:
+        context.close()
