@@ -5,6 +5,7 @@ values first) and review them in human words with the key masked; install an oau
 through the bundled demo provider; upgrade it to a patch with one confirm from the installations
 page (its old version withdrawn, the reason shown); upgrade to a version with a new scope
 (re-consent and a new authorization); see "already installed" before any consent; uninstall.
+Then the api_key install again on a phone with JavaScript off.
 
 Set JOURNEY_SCREENSHOTS=<dir> to keep a screenshot of each page on the way, at both widths."""
 
