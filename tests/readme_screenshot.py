@@ -18,36 +18,54 @@ README_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot.p
 SIZE = (1280, 860)
 
 
-def take(path: Path = README_SCREENSHOT, page_path: str = "/") -> Path:
-    from playwright.sync_api import sync_playwright
-
+def take(path: Path = README_SCREENSHOT, page_path: str = "/", browser=None) -> Path:
+    """Photograph `page_path` of the demo into `path`; with `browser` (a Playwright browser already
+    running, as the browser tests have) or else a Chromium of its own."""
     with migrated_app() as app:
         server = LiveServer(app)
-        previous = os.environ.get("DEMO_OAUTH_BASE_URL")
-        os.environ["DEMO_OAUTH_BASE_URL"] = f"{server.url}/demo-oauth"
-        try:
-            with app.app_context():
-                demo.seed()
-                db.session.commit()
-        finally:
-            if previous is None:
-                os.environ.pop("DEMO_OAUTH_BASE_URL", None)
-            else:
-                os.environ["DEMO_OAUTH_BASE_URL"] = previous
+        _seed_demo(app, server)
         server.start()
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-                )
-                page = browser.new_page(viewport={"width": SIZE[0], "height": SIZE[1]})
-                page.goto(server.url + page_path)
-                page.wait_for_load_state("load")
-                page.screenshot(path=str(path))
-                browser.close()
+            if browser is not None:
+                _photograph(browser, server.url + page_path, path)
+            else:
+                from playwright.sync_api import sync_playwright
+
+                with sync_playwright() as playwright:
+                    own = playwright.chromium.launch(
+                        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                    )
+                    _photograph(own, server.url + page_path, path)
+                    own.close()
         finally:
             server.stop()
     return path
+
+
+def _seed_demo(app, server: LiveServer) -> None:
+    # The demo's oauth2 listings point at the bundled provider on this very server.
+    previous = os.environ.get("DEMO_OAUTH_BASE_URL")
+    os.environ["DEMO_OAUTH_BASE_URL"] = f"{server.url}/demo-oauth"
+    try:
+        with app.app_context():
+            demo.seed()
+            db.session.commit()
+    finally:
+        if previous is None:
+            os.environ.pop("DEMO_OAUTH_BASE_URL", None)
+        else:
+            os.environ["DEMO_OAUTH_BASE_URL"] = previous
+
+
+def _photograph(browser, url: str, path: Path) -> None:
+    context = browser.new_context(viewport={"width": SIZE[0], "height": SIZE[1]})
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(path))
+    finally:
+        context.close()
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ from tests import readme_screenshot
 pytestmark = pytest.mark.browser
 
 
-def test_the_readme_screenshot_can_be_renewed(tmp_path):
-    shot = readme_screenshot.take(tmp_path / "screenshot.png")
+def test_the_readme_screenshot_can_be_renewed(tmp_path, browser):
+    shot = readme_screenshot.take(tmp_path / "screenshot.png", browser=browser)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == readme_screenshot.SIZE  # IHDR: width, height
