@@ -316,6 +316,7 @@ def test_install_journey(live_server, page, width):
     journey.look("uninstall")
     page.get_by_role("button", name="Uninstall").click()
     expect(files_row).to_contain_text("Uninstalled")
+    expect(files_row.locator('td[data-label="Actions"]')).to_be_empty()  # no bare "Actions" label
     journey.look("installations-after")
     with live_server.app.app_context():
         installation = db.session.scalar(
