@@ -8,11 +8,19 @@ import uuid
 from datetime import timedelta
 
 import click
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import Integration, IntegrationVersion, Membership, PublisherNamespace, User, Workspace
+from app.models import (
+    Category,
+    Integration,
+    IntegrationVersion,
+    Membership,
+    PublisherNamespace,
+    User,
+    Workspace,
+)
 from app.models.base import utcnow
 
 ADJECTIVES = [
@@ -176,6 +184,9 @@ def seed(n: int, *, show_progress: bool = True) -> dict:
     )
     db.session.commit()
 
+    # Every listing in a category (the seeded taxonomy), a third in a second one: cards show the label,
+    # the catalog counts both.
+    category_ids = list(db.session.scalars(select(Category.id).order_by(Category.position)))
     specific_every = max(1, n // 5)
     detail = None
     with click.progressbar(
@@ -217,6 +228,14 @@ def seed(n: int, *, show_progress: bool = True) -> dict:
                     "oauth_client_secret_encrypted": None,
                     "takedown_note": None,
                     "taken_down_at": None,
+                    "primary_category_id": category_ids[i % len(category_ids)],
+                    "secondary_category_id": category_ids[(i + 1) % len(category_ids)]
+                    if i % 3 == 0
+                    else None,
+                    "links": {
+                        "privacy": "https://example.com/privacy",
+                        "support": "https://example.com/support",
+                    },
                     "created_at": updated - timedelta(days=30),
                     "updated_at": updated,
                 }

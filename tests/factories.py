@@ -108,6 +108,10 @@ class IntegrationFactory(Base):
     auth_config = factory.LazyFunction(lambda: {"type": "none"})
     creator = factory.SubFactory(UserFactory)
     retention_tier = None
+    # A listing's privacy and support links (publish check MP007 wants them above `community`).
+    links = factory.LazyFunction(
+        lambda: {"privacy": "https://example.com/privacy", "support": "https://example.com/support"}
+    )
 
     @classmethod
     def published(cls, version: str = "1.0.0", **kwargs) -> Integration:

@@ -25,7 +25,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..services import audit, crypto, namespace_admin, publishing
 from ..services.namespaces import handle_limit
-from . import shapes
+from . import listing_extras, shapes
 from .catalog import CATALOG, DEPENDENCIES, YANKED
 from .people import (
     ACCOUNTS,
@@ -146,6 +146,9 @@ def _seed_integration(index: int, entry: tuple, workspace: Workspace, owner: Use
         updated_at=started,
         install_count=0,
     )
+    listing_extras.apply(
+        integration
+    )  # categories, links, what an API key reaches (before the versions copy it)
     if auth == "oauth2":  # the bundled demo provider's client secret, encrypted like any publisher's
         integration.oauth_client_secret_encrypted = crypto.encrypt_json(shapes.DEMO_OAUTH_CLIENT_SECRET)
     db.session.add(integration)

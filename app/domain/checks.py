@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
+from .listing_links import links_required, missing_required, required_message
 from .namespaces import handle_skeleton
 from .review import host_of, scopes_of
 from .semver_range import InvalidVersion, parse_version
@@ -70,6 +71,9 @@ class PublishContext:
     other_handles: list[str] = field(default_factory=list)
     dependencies: list[Dependency] = field(default_factory=list)
     variables_in_use: frozenset[str] = frozenset()  # set by at least one live installation
+    visibility: str = "private"
+    links: dict | None = None  # the listing's links (domain/listing_links.py)
+    for_review: bool = False  # this publish waits for staff review
 
     @property
     def auth(self) -> dict:
@@ -289,6 +293,19 @@ def variable_in_use_changed(ctx: PublishContext) -> list[Finding]:
                 )
             )
     return found
+
+
+@check("MP007", ERROR, "Privacy policy or support link missing")
+def required_links_missing(ctx: PublishContext) -> list[Finding]:
+    """A listing above `community` that is public, or whose version is submitted for staff review,
+    needs a privacy policy link and a support link: installers must be able to read what happens to
+    their data and reach the publisher. Add them in the listing's details in the dashboard."""
+    if not links_required(ctx.trust_tier, ctx.visibility == "public", ctx.for_review):
+        return []
+    missing = missing_required(ctx.links)
+    if not missing:
+        return []
+    return [_finding("MP007", required_message(missing), f"$.links.{missing[0]}")]
 
 
 def run_checks(ctx: PublishContext) -> list[Finding]:

@@ -2,6 +2,7 @@
 
 from .account import AccountLink, ApiToken, User, normalise_email
 from .audit import AuditEvent
+from .category import Category
 from .demo_oauth import DemoOAuthCode, DemoOAuthToken
 from .idempotency import IdempotencyKey
 from .install import Credential, Installation, InstallationMember, WizardSession
@@ -15,6 +16,7 @@ __all__ = [
     "AccountLink",
     "ApiToken",
     "AuditEvent",
+    "Category",
     "Credential",
     "DemoOAuthCode",
     "DemoOAuthToken",

@@ -86,8 +86,15 @@ class Integration(TimestampMixin, db.Model):
     oauth_client_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     takedown_note: Mapped[str | None] = mapped_column(Text)
     taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Listing metadata, not versioned (migration 0014): categories and the publisher's links
+    # ({"homepage": "https://...", ...}, kinds in domain/listing_links.py).
+    primary_category_id: Mapped[str | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    secondary_category_id: Mapped[str | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    links: Mapped[dict | None] = mapped_column(JSONDocument)
 
     workspace = relationship("Workspace")
+    primary_category = relationship("Category", foreign_keys=[primary_category_id])
+    secondary_category = relationship("Category", foreign_keys=[secondary_category_id])
     creator = relationship("User", foreign_keys=[created_by])
     versions = relationship(
         "IntegrationVersion",

@@ -1,6 +1,6 @@
 """An integration's metadata (name, slug, publisher handle, description, icon URL, visibility,
-retention tier): each key checked and normalised on its own, every problem reported together as
-one ValidationFailed whose `details` name the fields."""
+retention tier; and the listing's categories and links): each key checked and normalised on its own,
+every problem reported together as one ValidationFailed whose `details` name the fields."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..domain.categories import category_problems
+from ..domain.listing_links import LINK_KINDS, form_field, link_problem
+from ..extensions import db
+from ..models import Category
 from ..models.integration import (
     DESCRIPTION_MAX,
     HTTPS_URL_PATTERN,
@@ -25,7 +29,11 @@ from .errors import ValidationFailed
 SLUG_RE = re.compile(SLUG_PATTERN)
 HTTPS_URL_RE = re.compile(HTTPS_URL_PATTERN)
 # What a publisher may edit after creating; slug and publisher are set once.
-METADATA = ("name", "description", "icon_url", "visibility", "retention_tier")
+# The listing's categories (by slug, "" for none) and links (`link_<kind>`, "" for none): listing
+# metadata, not versioned; they become primary_category_id, secondary_category_id and links.
+CATEGORY_KEYS = ("primary_category", "secondary_category")
+LINK_KEYS = tuple(form_field(kind) for kind, _ in LINK_KINDS)
+METADATA = ("name", "description", "icon_url", "visibility", "retention_tier", *CATEGORY_KEYS, *LINK_KEYS)
 
 
 def suggest_slug(name: str | None) -> str:
@@ -45,6 +53,10 @@ def clean_metadata(data: dict, *, creating: bool) -> dict:
     for key, cleaner in _CLEANERS.items():
         if _checked(key, data, creating):
             clean[key] = cleaner(data.get(key, DEFAULTS.get(key)), problems, clean)
+    if any(key in data for key in CATEGORY_KEYS):
+        clean.update(_categories(data, problems))
+    if any(key in data for key in LINK_KEYS):
+        clean["links"] = _links(data, problems)
     if problems:
         raise ValidationFailed(
             problems[0]["message"] if len(problems) == 1 else "Some fields need attention.",
@@ -129,6 +141,46 @@ def _icon_url(value: Any, problems: list, clean: dict) -> str | None:
             problems, "icon_url", "The icon URL must start with https:// (it is never fetched by the server)."
         )
     return value
+
+
+def _categories(data: dict, problems: list) -> dict:
+    """Slugs (primary, secondary; "" or None for none) to category ids; both keys are expected together."""
+    slugs = {}
+    for key in CATEGORY_KEYS:
+        value = data.get(key)
+        slugs[key] = value.strip() if isinstance(value, str) and value.strip() else None
+    wanted = [slug for slug in slugs.values() if slug]
+    found = (
+        dict(db.session.execute(db.select(Category.slug, Category.id).where(Category.slug.in_(wanted))).all())
+        if wanted
+        else {}
+    )
+    ids = {}
+    for key, slug in slugs.items():
+        if slug is not None and slug not in found:
+            _problem(problems, key, "Choose a category from the list.")
+        ids[key] = found.get(slug)
+    for field, message in category_problems(slugs["primary_category"], slugs["secondary_category"]):
+        _problem(problems, field, message)
+    return {
+        "primary_category_id": ids["primary_category"],
+        "secondary_category_id": ids["secondary_category"],
+    }
+
+
+def _links(data: dict, problems: list) -> dict | None:
+    """`link_<kind>` values to {kind: https URL}; empty ones are left out (None when there are none)."""
+    links = {}
+    for kind, _ in LINK_KINDS:
+        value = data.get(form_field(kind))
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        problem = link_problem(value.strip()) if isinstance(value, str) else "Enter an https:// address."
+        if problem:
+            _problem(problems, form_field(kind), problem)
+        else:
+            links[kind] = value.strip()
+    return links or None
 
 
 # Each metadata key's check (value, problems so far, what is clean so far), in the order problems

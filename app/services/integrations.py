@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import documents
+from ..domain.listing_links import form_field, links_required, missing_required, required_message
 from ..domain.visibility import Viewer
 from ..extensions import db
 from ..models import Integration
@@ -38,6 +39,9 @@ AUDITED = (
     "auth_config",
     "deleted_at",
     "takedown_note",
+    "primary_category_id",
+    "secondary_category_id",
+    "links",
 )
 # Fields a publisher may never set, in either spelling; sending one is refused, not ignored.
 FORBIDDEN = {
@@ -262,6 +266,7 @@ def update_integration(
             field="visibility",
             details=[{"field": "visibility", "path": "$.visibility", "message": message}],
         )
+    refuse_public_without_links(integration, clean)
     review_submissions.hold_rename(actor, integration, clean)  # a rename that waits leaves `clean`
     before = snapshot(integration)
     for key, value in {**clean, **values}.items():
@@ -283,6 +288,28 @@ def update_integration(
         after=after,
     )
     return integration
+
+
+def refuse_public_without_links(integration: Integration, clean: dict) -> None:
+    """MP007's rule where visibility is set: a listing above `community` goes public (or, public,
+    loses a link) only with privacy policy and support links."""
+    going_public = clean.get("visibility") == "public" and integration.visibility != "public"
+    links = clean.get("links", integration.links)
+    losing_links = "links" in clean and clean["links"] != integration.links
+    public = clean.get("visibility", integration.visibility) == "public"
+    if not (going_public or losing_links) or not links_required(integration.trust_tier, public, False):
+        return
+    missing = missing_required(links)
+    if missing:
+        message = "MP007: " + required_message(missing)
+        fields = [form_field(kind) for kind in missing] + (["visibility"] if going_public else [])
+        raise ValidationFailed(
+            message,
+            field=fields[0],
+            details=[
+                {"field": name, "path": f"$.{name}", "message": message, "check": "MP007"} for name in fields
+            ],
+        )
 
 
 def _current_docs(integration: Integration) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..domain import checks
+from ..domain import checks, review
 from ..domain.visibility import PUBLIC
 from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion, PublisherNamespace
@@ -105,6 +105,15 @@ def context_for(
         other_handles=_other_handles(integration),
         dependencies=_dependencies(manifest),
         variables_in_use=_variables_in_use(integration) if current is not None else frozenset(),
+        visibility=integration.visibility,
+        links=integration.links,
+        for_review=bool(
+            review.version_triggers(
+                integration.trust_tier,
+                current.auth_config if current is not None else None,
+                documents.get("authConfig") if isinstance(documents.get("authConfig"), dict) else {},
+            )
+        ),
     )
 
 

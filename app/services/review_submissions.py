@@ -7,10 +7,12 @@ the publisher wants now. Nothing here commits."""
 from __future__ import annotations
 
 from ..domain import review
+from ..domain.listing_links import form_field, missing_required, required_message
 from ..extensions import db
 from ..models import Integration, IntegrationVersion, ListingReview
 from ..models.base import utcnow
 from . import audit, publish_checks
+from .errors import ValidationFailed
 
 
 def current_row(integration: Integration) -> IntegrationVersion | None:
@@ -97,6 +99,17 @@ def hold_rename(actor, integration: Integration, clean: dict) -> ListingReview |
     if not triggers:
         supersede(integration, "rename")
         return None
+    missing = missing_required(clean.get("links", integration.links))
+    if missing:  # MP007: a submission for review needs the privacy policy and support links
+        message = "MP007: " + required_message(missing)
+        raise ValidationFailed(
+            message,
+            field="name",
+            details=[
+                {"field": name, "path": f"$.{name}", "message": message, "check": "MP007"}
+                for name in ["name", *(form_field(kind) for kind in missing)]
+            ],
+        )
     del clean["name"]
     if waiting is not None and waiting.proposed_name == proposed:
         return waiting

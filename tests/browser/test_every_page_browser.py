@@ -152,6 +152,9 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/integrations",
                 "/integrations?q=sync&tier=community&sort=name",
                 "/integrations?q=zzzz-nothing",
+                "/categories/communication",
+                "/categories/payments-finance?tier=vendor_official&sort=name",
+                "/integrations?category=developer-tools",
                 "/integrations/globex/weather",
                 "/integrations/stripe/payments",
                 "/integrations/acme/crm-sync",
@@ -211,6 +214,7 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 f"/admin/integrations/{ids['trashed']}",
                 f"/admin/integrations/{ids['dice']}",  # taken down: the lift form
                 "/admin/namespaces",
+                "/admin/categories",
                 "/admin/reports",
                 f"/admin/reports/{ids['report']}",
                 f"/admin/takedowns/{ids['takedown']}",

@@ -203,3 +203,18 @@ def test_seed_demo_has_one_pending_review_that_demo_staff_may_decide(runner):
     assert [t["code"] for t in pending.triggers] == ["scopes_grown"]
     staff = db.session.scalar(db.select(User).where(User.email == "staff@demo.test"))
     assert not reviews.is_own_submission(staff, pending)
+
+
+def test_seed_demo_files_every_listing_in_a_category_and_most_have_links(runner):
+    from app.domain.listing_links import missing_required
+
+    runner.invoke(args=["seed-demo"])
+    integrations = db.session.scalars(db.select(Integration)).all()
+    assert integrations and all(i.primary_category_id for i in integrations)
+    assert all(i.secondary_category_id != i.primary_category_id for i in integrations)
+    with_links = [i for i in integrations if i.links]
+    assert len(with_links) > len(integrations) / 2
+    # above community, every public listing has the links MP007 asks for
+    assert not [i for i in integrations if i.trust_tier != "community" and missing_required(i.links)]
+    described = [i for i in integrations if (i.auth_config or {}).get("accessDescription")]
+    assert described and all(i.auth_config["type"] == "api_key" for i in described)

@@ -32,7 +32,7 @@ def ids(context) -> list[str]:
 
 
 def test_ids_are_stable_and_each_has_a_severity_and_an_explanation():
-    assert sorted(checks.CHECKS) == ["MP001", "MP002", "MP003", "MP004", "MP005", "MP006"]
+    assert sorted(checks.CHECKS) == ["MP001", "MP002", "MP003", "MP004", "MP005", "MP006", "MP007"]
     assert {c.severity for c in checks.CHECKS.values()} <= {"error", "warning"}
     assert all(len(c.explanation) > 40 for c in checks.CHECKS.values())
     assert checks.check_by_id("MP999") is None and checks.check_by_id("mp001") is None

@@ -34,6 +34,7 @@ def seed(app) -> tuple[str, list[str]]:
             variables_schema={"type": "object", "properties": {}},
             auth_config=OAUTH,
             visibility="public",
+            links={"privacy": "https://example.com/privacy", "support": "https://example.com/help"},
         )
         db.session.add(integration)
         db.session.flush()

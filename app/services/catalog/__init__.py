@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..snapshots import Shown, shown_to, shown_to_each
 from .counts import detail_counts, page_counts
 from .detail import Dependency, Detail, detail_for, integration_by_id, versions_of
-from .facets import tier_counts
+from .facets import CategoryCount, category_counts, tier_counts
 from .generation import (
     bump_listing_generation,
     catalog_generation,
@@ -46,6 +46,7 @@ __all__ = [
     "PAGE_SIZE",
     "SORTS",
     "CatalogPage",
+    "CategoryCount",
     "CatalogQuery",
     "Dependency",
     "Detail",
@@ -53,6 +54,7 @@ __all__ = [
     "KeysetPage",
     "bump_listing_generation",
     "catalog_generation",
+    "category_counts",
     "catalog_generation_unbound",
     "clear_caches",
     "decode_key_value",

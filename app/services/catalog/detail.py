@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ...domain.listing_truth import may_see_version
 from ...domain.visibility import DELETED, Viewer, can_view, state_of
@@ -99,7 +99,12 @@ def dependencies_of(viewer: Viewer, shown: Shown) -> list[Dependency]:
 
 def _load_viewable(viewer: Viewer, *criteria, with_versions: bool | str) -> Integration:
     """with_versions: True loads whole versions; "history" leaves their JSON documents unread."""
-    stmt = select(Integration).where(*criteria)
+    # Its categories in the same statement: the detail page and the listing endpoint show them.
+    stmt = (
+        select(Integration)
+        .where(*criteria)
+        .options(joinedload(Integration.primary_category), joinedload(Integration.secondary_category))
+    )
     if with_versions == "history":
         stmt = stmt.options(
             selectinload(Integration.versions).options(

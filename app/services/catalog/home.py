@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from ...domain.visibility import ANONYMOUS, Viewer, listed_clause
 from ...extensions import db
-from .facets import tier_counts
+from .facets import CategoryCount, category_counts, tier_counts
+from .generation import catalog_generation
 from .query import CARD_COLUMNS, C, CatalogQuery, fetch
 
 FEATURED_TIERS = ("first_party", "vendor_official")
@@ -26,13 +27,16 @@ class Home:
     facets: dict[str, int]  # listed integrations per trust tier, for this viewer
     featured: list  # rows with the card columns
     recent: list
+    categories: list[CategoryCount]  # every category, with how many listings this viewer finds in it
 
 
 def home_for(viewer: Viewer) -> Home:
+    generation = catalog_generation()  # read first: the counts below are at least this fresh
     return Home(
-        facets=tier_counts(viewer, CatalogQuery()),
+        facets=tier_counts(viewer, CatalogQuery(), generation=generation),
         featured=featured(viewer),
         recent=recently_updated(viewer),
+        categories=category_counts(viewer, CatalogQuery(), generation=generation),
     )
 
 

@@ -14,7 +14,7 @@ ranking's page rows come back with the catalog generation and are served only if
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -22,7 +22,7 @@ from sqlalchemy import and_, bindparam, select, tuple_
 
 from ...domain.visibility import Viewer, listed_clause
 from . import search
-from .facets import tier_counts
+from .facets import CategoryCount, category_counts, tier_counts
 from .generation import GENERATION, catalog_generation
 from .query import (
     API_COLUMNS,
@@ -50,6 +50,7 @@ class CatalogPage:
     has_next: bool
     facets: dict[str, int]  # every tier's count, so a person can widen the filter
     tiers: tuple[str, ...] = ()
+    categories: list[CategoryCount] = field(default_factory=list)  # every category, with its count
 
     @property
     def has_prev(self) -> bool:
@@ -76,16 +77,23 @@ def page_for(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: in
     if query.is_search and query.sort == "relevance":
         ranked = _ranked_page(viewer, query, start=(page - 1) * per_page, count=per_page, cards=True)
         if ranked is not None:
-            items, next_key, facets = ranked
+            items, next_key, facets, generation = ranked
             return CatalogPage(
-                items, page, per_page, next_key is not None and page < MAX_PAGE, facets, query.tiers
+                items,
+                page,
+                per_page,
+                next_key is not None and page < MAX_PAGE,
+                facets,
+                query.tiers,
+                category_counts(viewer, query, generation=generation),
             )
     rows = fetch(_page_statement(session_dialect(), viewer.member_of, query, page, per_page))
-    generation = rows[0].catalog_generation if rows else None
+    generation = rows[0].catalog_generation if rows else catalog_generation()
     facets = tier_counts(viewer, query, generation=generation)
+    categories = category_counts(viewer, query, generation=generation)
     # Pages stop at MAX_PAGE (deep OFFSETs cost a scan each); past that, filters narrow the list.
     has_next = len(rows) > per_page and page < MAX_PAGE
-    return CatalogPage(rows[:per_page], page, per_page, has_next, facets, query.tiers)
+    return CatalogPage(rows[:per_page], page, per_page, has_next, facets, query.tiers, categories)
 
 
 def keyset_page_for(viewer: Viewer, query: CatalogQuery, *, after: tuple | None, limit: int) -> KeysetPage:
@@ -93,7 +101,7 @@ def keyset_page_for(viewer: Viewer, query: CatalogQuery, *, after: tuple | None,
     if query.is_search and query.sort == "relevance":
         ranked = _ranked_page(viewer, query, after=after, count=limit, cards=False)
         if ranked is not None:
-            items, next_key, _ = ranked
+            items, next_key, _, _ = ranked
             return KeysetPage(items, next_key, ("score", "id"))
     stmt, score = _matched(viewer, query, API_COLUMNS, session_dialect())
     order = ordering(query, score)
@@ -151,8 +159,8 @@ def _ranked_page(
     start: int = 0,
     after: tuple | None = None,
 ):
-    """(rows in ranking order, the next page's key or None, tier counts) for a relevance-ordered search;
-    None when it matches too many rows to rank once and keep.
+    """(rows in ranking order, the next page's key or None, tier counts, the catalog generation they were
+    read at) for a relevance-ordered search; None when it matches too many rows to rank once and keep.
 
     A cached ranking is used optimistically: the page's rows come back with the catalog generation in
     the same statement (one snapshot), and only if it is still the ranking's generation are they
@@ -164,12 +172,13 @@ def _ranked_page(
         cut = cut_ranking(cached, viewer, query, count=count, start=start, after=after)
         rows, seen = _page_rows(cards, viewer, cut[0])
         if seen == generation:
-            return rows, *cut[1:]
-    found = ranking(query, generation=catalog_generation() if seen is None else seen)
+            return rows, *cut[1:], seen
+    seen = catalog_generation() if seen is None else seen
+    found = ranking(query, generation=seen)
     if found is None:
         return None
     page, next_key, counts = cut_ranking(found, viewer, query, count=count, start=start, after=after)
-    return _page_rows(cards, viewer, page)[0], next_key, counts
+    return _page_rows(cards, viewer, page)[0], next_key, counts, seen
 
 
 def cut_ranking(

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ...domain.visibility import Viewer, listed_clause
 from ...extensions import db
-from ...models import Integration
+from ...models import Category, Integration
 from ...models.integration import TRUST_TIERS
 
 SORTS = ("relevance", "name", "updated", "installs")
@@ -30,6 +30,19 @@ _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
 INTEGRATIONS = Integration.__table__
 C = INTEGRATIONS.c
+CATEGORIES = Category.__table__
+
+
+def _primary_category(column):
+    # A correlated lookup (by primary key) rather than a join: every statement that selects the card
+    # columns gets the label with no change to its FROM, at one index probe per row shown.
+    return (
+        select(column)
+        .where(CATEGORIES.c.id == C.primary_category_id)
+        .scalar_subquery()
+        .label(f"category_{column.name}")
+    )
+
 
 # What a card shows (and visibility needs): the JSON documents stay unread on listing pages.
 CARD_COLUMNS = (
@@ -46,6 +59,8 @@ CARD_COLUMNS = (
     C.deleted_at,
     C.install_count,
     C.updated_at,
+    _primary_category(CATEGORIES.c.slug),
+    _primary_category(CATEGORIES.c.name),
 )
 
 # What the JSON API's list reads: every column but the working copy's documents and the client secret.
@@ -78,6 +93,7 @@ class CatalogQuery:
     tiers: tuple[str, ...] = ()
     publisher: str | None = None
     sort: str = "relevance"
+    category: str | None = None  # a category's slug: its listings as primary or secondary category
     terms: tuple[str, ...] = field(init=False)
 
     def __post_init__(self):
@@ -96,7 +112,15 @@ class CatalogQuery:
     @property
     def matching_key(self) -> tuple:
         """What decides which rows match before visibility and tiers: the key of cached rankings and counts."""
-        return (self.terms, self.publisher)
+        return (self.terms, self.publisher, self.category)
+
+    def without_category(self) -> CatalogQuery:
+        return CatalogQuery(q=self.q, tiers=self.tiers, publisher=self.publisher, sort=self.sort)
+
+    @property
+    def category_key(self) -> tuple:
+        """What decides the category facet's counts: the matching rows before the category filter, and tiers."""
+        return ("categories", self.terms, self.publisher, self.tiers)
 
     def params(self, **changes) -> dict:
         """The query string that reproduces this query (pagination links keep every filter)."""
@@ -105,6 +129,7 @@ class CatalogQuery:
             "tier": list(self.tiers) or None,
             "publisher": self.publisher,
             "sort": self.sort if self.sort != "relevance" else None,
+            "category": self.category,
         }
         params.update(changes)
         return {k: v for k, v in params.items() if v not in (None, "", [])}
@@ -118,10 +143,14 @@ def listing_statement(viewer: Viewer, query: CatalogQuery, columns, *, by_tier: 
     return filtered(select(*columns).where(listed_clause(C, viewer)), query, by_tier=by_tier)
 
 
-def filtered(stmt, query: CatalogQuery, *, by_tier: bool = True):
-    """`stmt` (over integrations) narrowed by the query's publisher and, unless told not to, its tiers."""
+def filtered(stmt, query: CatalogQuery, *, by_tier: bool = True, by_category: bool = True):
+    """`stmt` (over integrations) narrowed by the query's publisher and, unless told not to, its tiers
+    and its category."""
     if query.publisher:
         stmt = stmt.where(C.publisher == query.publisher)
+    if by_category and query.category:
+        wanted = select(CATEGORIES.c.id).where(CATEGORIES.c.slug == query.category).scalar_subquery()
+        stmt = stmt.where(or_(C.primary_category_id == wanted, C.secondary_category_id == wanted))
     if by_tier and query.tiers:
         stmt = stmt.where(C.trust_tier.in_(query.tiers))
     return stmt

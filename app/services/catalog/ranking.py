@@ -32,6 +32,8 @@ class Match(NamedTuple):
     workspace_id: str
     visibility: str
     trust_tier: str
+    primary_category_id: str | None
+    secondary_category_id: str | None
 
 
 class Ranking:
@@ -79,7 +81,13 @@ def _rank(query: CatalogQuery):
     stmt = filtered(select().where(listed_to_someone_clause(C)), query, by_tier=False)
     stmt, score = search.matched(stmt, query.terms, session_dialect())
     stmt = stmt.add_columns(
-        score.label("score"), C.id, C.workspace_id, C.visibility, C.trust_tier
+        score.label("score"),
+        C.id,
+        C.workspace_id,
+        C.visibility,
+        C.trust_tier,
+        C.primary_category_id,
+        C.secondary_category_id,
     )  # Match's order
     rows = fetch(relevance_ordering(score).applied(stmt).limit(MATCH_CACHE_ROWS + 1))
     if len(rows) > MATCH_CACHE_ROWS:

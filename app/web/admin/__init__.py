@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import namespaces, reports, reviews, routes  # noqa: E402,F401
+from . import categories, namespaces, reports, reviews, routes  # noqa: E402,F401

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ...domain import reports as report_rules
 from ...domain.namespaces import HANDLE_LIMIT_MAX
 from ...domain.trust import tier_info
+from ...models.category import CATEGORY_NAME_MAX, CATEGORY_SLUG_MAX
 from ...models.integration import TRUST_TIERS
 from ...services.namespace_admin import REASON_MAX
 from ...services.reviews import REASON_MAX as REVIEW_REASON_MAX
@@ -127,4 +128,21 @@ class RejectReviewForm(FlaskForm):
         "Reason, shown to the publisher",
         validators=[DataRequired("Give a reason: the publisher reads it."), Length(max=REVIEW_REASON_MAX)],
         render_kw={"rows": 3},
+    )
+
+
+class CategoryForm(FlaskForm):
+    slug = StringField(
+        "Slug",
+        validators=[DataRequired("Give the category a slug."), Length(max=CATEGORY_SLUG_MAX)],
+        description="Its address, /categories/<slug>: lowercase letters, digits and hyphens. It never changes.",
+    )
+    name = StringField(
+        "Name", validators=[DataRequired("Give the category a name."), Length(max=CATEGORY_NAME_MAX)]
+    )
+
+
+class RenameCategoryForm(FlaskForm):
+    name = StringField(
+        "New name", validators=[DataRequired("Give the category a name."), Length(max=CATEGORY_NAME_MAX)]
     )

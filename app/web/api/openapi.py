@@ -6,7 +6,9 @@ functions returning {path: {method: operation}}; `openapi_document()` merges the
 
 from __future__ import annotations
 
+from ...domain.listing_links import LINK_KINDS
 from ...domain.semver_range import VERSION_JSON_PATTERN
+from ...models.category import CATEGORY_SLUG_PATTERN
 from ...models.integration import (
     DESCRIPTION_MAX,
     HTTPS_URL_PATTERN,
@@ -112,6 +114,95 @@ def published_version_schema() -> dict:
     }
     schema["required"] = list(schema["properties"])
     return schema
+
+
+def listing_schema() -> dict:
+    """GET /api/v1/integrations/{id}/listing (serializers.listing_to_dict)."""
+    category = _nullable(
+        {
+            "type": "object",
+            "required": ["slug", "name"],
+            "additionalProperties": False,
+            "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+        }
+    )
+    https_or_null = {"type": ["string", "null"], "pattern": "^https://"}
+    return {
+        "type": "object",
+        "required": ["integrationId", "categories", "links", "access", "media", "rating", "publisher"],
+        "additionalProperties": False,
+        "properties": {
+            "integrationId": {"type": "string"},
+            "categories": {
+                "type": "object",
+                "required": ["primary", "secondary"],
+                "additionalProperties": False,
+                "properties": {"primary": category, "secondary": category},
+            },
+            "links": {
+                "type": "object",
+                "description": "The publisher's links, https: only; null when not given.",
+                "required": [kind for kind, _ in LINK_KINDS],
+                "additionalProperties": False,
+                "properties": {kind: https_or_null for kind, _ in LINK_KINDS},
+            },
+            "access": {
+                "type": "object",
+                "description": "What it can access, in plain words, from the authConfig the caller is shown.",
+                "required": ["authType", "summary", "scopes"],
+                "additionalProperties": False,
+                "properties": {
+                    "authType": {"enum": ["oauth2", "api_key", "none"]},
+                    "summary": {"type": "string"},
+                    "scopes": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["scope", "description"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "scope": {"type": "string"},
+                                "description": {
+                                    "type": ["string", "null"],
+                                    "description": "In plain words; null when the scope's meaning is not known.",
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "media": {
+                "type": "object",
+                "required": ["iconUrl", "screenshots"],
+                "properties": {
+                    "iconUrl": {"type": ["string", "null"]},
+                    "screenshots": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "url": {"type": "string"},
+                                "caption": {"type": ["string", "null"]},
+                            },
+                        },
+                    },
+                },
+            },
+            "rating": {
+                "type": "object",
+                "required": ["average", "count"],
+                "properties": {
+                    "average": {"type": ["number", "null"], "minimum": 1, "maximum": 5},
+                    "count": {"type": "integer", "minimum": 0},
+                },
+            },
+            "publisher": {
+                "type": "object",
+                "required": ["handle", "name"],
+                "properties": {"handle": {"type": "string"}, "name": {"type": "string"}},
+            },
+        },
+    }
 
 
 def error_schema() -> dict:
@@ -221,6 +312,12 @@ def read_paths() -> dict:
             "Only this publisher's integrations (surrounding spaces ignored; empty: every publisher).",
         ),
         _query(
+            "category",
+            {"type": "string", "pattern": trimmed(CATEGORY_SLUG_PATTERN, blank=True)},
+            "Only integrations in this category (its slug), as primary or secondary category (surrounding "
+            "spaces ignored; empty: every category). An unknown slug finds nothing.",
+        ),
+        _query(
             "sort",
             {"type": "string", "enum": [*SORTS, ""], "default": "relevance"},
             "Order of results (empty: relevance).",
@@ -263,6 +360,20 @@ def read_paths() -> dict:
                 "parameters": [_id_parameter()],
                 "responses": {
                     "200": json_response("The integration", _ref("Integration")),
+                    "410": GONE,
+                    **ERROR_RESPONSES,
+                },
+            }
+        },
+        "/api/v1/integrations/{id}/listing": {
+            "get": {
+                "operationId": "getIntegrationListing",
+                "summary": "The listing's extras: categories, links, what it can access, media, rating, publisher",
+                "description": "Served beside the Integration object (which stays the spec's 18 keys); seen "
+                "exactly when the integration is (404 otherwise).",
+                "parameters": [_id_parameter()],
+                "responses": {
+                    "200": json_response("The listing", _ref("Listing")),
                     "410": GONE,
                     **ERROR_RESPONSES,
                 },
@@ -499,6 +610,7 @@ SCHEMA_BUILDERS = {
     "Integration": integration_schema,
     "IntegrationVersion": version_schema,
     "PublishedVersion": published_version_schema,
+    "Listing": listing_schema,
     "Error": error_schema,
 }
 PATH_BUILDERS = [read_paths, write_paths]

@@ -13,7 +13,7 @@ from ..catalog.query import BadQuery, parse_limit, parse_query
 from . import bp
 from .auth import api_caller
 from .openapi import openapi_document
-from .serializers import integration_to_dict, version_to_dict
+from .serializers import integration_to_dict, listing_to_dict, version_to_dict
 
 DEFAULT_LIMIT = 20
 
@@ -23,7 +23,9 @@ def _cursor_serializer() -> URLSafeSerializer:
 
 
 def _filters_fingerprint(query: catalog.CatalogQuery) -> str:
-    raw = json.dumps([query.terms, query.tiers, query.publisher, query.sort])
+    raw = json.dumps(
+        [query.terms, query.tiers, query.publisher, query.sort, *([query.category] if query.category else [])]
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -81,6 +83,15 @@ def get_integration(integration_id):
     caller = api_caller()
     integration = catalog.integration_by_id(caller.viewer, integration_id)
     return _respond(integration_to_dict(integration, catalog.shown_to(caller.viewer, integration)), caller)
+
+
+@bp.get("/integrations/<integration_id>/listing")
+def get_listing(integration_id):
+    """The listing's extras (categories, links, access, media, rating, publisher): seen exactly when the
+    Integration itself is."""
+    caller = api_caller()
+    integration = catalog.integration_by_id(caller.viewer, integration_id)
+    return _respond(listing_to_dict(integration, catalog.shown_to(caller.viewer, integration)), caller)
 
 
 @bp.get("/integrations/<integration_id>/versions")

@@ -7,6 +7,8 @@ working copy it has just saved."""
 
 from __future__ import annotations
 
+from ...domain.access import access_summary
+from ...domain.listing_links import LINK_KINDS, shown_links
 from ...models import Integration, IntegrationVersion
 from ...models.base import isoformat_z
 from ...services.snapshots import Shown
@@ -49,4 +51,29 @@ def version_to_dict(version: IntegrationVersion) -> dict:
         "yanked": version.yanked_at is not None,
         "yankedAt": isoformat_z(version.yanked_at),
         "yankReason": version.yank_reason,
+    }
+
+
+def _category(category) -> dict | None:
+    return {"slug": category.slug, "name": category.name} if category is not None else None
+
+
+def listing_to_dict(integration: Integration, shown: Shown) -> dict:
+    """GET /api/v1/integrations/<id>/listing: what the listing page shows beside the Integration object.
+    The access summary follows the shown snapshot's authConfig, as the Integration object does."""
+    links = dict.fromkeys((kind for kind, _ in LINK_KINDS), None)
+    links.update({kind: url for kind, _, url in shown_links(integration.links)})
+    count, total = integration.rating_count or 0, integration.rating_total or 0
+    return {
+        "integrationId": integration.id,
+        "categories": {
+            "primary": _category(integration.primary_category),
+            "secondary": _category(integration.secondary_category),
+        },
+        "links": links,
+        "access": access_summary(shown.auth_config).as_dict(),
+        # Media: the icon URL as listed today; uploaded screenshots join `screenshots` (url, caption).
+        "media": {"iconUrl": integration.icon_url, "screenshots": []},
+        "rating": {"average": round(total / count, 2) if count else None, "count": count},
+        "publisher": {"handle": integration.publisher, "name": integration.workspace.name},
     }

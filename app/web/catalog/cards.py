@@ -27,6 +27,8 @@ CARD_FIELDS = (
     "current_version",
     "visibility",
     "install_count",
+    "category_slug",
+    "category_name",
 )
 Card = namedtuple("Card", CARD_FIELDS)
 CACHED_CARDS = 4096  # about 1 KiB each
@@ -36,7 +38,7 @@ CACHED_CARDS = 4096  # about 1 KiB each
 def integration_card(integration, detail_root: str, placeholder_icon: str) -> Markup:
     """The card of `integration` (a row or a model with the card columns), from the macro in
     templates/includes/integration_card.html."""
-    card = Card._make(getattr(integration, name) for name in CARD_FIELDS)
+    card = Card._make(getattr(integration, name, None) for name in CARD_FIELDS)
     return _rendered(card, detail_root, placeholder_icon, id(current_app.jinja_env))
 
 

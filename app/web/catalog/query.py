@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ...models.category import CATEGORY_SLUG_PATTERN
 from ...models.integration import PUBLISHER_PATTERN, TRUST_TIERS
 from ...services import catalog
 from ...services.errors import ServiceError
@@ -16,6 +17,7 @@ from ...services.errors import ServiceError
 MAX_Q_CHARS = 500
 
 _PUBLISHER_RE = re.compile(PUBLISHER_PATTERN)
+_CATEGORY_RE = re.compile(CATEGORY_SLUG_PATTERN)
 
 
 class BadQuery(ServiceError):
@@ -32,8 +34,10 @@ class BadQuery(ServiceError):
         )
 
 
-def parse_query(args) -> catalog.CatalogQuery:
-    """Validate catalog/API parameters (a werkzeug MultiDict). Bad values raise BadQuery."""
+def parse_query(args, *, category: str | None = None) -> catalog.CatalogQuery:
+    """Validate catalog/API parameters (a werkzeug MultiDict). Bad values raise BadQuery. `category`, when
+    given (a category's own page), replaces any `category` argument. A well-formed slug that names no
+    category finds nothing (as an unknown publisher does)."""
     q = args.get("q") or ""
     if len(q) > MAX_Q_CHARS:  # as sent, so the limit is the one the OpenAPI document states
         raise BadQuery(f"Search text is limited to {MAX_Q_CHARS} characters.", field="q")
@@ -47,7 +51,13 @@ def parse_query(args) -> catalog.CatalogQuery:
     sort = args.get("sort") or "relevance"
     if sort not in catalog.SORTS:
         raise BadQuery(f"Unknown sort. Use one of: {', '.join(catalog.SORTS)}.", field="sort")
-    return catalog.CatalogQuery(q=q, tiers=tuple(tiers), publisher=publisher, sort=sort)
+    if category is None:
+        category = (args.get("category") or "").strip() or None
+        if category is not None and not _CATEGORY_RE.match(category):
+            raise BadQuery(
+                "A category is 1 to 48 lowercase letters, digits and hyphens (its slug).", field="category"
+            )
+    return catalog.CatalogQuery(q=q, tiers=tuple(tiers), publisher=publisher, sort=sort, category=category)
 
 
 def parse_positive_int(value: str | None, name: str, *, default: int, maximum: int) -> int:

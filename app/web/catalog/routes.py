@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from ...domain import trust
-from ...services import catalog
+from ...domain.access import access_summary
+from ...domain.listing_links import shown_links
+from ...services import catalog, categories
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
@@ -65,6 +67,7 @@ def _home_content(viewer) -> tuple[Markup, dict]:
         facets=shown.facets,
         featured=shown.featured,
         recent=shown.recent,
+        categories=shown.categories,
         **card_links(),
     )
     return Markup(html), {}
@@ -94,11 +97,21 @@ def catalog_view():
     return render_template("catalog/catalog.html", query=query, content=content, **links)
 
 
-def _catalog_content(viewer, query, page_number: int) -> tuple[Markup, dict]:
+def category_url(slug: str, query, **changes) -> str:
+    """A category's page with the query's other filters (the category is in the path, not the query)."""
+    return url_for("catalog.category", slug=slug, **query.params(category=None, **changes))
+
+
+def _catalog_content(viewer, query, page_number: int, category=None) -> tuple[Markup, dict]:
+    """The catalog's results; on a category's own page (`category`), its name heads them and every link
+    stays on that page."""
     page = catalog.page_for(viewer, query, page=page_number)
 
     def page_url(number: int) -> str:
-        return url_for("catalog.catalog", **query.params(page=number if number > 1 else None))
+        number = number if number > 1 else None
+        if category is not None:
+            return category_url(category.slug, query, page=number)
+        return url_for("catalog.catalog", **query.params(page=number))
 
     links = {
         "prev_url": page_url(page.page - 1) if page.has_prev else None,
@@ -112,10 +125,33 @@ def _catalog_content(viewer, query, page_number: int) -> tuple[Markup, dict]:
         sorts=catalog.SORTS,
         sort_labels=SORT_LABELS,
         first_url=page_url(1),
+        category=category,
+        category_url=category_url,
         **links,
         **card_links(),
     )
     return Markup(html), links
+
+
+def category_page_key(slug: str) -> tuple:
+    """What decides a category's page: its normalised query (the slug in it) and the page number."""
+    return parse_query(request.args, category=slug[:64]), parse_page(request.args)
+
+
+@bp.get("/categories/<slug>")
+@anonymous_page(key=category_page_key, recount=catalog_counts)
+def category(slug):
+    found = categories.by_slug(slug)
+    if found is None:
+        abort(404)
+    query, page_number = category_page_key(slug)
+    viewer = current_viewer()
+    content, links = member_fragment(
+        viewer,
+        ("category", query, page_number),
+        lambda: _catalog_content(viewer, query, page_number, category=found),
+    )
+    return render_template("catalog/catalog.html", query=query, content=content, category=found, **links)
 
 
 # The endpoint is `catalog.catalog`; a view function named `catalog` would shadow the service module.
@@ -139,8 +175,10 @@ def detail(publisher, slug):
         dependencies=detail.dependencies,
         members=presenters.members_of(shown.manifest),
         variables=presenters.variables_of(shown.variables_schema),
-        scopes=[(s, presenters.describe_scope(s)) for s in presenters.scopes_of(shown.auth_config)],
         auth_description=presenters.AUTH_TYPES.get(shown.auth_type, presenters.AUTH_TYPES["none"]),
+        access=access_summary(shown.auth_config),
+        links=shown_links(integration.links),
+        categories=[c for c in (integration.primary_category, integration.secondary_category) if c],
         is_private=integration.visibility == "private",
         login_next=request.path,
     )
@@ -156,6 +194,7 @@ def sitemap():
         detail_root=detail_root,
         home=url_for("catalog.home", _external=True),
         catalog_url=url_for("catalog.catalog", _external=True),
+        category_slugs=[c.slug for c in categories.ordered()],
     )
     return Response(body, mimetype="application/xml")
 

@@ -68,7 +68,26 @@ class CreateIntegrationForm(MetadataFields):
     )
 
 
-class EditIntegrationForm(MetadataFields):
+class ListingFields(FlaskForm):
+    """The listing's categories and links (listing metadata, not versioned). Category choices are set
+    by the view from the staff's taxonomy."""
+
+    primary_category = SelectField("Primary category", default="", validate_choice=False)
+    secondary_category = SelectField(
+        "Secondary category (optional)",
+        default="",
+        validate_choice=False,
+        description="Must differ from the primary category.",
+    )
+    link_homepage = StringField("Homepage", validators=[Optional(), Length(max=URL_MAX)])
+    link_docs = StringField("Documentation", validators=[Optional(), Length(max=URL_MAX)])
+    link_support = StringField("Support", validators=[Optional(), Length(max=URL_MAX)])
+    link_privacy = StringField("Privacy policy", validators=[Optional(), Length(max=URL_MAX)])
+    link_terms = StringField("Terms of service", validators=[Optional(), Length(max=URL_MAX)])
+    link_status = StringField("Status page", validators=[Optional(), Length(max=URL_MAX)])
+
+
+class EditIntegrationForm(ListingFields, MetadataFields):
     manifest = TextAreaField(
         "Manifest (JSON)",
         validators=[Length(max=DOC_MAX_CHARS)],

@@ -13,6 +13,7 @@ from ...domain.semver_range import is_valid_version
 from ...domain.visibility import state_of
 from ...models import Integration
 from ...services import (
+    categories,
     dashboard,
     integration_metadata,
     namespaces,
@@ -39,6 +40,7 @@ from .forms import (
     YankForm,
 )
 
+LISTING_KEYS = (*integration_metadata.CATEGORY_KEYS, *integration_metadata.LINK_KEYS)
 GROUPS = (
     ("draft", "Drafts"),
     ("public", "Published"),
@@ -136,19 +138,32 @@ def new():
 
 def _edit_form(integration: Integration, formdata=None) -> EditIntegrationForm:
     if formdata is not None:
-        return EditIntegrationForm()
+        return _with_categories(EditIntegrationForm())
     waiting = review_submissions.pending_rename(integration)
-    return EditIntegrationForm(
-        formdata=None,
-        name=waiting.proposed_name if waiting else integration.name,
-        description=integration.description,
-        icon_url=integration.icon_url,
-        visibility=integration.visibility,
-        retention_tier=integration.retention_tier or "",
-        manifest=documents.pretty(integration.manifest),
-        variables_schema=documents.pretty(integration.variables_schema),
-        auth_config=documents.pretty(integration.auth_config),
+    links = integration.links or {}
+    return _with_categories(
+        EditIntegrationForm(
+            formdata=None,
+            primary_category=integration.primary_category.slug if integration.primary_category else "",
+            secondary_category=integration.secondary_category.slug if integration.secondary_category else "",
+            **{field: links.get(field.removeprefix("link_"), "") for field in integration_metadata.LINK_KEYS},
+            name=waiting.proposed_name if waiting else integration.name,
+            description=integration.description,
+            icon_url=integration.icon_url,
+            visibility=integration.visibility,
+            retention_tier=integration.retention_tier or "",
+            manifest=documents.pretty(integration.manifest),
+            variables_schema=documents.pretty(integration.variables_schema),
+            auth_config=documents.pretty(integration.auth_config),
+        )
     )
+
+
+def _with_categories(form: EditIntegrationForm) -> EditIntegrationForm:
+    choices = [SelectChoice(c.slug, c.name) for c in categories.ordered()]
+    form.primary_category.choices = [SelectChoice("", "Choose a category"), *choices]
+    form.secondary_category.choices = [SelectChoice("", "None"), *choices]
+    return form
 
 
 def preview_form(manifest_text: str | None, variables_text: str | None):
@@ -206,6 +221,8 @@ def update(integration_id):
             k: getattr(form, k).data
             for k in ("name", "description", "icon_url", "visibility", "retention_tier")
         }
+        # Categories and links as the form sent them (a form without them leaves them as they are).
+        data.update({k: getattr(form, k).data for k in LISTING_KEYS if k in request.form})
         texts = {
             documents.MANIFEST: form.manifest.data,
             documents.VARIABLES: form.variables_schema.data,
