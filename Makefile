@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint test-sqlite test-postgresql bench install install-test chromium wrk lock clean
+.PHONY: run test lint test-sqlite test-postgresql bench install install-test chromium wrk lock clean screenshot
 
 # Every machine installs the exact versions of the lock files (`make lock` renews them).
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -51,6 +51,10 @@ run: install
 	    --workers 2 --worker-type thread --max-delay 2 --quiet & consumer=$$!; \
 	  trap 'kill -TERM $$consumer 2>/dev/null; wait $$consumer' EXIT INT TERM; \
 	  DEMO_OAUTH_BASE_URL=$(DEMO_OAUTH_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Renew docs/screenshot.png (the README's picture) from the current code and the demo data.
+screenshot: install-test chromium
+	$(PY) -m tests.readme_screenshot
 
 test: install-test chromium
 	$(MAKE) --no-print-directory lint

@@ -6,12 +6,12 @@ of JSON Schema that app.domain.documents lets a publisher save is rendered:
 | schema                                  | field                                            |
 |-----------------------------------------|--------------------------------------------------|
 | string                                  | text input (`minlength`/`maxlength`/`pattern`)   |
-| string + enum                           | select                                           |
+| string + enum / oneOf (const + title)   | select (a oneOf's titles label the options)      |
 | string + format email / uri / date      | input type=email / url / date (value stays text) |
 | integer / number (+ bounds)             | input type=number (typed in form_values)         |
 | boolean                                 | checkbox                                         |
 | array of strings                        | textarea, one value per line (select multiple    |
-|                                         | when items have an enum)                         |
+|                                         | when items have an enum or labelled oneOf)       |
 
 `title` is the label, `description` the hint, `default` (or the manifest's defaults) the
 initial value, `required` marks the field. Validation is jsonschema's, through
@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, EmailInput, NumberInput, TextInput, URLInput
 
 from ..domain import strict_json
-from ..domain.documents import validate_values
+from ..domain.documents import choices, validate_values
 
 __all__ = ["build_variables_form", "form_values", "validate_values", "VariablesForm"]
 
@@ -94,9 +94,9 @@ def _number_flags(prop: dict, required: bool, integer: bool) -> dict:
     return flags
 
 
-def _choices(values: list, required: bool) -> list[SelectChoice]:
-    choices = [SelectChoice(str(v), str(v)) for v in values]
-    return choices if required else [SelectChoice("", "— none —")] + choices
+def _choices(options: list[tuple[str, str]], required: bool) -> list[SelectChoice]:
+    listed = [SelectChoice(value, label) for value, label in options]
+    return listed if required else [SelectChoice("", "— none —")] + listed
 
 
 def _field_for(name: str, prop: dict, required: bool):
@@ -115,11 +115,11 @@ def _field_for(name: str, prop: dict, required: bool):
         )
     if kind == "array":
         items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
-        if isinstance(items.get("enum"), list):
+        if choices(items) is not None:
             return SelectMultipleField(
                 label,
                 description=description,
-                choices=_choices(items["enum"], True),
+                choices=_choices(choices(items), True),
                 validate_choice=False,
                 validators=[_Flags(required=required)],
             )
@@ -130,11 +130,11 @@ def _field_for(name: str, prop: dict, required: bool):
             validators=[_Flags(**({"required": True} if required else {}))],
             render_kw={"rows": 4},
         )
-    if isinstance(prop.get("enum"), list):
+    if choices(prop) is not None:
         return SelectField(
             label,
             description=description,
-            choices=_choices(prop["enum"], required),
+            choices=_choices(choices(prop), required),
             validate_choice=False,
             validators=[_Flags(**({"required": True} if required else {}))],
         )
@@ -153,11 +153,7 @@ def _initial(prop: dict, value: Any) -> Any:
     if kind == "array":
         items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
         values = value if isinstance(value, list) else [value]
-        return (
-            [str(v) for v in values]
-            if isinstance(items.get("enum"), list)
-            else "\n".join(str(v) for v in values)
-        )
+        return [str(v) for v in values] if choices(items) is not None else "\n".join(str(v) for v in values)
     return str(value)
 
 

@@ -11,7 +11,7 @@
   var byPointer = false;
 
   function describe(element) {
-    if (!element || !form.contains(element)) { return null; }
+    if (!element || (!form.contains(element) && element.form !== form)) { return null; }
     if (element.id) { return "#" + element.id; }
     if (element.name) { return 'input[name="' + element.name + '"][value="' + element.value + '"]'; }
     return null;
@@ -20,7 +20,7 @@
   function restoreFocus() {
     var selector = null;
     try { selector = window.sessionStorage.getItem(KEY); window.sessionStorage.removeItem(KEY); } catch (e) { return; }
-    var element = selector && form.querySelector(selector);
+    var element = selector && (form.querySelector(selector) || document.querySelector(selector));
     if (!element) { return; }
     var disclosure = element.closest("details");
     if (disclosure) { disclosure.open = true; }
@@ -34,6 +34,11 @@
 
   form.addEventListener("pointerdown", function () { byPointer = true; });
   form.addEventListener("keydown", function () { byPointer = false; });
+  // The search box sits outside the form (in sight on a phone) but submits it.
+  var search = document.getElementById("catalog-q");
+  if (search && search.form === form) {
+    search.addEventListener("keydown", function () { byPointer = false; });
+  }
   form.addEventListener("submit", function () { remember(document.activeElement); });
   form.addEventListener("change", function (event) {
     var target = event.target;

@@ -415,3 +415,98 @@ def test_values_are_described_with_titles_and_human_words():
         ("legacy", "No"),  # kept from an older version's schema: still shown, by name
     ]
     assert d.describe_values({}, {}) == [] and d.describe_values(None, None) == []
+
+
+REGIONS = {
+    "type": "string",
+    "title": "Region",
+    "oneOf": [{"const": "eu", "title": "Europe (Frankfurt)"}, {"const": "us", "title": "United States"}],
+}
+
+
+def test_choices_may_carry_labels_as_one_of_const_and_title():
+    schema = {
+        "type": "object",
+        "required": ["region"],
+        "properties": {
+            "region": {**REGIONS, "default": "eu"},
+            "zones": {
+                "type": "array",
+                "items": {"type": "string", "oneOf": [{"const": "a", "title": "Zone A"}]},
+            },
+        },
+    }
+    assert problems(variables=schema, manifest={}) == []
+    assert d.choices(schema["properties"]["region"]) == [
+        ("eu", "Europe (Frankfurt)"),
+        ("us", "United States"),
+    ]
+    assert (
+        d.choices({"type": "string", "enum": ["x"]}) == [("x", "x")] and d.choices({"type": "string"}) is None
+    )
+    # A value off the list is told the titles the installer saw.
+    assert d.validate_values(schema, {"region": "apac"}) == {
+        "region": ["Choose one of: Europe (Frankfurt), United States."]
+    }
+    assert d.validate_values(schema, {"region": "us", "zones": ["a"]}) == {}
+
+
+@pytest.mark.parametrize(
+    ("one_of", "path"),
+    [
+        ([], "$.properties.region.oneOf"),
+        ([{"const": "eu", "title": "Europe", "description": "x"}], "$.properties.region.oneOf[0]"),
+        ([{"type": "string", "pattern": "^a"}], "$.properties.region.oneOf[0]"),
+        ([{"const": 1, "title": "One"}], "$.properties.region.oneOf[0].const"),
+        ([{"const": "eu"}, {"const": "eu"}], "$.properties.region.oneOf[1].const"),
+        ([{"const": "eu", "title": "  "}], "$.properties.region.oneOf[0].title"),
+    ],
+)
+def test_one_of_is_only_labelled_choices(one_of, path):
+    schema = {"type": "object", "properties": {"region": {"type": "string", "oneOf": one_of}}}
+    assert path in {e.path for e in problems(variables=schema, manifest={})}
+
+
+def test_enum_and_labelled_choices_are_not_given_together():
+    prop = {**REGIONS, "enum": ["eu", "us"]}
+    schema = {"type": "object", "properties": {"region": prop}}
+    assert [(e.path, e.message) for e in problems(variables=schema, manifest={})] == [
+        ("$.properties.region.oneOf", "Give the choices once: either enum or oneOf (with titles), not both.")
+    ]
+
+
+def test_review_reads_a_choice_by_its_label():
+    schema = {
+        "type": "object",
+        "properties": {
+            "region": REGIONS,
+            "zones": {
+                "type": "array",
+                "title": "Zones",
+                "items": {"type": "string", "oneOf": [{"const": "a", "title": "Zone A"}]},
+            },
+            "plain": {"type": "string", "title": "Plain", "enum": ["x"]},
+        },
+    }
+    assert d.describe_values(schema, {"region": "us", "zones": ["a", "b"], "plain": "x"}) == [
+        ("Region", "United States"),
+        ("Zones", "Zone A, b"),
+        ("Plain", "x"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("prop", "path"),
+    [
+        ({"type": "string", "writeOnly": True}, "$.properties.token.writeOnly"),
+        ({"type": "string", "format": "password"}, "$.properties.token.format"),
+        ({"type": "integer", "writeOnly": True}, "$.properties.token.writeOnly"),
+    ],
+)
+def test_a_secret_is_not_a_variable(prop, path):
+    """The wizard shows variables back (review, settings) and the audit log keeps them: a secret
+    variable is refused with where to ask for it instead, so none ever reaches a page."""
+    schema = {"type": "object", "properties": {"token": prop}}
+    assert [(e.path, e.message) for e in problems(variables=schema, manifest={})] == [
+        (path, d.SECRET_VARIABLE)
+    ]

@@ -245,7 +245,7 @@ def test_detail_page_shows_everything(client, factories):
         "Employees",
         "Linked",
         "1.1.0",
-        "Yanked",
+        "Withdrawn",  # the installer's word for a yanked version, as on the installations page
         "Double-paid bonuses",
         "<em>bonuses</em>",
         "1,234",

@@ -259,6 +259,7 @@ def test_already_installed_is_said_on_the_first_step_before_consent(client, auth
     assert f"Already installed in {other.name}" in page and "Manage it in" in page
     assert 'name="consent"' not in page and "nothing to install" in page
     assert "You cannot install integrations yet" not in page
+    assert 'aria-label="Install steps"' not in page  # no steps to walk: no progress shown
 
 
 def test_wizard_resumes_and_expires(client, auth, app):
@@ -452,3 +453,38 @@ def test_review_shows_yes_and_no_not_python_booleans(client, auth):
     assert "<dt>Send notifications</dt><dd>Yes</dd>" in review and "<dt>Dry run</dt><dd>No</dd>" in review
     assert "<dt>Batch size</dt><dd>50</dd>" in review
     assert "True" not in review and "False" not in review and "batchSize" not in review
+
+
+def test_labelled_choices_are_offered_and_reviewed_by_their_titles(client, auth):
+    user, workspace = admin()
+    regions = [{"const": "eu", "title": "Europe (Frankfurt)"}, {"const": "us", "title": "United States"}]
+    schema = {
+        "type": "object",
+        "required": ["region"],
+        "properties": {"region": {"type": "string", "title": "Data region", "oneOf": regions}},
+    }
+    integration = publish(schema=schema)
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    form = client.get(f"/install/w/{wid}/variables").get_data(as_text=True)
+    assert '<option value="eu">Europe (Frankfurt)</option>' in form
+    assert '<option value="us">United States</option>' in form
+    refused = client.post_form(f"/install/w/{wid}/variables", {"var-region": "apac"})
+    assert refused.status_code == 422
+    assert "Choose one of: Europe (Frankfurt), United States." in refused.get_data(as_text=True)
+    assert client.post_form(f"/install/w/{wid}/variables", {"var-region": "us"}).status_code == 302
+    assert wizard(wid).data["variables"] == {"region": "us"}  # the const is what is kept
+    review = client.get(f"/install/w/{wid}/review").get_data(as_text=True)
+    assert "<dt>Data region</dt><dd>United States</dd>" in review and ">us<" not in review
+
+
+def test_a_saved_api_key_is_never_put_back_into_the_page(client, auth):
+    user, workspace = admin()
+    integration = _api_key_integration()
+    auth.login(user)
+    wid = _to_step(client, integration, workspace, api_key=SECRET_KEY_VALUE)
+    for step in ("auth", "variables", "review"):
+        page = client.get(f"/install/w/{wid}/{step}").get_data(as_text=True)
+        assert SECRET_KEY_VALUE not in page and SECRET_KEY_VALUE[:-4] not in page, step
+    auth_page = client.get(f"/install/w/{wid}/auth").get_data(as_text=True)
+    assert "••••abcd" in auth_page and 'type="password"' in auth_page and 'value="sk_' not in auth_page

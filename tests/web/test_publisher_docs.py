@@ -85,6 +85,10 @@ def test_every_variables_schema_keyword_the_save_rules_accept_is_on_the_page(doc
     for fmt in rules["formats"]:
         assert f'"{fmt}"' in _block(docs_page, "variablesSchema-string-format")
     assert rules["name_pattern"] in _block(docs_page, "variablesSchema-top-properties")
+    # Labelled choices are explained with their shape; secret variables are refused, and said so.
+    one_of = _block(docs_page, "variablesSchema-string-oneOf")
+    assert '{"const": "eu", "title": "Europe"}' in one_of and "not with enum" in one_of
+    assert "writeOnly" in docs_page and "ask for a secret through authConfig" in docs_page
 
 
 @pytest.mark.parametrize("kind", sorted(examples.AUTH_CONFIGS))

@@ -39,12 +39,16 @@ from .validation import check_documents, validate_texts, validate_values_documen
 from .variables import (
     MAX_ARRAY_VALUE,
     MAX_STRING_VALUE,
+    SECRET_VARIABLE,
+    choices,
     describe_values,
     validate_values,
     variables_schema_problems,
 )
 
 __all__ = [
+    "SECRET_VARIABLE",
+    "choices",
     "describe_values",
     "AUTH",
     "DOCUMENTS",

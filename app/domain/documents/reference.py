@@ -183,7 +183,12 @@ KEYWORDS: dict[str, tuple[str, str]] = {
         "the variable's type",
         "Pre-filled in the wizard; checked against the variable's own rules on save.",
     ),
-    "enum": ("array of strings", "The choices (a select list)."),
+    "enum": ("array of strings", "The choices (a select list); the installer reads the values themselves."),
+    "oneOf": (
+        "array of choices",
+        'Choices with labels, instead of enum: [{"const": "eu", "title": "Europe"}, ...]. The '
+        "installer picks and reviews the titles; the const is the value stored.",
+    ),
     "format": ("string", "A format the wizard checks."),
     "pattern": (
         "string",
@@ -225,6 +230,12 @@ def _keyword_constraints(keyword: str, rules: dict) -> tuple[Constraint, ...]:
             ),
         ),
         "maxLength": (Constraint(f"at most {rules['max_string_value']}"),),
+        "oneOf": (
+            Constraint(
+                f"1 to {rules['max_choices']} objects of exactly const (a string, each once) and an "
+                f"optional title (at most {rules['max_hint']} characters); not with enum"
+            ),
+        ),
     }
     return extra.get(keyword, ())
 
@@ -248,7 +259,11 @@ def variables_reference() -> list[Section]:
     """The variablesSchema's sections: the top level, the keywords every variable takes, those of
     each type, and those of array items, as the save rules accept them."""
     rules = wizard_vocabulary()
-    top = "A JSON Schema (draft 2020-12) of type object; each property is one field of the install wizard."
+    top = (
+        "A JSON Schema (draft 2020-12) of type object; each property is one field of the install wizard. "
+        "Variables are not secret (installers see them again, the audit log keeps them), so writeOnly and "
+        'format "password" are refused: ask for a secret through authConfig (api_key).'
+    )
     specs = [
         ("top", "Top level", top, rules["root"]),
         ("common", "Every variable", "Keywords any variable may use, whatever its type.", rules["common"]),

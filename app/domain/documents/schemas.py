@@ -244,6 +244,16 @@ def _pattern_message(subschema: Any) -> str:
     return "Does not match the required format."
 
 
+def _choice_titles(options: Any) -> list[str]:
+    """The titles of labelled choices (`oneOf` of `{"const", "title"}`), as the installer saw them."""
+    options = options if isinstance(options, list) else []
+    return [
+        str(option.get("title") or option.get("const"))
+        for option in options
+        if isinstance(option, dict) and "const" in option
+    ]
+
+
 def value_message(error: ValidationError) -> str:
     """What an installer is told about one error in a value they typed."""
     v, value = error.validator, error.validator_value
@@ -251,6 +261,7 @@ def value_message(error: ValidationError) -> str:
         "format": lambda: _FORMAT_MESSAGES.get(value, "Not in the expected format."),
         "pattern": lambda: _pattern_message(error.schema),
         "enum": lambda: "Choose one of: " + ", ".join(str(x) for x in value) + ".",
+        "oneOf": lambda: "Choose one of: " + ", ".join(_choice_titles(value)) + ".",
         "minLength": lambda: f"Enter at least {_plural(value, 'character')}.",
         "maxLength": lambda: f"Enter at most {value} characters.",
         "minimum": lambda: f"Must be at least {value}.",

@@ -32,7 +32,12 @@ MAX_STRING_VALUE = 10_000
 MAX_ARRAY_VALUE = 1_000
 MAX_HINT = 200
 MAX_EXAMPLES = 10
+MAX_CHOICES = 100
 
+SECRET_VARIABLE = (
+    "Variables are not secret: they are shown back to installers and kept in the audit log. "
+    'Ask for a secret through authConfig ("type": "api_key"): it is stored encrypted and only shown masked.'
+)
 PROPERTY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 # Names a WTForms form already uses for itself: a variable may not shadow them.
 RESERVED_NAMES = frozenset(
@@ -59,14 +64,17 @@ _NUMBER = _COMMON | {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum
 # `examples` (standard) and `patternHint` (the marketplace's) explain a pattern to an installer: a
 # value that does not match is told the hint, else the first example.
 _EXPLAIN = {"examples", "patternHint"}
+# Choices with labels, the JSON Schema way: `oneOf: [{"const": "eu", "title": "Europe"}, ...]`.
+# The wizard shows the titles (select options, review), stores the const.
+_CHOICES = {"enum", "oneOf"}
 _KEYWORDS = {
-    "string": _COMMON | _EXPLAIN | {"enum", "format", "pattern", "minLength", "maxLength"},
+    "string": _COMMON | _EXPLAIN | _CHOICES | {"format", "pattern", "minLength", "maxLength"},
     "integer": _NUMBER,
     "number": _NUMBER,
     "boolean": _COMMON,
     "array": _COMMON | {"items", "minItems", "maxItems", "uniqueItems"},
 }
-_ITEM_KEYWORDS = {"type", "enum", "pattern", "minLength", "maxLength", "format"} | _EXPLAIN
+_ITEM_KEYWORDS = {"type", "pattern", "minLength", "maxLength", "format"} | _EXPLAIN | _CHOICES
 _ROOT_KEYWORDS = {
     "$schema",
     "$id",
@@ -92,6 +100,8 @@ def wizard_vocabulary() -> dict:
         "max_properties": MAX_PROPERTIES,
         "max_string_value": MAX_STRING_VALUE,
         "max_array_value": MAX_ARRAY_VALUE,
+        "max_choices": MAX_CHOICES,
+        "max_hint": MAX_HINT,
         "name_pattern": PROPERTY_NAME.pattern,
         "reserved_names": sorted(RESERVED_NAMES),
         "dialect": DRAFT_2020_12,
@@ -149,8 +159,13 @@ def _check_property(doc: ParsedDocument, name: str, prop: Any) -> list[DocumentE
     errors = [
         doc.error(where + (key,), f"“{key}” is not supported by the install wizard for {kind} variables.")
         for key in prop
-        if key not in _KEYWORDS[kind]
+        if key not in _KEYWORDS[kind] and key != "writeOnly"
     ]
+    if "writeOnly" in prop or prop.get("format") == "password":
+        # Variables are shown back (review, settings, audit log) and stored as they are: a secret is
+        # asked for through authConfig (an API key, encrypted and only ever shown masked).
+        keyword = "writeOnly" if "writeOnly" in prop else "format"
+        return [doc.error(where + (keyword,), SECRET_VARIABLE)]
     if kind == "string":
         errors += _check_string_keywords(doc, where, prop)
     if kind == "array":
@@ -184,7 +199,53 @@ def _check_string_keywords(doc: ParsedDocument, where: tuple, prop: dict) -> lis
     enum = prop.get("enum")
     if enum is not None and (not isinstance(enum, list) or not all(isinstance(v, str) for v in enum)):
         errors.append(doc.error(where + ("enum",), "Choices (enum) must be a list of strings."))
+    if "oneOf" in prop:
+        errors += _labelled_choice_problems(doc, where, prop)
     return errors + _explain_problems(doc, where, prop)
+
+
+def _labelled_choice_problems(doc: ParsedDocument, where: tuple, prop: dict) -> list[DocumentError]:
+    """`oneOf` is accepted only as labelled choices: `[{"const": "eu", "title": "Europe"}, ...]`."""
+    options, here = prop["oneOf"], where + ("oneOf",)
+    if "enum" in prop:
+        return [doc.error(here, "Give the choices once: either enum or oneOf (with titles), not both.")]
+    if not isinstance(options, list) or not 0 < len(options) <= MAX_CHOICES:
+        return [doc.error(here, f"Labelled choices (oneOf) are a list of 1 to {MAX_CHOICES} options.")]
+    errors, seen = [], set()
+    for i, option in enumerate(options):
+        if not (isinstance(option, dict) and set(option) <= {"const", "title"} and "const" in option):
+            errors.append(
+                doc.error(
+                    here + (i,), 'Each choice is {"const": "value", "title": "What the installer reads"}.'
+                )
+            )
+            continue
+        value, title = option["const"], option.get("title", "")
+        if not isinstance(value, str) or value in seen:
+            errors.append(doc.error(here + (i, "const"), "Each choice's value is a string, given once."))
+        if not (
+            isinstance(title, str) and len(title) <= MAX_HINT and (title.strip() or "title" not in option)
+        ):
+            errors.append(
+                doc.error(here + (i, "title"), f"A title is text of at most {MAX_HINT} characters.")
+            )
+        seen.add(value)
+    return errors
+
+
+def choices(prop: Any) -> list[tuple[str, str]] | None:
+    """(value, label) of each choice a variable (or an array's items) offers, or None for free
+    text: `oneOf` labelled choices show their title, `enum` values themselves."""
+    prop = prop if isinstance(prop, dict) else {}
+    if isinstance(prop.get("oneOf"), list):
+        return [
+            (str(option["const"]), str(option.get("title") or option["const"]))
+            for option in prop["oneOf"]
+            if isinstance(option, dict) and "const" in option
+        ]
+    if isinstance(prop.get("enum"), list):
+        return [(str(value), str(value)) for value in prop["enum"]]
+    return None
 
 
 def _explain_problems(doc: ParsedDocument, where: tuple, prop: dict) -> list[DocumentError]:
@@ -341,16 +402,18 @@ def _human(prop: dict, value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
-        return ", ".join(_human(prop.get("items") or {}, item) for item in value) or "None"
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        return ", ".join(_human(items, item) for item in value) or "None"
     if value is None or value == "":
         return "None"
-    return str(value)
+    labels = dict(choices(prop) or ())
+    return labels.get(str(value), str(value))
 
 
 def describe_values(schema: dict, values: dict) -> list[tuple[str, str]]:
     """(title, value) of every setting, in the schema's order, as a person reads them: the
-    property's title (its name only when it has none), Yes/No for booleans, lists joined; a
-    boolean left unset reads No. Values the schema does not declare come last, by name."""
+    property's title (its name only when it has none), a choice by its label, Yes/No for booleans,
+    lists joined; a boolean left unset reads No. Values the schema does not declare come last, by name."""
     schema = schema if isinstance(schema, dict) else {}
     values = values if isinstance(values, dict) else {}
     properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}

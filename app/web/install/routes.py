@@ -97,12 +97,15 @@ def _render_start(integration, form, status=200, request_form=None):
         who_can_install=wizards.who_can_install(current_user)
         if not form.workspace.choices and not installed
         else [],
+        # No steps to show when there is nothing this user can install.
         progress=steps_rule.progress(
             wizards.version_steps(version),
             [],
             steps_rule.WORKSPACE,
             auth_type=version.auth_config.get("type"),
-        ),
+        )
+        if form.workspace.choices
+        else [],
     ), status
 
 
