@@ -101,20 +101,28 @@ def test_going_public_above_community_needs_privacy_and_support(client, publishe
     )
     assert response.status_code == 422 and "MP007" in response.text and "privacy policy" in response.text
     assert state(integration.id) == before
-    # through the full form: the errors sit beside the missing links
+    # with both links saved it goes public
+    assert (
+        client.post_form(
+            f"/dashboard/integrations/{integration.id}", edit_data(integration, **LINKS)
+        ).status_code
+        == 302
+    )
+    response = client.post_form(
+        f"/dashboard/integrations/{integration.id}/visibility", {"quick-visibility": "public"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert integration.visibility == "public"
+    # and once public, the full form refuses to drop them, with the errors beside the missing links
+    before = state(integration.id)
     response = client.post_form(
         f"/dashboard/integrations/{integration.id}",
-        edit_data(integration, visibility="public", **{**LINKS, "link_support": "", "link_privacy": ""}),
+        edit_data(integration, **{**LINKS, "link_support": "", "link_privacy": ""}),
     )
     assert response.status_code == 422
     assert 'id="link_support-errors"' in response.text and 'id="link_privacy-errors"' in response.text
     assert state(integration.id) == before
-    # with both links it goes public
-    response = client.post_form(
-        f"/dashboard/integrations/{integration.id}", edit_data(integration, visibility="public", **LINKS)
-    )
-    assert response.status_code == 302
-    db.session.expire_all()
     assert integration.visibility == "public"
 
 
@@ -263,8 +271,15 @@ def test_the_listing_endpoint_answers_categories_links_access_media_rating_publi
             "scopes": [{"scope": "files:read", "description": "Read files"}],
         },
         "media": {"iconUrl": "https://cdn.example/icon.png", "screenshots": []},
-        "rating": {"average": 4.25, "count": 4},
-        "publisher": {"handle": p.handle, "name": p.workspace.name},
+        "rating": {"average": 4.25, "count": 4, "distribution": dict.fromkeys("54321", 0)},
+        "publisher": {
+            "handle": p.handle,
+            "name": p.workspace.name,
+            "description": None,
+            "website": None,
+            "support": None,
+            "identityVerified": False,
+        },
     }
     # the Integration object itself stays the spec's 18 keys
     assert len(client.get(f"/api/v1/integrations/{integration.id}").get_json()) == 18

@@ -181,15 +181,25 @@ def listing_schema() -> dict:
             "media": {
                 "type": "object",
                 "required": ["iconUrl", "screenshots"],
+                "additionalProperties": False,
                 "properties": {
-                    "iconUrl": {"type": ["string", "null"]},
+                    "iconUrl": {
+                        "type": ["string", "null"],
+                        "description": "The uploaded icon (/media/<sha256>.png) or the publisher's https: URL.",
+                    },
                     "screenshots": {
                         "type": "array",
+                        "maxItems": 5,
+                        "description": "In the publisher's order; each an absolute /media URL.",
                         "items": {
                             "type": "object",
+                            "required": ["url", "caption", "width", "height"],
+                            "additionalProperties": False,
                             "properties": {
                                 "url": {"type": "string"},
                                 "caption": {"type": ["string", "null"]},
+                                "width": {"type": "integer", "minimum": 1},
+                                "height": {"type": "integer", "minimum": 1},
                             },
                         },
                     },
@@ -197,16 +207,43 @@ def listing_schema() -> dict:
             },
             "rating": {
                 "type": "object",
-                "required": ["average", "count"],
+                "required": ["average", "count", "distribution"],
+                "additionalProperties": False,
                 "properties": {
                     "average": {"type": ["number", "null"], "minimum": 1, "maximum": 5},
                     "count": {"type": "integer", "minimum": 0},
+                    "distribution": {
+                        "type": "object",
+                        "description": "Visible reviews per number of stars.",
+                        "required": ["5", "4", "3", "2", "1"],
+                        "additionalProperties": False,
+                        "properties": {
+                            s: {"type": "integer", "minimum": 0} for s in ("5", "4", "3", "2", "1")
+                        },
+                    },
                 },
             },
             "publisher": {
                 "type": "object",
-                "required": ["handle", "name"],
-                "properties": {"handle": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["handle", "name", "description", "website", "support", "identityVerified"],
+                "additionalProperties": False,
+                "properties": {
+                    "handle": {"type": "string"},
+                    "name": {
+                        "type": "string",
+                        "description": "The profile's display name, else the workspace's.",
+                    },
+                    "description": {"type": ["string", "null"]},
+                    "website": {"type": ["string", "null"]},
+                    "support": {
+                        "type": ["string", "null"],
+                        "description": "An e-mail address or https: URL.",
+                    },
+                    "identityVerified": {
+                        "type": "boolean",
+                        "description": "Staff checked who the publisher is.",
+                    },
+                },
             },
         },
     }

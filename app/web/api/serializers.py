@@ -12,7 +12,7 @@ from ...domain.listing_links import LINK_KINDS, shown_links
 from ...models import Integration, IntegrationVersion
 from ...models.base import isoformat_z
 from ...services.snapshots import Shown
-from ..media.urls import icon_url_of
+from ..media.urls import icon_url_of, media_url
 
 
 def integration_to_dict(integration: Integration, shown: Shown) -> dict:
@@ -62,9 +62,12 @@ def _category(category) -> dict | None:
 def listing_to_dict(integration: Integration, shown: Shown) -> dict:
     """GET /api/v1/integrations/<id>/listing: what the listing page shows beside the Integration object.
     The access summary follows the shown snapshot's authConfig, as the Integration object does."""
+    from ...services import media, publisher_profiles, ratings
+
     links = dict.fromkeys((kind for kind, _ in LINK_KINDS), None)
     links.update({kind: url for kind, _, url in shown_links(integration.links)})
     count, total = integration.rating_count or 0, integration.rating_total or 0
+    profile = publisher_profiles.profile_of(integration.publisher)
     return {
         "integrationId": integration.id,
         "categories": {
@@ -73,8 +76,31 @@ def listing_to_dict(integration: Integration, shown: Shown) -> dict:
         },
         "links": links,
         "access": access_summary(shown.auth_config).as_dict(),
-        # Media: the icon URL as listed today; uploaded screenshots join `screenshots` (url, caption).
-        "media": {"iconUrl": integration.icon_url, "screenshots": []},
-        "rating": {"average": round(total / count, 2) if count else None, "count": count},
-        "publisher": {"handle": integration.publisher, "name": integration.workspace.name},
+        "media": {
+            "iconUrl": icon_url_of(integration),
+            "screenshots": [
+                {
+                    "url": media_url(shot.media.filename),
+                    "caption": shot.caption,
+                    "width": shot.media.width,
+                    "height": shot.media.height,
+                }
+                for shot in media.screenshots_of(integration.id)
+            ],
+        },
+        "rating": {
+            "average": round(total / count, 2) if count else None,
+            "count": count,
+            "distribution": {str(bar.stars): bar.count for bar in ratings.distribution_of(integration)},
+        },
+        "publisher": {
+            "handle": integration.publisher,
+            "name": (
+                profile.display_name if profile and profile.display_name else integration.workspace.name
+            ),
+            "description": profile.description if profile else None,
+            "website": profile.website if profile else None,
+            "support": profile.support_contact if profile else None,
+            "identityVerified": bool(profile and profile.is_verified),
+        },
     }
