@@ -110,13 +110,19 @@ class Journey:
             self.page.get_by_text("Menu", exact=True).click()
         target.click()
 
-    def find_and_install(self, query: str, name: str) -> None:
-        """From the catalog: search, open the listing, start its install."""
+    def find_and_install(self, query: str, name: str, installed_in: str | None = None) -> None:
+        """From the catalog: search, open the listing, start its install (when the workspace
+        `installed_in` has it already, the listing says so and offers Manage and another workspace)."""
         self.menu("Catalog")
         self.page.get_by_label("Search", exact=True).fill(query)
         self.page.get_by_label("Search", exact=True).press("Enter")
         self.page.wait_for_url(f"**q={query}*")
         self.page.locator(".integration-name").get_by_role("link", name=name).click()
+        if installed_in:
+            expect(self.page.locator(".detail-actions")).to_contain_text(f"Installed in {installed_in}")
+            expect(self.page.get_by_role("link", name="Manage")).to_be_visible()
+            self.page.get_by_role("link", name="Install in another workspace").click()
+            return
         self.page.get_by_role("link", name=f"Install {name}").click()
 
     def installations(self, workspace: str) -> None:
@@ -304,7 +310,7 @@ def test_install_journey(live_server, page, width):
         assert installation.granted_scopes == ["read", "files:write"]
 
     # --- "already installed" is said on the first step, before any consent ----------------------
-    journey.find_and_install("files", "Files Sync")
+    journey.find_and_install("files", "Files Sync", installed_in=workspace)
     expect(page.get_by_text(re.compile(f"Already installed in {workspace}"))).to_be_visible()
     expect(page.get_by_label(re.compile("I trust this publisher"))).to_have_count(0)
     journey.look("already-installed")

@@ -110,7 +110,7 @@ def test_policy_and_an_approved_request(live_server, browser, width_name):
         _no_sideways_scroll(admin_page)
         _shot(admin_page, width_name, "catalog-note")
         admin_page.locator(".integration-card").filter(has_text="Community Widget").get_by_role(
-            "link"
+            "link", name="Community Widget"
         ).click()
         expect(admin_page.locator(".policy-blocked")).to_contain_text(f"Blocked in {seeded['ws_name']}.")
         _shot(admin_page, width_name, "detail-note")

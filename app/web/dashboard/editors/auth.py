@@ -60,9 +60,9 @@ def _resolve(schema: dict, node: Any) -> dict:
 
 def _input(schema: dict, key: str, node: Any, required: bool) -> Input | None:
     prop = _resolve(schema, node)
-    kind = prop.get("type")
-    description = prop.get("description", "")
     choices = tuple(prop.get("enum", ())) if all(isinstance(v, str) for v in prop.get("enum", ())) else ()
+    kind = prop.get("type") or ("string" if choices else None)  # {"enum": [...]} of strings: a select
+    description = prop.get("description", "")
     if kind == "string":
         is_url = (
             isinstance(node, dict) and node.get("$ref") == "#/$defs/endpoint" or key.lower().endswith("url")
@@ -203,6 +203,7 @@ def _compose_value(state: State, spec: Input, value: Any) -> tuple[bool, Any]:
             state.errors.setdefault(State.name(state.type, spec.key), []).append("Enter a whole number.")
             return False, None
     if spec.kind == "object":
+        value = value if isinstance(value, dict) else {}  # nothing of it typed or shown yet
         found = {}
         for part in spec.parts:
             include, part_value = _compose_part(state, spec, part, value.get(part.key, ""))
