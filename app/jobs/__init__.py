@@ -130,12 +130,12 @@ def _listen_for_commits() -> None:
         for name, args in pending or ():
             enqueue(name, *args)
 
-
-def _run_deferred(_error=None) -> None:
-    for name, args in g.pop("_jobs_after_request", ()):
-        enqueue(name, *args)
-
     @event.listens_for(db.session, "after_soft_rollback")
     def _forget_pending(session, previous_transaction):
         if previous_transaction.parent is None and not previous_transaction.nested:
             session.info.pop(_PENDING, None)
+
+
+def _run_deferred(_error=None) -> None:
+    for name, args in g.pop("_jobs_after_request", ()):
+        enqueue(name, *args)
