@@ -55,17 +55,22 @@ class AccessSummary:
         }
 
 
+def scope_parts(scope: str) -> tuple[str | None, str]:
+    """A scope's verb in plain words (None when it has none we know) and what it acts on:
+    'chat:write' -> ('Change', 'chat'), 'write' -> ('Change', 'your data')."""
+    parts = [p for p in re.split(r"[:._/]", str(scope)[:200]) if p]
+    verbs = [p for p in parts if p.lower() in _VERBS]
+    nouns = [p.replace("-", " ") for p in parts if p.lower() not in _VERBS]
+    return (_VERBS[verbs[0].lower()] if verbs else None), (" ".join(nouns) if nouns else "your data")
+
+
 def scope_in_words(scope: str) -> str | None:
     """'chat:write' -> 'Change chat', 'email' -> 'See your email address'; None when it has no verb we know."""
     scope = str(scope)[:200]
     if scope in KNOWN_SCOPES:
         return KNOWN_SCOPES[scope]
-    parts = [p for p in re.split(r"[:._/]", scope) if p]
-    verbs = [p for p in parts if p.lower() in _VERBS]
-    if not verbs:
-        return None
-    nouns = [p.replace("-", " ") for p in parts if p.lower() not in _VERBS]
-    return f"{_VERBS[verbs[0].lower()]} {' '.join(nouns) if nouns else 'your data'}"
+    verb, nouns = scope_parts(scope)
+    return f"{verb} {nouns}" if verb else None
 
 
 def access_summary(auth_config: dict | None) -> AccessSummary:

@@ -3,10 +3,10 @@ words, variables from a variablesSchema, manifest members. Pure functions of the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ...domain.access import scope_parts
 from ...domain.markdown import plain_text
 from ...models.integration import URL_MAX
 
@@ -16,28 +16,11 @@ AUTH_TYPES = {
     "none": "No credentials needed.",
 }
 
-_VERBS = {
-    "read": "Read",
-    "write": "Change",
-    "admin": "Administer",
-    "delete": "Delete",
-    "create": "Create",
-    "manage": "Manage",
-    "view": "View",
-    "list": "List",
-    "send": "Send",
-    "post": "Post",
-    "update": "Update",
-}
-
 
 def describe_scope(scope: str) -> str:
     """'repo:read' -> 'Read repo', 'write' -> 'Change your data', 'chat.write' -> 'Change chat'."""
-    parts = [p for p in re.split(r"[:._/]", str(scope)[:200]) if p]
-    verbs = [p for p in parts if p.lower() in _VERBS]
-    nouns = [p.replace("-", " ") for p in parts if p.lower() not in _VERBS]
-    verb = _VERBS[verbs[0].lower()] if verbs else "Access"
-    return f"{verb} {' '.join(nouns) if nouns else 'your data'}"
+    verb, nouns = scope_parts(scope)
+    return f"{verb or 'Access'} {nouns}"
 
 
 def excerpt(text: str | None, limit: int = 160) -> str:
