@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context
 from huey import RedisHuey, SqliteHuey, crontab
@@ -65,7 +66,10 @@ def _make_huey(config) -> SqliteHuey | RedisHuey:
             config["HUEY_REDIS_URL"], socket_connect_timeout=timeout, socket_timeout=timeout + 5
         )
         return RedisHuey(name, connection_pool=pool, results=False, immediate=immediate)
-    return SqliteHuey(name, filename=config["HUEY_SQLITE_PATH"], results=False, immediate=immediate)
+    path = Path(config["HUEY_SQLITE_PATH"])
+    # A fresh checkout has no instance/ yet: the queue's file makes its own folder.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate)
 
 
 def _every(minutes: int):
