@@ -79,6 +79,9 @@ def _queue_settings(env, instance: Path, testing: bool) -> dict:
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
         # OAuth2 access tokens are refreshed this long before they expire (the sweep runs each minute).
         "TOKEN_REFRESH_AHEAD_SECONDS": int(env.get("TOKEN_REFRESH_AHEAD_SECONDS", "600")),
+        # Publisher webhooks: seconds before each delivery attempt, comma-separated (empty: the
+        # default 0,60,300,1800,7200,18000,36000,21600, eight attempts over about a day).
+        "WEBHOOK_RETRY_SCHEDULE": env.get("WEBHOOK_RETRY_SCHEDULE", ""),
     }
 
 

@@ -97,17 +97,22 @@ def _in_app_context(app: Flask, function):
 # --- queueing after the commit ------------------------------------------------------------------
 
 
-def after_commit(name: str, *args) -> None:
-    """Queue job `name` with `args` once the current transaction commits (nothing if it rolls back)."""
-    db.session.info.setdefault(_PENDING, []).append((name, args))
+def after_commit(name: str, *args, delay: float | None = None) -> None:
+    """Queue job `name` with `args` once the current transaction commits (nothing if it rolls back);
+    with `delay` (seconds), to run no earlier than that after the commit."""
+    db.session.info.setdefault(_PENDING, []).append((name, args, delay))
 
 
-def enqueue(name: str, *args) -> bool:
-    """Queue a job now. A queue that cannot be reached is logged, not raised: the work is in the
-    database and a periodic sweep picks it up. Returns whether it was queued."""
+def enqueue(name: str, *args, delay: float | None = None) -> bool:
+    """Queue a job now (or to run `delay` seconds from now). A queue that cannot be reached is
+    logged, not raised: the work is in the database and a periodic sweep picks it up. Returns
+    whether it was queued."""
     task = current_app.extensions["huey_tasks"][name]
     try:
-        task(*args)
+        if delay:
+            task.schedule(args=args, delay=delay)
+        else:
+            task(*args)
     except Exception as error:  # noqa: BLE001 - any storage failure: the sweep does the work later
         log.warning("job %s not queued now (%s); a periodic sweep will do it", name, type(error).__name__)
         return False
@@ -131,8 +136,8 @@ def _listen_for_commits() -> None:
             # pool, so a request never holds two connections (one of them waiting on the other).
             g.setdefault("_jobs_after_request", []).extend(pending)
             return
-        for name, args in pending or ():
-            enqueue(name, *args)
+        for name, args, delay in pending or ():
+            enqueue(name, *args, delay=delay)
 
     @event.listens_for(db.session, "after_soft_rollback")
     def _forget_pending(session, previous_transaction):
@@ -141,5 +146,5 @@ def _listen_for_commits() -> None:
 
 
 def _run_deferred(_error=None) -> None:
-    for name, args in g.pop("_jobs_after_request", ()):
-        enqueue(name, *args)
+    for name, args, delay in g.pop("_jobs_after_request", ()):
+        enqueue(name, *args, delay=delay)

@@ -75,6 +75,20 @@ def check_installation(installation_id: str) -> None:
     connection_check.check_installation(installation_id)
 
 
+def deliver_webhook(delivery_id: str) -> None:
+    """One attempt of one webhook delivery, unless it is not due or another consumer sends it."""
+    from ..services.webhooks import delivery
+
+    delivery.deliver(delivery_id)
+
+
+def webhook_sweep() -> None:
+    """Webhook deliveries due whose job never came (the queue was down, a consumer died)."""
+    from ..services.webhooks import delivery
+
+    delivery.queue_due()
+
+
 TASKS = (
     TaskSpec("deliver_mail", deliver_mail),
     TaskSpec("mail_sweep", mail_sweep, every_minutes=1),
@@ -84,4 +98,6 @@ TASKS = (
     TaskSpec("refresh_credential", refresh_credential),
     TaskSpec("check_sweep", check_sweep, every_minutes=1),
     TaskSpec("check_installation", check_installation),
+    TaskSpec("deliver_webhook", deliver_webhook),
+    TaskSpec("webhook_sweep", webhook_sweep, every_minutes=1),
 )

@@ -14,6 +14,7 @@ from .publisher_profile import PublisherProfile
 from .rating import Rating, RatingFlag
 from .report import ListingReport, Takedown
 from .review import ListingReview
+from .webhook import WebhookDelivery, WebhookEndpoint
 from .workspace import HandleGrant, Invitation, Membership, PublisherNamespace, ReservedHandle, Workspace
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "ReservedHandle",
     "Takedown",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WizardSession",
     "Workspace",
     "WorkspacePolicy",

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import Installation, Integration, IntegrationVersion, Membership, Rating, RatingFlag, Workspace
 from ..models.base import utcnow
 from ..models.install import LIVE_STATUSES
-from . import audit
+from . import audit, webhooks
 from .catalog.generation import bump_counts, bump_listing_generation
 from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -166,6 +166,7 @@ def rate(user, integration: Integration, stars, body) -> Rating:
         audit.record(
             user, "rating.created", rating, object_label=label, after=_view(rating), version=rating.version
         )
+        webhooks.review_created(rating)
         return rating
     before = _view(rating)
     old = rating.stars

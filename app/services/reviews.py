@@ -15,7 +15,7 @@ from ..domain.visibility import Viewer
 from ..extensions import db
 from ..models import Integration, IntegrationVersion, ListingReview, Membership
 from ..models.base import utcnow
-from . import publish_checks, review_submissions
+from . import publish_checks, review_submissions, webhooks
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .integrations import change
 
@@ -175,6 +175,7 @@ def approve(actor, review_id: str, note: str | None = None) -> ListingReview:
         note=note or f"Approved the {row.kind}.",
         version=row.version.version if row.version else None,
     )
+    webhooks.version_decided(row, approved=True)
     return row
 
 
@@ -194,6 +195,7 @@ def reject(actor, review_id: str, reason: str | None) -> ListingReview:
         note=reason,
         version=row.version.version if row.version else None,
     )
+    webhooks.version_decided(row, approved=False)
     return row
 
 

@@ -15,7 +15,7 @@ from ..domain.visibility import Viewer
 from ..extensions import db
 from ..models import Integration, Takedown
 from ..models.base import utcnow
-from . import audit
+from . import audit, webhooks
 from .errors import Conflict, NotFound, ServiceError, ValidationFailed
 from .integrations import change, for_publisher
 
@@ -182,6 +182,7 @@ def take_down(actor, integration: Integration, policy: str | None, note: str | N
         note=f"{rules.policy(policy).name}: {note}",
     )
     db.session.flush()
+    webhooks.listing_taken_down(integration, takedown)
     return takedown
 
 

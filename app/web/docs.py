@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 
-from ..domain import checks
+from ..domain import checks, webhooks
 from ..domain.documents import examples, reference
 from .dashboard.editors import auth as auth_editor
 from .dashboard.editors import variables as variables_editor
@@ -40,6 +40,9 @@ def publishing():
         variables_example=_pretty(worked["variablesSchema"]),
         auth_examples=[(kind, _pretty(config)) for kind, config in worked["authConfig"].items()],
         checks=sorted(checks.CHECKS.values(), key=lambda check: check.id),
+        webhook_events=webhooks.EVENTS,
+        webhook_schedule=webhooks.DEFAULT_SCHEDULE,
+        outbound_timeout=f"{current_app.config['OUTBOUND_TIMEOUT_SECONDS']:g}",
         editor_auth=auth_editor.types(),
         editor_auth_labels=auth_editor.TYPE_LABELS,
         editor_variables=variables_editor.INPUTS,

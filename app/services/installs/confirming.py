@@ -25,7 +25,7 @@ from ...models import (
 )
 from ...models.base import utcnow
 from ...models.install import LIVE_STATUSES
-from .. import audit, crypto, install_policy, install_requests
+from .. import audit, crypto, install_policy, install_requests, webhooks
 from ..catalog.generation import bump_counts
 from ..errors import Conflict, ValidationFailed
 from ..wizard import (
@@ -102,6 +102,7 @@ def confirm_install(user: User, wizard: WizardSession) -> Installation:
         version=installation.version.version,
     )
     db.session.flush()
+    webhooks.installation_created(installation)
     return installation
 
 

@@ -13,7 +13,7 @@ from ...models import (
     WizardSession,
 )
 from ...models.base import utcnow
-from .. import audit, connection_check
+from .. import audit, connection_check, webhooks
 from ..errors import ValidationFailed
 from ..wizard import (
     api_key_credential,
@@ -80,6 +80,7 @@ def confirm_upgrade(user: User, wizard: WizardSession) -> Installation:
     require_ready(wizard)
     installation = require_live(db.session.get(Installation, wizard.installation_id))
     before = audit_view(installation)
+    from_version = installation.version.version
     validate_variables(wizard.version, wizard.data.get("variables") or {})
     if wizard.data.get("reauthorize"):
         staged = staged_secret(wizard).get("credential")
@@ -102,6 +103,7 @@ def confirm_upgrade(user: User, wizard: WizardSession) -> Installation:
         version=wizard.version.version,
     )
     db.session.flush()
+    webhooks.installation_upgraded(installation, from_version)
     return installation
 
 
@@ -209,4 +211,5 @@ def uninstall(user: User, installation: Installation) -> Installation:
         note=("Needs attention now: " + ", ".join(label(o) for o in flagged)) if flagged else None,
     )
     db.session.flush()
+    webhooks.installation_uninstalled(installation)
     return installation

@@ -10,4 +10,4 @@ def _register_editor_kit(state) -> None:
     state.app.jinja_env.globals["editor_kit"] = kit
 
 
-from . import routes, takedowns  # noqa: E402,F401
+from . import routes, takedowns, webhooks  # noqa: E402,F401
