@@ -67,7 +67,14 @@ def consumer_env(app) -> dict:
         "OUTBOUND_ALLOW_LOOPBACK": "1",
         "PYTHONUNBUFFERED": "1",
     }
-    for key in ("HUEY_REDIS_URL", "HUEY_SQLITE_PATH", "MAIL_SERVER", "MAIL_PORT", "PUBLIC_BASE_URL"):
+    for key in (
+        "HUEY_REDIS_URL",
+        "HUEY_SQLITE_PATH",
+        "MAIL_SERVER",
+        "MAIL_PORT",
+        "PUBLIC_BASE_URL",
+        "WEBHOOK_RETRY_SCHEDULE",
+    ):
         if config.get(key):
             env[key] = str(config[key])
         else:

@@ -26,7 +26,8 @@ class Endpoint:
         class Handler(BaseHTTPRequestHandler):
             def _any(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                endpoint.hits.append((self.command, self.path, self.rfile.read(length)))
+                self.body = self.rfile.read(length)  # for an answer that reads it (a webhook receiver)
+                endpoint.hits.append((self.command, self.path, self.body))
                 endpoint.host_headers.append(self.headers.get("Host", ""))
                 try:
                     answer(self, endpoint)
