@@ -43,6 +43,7 @@ from .people import (
 )
 from .ratings import seed_ratings
 from .trust import seed_trust_cases
+from .webhooks import seed_webhooks
 
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
@@ -338,6 +339,7 @@ def seed() -> str:
     seed_trust_cases()
     with_media = seed_media()
     seed_profiles(users["staff@demo.test"].id)
+    seed_webhooks(users["alice@acme.test"].id)
     db.session.flush()
     return (
         f"{len(users)} accounts, {len(workspaces)} workspaces, {created} new integrations, "

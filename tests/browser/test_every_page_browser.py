@@ -17,7 +17,15 @@ from playwright.sync_api import expect
 
 from app import demo
 from app.extensions import db
-from app.models import Installation, Integration, ListingReport, ListingReview, Takedown, Workspace
+from app.models import (
+    Installation,
+    Integration,
+    ListingReport,
+    ListingReview,
+    Takedown,
+    WebhookEndpoint,
+    Workspace,
+)
 
 from ..databases import migrated_app
 from .fixtures import LiveServer
@@ -91,6 +99,13 @@ def _ids(app) -> dict:
             "takedown": db.session.scalar(db.select(Takedown.id).limit(1)),
             "tickets": integration("zendesk", "tickets"),  # an update waits in review in the demo
             "review": db.session.scalar(db.select(ListingReview.id).limit(1)),
+            # Acme's webhooks (demo/webhooks.py): one with a delivery log, one disabled for failing
+            "webhook": db.session.scalar(
+                db.select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True)).limit(1)
+            ),
+            "failing_webhook": db.session.scalar(
+                db.select(WebhookEndpoint.id).where(WebhookEndpoint.disabled_reason == "failing").limit(1)
+            ),
         }
 
 
@@ -214,6 +229,10 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/integrations/globex/weather/report",
                 "/dashboard/checks",
                 "/dashboard/checks/MP001",
+                "/dashboard/webhooks",
+                "/dashboard/webhooks/acme",
+                f"/dashboard/webhooks/acme/{ids['webhook']}",  # the delivery log, with Redeliver
+                f"/dashboard/webhooks/acme/{ids['failing_webhook']}",  # disabled for failing: Re-enable
             ],
         ),
         "plain member": (
@@ -386,6 +405,31 @@ def test_wizard_steps(demo_site, tour_page, listing):
     _walk_wizard(page, problems)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Installations in"))
     _audit(page, "installations after install", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_webhook_forms_and_the_secret_page(demo_site, tour_page):
+    """A publisher adds a webhook endpoint: the form with errors, then the page that shows its
+    secret once; and the page of a rotated secret."""
+    base, page = demo_site.url, tour_page
+    problems: list[str] = []
+    _log_in(page, base, "alice@acme.test")
+    page.goto(base + "/dashboard/webhooks/acme")
+    page.get_by_label("Endpoint URL").fill("http://hooks.example.com/in")
+    _submit(page, "Add endpoint")
+    expect(page.locator(".field-errors").first).to_be_visible()
+    _audit(page, "webhook endpoint with errors", problems)
+    page.get_by_label("Endpoint URL").fill("https://hooks.example.com/in")
+    page.get_by_label(re.compile("^installation.created")).check()
+    _submit(page, "Add endpoint")
+    expect(page.get_by_label("Secret")).to_have_value(re.compile("^whsec_"))
+    _audit(page, "webhook secret, shown once", problems)
+    with page.expect_navigation():
+        page.get_by_role("link", name=re.compile("Done")).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    _submit(page, "Rotate secret")
+    expect(page.get_by_label("Secret")).to_have_value(re.compile("^whsec_"))
+    _audit(page, "webhook secret, rotated", problems)
     assert not problems, "\n".join(problems)
 
 

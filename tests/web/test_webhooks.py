@@ -455,3 +455,14 @@ def test_a_delivery_that_uses_up_its_attempts_disables_the_endpoint_with_a_notic
         )
         == "webhook.auto_disabled"
     )
+
+
+def test_the_publisher_docs_list_every_event_and_the_schedule(client):
+    page = client.get("/docs/publishing").get_data(as_text=True)
+    section = page[page.index('id="webhooks"') :]
+    for name in rules.EVENTS:
+        assert f'id="event-{name.replace(".", "-")}"' in section and f"<code>{name}</code>" in section
+    words = " ".join(section.split())
+    assert (
+        "webhook-signature" in words and f"A delivery is tried {len(rules.DEFAULT_SCHEDULE)} times" in words
+    )
