@@ -9,6 +9,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from .domain import webhooks as webhook_rules
+
 
 def _normalise_database_url(url: str) -> str:
     # Heroku-style URLs and bare "postgresql://" both mean psycopg 3 here.
@@ -177,6 +179,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if isinstance(config["CREDENTIALS_KEYS"], str):
         config["CREDENTIALS_KEYS"] = [k.strip() for k in config["CREDENTIALS_KEYS"].split(",") if k.strip()]
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    webhook_rules.parse_schedule(config["WEBHOOK_RETRY_SCHEDULE"])  # a bad schedule stops the start
     # An override of MAIL_SERVER (tests point it at their own SMTP server) decides the outbox too.
     config["MAIL_OUTBOX"] = not production and not config["MAIL_SERVER"]
     config["MAIL_BACKEND"] = "smtp" if config["MAIL_SERVER"] else "app.services.mail.OutboxBackend"

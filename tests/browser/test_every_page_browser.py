@@ -420,7 +420,7 @@ def test_webhook_forms_and_the_secret_page(demo_site, tour_page):
     expect(page.locator(".field-errors").first).to_be_visible()
     _audit(page, "webhook endpoint with errors", problems)
     page.get_by_label("Endpoint URL").fill("https://hooks.example.com/in")
-    page.get_by_label(re.compile("^installation.created")).check()
+    page.get_by_role("checkbox", name=re.compile(r"installation\.created")).check()
     _submit(page, "Add endpoint")
     expect(page.get_by_label("Secret")).to_have_value(re.compile("^whsec_"))
     _audit(page, "webhook secret, shown once", problems)

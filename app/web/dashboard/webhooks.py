@@ -111,6 +111,7 @@ def _render_endpoint(workspace, endpoint, events_form=None, status=200):
         events=rules.EVENTS,
         error_message=rules.error_message,
         schedule_size=len(webhook_schedule()),
+        log_size=endpoints.LOG_SIZE,
     ), status
 
 
