@@ -422,13 +422,13 @@ def test_webhook_forms_and_the_secret_page(demo_site, tour_page):
     page.get_by_label("Endpoint URL").fill("https://hooks.example.com/in")
     page.get_by_role("checkbox", name=re.compile(r"installation\.created")).check()
     _submit(page, "Add endpoint")
-    expect(page.get_by_label("Secret")).to_have_value(re.compile("^whsec_"))
+    expect(page.get_by_role("textbox", name="Secret")).to_have_value(re.compile("^whsec_"))
     _audit(page, "webhook secret, shown once", problems)
     with page.expect_navigation():
         page.get_by_role("link", name=re.compile("Done")).click()
     page.once("dialog", lambda dialog: dialog.accept())
     _submit(page, "Rotate secret")
-    expect(page.get_by_label("Secret")).to_have_value(re.compile("^whsec_"))
+    expect(page.get_by_role("textbox", name="Secret")).to_have_value(re.compile("^whsec_"))
     _audit(page, "webhook secret, rotated", problems)
     assert not problems, "\n".join(problems)
 
