@@ -270,3 +270,24 @@ def test_a_replacement_key_without_a_declared_test_is_saved_without_a_call(clien
     stored = db.session.get(Installation, installation.id)
     assert crypto.decrypt_json(stored.credential.secret_encrypted)["api_key"] == WRONG
     assert stored.checked_at is None and stored.check_ok is None
+
+
+def test_a_wrong_key_on_the_connected_step_keeps_the_tested_one(client, auth, oauth_provider):
+    from app.services.wizard import staged_secret
+
+    user, workspace = admin()
+    integration = _tested_integration(oauth_provider.url)
+    auth.login(user)
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
+    wid = wizard_id_from(started.headers["Location"])
+    assert client.post_form(f"/install/w/{wid}/auth", {"api_key": RIGHT}).status_code == 302
+    refused = client.post_form(f"/install/w/{wid}/auth", {"api_key": WRONG})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Invalid key (401)" in page and WRONG not in page and 'id="api_key-status"' not in page
+    assert "The saved key ••••1234 stays" in page and ">Continue</a>" in page
+    db.session.expire_all()
+    assert staged_secret(wizard(wid))["credential"]["api_key"] == RIGHT
+    assert wizard(wid).data["connection_test"] == {"ok": True, "detail": "200"}
