@@ -39,7 +39,6 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial, wraps
 
@@ -47,6 +46,7 @@ from flask import Response, current_app, has_app_context, make_response, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from ..extensions import db
 from ..services import catalog
 from ..services.viewer import viewer_for
 
@@ -321,6 +321,8 @@ class PageCacheFront:
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
+        self._cache: PageCache | None = None
+        self._engine = None
 
     def __call__(self, environ, start_response):
         if not _front_may_answer(environ):
@@ -365,20 +367,33 @@ class PageCacheFront:
 
     def _lookup(self, key: tuple):
         """(the front's cache, the page generation or None, what is kept valid under `key` or None).
-        A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages."""
-        with self._context():
+        A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages.
+        The generation is read with no app context nor session (`catalog.page_generation_of`); an app
+        context is pushed only to recount a page kept before an install."""
+        if has_app_context() and current_app._get_current_object() is self.app:
+            # The test suite keeps an app context open, and its bind may be its outer transaction.
             cache = page_cache(FRONT_EXTENSION_KEY)
             if not cache.holds(key):
                 return cache, None, None
             generation = catalog.page_generation_unbound()
             return cache, generation, valid_kept(cache, generation, key)
+        cache, engine = self._bound()
+        if not cache.holds(key):
+            return cache, None, None
+        generation = catalog.page_generation_of(engine)
+        kept = cache.kept(generation, key)
+        if kept is not None and kept.counts != generation[1]:
+            with self.app.app_context():
+                kept = valid_kept(cache, generation, key)
+        return cache, generation, kept
 
-    def _context(self):
-        """The app context the generation is read in: the current one if it is this app's (the test
-        suite keeps one open), else a fresh one, popped before Flask runs."""
-        if has_app_context() and current_app._get_current_object() is self.app:
-            return nullcontext()
-        return self.app.app_context()
+    def _bound(self):
+        """(the front's cache, the app's engine), looked up once in an app context of the app's own."""
+        if self._cache is None:
+            with self.app.app_context():
+                self._engine = db.engine
+                self._cache = page_cache(FRONT_EXTENSION_KEY)
+        return self._cache, self._engine
 
 
 def _front_may_answer(environ) -> bool:
