@@ -29,8 +29,10 @@ at the same listing generation (`valid_kept`); else it is rendered from the kept
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
 conditional or range header, for a URL it keeps a page of, is answered with the very bytes and
 headers Flask last sent for the same host, path and query string, if Flask marked that answer
-public and the generation has not moved since -- without a request context. Anything else goes
-through Flask as before (and a URL it keeps nothing of costs it no database read).
+public and the generation has not moved since -- without a request context, an app context or a
+session: the generation is one statement on the thread's own autocommit connection
+(`catalog.page_generation_of`). Anything else goes through Flask as before (and a URL it keeps
+nothing of costs it no database read).
 """
 
 from __future__ import annotations
