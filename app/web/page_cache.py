@@ -47,6 +47,7 @@ from functools import partial, wraps
 from flask import Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import Connection
 
 from ..extensions import db
 from ..services import catalog
@@ -390,11 +391,14 @@ class PageCacheFront:
         return cache, generation, kept
 
     def _bound(self):
-        """(the front's cache, the app's engine), looked up once in an app context of the app's own."""
-        if self._cache is None:
+        """(the front's cache, the app's engine), looked up once in an app context of the app's own
+        (each time while the test suite has the engine swapped for its outer transaction's Connection)."""
+        if self._engine is None:
             with self.app.app_context():
-                self._engine = db.engine
-                self._cache = page_cache(FRONT_EXTENSION_KEY)
+                bind, cache = db.engine, page_cache(FRONT_EXTENSION_KEY)
+            if isinstance(bind, Connection):
+                return cache, bind
+            self._engine, self._cache = bind, cache
         return self._cache, self._engine
 
 

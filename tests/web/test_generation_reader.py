@@ -13,9 +13,13 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from app.services import catalog
+from app.models import Integration, User
+from app.services import catalog, integrations
 from app.services.catalog.generation import reader_for
+from app.services.installs.confirming import count_install
+from tests import factories as f
 from tests.databases import migrated_app
+from tests.install_support import admin, publish
 from tests.pg_available import pg_available
 
 pytestmark = pytest.mark.concurrency
@@ -146,3 +150,50 @@ def test_dispose_closes_the_reader_s_connections(pg_engine):
         alive = admin.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
     assert alive == 0
     assert reader.read(BACKEND_PID)[0] != pid  # and the next read opens another
+
+
+def test_the_front_with_no_app_context_answers_each_commit_on_the_next_request(served):
+    """As a server runs it (no app context around the request): a page kept by the front, then a
+    visibility change and an install committed elsewhere, each seen on the very next request."""
+
+    def act(change):
+        with served.test_request_context():
+            result = change()
+            db.session.commit()
+            return result
+
+    def build():
+        user, workspace = admin()
+        shown = publish(workspace=workspace, name="Lantern Lights", slug="lantern-lights")
+        hidden = publish(workspace=workspace, name="Lantern Relay", slug="lantern-relay")
+        return user.id, shown.id, hidden.id
+
+    owner, shown, hidden = act(build)
+    visitor = served.test_client()
+    page = "/integrations?q=lantern"
+    first = visitor.get(page)
+    again = visitor.get(page)  # from the front
+    assert again.get_data() == first.get_data() and "Lantern Relay" in again.get_data(as_text=True)
+
+    def hide():
+        integrations.set_visibility(
+            db.session.get(User, owner), db.session.get(Integration, hidden), "private"
+        )
+
+    act(hide)
+    assert "Lantern Relay" not in visitor.get(page).get_data(as_text=True)
+    assert "Lantern Relay" not in visitor.get(page).get_data(as_text=True)
+
+    def install():
+        installer, workspace = admin()
+        integration = db.session.get(Integration, shown)
+        f.InstallationFactory(
+            workspace=workspace,
+            integration=integration,
+            installed_by=installer.id,
+            version=integration.versions[0],
+        )
+        count_install(integration, +1)
+
+    act(install)
+    assert "1 install" in visitor.get(page).get_data(as_text=True)  # recounted in an app context of its own

@@ -92,10 +92,13 @@ def page_generation_unbound() -> tuple[int, int]:
     return int(listing), int(counts)
 
 
-def page_generation_of(engine: Engine) -> tuple[int, int]:
-    """`page_generation_unbound` on `engine`, needing no app context nor session: for the page
-    cache's front, which answers before Flask runs."""
-    listing, counts = reader_for(engine).read(_PAGE_GENERATION_SQL)
+def page_generation_of(bind: Engine | Connection) -> tuple[int, int]:
+    """`page_generation_unbound` on `bind`, needing no app context nor session: for the page cache's
+    front, which answers before Flask runs. (A Connection is the test suite's outer transaction.)"""
+    if isinstance(bind, Connection):
+        listing, counts = bind.exec_driver_sql(_PAGE_GENERATION_SQL).one()
+    else:
+        listing, counts = reader_for(bind).read(_PAGE_GENERATION_SQL)
     return int(listing), int(counts)
 
 
