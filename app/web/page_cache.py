@@ -29,8 +29,10 @@ at the same listing generation (`valid_kept`); else it is rendered from the kept
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
 conditional or range header, for a URL it keeps a page of, is answered with the very bytes and
 headers Flask last sent for the same host, path and query string, if Flask marked that answer
-public and the generation has not moved since -- without a request context. Anything else goes
-through Flask as before (and a URL it keeps nothing of costs it no database read).
+public and the generation has not moved since -- without a request context, an app context or a
+session: the generation is one statement on the thread's own autocommit connection
+(`catalog.page_generation_of`). Anything else goes through Flask as before (and a URL it keeps
+nothing of costs it no database read).
 """
 
 from __future__ import annotations
@@ -39,14 +41,15 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial, wraps
 
 from flask import Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import Connection
 
+from ..extensions import db
 from ..services import catalog
 from ..services.viewer import viewer_for
 
@@ -321,6 +324,8 @@ class PageCacheFront:
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
+        self._cache: PageCache | None = None
+        self._engine = None
 
     def __call__(self, environ, start_response):
         if not _front_may_answer(environ):
@@ -365,20 +370,36 @@ class PageCacheFront:
 
     def _lookup(self, key: tuple):
         """(the front's cache, the page generation or None, what is kept valid under `key` or None).
-        A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages."""
-        with self._context():
+        A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages.
+        The generation is read with no app context nor session (`catalog.page_generation_of`); an app
+        context is pushed only to recount a page kept before an install."""
+        if has_app_context() and current_app._get_current_object() is self.app:
+            # The test suite keeps an app context open, and its bind may be its outer transaction.
             cache = page_cache(FRONT_EXTENSION_KEY)
             if not cache.holds(key):
                 return cache, None, None
             generation = catalog.page_generation_unbound()
             return cache, generation, valid_kept(cache, generation, key)
+        cache, engine = self._bound()
+        if not cache.holds(key):
+            return cache, None, None
+        generation = catalog.page_generation_of(engine)
+        kept = cache.kept(generation, key)
+        if kept is not None and kept.counts != generation[1]:
+            with self.app.app_context():
+                kept = valid_kept(cache, generation, key)
+        return cache, generation, kept
 
-    def _context(self):
-        """The app context the generation is read in: the current one if it is this app's (the test
-        suite keeps one open), else a fresh one, popped before Flask runs."""
-        if has_app_context() and current_app._get_current_object() is self.app:
-            return nullcontext()
-        return self.app.app_context()
+    def _bound(self):
+        """(the front's cache, the app's engine), looked up once in an app context of the app's own
+        (each time while the test suite has the engine swapped for its outer transaction's Connection)."""
+        if self._engine is None:
+            with self.app.app_context():
+                bind, cache = db.engine, page_cache(FRONT_EXTENSION_KEY)
+            if isinstance(bind, Connection):
+                return cache, bind
+            self._engine, self._cache = bind, cache
+        return self._cache, self._engine
 
 
 def _front_may_answer(environ) -> bool:

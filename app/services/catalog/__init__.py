@@ -25,6 +25,7 @@ from .generation import (
     catalog_generation,
     catalog_generation_unbound,
     clear_caches,
+    page_generation_of,
     page_generation_unbound,
 )
 from .home import Home, home_for, sitemap_entries
@@ -66,6 +67,7 @@ __all__ = [
     "keyset_page_for",
     "page_counts",
     "page_for",
+    "page_generation_of",
     "page_generation_unbound",
     "Shown",
     "shown_to",

@@ -18,10 +18,12 @@ integration_versions) must call `bump_listing_generation()` in its transaction.
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections import OrderedDict
 
-from sqlalchemy import Connection, func, literal_column, select, text
+from sqlalchemy import Connection, Engine, event, func, literal_column, select, text
 
 from ...extensions import db
 
@@ -76,46 +78,151 @@ def bump_counts() -> None:
 
 
 def catalog_generation_unbound() -> int:
-    """The listing generation, read on a pooled connection of its own (see `page_generation_unbound`)."""
-    return _read_unbound(_GENERATION_SQL)[0]
+    """The listing generation, read on a connection of its own (see `page_generation_unbound`)."""
+    return int(_read_unbound(_GENERATION_SQL)[0])
 
 
 def page_generation_unbound() -> tuple[int, int]:
-    """(listing generation, counts): what a whole page is kept against. Read on a pooled connection of
-    its own rather than in the session's transaction (about a quarter of the cost; a request answered
-    from a cache then opens no transaction at all). Whatever the session reads afterwards is at least
-    this fresh. Under the test suite's outer transaction (the bind is a Connection) it is read through
-    that connection, which sees the test's rows."""
+    """(listing generation, counts): what a whole page is kept against. Read outside the session's
+    transaction, on this thread's own autocommit connection (`GenerationReader`): one round trip,
+    and a request answered from a cache then opens no transaction at all. Whatever the session reads
+    afterwards is at least this fresh. Under the test suite's outer transaction (the app's bind is a
+    Connection) it is read through that connection, which sees the test's rows."""
     listing, counts = _read_unbound(_PAGE_GENERATION_SQL)
     return int(listing), int(counts)
 
 
-def generation_reader(bind):
-    """A reader of `page_generation_unbound` on `bind` (an Engine, or the tests' Connection) that needs
-    no session: for the page cache's front, which answers before any request context exists."""
+def page_generation_of(bind: Engine | Connection) -> tuple[int, int]:
+    """`page_generation_unbound` on `bind`, needing no app context nor session: for the page cache's
+    front, which answers before Flask runs. (A Connection is the test suite's outer transaction.)"""
     if isinstance(bind, Connection):
-        return lambda: tuple(int(v) for v in bind.exec_driver_sql(_PAGE_GENERATION_SQL).one())
-    return lambda: tuple(int(v) for v in _raw_read(bind, _PAGE_GENERATION_SQL))
+        listing, counts = bind.exec_driver_sql(_PAGE_GENERATION_SQL).one()
+    else:
+        listing, counts = reader_for(bind).read(_PAGE_GENERATION_SQL)
+    return int(listing), int(counts)
 
 
 def _read_unbound(sql: str) -> tuple:
-    bind = db.session.get_bind()
+    bind = db.engine  # the tests' Connection when they hold one; never a new Session
     if isinstance(bind, Connection):
         db.session.flush()  # what the session would autoflush before a query of its own
         return tuple(bind.exec_driver_sql(sql).one())
-    return _raw_read(bind, sql)
+    return reader_for(bind).read(sql)
 
 
-def _raw_read(engine, sql: str) -> tuple:
-    connection = engine.raw_connection()
-    try:
+class GenerationReader:
+    """Reads the generation sums on one connection per thread, kept open for this alone, in autocommit.
+
+    Decides: how "the very next request sees every commit" stays one round trip. Each read is a
+    statement of its own in autocommit, so it sees whatever any process committed before it began,
+    and nothing else runs on the connection: no pool checkout, no pre-ping (the engine's
+    `pool_pre_ping` would cost a second round trip every time), no BEGIN, no rollback on return.
+    psycopg prepares the statement after a few runs (its prepare_threshold), so the server does not
+    even plan it again.
+
+    A kept connection the server has closed meanwhile (a restart, a failover, an idle timeout) is
+    found by the read itself failing as a disconnect: the read is then made once more on a new
+    connection, as the pre-ping would have. A new connection that fails, or any other error (a
+    statement timeout, an error of SQL), is raised as it is (the page answers 503 where the
+    database is unavailable) and the connection is dropped. Either way a wait is bounded as any of
+    the app's: one wait on the kept connection, then one connect.
+
+    Connections are made by the engine's own creator (a copy of its pool; connect arguments and
+    hooks included) and then detached, so they are the engine's in every setting but count against
+    no pool limit: one more server connection per thread that serves pages. After a fork the child
+    never touches (nor closes) a connection its parent opened; `engine.dispose()` closes them all."""
+
+    def __init__(self, engine: Engine):
+        self.dialect = engine.dialect
+        self.pool = engine.pool.recreate()  # the same creator and connect hooks; nothing kept in it
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.open: set = set()  # every connection this process made, for dispose()
+        event.listen(engine, "engine_disposed", self._disposed)
+
+    def read(self, sql: str) -> tuple:
+        kept = self._kept()
+        if kept is not None:
+            try:
+                return self._execute(kept, sql)
+            except Exception as error:
+                lost = self.dialect.is_disconnect(error, kept, None)
+                self._drop(kept)
+                if not lost:
+                    raise
+        fresh = self._connect()
+        try:
+            return self._execute(fresh, sql)
+        except Exception:
+            self._drop(fresh)
+            raise
+
+    def _kept(self):
+        kept = getattr(self.local, "connection", None)
+        if kept is None or getattr(self.local, "pid", None) == os.getpid():
+            return kept
+        _INHERITED.append(kept)  # the parent's: closing it here would end the parent's session
+        self.local.connection = None
+        return None
+
+    def _connect(self):
+        pooled = self.pool.connect()
+        pooled.detach()  # the pool forgets it: ours to close, never reset nor returned
+        connection = pooled.dbapi_connection
+        try:
+            connection.rollback()  # nothing is open, but autocommit is set outside a transaction
+            self.dialect.set_isolation_level(connection, "AUTOCOMMIT")
+        except BaseException:
+            connection.close()
+            raise
+        with self.lock:
+            self.open.add(connection)
+        self.local.connection, self.local.pid = connection, os.getpid()
+        return connection
+
+    @staticmethod
+    def _execute(connection, sql: str) -> tuple:
         cursor = connection.cursor()
-        cursor.execute(sql)
-        row = cursor.fetchone()
-        cursor.close()
-    finally:
-        connection.close()
-    return tuple(row)
+        try:
+            cursor.execute(sql)
+            return tuple(cursor.fetchone())
+        finally:
+            cursor.close()
+
+    def _drop(self, connection) -> None:
+        if getattr(self.local, "connection", None) is connection:
+            self.local.connection = None
+        with self.lock:
+            self.open.discard(connection)
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 -- already broken; nothing left to close
+            pass
+
+    def _disposed(self, _engine) -> None:
+        with self.lock:
+            connections, self.open = self.open, set()
+        for connection in connections:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 -- a thread may be using it: it then reconnects
+                pass
+
+
+_READERS: weakref.WeakKeyDictionary[Engine, GenerationReader] = weakref.WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
+_INHERITED: list = []  # connections a forked child saw in its parent's threads: kept, never used
+
+
+def reader_for(engine: Engine) -> GenerationReader:
+    """The engine's generation reader, made on first use."""
+    reader = _READERS.get(engine)
+    if reader is None:
+        with _READERS_LOCK:
+            reader = _READERS.get(engine)
+            if reader is None:
+                reader = _READERS[engine] = GenerationReader(engine)
+    return reader
 
 
 class GenerationCache:
