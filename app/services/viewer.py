@@ -52,25 +52,20 @@ def _user_with_memberships():
 
 
 def _load_outside_transaction(user_id: str) -> User | None:
-    statement, keys = _user_row_with_memberships()
-    bind = db.session.get_bind()
-    if isinstance(bind, Connection):  # the test suite's outer transaction: read what the test wrote
-        db.session.flush()
-        rows = bind.execute(statement, {"user_id": user_id}).all()
-    else:
-        with bind.connect() as connection:
-            rows = connection.execute(statement, {"user_id": user_id}).all()
+    sql, keys, processors = _user_row_statement()
+    rows = _read_rows(sql, user_id)
     if not rows:
         return None
+    rows = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
     columns = len(keys)
     first = rows[0]
-    user = db.session.identity_map.get(db.session.identity_key(User, (user_id,)))
+    session = db.session()
+    user = session.identity_map.get(session.identity_key(User, (user_id,)))
     if user is None:  # attach it from the row just read: persistent and clean, no second query
         user = User.__mapper__.class_manager.new_instance()
-        for key, value in zip(keys, first[:columns], strict=True):
-            set_committed_value(user, key, value)
-        make_transient_to_detached(user)
-        db.session.add(user)
+        vars(user).update(zip(keys, first[:columns], strict=True))
+        make_transient_to_detached(user)  # what is set counts as loaded, as from a query
+        session.add(user)
     else:  # already in this session: what an ORM load does, fill in what is expired from the row
         unloaded = inspect(user).unloaded
         for key, value in zip(keys, first[:columns], strict=True):
@@ -83,10 +78,36 @@ def _load_outside_transaction(user_id: str) -> User | None:
     return user
 
 
-@lru_cache(maxsize=1)
-def _user_row_with_memberships():
-    """(statement, the User attribute of each leading column): the user's columns, then each membership's
-    workspace id and role (an outer join), then the page generation (listing, counts)."""
+def _read_rows(sql: tuple[str, object], user_id: str) -> list[tuple]:
+    """The statement's rows, read on a pooled DB-API connection of its own (no transaction of the
+    session's; each row is one snapshot). Under the test suite's outer transaction (the bind is a
+    Connection) through that connection, which sees the test's rows."""
+    text, params = sql
+    params = params(user_id)
+    bind = db.engine
+    if isinstance(bind, Connection):
+        db.session.flush()
+        return [tuple(row) for row in bind.exec_driver_sql(text, params)]
+    connection = bind.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(text, params)
+        rows = cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
+    return rows
+
+
+def _user_row_statement():
+    """(the statement as this database's driver takes it, the User attribute of each leading column,
+    each column's result processor): the user's columns, then each membership's workspace id and role
+    (an outer join), then the page generation (listing, counts). Compiled once per dialect."""
+    return _compiled_user_row(db.engine.dialect)
+
+
+@lru_cache(maxsize=4)
+def _compiled_user_row(dialect):
     mapper = User.__mapper__
     columns = list(mapper.columns)
     statement = (
@@ -95,7 +116,24 @@ def _user_row_with_memberships():
         .outerjoin(Membership.__table__, Membership.user_id == User.id)
         .where(User.id == bindparam("user_id"))
     )
-    return statement, tuple(mapper.get_property_by_column(column).key for column in columns)
+    compiled = statement.compile(dialect=dialect)
+    if compiled.positional:
+        names = compiled.positiontup
+
+        def params(user_id):
+            values = compiled.construct_params({"user_id": user_id})
+            return tuple(values[name] for name in names)
+    else:
+
+        def params(user_id):
+            return compiled.construct_params({"user_id": user_id})
+
+    processors = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    keys = tuple(mapper.get_property_by_column(column).key for column in columns)
+    return (str(compiled), params), keys, processors
 
 
 @event.listens_for(Session, "after_flush")
