@@ -1,10 +1,10 @@
 """Build the visibility Viewer for a user (one query for all their memberships), and load a signed-in
 user together with their memberships in one query (every signed-in request does both).
 
-A request that only reads (`read_only`) loads them outside the session's transaction: one Core
-statement on a pooled connection of its own reads the user's row, their memberships and the page
-generation together (the page cache's read, made before anything the page shows is read), and the
-user is attached to the session from that row without a second query. Nothing is kept between
+A request that only reads (`read_only`) loads them outside the session's transaction: one statement,
+compiled once and run on a pooled DB-API connection of its own, reads the user's row, their
+memberships and the page generation together (the page cache's read, made before anything the page
+shows is read), and the user is attached to the session from that row without a second query. Nothing is kept between
 requests: each one reads the row afresh, so a signed-out session or a removed membership is seen on
 the very next request in every process. A request that may write loads the user in its own
 transaction, as before (a read outside it could be older than the write's lock on SQLite).
