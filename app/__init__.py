@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
+    from .database import request_reads_only
     from .models.account import parse_session_id
     from .services.viewer import load_with_memberships
 
@@ -74,7 +75,7 @@ def _init_login(app: Flask) -> None:
         parsed = parse_session_id(session_user_id)
         if parsed is None:
             return None
-        user = load_with_memberships(parsed[0])
+        user = load_with_memberships(parsed[0], read_only=request_reads_only())
         if user is None or not user.is_active or user.session_generation != parsed[1]:
             return None
         return user

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import psycopg
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -187,6 +187,12 @@ def writes(view):
     every transaction it opens begins with BEGIN IMMEDIATE like any POST's."""
     view.writes = True
     return view
+
+
+def request_reads_only() -> bool:
+    """This request's method and view write nothing (a GET, HEAD or OPTIONS not marked `writes`):
+    what it reads need not be read in the transaction a write would take its lock in."""
+    return has_request_context() and not _write_intent_needed()
 
 
 def _write_intent_needed() -> bool:

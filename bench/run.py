@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -201,6 +202,10 @@ def sign_in(base: str) -> dict[str, str]:
     )
     if answer.status_code != 302:
         raise click.ClickException(f"the bench member could not log in ({answer.status_code})")
+    # Follow the redirect as a browser does: the page after logging in shows (and so consumes) the
+    # one-time "Welcome back." message. The cookie replayed below must be a member's steady state;
+    # one still carrying that message would make every request "the first page after logging in".
+    http.get(urllib.parse.urljoin(base + "/login", answer.headers["Location"]), timeout=30)
     cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
     return {"User-Agent": BENCH_USER_AGENT, "Cookie": cookie}
 
@@ -213,8 +218,12 @@ def capture(base: str, targets: list[Endpoint], member: dict[str, str], path: Pa
         with urllib.request.urlopen(request, timeout=60) as response:
             body = response.read()
             content_type = response.headers["Content-Type"]
+            sets_cookie = response.headers.get("Set-Cookie")
         if endpoint.signed_in and b"Log out" not in body:
             raise click.ClickException(f"{endpoint.name}: the member's page was served as anonymous")
+        if endpoint.signed_in and sets_cookie:
+            # wrk replays one cookie: an answer that replaces it is not the member's steady state.
+            raise click.ClickException(f"{endpoint.name}: the member's request changed their session")
         pages[endpoint.name] = {"body": base64.b64encode(body).decode(), "content_type": content_type}
     path.write_text(json.dumps(pages))
 

@@ -1,28 +1,43 @@
 """Build the visibility Viewer for a user (one query for all their memberships), and load a signed-in
-user together with their memberships in one query (every signed-in request does both)."""
+user together with their memberships in one query (every signed-in request does both).
+
+A request that only reads (`read_only`) loads them outside the session's transaction: one statement,
+compiled once and run on a pooled DB-API connection of its own, reads the user's row, their
+memberships and the page generation together (the page cache's read, made before anything the page
+shows is read), and the user is attached to the session from that row without a second query. Nothing is kept between
+requests: each one reads the row afresh, so a signed-out session or a removed membership is seen on
+the very next request in every process. A request that may write loads the user in its own
+transaction, as before (a read outside it could be older than the write's lock on SQLite).
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from itertools import chain
 
-from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, event, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain.visibility import ANONYMOUS, Viewer
 from ..extensions import db
 from ..models import Membership, User
 from ..models.workspace import MANAGER_ROLES
+from .catalog.generation import COUNTS, GENERATION
 
 
-def load_with_memberships(user_id: str) -> User | None:
+def load_with_memberships(user_id: str, read_only: bool = False) -> User | None:
     """The user, with `membership_roles` set to their (workspace id, role) pairs as this request began:
-    one query (an outer join) instead of two for each signed-in request."""
+    one query (an outer join) instead of two for each signed-in request. With `read_only` (the request
+    writes nothing), read outside the session's transaction, with `page_generation` set too."""
+    if read_only:
+        return _load_outside_transaction(user_id)
     rows = db.session.execute(_user_with_memberships(), {"user_id": user_id}).all()
     if not rows:
         return None
     user = rows[0][0]
     user.membership_roles = tuple((ws, role) for _, ws, role in rows if ws is not None)
+    vars(user).pop("page_generation", None)  # only ever the one read with this request's load
     return user
 
 
@@ -34,6 +49,91 @@ def _user_with_memberships():
         .outerjoin(Membership, Membership.user_id == User.id)
         .where(User.id == bindparam("user_id"))
     )
+
+
+def _load_outside_transaction(user_id: str) -> User | None:
+    sql, keys, processors = _user_row_statement()
+    rows = _read_rows(sql, user_id)
+    if not rows:
+        return None
+    rows = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+    columns = len(keys)
+    first = rows[0]
+    session = db.session()
+    user = session.identity_map.get(session.identity_key(User, (user_id,)))
+    if user is None:  # attach it from the row just read: persistent and clean, no second query
+        user = User.__mapper__.class_manager.new_instance()
+        vars(user).update(zip(keys, first[:columns], strict=True))
+        make_transient_to_detached(user)  # what is set counts as loaded, as from a query
+        session.add(user)
+    else:  # already in this session: what an ORM load does, fill in what is expired from the row
+        unloaded = inspect(user).unloaded
+        for key, value in zip(keys, first[:columns], strict=True):
+            if key in unloaded:
+                set_committed_value(user, key, value)
+    user.membership_roles = tuple(
+        (row[columns], row[columns + 1]) for row in rows if row[columns] is not None
+    )
+    user.page_generation = (int(first[columns + 2]), int(first[columns + 3]))
+    return user
+
+
+def _read_rows(sql: tuple[str, object], user_id: str) -> list[tuple]:
+    """The statement's rows, read on a pooled DB-API connection of its own (no transaction of the
+    session's; each row is one snapshot). Under the test suite's outer transaction (the bind is a
+    Connection) through that connection, which sees the test's rows."""
+    text, params = sql
+    params = params(user_id)
+    bind = db.engine
+    if isinstance(bind, Connection):
+        db.session.flush()
+        return [tuple(row) for row in bind.exec_driver_sql(text, params)]
+    connection = bind.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(text, params)
+        rows = cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
+    return rows
+
+
+def _user_row_statement():
+    """(the statement as this database's driver takes it, the User attribute of each leading column,
+    each column's result processor): the user's columns, then each membership's workspace id and role
+    (an outer join), then the page generation (listing, counts). Compiled once per dialect."""
+    return _compiled_user_row(db.engine.dialect)
+
+
+@lru_cache(maxsize=4)
+def _compiled_user_row(dialect):
+    mapper = User.__mapper__
+    columns = list(mapper.columns)
+    statement = (
+        select(*columns, Membership.workspace_id, Membership.role, GENERATION, COUNTS)
+        .select_from(User.__table__)
+        .outerjoin(Membership.__table__, Membership.user_id == User.id)
+        .where(User.id == bindparam("user_id"))
+    )
+    compiled = statement.compile(dialect=dialect)
+    if compiled.positional:
+        names = compiled.positiontup
+
+        def params(user_id):
+            values = compiled.construct_params({"user_id": user_id})
+            return tuple(values[name] for name in names)
+    else:
+
+        def params(user_id):
+            return compiled.construct_params({"user_id": user_id})
+
+    processors = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    keys = tuple(mapper.get_property_by_column(column).key for column in columns)
+    return (str(compiled), params), keys, processors
 
 
 @event.listens_for(Session, "after_flush")

@@ -191,11 +191,15 @@ def clear() -> None:
 
 
 def _generation():
-    """The page generation for this request: the one the front read before Flask ran, or a fresh read."""
+    """The page generation for this request: the one the front read before Flask ran, or the one read
+    with the signed-in user at the start of this request (services.viewer, a read-only request), or a
+    fresh read. Each was read before anything the page shows."""
     failed = request.environ.pop(ENVIRON_FAILED, None)
     if failed is not None:
         raise failed
     seen = request.environ.get(ENVIRON_GENERATION)
+    if seen is None:
+        seen = getattr(current_user._get_current_object(), "page_generation", None)
     return seen if seen is not None else catalog.page_generation_unbound()
 
 
