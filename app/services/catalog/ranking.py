@@ -20,9 +20,10 @@ blend, no confusable rule, no typos -- so broad a search has plenty of matches a
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ...domain import relevance, typos
 from ...domain.visibility import PUBLIC, Viewer, is_listed_to, listed_to_someone_clause
@@ -51,8 +52,10 @@ class Ranking:
     them: ids are UUID strings, which sort the same byte-wise and in any collation, so keyset cursors
     can bisect the list)."""
 
-    def __init__(self, matches: list[Match], typo_ids=()):
+    def __init__(self, matches: list[Match], typo_ids=(), typo_searched: bool = False):
         self.matches = matches
+        # Whether too few matched for the words as typed (then rows one typo away were looked for).
+        self.typo_searched = typo_searched
         # The matches found only by tolerating a typo: searches sorted otherwise than by relevance
         # list them too (listing._matched), so every sort shows what the counts count.
         self.typo_ids = tuple(sorted(typo_ids))
@@ -77,11 +80,48 @@ def ranking(query: CatalogQuery, *, generation: int) -> Ranking | None:
     """The search's ranking for everyone (None when it matches too many rows to keep).
     `generation` must have been read before this call (the ranking is then at least that fresh)."""
     cache = process_cache(MATCH_CACHE)
-    cached = cache.get(generation, query.matching_key)
+    cached = cache.get(generation, query.matching_key, partial(_unchanged_by, query))
     if cached is None:
         cached = _rank(query)
-        cache.put(generation, query.matching_key, cached)
+        cache.put(generation, query.matching_key, cached, survives=True, note=True)
     return None if cached is _TOO_MANY else cached
+
+
+def _unchanged_by(query: CatalogQuery, cached, changed: frozenset):
+    """`cached` (a ranking, or _TOO_MANY) if the listings `changed` since it was computed leave it as it
+    is: none of them is among its matches, none of them matches now, and it did not look for typos (a
+    changed listing might be one typo away now). Else None: it is ranked again."""
+    if cached is _TOO_MANY or cached.typo_searched:
+        return None
+    if any(m.id in changed for m in cached.matches):
+        return None
+    stmt = filtered(
+        select(C.id).where(listed_to_someone_clause(C), C.id.in_(bindparam("changed", expanding=True))),
+        query,
+        by_tier=False,
+    ).where(search.matching_clause(query.terms, session_dialect()))
+    return None if fetch(stmt, {"changed": sorted(changed)}) else cached
+
+
+def search_page_check(query: CatalogQuery, generation: int):
+    """For a page of `query` just cut at `generation` from its rankings (the query's, and the one without
+    its category that the category counts come from): a check (changed ids, listing generation now)
+    -> bool that both are still the very rankings kept, i.e. no listing changed since matches the
+    search before or after. Then what the page shows -- its rows, in any sort, and its counts -- is
+    as it was. None when the page was not cut from kept rankings (not a search, too many matches)."""
+    if not query.is_search:
+        return None
+    kept = []
+    for each in dict.fromkeys((query, query.without_category())):
+        at, found = cached_ranking(each)
+        if at != generation or found is None:
+            return None
+        kept.append((each, found))
+
+    def unchanged(changed: frozenset, listing: int) -> bool:
+        return all(ranking(each, generation=listing) is found for each, found in kept)
+
+    return unchanged
 
 
 def cached_ranking(query: CatalogQuery) -> tuple[int | None, Ranking | None]:
@@ -135,7 +175,11 @@ def _rank(query: CatalogQuery):
     typo_rows = (
         _typo_matches(base, query, dialect, {row.id for row in rows}) if public_found < FEW_MATCHES else []
     )
-    return Ranking(scored_matches(query.terms, rows, typo_rows), typo_ids=[row.id for row in typo_rows])
+    return Ranking(
+        scored_matches(query.terms, rows, typo_rows),
+        typo_ids=[row.id for row in typo_rows],
+        typo_searched=public_found < FEW_MATCHES,
+    )
 
 
 def _typo_matches(base, query: CatalogQuery, dialect: str, found: set[str]) -> list:
