@@ -268,13 +268,19 @@ _STATE_SQL = {
         "LEFT JOIN catalog_changes AS c ON c.seq > CAST(:after AS INTEGER) AND c.seq <= s.m "
         "LIMIT :limit"
     ),
+    # The mark is "snapshot|highest seq": a transaction never sees its own rows as visible in its own
+    # snapshots, so rows the reader itself wrote (only ever in the test suite, whose requests share one
+    # transaction) count as new only past the highest seq read then.
     "postgresql": (
-        "SELECT s.g, s.m::text AS m, s.p, c.seq, c.integration_id FROM (SELECT "
+        "SELECT s.g, s.m::text || '|' || s.q AS m, s.p, c.seq, c.integration_id FROM (SELECT "
         "(SELECT coalesce(sum(generation), 0) FROM catalog_state) AS g, pg_current_snapshot() AS m, "
+        "(SELECT coalesce(max(seq), 0) FROM catalog_changes) AS q, "
         "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p) AS s "
         "LEFT JOIN catalog_changes AS c ON CAST(:after AS text) <> '' "
         "AND c.tx >= pg_snapshot_xmin(CAST(nullif(CAST(:after AS text), '') AS pg_snapshot))::text::bigint "
         "AND NOT pg_visible_in_snapshot(c.tx::text::xid8, CAST(nullif(CAST(:after AS text), '') AS pg_snapshot)) "
+        "AND NOT (c.tx = coalesce(pg_current_xact_id_if_assigned()::text::bigint, -1) "
+        "AND c.seq <= CAST(:after_seq AS bigint)) "
         "LIMIT :limit"
     ),
 }
@@ -331,10 +337,12 @@ class ChangeTracker:
     def _advance(self) -> None:
         dialect = db.session.get_bind().dialect.name
         after = self.states[-1][1] if self.states else None
-        none = "" if dialect == "postgresql" else 2**62
-        rows = _read_rows(
-            _STATE_SQL[dialect], {"after": none if after is None else after, "limit": MAX_CHANGES + 2}
-        )
+        if dialect == "postgresql":
+            snapshot, _, seq = (after or "|0").partition("|")
+            params = {"after": snapshot, "after_seq": int(seq)}
+        else:
+            params = {"after": 2**62 if after is None else after}
+        rows = _read_rows(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
         generation, mark, pruned = int(rows[0][0]), rows[0][1], int(rows[0][2])
         if self.states and generation == self.states[-1][0]:
             return
