@@ -40,7 +40,9 @@ def _kept_and_warm(client, url: str = SEARCH) -> bytes:
 
 
 def _logged() -> list:
-    return [row[0] for row in db.session.execute(text("SELECT integration_id FROM catalog_changes ORDER BY seq"))]
+    return [
+        row[0] for row in db.session.execute(text("SELECT integration_id FROM catalog_changes ORDER BY seq"))
+    ]
 
 
 def test_the_triggers_log_which_listings_changed_and_installs_log_nothing(factories):
@@ -48,7 +50,9 @@ def test_the_triggers_log_which_listings_changed_and_installs_log_nothing(factor
     other = factories.IntegrationFactory.published(name="Other")
     before = len(_logged())
     _touch(other)
-    db.session.execute(text("UPDATE integrations SET install_count = install_count + 1 WHERE id = :id"), {"id": shown.id})
+    db.session.execute(
+        text("UPDATE integrations SET install_count = install_count + 1 WHERE id = :id"), {"id": shown.id}
+    )
     add_version(shown, "1.1.0")
     catalog.bump_listing_generation()
     logged = _logged()[before:]
@@ -124,7 +128,9 @@ def test_a_bump_by_hand_recomputes_everything(client, factories, query_counter):
     assert counter.count > 4  # ranked and rendered again
 
 
-def test_more_changes_than_the_log_describes_recompute_everything(client, factories, query_counter, monkeypatch):
+def test_more_changes_than_the_log_describes_recompute_everything(
+    client, factories, query_counter, monkeypatch
+):
     _lanterns(factories)
     others = [factories.IntegrationFactory.published(name=f"Other {n}") for n in range(3)]
     _kept_and_warm(client)
