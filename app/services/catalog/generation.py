@@ -342,7 +342,7 @@ class ChangeTracker:
             params = {"after": snapshot, "after_seq": int(seq)}
         else:
             params = {"after": 2**62 if after is None else after}
-        rows = _read_rows(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
+        rows = read_unbound(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
         generation, mark, pruned = int(rows[0][0]), rows[0][1], int(rows[0][2])
         if self.states and generation == self.states[-1][0]:
             return
@@ -380,14 +380,17 @@ def _step(dialect: str, after, pruned: int, logged: list) -> frozenset | None:
     return frozenset(rows)
 
 
-def _read_rows(sql: str, params: dict) -> list:
-    """`sql` run on its own (a pooled connection, or the tests' Connection): see `_read_unbound`."""
+def read_unbound(stmt, params: dict) -> list:
+    """`stmt` (SQL text or a Core statement) run on a pooled connection of its own rather than in the
+    session's transaction (or through the tests' Connection): see `page_generation_unbound`."""
+    if isinstance(stmt, str):
+        stmt = text(stmt)
     bind = db.session.get_bind()
     if isinstance(bind, Connection):
         db.session.flush()
-        return list(bind.execute(text(sql), params).all())
+        return list(bind.execute(stmt, params).all())
     with bind.connect() as connection:
-        return list(connection.execute(text(sql), params).all())
+        return list(connection.execute(stmt, params).all())
 
 
 def listings_changed(older: int, newer: int) -> frozenset | None:

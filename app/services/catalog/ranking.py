@@ -20,7 +20,7 @@ blend, no confusable rule, no typos -- so broad a search has plenty of matches a
 from __future__ import annotations
 
 from collections import Counter
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
@@ -29,7 +29,7 @@ from ...domain import relevance, typos
 from ...domain.visibility import PUBLIC, Viewer, is_listed_to, listed_to_someone_clause
 from ...models.integration import TRUST_TIERS
 from . import search
-from .generation import MATCH_CACHE, process_cache
+from .generation import MATCH_CACHE, process_cache, read_unbound
 from .query import C, CatalogQuery, fetch, filtered, relevance_ordering, session_dialect
 
 MATCH_CACHE_ROWS = 10_000
@@ -54,6 +54,7 @@ class Ranking:
 
     def __init__(self, matches: list[Match], typo_ids=(), typo_searched: bool = False):
         self.matches = matches
+        self.ids = frozenset(m.id for m in matches)
         # Whether too few matched for the words as typed (then rows one typo away were looked for).
         self.typo_searched = typo_searched
         # The matches found only by tolerating a typo: searches sorted otherwise than by relevance
@@ -93,14 +94,22 @@ def _unchanged_by(query: CatalogQuery, cached, changed: frozenset):
     changed listing might be one typo away now). Else None: it is ranked again."""
     if cached is _TOO_MANY or cached.typo_searched:
         return None
-    if any(m.id in changed for m in cached.matches):
+    if not changed.isdisjoint(cached.ids):
         return None
-    stmt = filtered(
+    matching = CatalogQuery(q=" ".join(query.terms), publisher=query.publisher, category=query.category)
+    stmt = _changed_matches(session_dialect(), matching)
+    return None if read_unbound(stmt, {"changed": sorted(changed)}) else cached
+
+
+@lru_cache(maxsize=256)
+def _changed_matches(dialect: str, query: CatalogQuery):
+    """Which of the `changed` ids the search matches now (built once per search: the first request after a
+    write, often answered before Flask from a kept page, should not pay for building it)."""
+    return filtered(
         select(C.id).where(listed_to_someone_clause(C), C.id.in_(bindparam("changed", expanding=True))),
         query,
         by_tier=False,
-    ).where(search.matching_clause(query.terms, session_dialect()))
-    return None if fetch(stmt, {"changed": sorted(changed)}) else cached
+    ).where(search.matching_clause(query.terms, dialect))
 
 
 def search_page_check(query: CatalogQuery, generation: int):
