@@ -24,7 +24,10 @@ the listing generation and the counts (migration 0011). A move of the listing ge
 the caches; an install moves only the counts, which leaves the catalog's rankings and facet counts
 cached, and a kept page whose view gave a `recount` is then answered again, unrendered, if what it
 shows of the counts (its fingerprint: ids, counts, order, next page) reads the same in one snapshot
-at the same listing generation (`valid_kept`); else it is rendered from the kept rankings.
+at the same listing generation (`valid_kept`); else it is rendered from the kept rankings. A move of the
+listing generation the catalog's change log describes (migration 0021: which listings changed) keeps
+a page whose view gave a `revalidate` -- a search's pages: answered again, unrendered, when no changed
+listing matches the search before or after (its rankings were kept); the other pages are dropped.
 
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
 conditional or range header, for a URL it keeps a page of, is answered with the very bytes and

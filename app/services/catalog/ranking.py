@@ -11,8 +11,11 @@ The order is app/domain/relevance.py's blend of the text score with trust tier, 
 exact name/handle matches first, confusable copies after their originals; a search matching fewer
 than FEW_MATCHES rows also takes the rows one typo per word away (app/domain/typos.py). The installs
 and rating blended in are those of the ranking's listing generation: an install alone does not move
-that generation (migration 0012), so the order catches up with installs at the next listing change
-(a rating does move it). Searches matching more than MATCH_CACHE_ROWS rows are not ranked here: they
+that generation (migration 0012), so the order catches up with installs when the ranking is next
+computed (a rating does move it, and recomputes every ranking). A listing write keeps a ranking whose
+matches it leaves alone (migration 0021's change log: none of the changed listings is among its
+matches, none of them matches now, and it did not look for typos); any other recomputes it.
+Searches matching more than MATCH_CACHE_ROWS rows are not ranked here: they
 take the plain SQL path, ordered by exact match and then the text score alone (search.exact_first: no
 blend, no confusable rule, no typos -- so broad a search has plenty of matches as typed).
 """
