@@ -41,13 +41,9 @@ SQLITE_LOG = "INSERT INTO catalog_changes (integration_id) VALUES ({row}.{column
 
 
 def _sqlite_triggers(log: bool) -> dict[str, str]:
-    """The triggers that move the generation, as 0002/0007/0012 made them, with the log when `log`."""
-    columns = [
-        row[1]
-        for row in op.get_bind().exec_driver_sql("PRAGMA table_info(integrations)")
-        if row[1] != "install_count"
-    ]
-    unchanged = " AND ".join(f"OLD.{name} IS NEW.{name}" for name in columns)
+    """The triggers that move the generation, as 0002/0007/0012 made them, with the log when `log`.
+    0012's update trigger is kept as it stands (its column list is 0012's: a downgrade past a later
+    column must find the trigger not naming it); only its log statement is added or taken out."""
     bump = SQLITE_BUMP.format(column="generation")
 
     def body(row: str, column: str) -> str:
@@ -58,8 +54,6 @@ def _sqlite_triggers(log: bool) -> dict[str, str]:
         f"{body('NEW', 'id')} END",
         "catalog_generation_ad": f"CREATE TRIGGER catalog_generation_ad AFTER DELETE ON integrations BEGIN "
         f"{body('OLD', 'id')} END",
-        "catalog_listing_au": "CREATE TRIGGER catalog_listing_au AFTER UPDATE ON integrations "
-        f"WHEN NOT (OLD.install_count IS NOT NEW.install_count AND {unchanged}) BEGIN {body('NEW', 'id')} END",
     }
     for name, event in (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE")):
         row = "OLD" if event == "DELETE" else "NEW"
@@ -67,6 +61,15 @@ def _sqlite_triggers(log: bool) -> dict[str, str]:
             f"CREATE TRIGGER catalog_generation_versions_{name} AFTER {event} ON integration_versions BEGIN "
             f"{body(row, 'integration_id')} END"
         )
+    listing = op.get_bind().exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'catalog_listing_au'"
+    ).scalar()
+    logged = SQLITE_LOG.format(row="NEW", column="id")
+    listing = listing.replace(" " + logged, "")
+    if log:
+        at = listing.rstrip().rfind("END")
+        listing = listing[:at].rstrip() + " " + logged + " END"
+    triggers["catalog_listing_au"] = listing
     return triggers
 
 
