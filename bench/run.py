@@ -105,6 +105,8 @@ def prepare(url: str, size: int, env: dict) -> dict:
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": env["SECRET_KEY"],
             "CREDENTIALS_KEYS": env["CREDENTIALS_KEYS"],
+            # The seed's bulk inserts are not requests: a busy machine must not cut them at 5 s.
+            "DATABASE_STATEMENT_TIMEOUT_MS": 600_000,
         }
     )
     with app.app_context():

@@ -111,6 +111,8 @@ def _class_problem(address: Address, allow_loopback: bool) -> str | None:
         ("shared", address in _SHARED),
         ("reserved", address.is_reserved),
         ("private", address.is_private),
+        # fec0::/10, deprecated site-local (RFC 3879): ipaddress calls it neither private nor reserved.
+        ("private", getattr(address, "is_site_local", False)),
         ("reserved", not address.is_global),
     )
     return next((reason for reason, refused in checks if refused), None)

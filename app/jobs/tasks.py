@@ -71,7 +71,7 @@ def check_sweep() -> None:
 
 
 def check_installation(installation_id: str) -> None:
-    """One connection test ("Check now", a replaced key), unless one of it is running."""
+    """One connection test ("Check now", new settings), unless one of it is running."""
     from ..services import connection_check
 
     connection_check.check_installation(installation_id)

@@ -1,7 +1,8 @@
 """Connection tests: `authConfig.test` = {"method": "GET", "url": "https://...", "expectStatus": 200},
 sent with a credential (the API key in its header, or the OAuth2 access token as a Bearer) through
-the guarded outbound client. Run by the wizard's auth step before it moves on, when a key is
-replaced, by "Check now" and by the periodic check; the outcome is the installation's health.
+the guarded outbound client. Run by the wizard's auth step before it moves on, before a replaced
+key is saved, after new settings, by "Check now" and by the periodic check; the outcome is the
+installation's health.
 
 What a person is told comes from a fixed vocabulary: "Connected", "Invalid key (401)", "Refused
 (403)", "Unexpected answer (500)", or the outbound client's own fixed messages. Never the body.
@@ -130,7 +131,7 @@ def check_installation(installation_id: str) -> Outcome | None:
 
 
 def queue_check(installation: Installation) -> bool:
-    """Queue a test of the installation after the commit ("Check now", a replaced key). False when
+    """Queue a test of the installation after the commit ("Check now", new settings). False when
     its version declares no test."""
     if test_of(installation.version.auth_config) is None:
         return False

@@ -1,7 +1,9 @@
 """An admin, in Chromium: installs an api_key integration whose authConfig declares a connection
 test (the demo service's /demo-oauth/test on the live server). A wrong key is refused at once,
-beside the field, keeping what was typed; the right one moves on, and the installations page
-says "Connected". Screenshots at 390 and 1280 px go to /tmp/shots-queue/ (looked at by hand)."""
+beside the field (never rendered back); the right one answers "Connected" beside the field on the
+same step, then Continue moves on, and the installations page says "Connected". A replacement key
+is tested first: a wrong one is refused beside the field and the old key keeps working.
+Screenshots at 390 and 1280 px go to /tmp/shots-queue/ (looked at by hand)."""
 
 from __future__ import annotations
 
@@ -59,15 +61,18 @@ def test_a_wrong_key_is_refused_at_once_and_the_fixed_one_shows_connected(live_s
 
     page.wait_for_load_state("load")
     page.get_by_label("API key").fill(WRONG)
-    page.get_by_role("button", name="Save key and continue").click()
-    expect(page.get_by_text("Invalid key (401)")).to_be_visible()  # told at once, beside the field
-    expect(page.get_by_label("API key")).to_have_value(WRONG)  # what was typed is kept
+    page.get_by_role("button", name="Test and save key").click()
+    expect(page.locator("#api_key-errors")).to_have_text("Invalid key (401)")  # at once, beside the field
+    expect(page.get_by_label("API key")).to_have_value("")  # a secret is never rendered back
     expect(page.get_by_role("heading", level=1)).to_contain_text("Pager Alerts")
     _shoot(page, "wizard-auth-invalid-key")
 
     page.get_by_label("API key").fill(RIGHT)
-    page.get_by_role("button", name="Save key and continue").click()
-    expect(page.get_by_text("Connected: the service accepted the key.")).to_be_visible()
+    page.get_by_role("button", name="Test and save key").click()
+    expect(page.locator("#api_key-status")).to_have_text(re.compile(r"^Connected: .*5678\.$"))
+    assert "/auth" in page.url and RIGHT not in page.content()  # still the auth step
+    _shoot(page, "wizard-auth-connected")
+    page.get_by_role("link", name="Continue").click()
     page.get_by_role("button", name="Confirm and install").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Installations in"))
@@ -76,14 +81,19 @@ def test_a_wrong_key_is_refused_at_once_and_the_fixed_one_shows_connected(live_s
     expect(row).to_contain_text("checked just now")
     _shoot(page, "installations-connected")
 
-    # A replaced key is checked at once (queued after the commit); a failing one says so, with its fix.
+    # A replacement key is tested before it is saved: a wrong one is refused beside the field.
     row.get_by_role("link", name=re.compile("Replace key")).click()
     page.get_by_label("API key").fill(WRONG)
-    page.get_by_role("button", name="Replace key").click()
+    page.get_by_role("button", name="Test and replace key").click()
+    expect(page.locator("#api_key-errors")).to_have_text("Invalid key (401)")
+    expect(page.get_by_label("API key")).to_have_value("")
+    _shoot(page, "replace-key-invalid")
+    page.get_by_role("link", name="Back").click()
     row = page.locator("tr.installation").filter(has_text="Pager Alerts")
-    expect(row.locator(".installation-status")).to_have_text("Check failing")
-    expect(page.get_by_text("The connection test failed: Invalid key (401).")).to_be_visible()
-    expect(page.get_by_role("link", name="Replace the key of Pager Alerts")).to_be_visible()
-    _shoot(page, "installations-check-failing")
+    expect(row.locator(".installation-status")).to_have_text("Connected")  # the old key stays
+    expect(row).to_contain_text("••••5678")
     row.get_by_role("button", name="Check now").click()
     expect(page.get_by_text("A connection check of Pager Alerts is queued")).to_be_visible()
+    expect(
+        page.locator("tr.installation").filter(has_text="Pager Alerts").locator(".installation-status")
+    ).to_have_text("Connected")

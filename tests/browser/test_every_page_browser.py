@@ -355,11 +355,19 @@ def _walk_wizard(page, problems: list[str]) -> None:
                 tried_wrong_key = True
                 page.get_by_label("API key").fill("tour_SECRET_wrong_0000")
                 with page.expect_navigation():
-                    page.get_by_role("button", name="Save key and continue").click()
+                    page.get_by_role(
+                        "button", name=re.compile("^(Test and save key|Save key and continue)$")
+                    ).click()
                 _audit(page, "wizard: auth with an invalid key", problems)
             page.get_by_label("API key").fill("tour_SECRET_demo-key_0001")  # the demo service takes it
             with page.expect_navigation():
-                page.get_by_role("button", name="Save key and continue").click()
+                page.get_by_role(
+                    "button", name=re.compile("^(Test and save key|Save key and continue)$")
+                ).click()
+            if page.locator("#api_key-status").count():  # "Connected" beside the field, then on
+                _audit(page, "wizard: auth connected", problems)
+                with page.expect_navigation():
+                    page.get_by_role("link", name="Continue").click()
         elif page.get_by_label("Batch size").count() and not tried_bad_value:
             tried_bad_value = True
             page.get_by_label("Batch size").fill("99999")

@@ -134,3 +134,78 @@ def test_a_page_that_queues_mail_answers_while_the_queue_is_unreachable_and_the_
         with app.app_context():
             assert mail.deliver_due() == 1
         assert len(box.to("later@example.test")) == 1 and _count(app, QueuedMail) == 0
+
+
+def test_an_install_and_check_now_answer_while_redis_is_down_and_the_check_sweep_does_the_check_later(
+    caplog,
+):
+    """Redis gone: a whole install (its key tested in the request itself) completes and the
+    installations page answers; "Check now" answers too, its job not queued (one warning). Nothing
+    is lost: the installation keeps its last check, and the periodic check sweep tests it again
+    once it is due (hourly), as it does every installation."""
+    from app.database import write_intent
+    from app.models import Installation
+    from app.services import connection_check
+    from tests.conftest import AuthActions
+    from tests.install_support import admin, publish, wizard_id_from
+    from tests.security.loopback_servers import Endpoint
+
+    def accepts_demo_keys(handler, endpoint):
+        handler.send_response(200 if "demo-key" in handler.headers.get("X-Api-Key", "") else 401)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    service = Endpoint("127.0.0.1", accepts_demo_keys)
+    dead = {"HUEY_REDIS_URL": "redis://127.0.0.1:9/0", "HUEY_REDIS_TIMEOUT_SECONDS": 0.5}
+    try:
+        with queue_app(**dead) as app:
+            logging.getLogger().addHandler(caplog.handler)  # see the registration test above
+            with app.app_context():
+                owner, workspace = admin()
+                integration = publish(
+                    auth={
+                        "type": "api_key",
+                        "authHeaderName": "X-Api-Key",
+                        "authValuePrefix": "",
+                        "test": {"method": "GET", "url": f"{service.url}/test", "expectStatus": 200},
+                    }
+                )
+                db.session.commit()
+                email, ws, path = owner.email, workspace.slug, f"{integration.publisher}/{integration.slug}"
+                workspace_id = workspace.id
+            app.test_client_class = Client
+            client = app.test_client()
+            AuthActions(client).login(email)
+            started = client.post_form(f"/install/{path}", {"workspace": workspace_id, "consent": "y"})
+            wid = wizard_id_from(started.headers["Location"])
+            assert client.post_form(f"/install/w/{wid}/auth", {"api_key": "demo-key-1"}).status_code == 302
+            installed = client.post_form(f"/install/w/{wid}/review")
+            assert installed.status_code == 302 and installed.headers["Location"].endswith(
+                f"/{ws}/installations"
+            )
+            page = client.get(f"/workspaces/{ws}/installations")
+            assert page.status_code == 200 and "Connected" in page.get_data(as_text=True)
+
+            with app.app_context():
+                installation = db.session.scalar(db.select(Installation))
+                installation_id, first_check = installation.id, installation.checked_at
+            assert len(service.hits) == 1  # the wizard's test, in the request
+            checked = client.post_form(f"/workspaces/{ws}/installations/{installation_id}/check")
+            assert checked.status_code == 302
+            assert "job check_installation not queued now (ConnectionError)" in caplog.text
+            assert client.get(f"/workspaces/{ws}/installations").status_code == 200
+            with app.app_context():
+                kept = db.session.get(Installation, installation_id)
+                assert kept.checked_at == first_check and kept.check_ok is True and len(service.hits) == 1
+
+                # An hour on, the periodic sweep (run here as a consumer would) tests it again.
+                kept.checked_at = utcnow() - timedelta(hours=1, minutes=1)
+                db.session.commit()
+                with write_intent():
+                    assert connection_check.check_due() == 1
+                db.session.expire_all()
+                again = db.session.get(Installation, installation_id)
+                assert again.checked_at > first_check and again.check_ok is True
+            assert len(service.hits) == 2
+    finally:
+        service.stop()

@@ -1,8 +1,12 @@
 """Connection tests (authConfig.test) against the demo service's test endpoint over real HTTP:
-the wizard's auth step says "Invalid key (401)" beside the field before moving on (keeping what
-was typed), a working key moves on "Connected", and the installation starts with that check."""
+the wizard's auth step says "Invalid key (401)" beside the field before moving on (the key never
+rendered back), a working key answers "Connected" beside the field on the same step, then moves on,
+and the installation starts with that check. A replaced key is tested before it is saved: a failing
+one is refused beside the field and the old key stays."""
 
 from __future__ import annotations
+
+import re
 
 from app.extensions import db
 from app.models import Installation
@@ -35,14 +39,24 @@ def test_a_wrong_key_is_refused_beside_the_field_and_a_right_one_connects(client
     wrong = client.post_form(f"/install/w/{wid}/auth", {"api_key": WRONG})
     assert wrong.status_code == 422
     page = wrong.get_data(as_text=True)
-    assert "Invalid key (401)" in page and f'value="{WRONG}"' in page  # told at once, typed kept
+    errors = re.search(r'<ul class="field-errors" id="api_key-errors">(.*?)</ul>', page, re.S)
+    assert errors and "Invalid key (401)" in errors.group(1)  # told at once, beside the field
+    assert WRONG not in page and 'aria-invalid="true"' in page  # a secret is never rendered back
+    assert "Connected" not in page
     db.session.expire_all()
     assert "credential" not in (wizard(wid).data or {})  # nothing staged
 
     right = client.post_form(f"/install/w/{wid}/auth", {"api_key": RIGHT})
-    assert right.status_code == 302 and not right.headers["Location"].endswith("/auth")
-    followed = client.get(right.headers["Location"]).get_data(as_text=True)
-    assert "Connected" in followed and RIGHT not in followed
+    assert right.status_code == 302 and right.headers["Location"].endswith(f"/install/w/{wid}/auth")
+    answered = client.get(right.headers["Location"])
+    assert answered.status_code == 200
+    page = answered.get_data(as_text=True)
+    status = re.search(r'<p class="field-status" id="api_key-status" role="status">(.*?)</p>', page, re.S)
+    assert status and status.group(1).startswith("Connected")  # beside the field, on the auth step
+    assert RIGHT not in page and "••••1234" in page
+    onward = re.search(r'<a class="button" href="([^"]+)">Continue</a>', page)
+    assert onward and onward.group(1).endswith(f"/install/w/{wid}/review")
+    assert client.get(onward.group(1)).status_code == 200
 
     done = client.post_form(f"/install/w/{wid}/review")
     assert done.status_code == 302
@@ -168,3 +182,112 @@ def test_an_oauth2_install_tests_the_new_access_token(client, auth, oauth_provid
         db.select(Installation).where(Installation.integration_id == integration.id)
     )
     assert installation.check_ok is True
+
+
+def _stored(installation_id):
+    from app.models import AuditEvent
+
+    db.session.expire_all()
+    installation = db.session.get(Installation, installation_id)
+    audits = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
+    return (
+        installation.credential.secret_encrypted,
+        installation.checked_at,
+        installation.check_ok,
+        installation.check_detail,
+        audits,
+    )
+
+
+def test_a_replacement_key_that_fails_its_test_is_refused_and_the_old_key_stays(client, auth, oauth_provider):
+    from app.services import crypto
+
+    owner, workspace, installation = _installed_with_key(oauth_provider.url, RIGHT)
+    connection_check.check_installation(installation.id)  # connected with the old key
+    auth.login(owner)
+    base = f"/workspaces/{workspace.slug}/installations/{installation.id}"
+    form = client.get(f"{base}/credential").get_data(as_text=True)
+    assert "Test and replace key" in form and "tested first" in form
+    before = _stored(installation.id)
+    assert before[2] is True
+
+    refused = client.post_form(f"{base}/credential", {"api_key": WRONG})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    errors = re.search(r'<ul class="field-errors" id="api_key-errors">(.*?)</ul>', page, re.S)
+    assert errors and "Invalid key (401)" in errors.group(1)
+    assert WRONG not in page and RIGHT not in page
+    assert _stored(installation.id) == before  # nothing written: the old key, its health, no audit event
+    credential = db.session.get(Installation, installation.id).credential
+    assert crypto.decrypt_json(credential.secret_encrypted)["api_key"] == RIGHT
+
+    other = "demo-key-9999"
+    replaced = client.post_form(f"{base}/credential", {"api_key": other})
+    assert replaced.status_code == 302
+    after = _stored(installation.id)
+    assert after[0] != before[0] and after[2] is True and after[3] == "200" and after[4] == before[4] + 1
+    credential = db.session.get(Installation, installation.id).credential
+    assert crypto.decrypt_json(credential.secret_encrypted)["api_key"] == other
+    page = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
+    assert "Connected" in page and "checked just now" in page and "Check failing" not in page
+
+
+def test_a_replacement_key_whose_service_cannot_be_reached_is_refused_too(client, auth, oauth_provider):
+    owner, workspace, installation = _installed_with_key(oauth_provider.url, RIGHT)
+    installation.version.auth_config = {
+        **installation.version.auth_config,
+        "test": {"method": "GET", "url": "http://127.0.0.1:9/test", "expectStatus": 200},
+    }
+    db.session.flush()
+    auth.login(owner)
+    before = _stored(installation.id)
+    base = f"/workspaces/{workspace.slug}/installations/{installation.id}"
+    refused = client.post_form(f"{base}/credential", {"api_key": "demo-key-4444"})
+    assert refused.status_code == 422
+    assert "The service could not be reached" in refused.get_data(as_text=True)
+    assert _stored(installation.id) == before
+
+
+def test_a_replacement_key_without_a_declared_test_is_saved_without_a_call(client, auth):
+    from app.models import Credential
+    from app.services import crypto
+    from tests import factories
+
+    owner, workspace = admin()
+    integration = publish(auth={"type": "api_key", "authHeaderName": "X-Api-Key", "authValuePrefix": ""})
+    installation = factories.InstallationFactory(
+        workspace=workspace, integration=integration, installed_by=owner.id
+    )
+    installation.credential = Credential(
+        kind="api_key", secret_encrypted=crypto.encrypt_json({"kind": "api_key", "api_key": RIGHT})
+    )
+    db.session.flush()
+    auth.login(owner)
+    base = f"/workspaces/{workspace.slug}/installations/{installation.id}"
+    assert "Test and replace key" not in client.get(f"{base}/credential").get_data(as_text=True)
+    assert client.post_form(f"{base}/credential", {"api_key": WRONG}).status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(Installation, installation.id)
+    assert crypto.decrypt_json(stored.credential.secret_encrypted)["api_key"] == WRONG
+    assert stored.checked_at is None and stored.check_ok is None
+
+
+def test_a_wrong_key_on_the_connected_step_keeps_the_tested_one(client, auth, oauth_provider):
+    from app.services.wizard import staged_secret
+
+    user, workspace = admin()
+    integration = _tested_integration(oauth_provider.url)
+    auth.login(user)
+    started = client.post_form(
+        f"/install/{integration.publisher}/{integration.slug}", {"workspace": workspace.id, "consent": "y"}
+    )
+    wid = wizard_id_from(started.headers["Location"])
+    assert client.post_form(f"/install/w/{wid}/auth", {"api_key": RIGHT}).status_code == 302
+    refused = client.post_form(f"/install/w/{wid}/auth", {"api_key": WRONG})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Invalid key (401)" in page and WRONG not in page and 'id="api_key-status"' not in page
+    assert "The saved key ••••1234 stays" in page and ">Continue</a>" in page
+    db.session.expire_all()
+    assert staged_secret(wizard(wid))["credential"]["api_key"] == RIGHT
+    assert wizard(wid).data["connection_test"] == {"ok": True, "detail": "200"}

@@ -125,14 +125,22 @@ def reconfigure(user: User, installation: Installation, values: dict) -> Install
     return installation
 
 
-def replace_api_key(user: User, installation: Installation, key: str) -> Installation:
+def replace_api_key(user: User, installation: Installation, key: str, tested=None) -> Installation:
+    """Store a new API key. `tested`: the connection test's outcome with it (connection_check.Outcome),
+    sent by the caller before anything is written; it must have passed, and becomes the health.
+    A key replaced without one (the version declares no test) is checked by a queued job."""
     require_live(installation)
     if installation.version.auth_config.get("type") != "api_key":
         raise ValidationFailed("This integration does not use an API key.")
     staged = api_key_credential(key)
+    if tested is not None and not tested.ok:
+        raise ValidationFailed(tested.message, field="api_key")
     store_credential(installation, staged)
     installation.checked_at = installation.check_ok = installation.check_detail = None  # a new key
-    connection_check.queue_check(installation)
+    if tested is not None:
+        connection_check.record(installation, tested)
+    else:
+        connection_check.queue_check(installation)
     audit.record(
         user,
         "installation.credential_replaced",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ...extensions import db
 from ...services import connection_check, installs, oauth_connect
 from ...services import wizard as wizards
 from ...services.errors import ServiceError, ValidationFailed
@@ -115,19 +116,36 @@ def replace_key(ws, installation_id):
         status = 422
         if form.validate_on_submit():
             try:
-                installs.replace_api_key(current_user, installation, form.api_key.data)
-                flash(f"API key of {installation.integration.name} replaced.", "success")
+                installation, tested = _tested_replacement(ws, installation, form.api_key.data)
+                installs.replace_api_key(current_user, installation, form.api_key.data, tested)
+                replaced = f"API key of {installation.integration.name} replaced."
+                flash(f"{replaced} {tested.message}." if tested else replaced, "success")
                 return _back(installation)
             except ServiceError as error:
-                apply_service_error(form, error)
+                apply_service_error(form, error)  # the old key stays: nothing was written
                 status = error.status
     return render_template(
         "install/replace_key.html",
         installation=installation,
         form=form,
         credential=installs.credential_summary(installation.credential),
+        has_test=connection_check.test_of(installation.version.auth_config) is not None,
         header_preview=wizards.api_key_header_preview(installation.version.auth_config, None),
     ), status
+
+
+def _tested_replacement(ws: str, installation, key: str | None):
+    """Send the connection test (authConfig.test) with the new key before anything is written, as
+    the wizard's auth step does: the transaction ends first, so no lock is held across the call.
+    Returns the installation (loaded and checked again) and the outcome (None: no test declared)."""
+    auth_config = dict(installation.version.auth_config or {})
+    if connection_check.test_of(auth_config) is None:
+        return installation, None
+    secret = wizards.api_key_credential(key)  # its shape first: a malformed key is never sent
+    installation_id = installation.id
+    db.session.commit()  # nothing written yet
+    tested = connection_check.run(auth_config, secret)
+    return installs.installation_in(current_user, ws, installation_id), tested
 
 
 @bp.post("/workspaces/<ws>/installations/<installation_id>/reconnect")

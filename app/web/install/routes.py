@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms.widgets import PasswordInput
 
 from ...database import writes
 from ...domain import wizard as steps_rule
@@ -249,9 +248,10 @@ def _auth_step(wizard, problem: ServiceError | None = None):
             status = 422
         else:
             try:
-                wizard, failed = _tested_key(wizard, form)
+                wizard, failed, tested = _tested_key(wizard, form)
                 if failed is None:
-                    return redirect(step_url(wizard))
+                    # A tested key answers "Connected" beside the field before moving on.
+                    return redirect(step_url(wizard, steps_rule.AUTH if tested else None))
                 form.api_key.errors = [failed]
                 status = 422
             except ServiceError as error:
@@ -266,6 +266,7 @@ def _auth_step(wizard, problem: ServiceError | None = None):
         connect_form=ButtonForm(),
         header_preview=wizards.api_key_header_preview(auth_config, None),
         credential=(wizard.data or {}).get("credential"),
+        has_test=connection_check.test_of(auth_config) is not None,
         oauth_error=problem.message if problem else (wizard.data or {}).get("oauth_error"),
     )
 
@@ -273,8 +274,9 @@ def _auth_step(wizard, problem: ServiceError | None = None):
 def _tested_key(wizard, form):
     """Check the key's shape, then send the integration's connection test (authConfig.test) with
     it before moving on. The test is a network call (possibly to this very app): the transaction
-    ends before it (nothing is written yet), as in the OAuth2 callback. Returns the wizard and
-    None when the key is saved, or the message to show beside the field (what was typed stays)."""
+    ends before it (nothing is written yet), as in the OAuth2 callback. Returns the wizard, the
+    message to show beside the field when the key is refused (None when it is saved), and whether
+    a test ran. A refused key is not rendered back: the field starts empty."""
     key = wizards.api_key_credential(form.api_key.data)["api_key"]
     auth_config, wizard_id = dict(wizard.version.auth_config or {}), wizard.id
     outcome = None
@@ -283,12 +285,9 @@ def _tested_key(wizard, form):
         outcome = connection_check.run(auth_config, {"kind": "api_key", "api_key": key})
         wizard = wizards.load_wizard(current_user, wizard_id)
         if not outcome.ok:
-            form.api_key.widget = PasswordInput(hide_value=False)  # keep what was typed
-            return wizard, outcome.message
+            return wizard, outcome.message, True
     wizards.save_api_key(wizard, key, outcome)
-    if outcome is not None:
-        flash(f"{outcome.message}: the service accepted the key.", "success")
-    return wizard, None
+    return wizard, None, outcome is not None
 
 
 def _variables_step(wizard):
