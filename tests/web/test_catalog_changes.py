@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from app.models import Integration
+from app.models import Integration, User
 from app.models.base import utcnow
 from app.services import catalog, integrations, publishing, staff
 from app.services.catalog import generation, ranking
 from app.services.catalog.generation import MATCH_CACHE, process_cache
-from tests.install_support import add_version, admin
+from tests import factories as f
+from tests.databases import migrated_app
+from tests.install_support import add_version, admin, publish
 
 SEARCH = "/integrations?q=lantern"
 
@@ -194,3 +197,65 @@ def _anonymous():
     from app.domain.visibility import ANONYMOUS
 
     return ANONYMOUS
+
+
+@pytest.mark.concurrency
+def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_once():
+    """Two gunicorn processes, a search with enough matches to be kept over an unrelated write: the
+    unrelated write leaves it (same bytes), a rename into the search, a visibility change and a takedown
+    of a shown listing, each committed by a third process, show on the next request to either one."""
+    from tests.web.test_catalog_page_cache_processes import _get, _warm
+    from tests.web.test_install_processes import _free_port, gunicorn_processes
+
+    with migrated_app() as seeder:
+
+        def act(change):
+            with seeder.test_request_context():
+                change()
+                db.session.commit()
+
+        ids = {}
+
+        def build():
+            user, workspace = admin()
+            ids["owner"] = user.id
+            ids["staff"] = f.UserFactory(is_staff=True).id
+            lanterns = [
+                publish(workspace=workspace, name=f"Lantern {n}", slug=f"lantern-{n}") for n in range(6)
+            ]
+            ids["shown"] = lanterns[0].id
+            ids["other"] = publish(workspace=workspace, name="Harbour Relay", slug="harbour-relay").id
+
+        act(build)
+
+        def row(key: str) -> Integration:
+            return db.session.get(Integration, ids[key])
+
+        def user(key: str):
+            return db.session.get(User, ids[key])
+
+        url = seeder.config["SQLALCHEMY_DATABASE_URI"]
+        env = {
+            "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+            "SECRET_KEY": seeder.config["SECRET_KEY"],
+            "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
+        }
+        with gunicorn_processes([_free_port(), _free_port()], env) as urls:
+            _warm(urls, [SEARCH])
+            before = [_get(base + SEARCH).text for base in urls]
+
+            act(lambda: _touch(row("other")))
+            assert [_get(base + SEARCH).text for base in urls] == before
+
+            act(lambda: setattr(row("other"), "name", "Lantern Relay"))
+            assert all("Lantern Relay" in _get(base + SEARCH).text for base in urls)
+
+            _warm(urls, [SEARCH])
+            act(lambda: integrations.set_visibility(user("owner"), row("other"), "private"))
+            assert all("Lantern Relay" not in _get(base + SEARCH).text for base in urls)
+
+            _warm(urls, [SEARCH])
+            act(lambda: staff.take_down(user("staff"), row("shown"), "Reported as malware."))
+            for base in urls:
+                page = _get(base + SEARCH).text
+                assert "Lantern 0" not in page and "Lantern 1" in page
