@@ -15,7 +15,7 @@ def register(app: Flask) -> None:
         """Erase for good the soft-deleted integrations (and their installation history) whose
         retention has run out: short 7 days, medium 30, long 365, none at once, unset the default."""
         from .database import write_intent
-        from .services import idempotency
+        from .services import catalog, idempotency
         from .services.publishing import purge
 
         default_days = current_app.config["RETENTION_DEFAULT_DAYS"]
@@ -30,6 +30,8 @@ def register(app: Flask) -> None:
         with write_intent():
             summary = purge(dry_run=dry_run, default_days=default_days, each=each, commit=db.session.commit)
             keys = 0 if dry_run else idempotency.purge_expired()
+            if not dry_run:
+                catalog.prune_changes()
             db.session.commit()
         verb = "Would purge" if dry_run else "Purged"
         for item in summary.items:

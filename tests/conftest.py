@@ -32,7 +32,10 @@ def app():
 def _rollback_each_test(request, app):
     """Everything a test (and the app, in its requests) writes lives in one outer
     transaction on one connection, rolled back at the end. The app's own commits only
-    release savepoints (the session joins with join_transaction_mode="create_savepoint")."""
+    release savepoints (the session joins with join_transaction_mode="create_savepoint").
+    The catalog's change tracker starts each test empty: what it saw in a test rolled back since
+    is another history (the caches it kept then are recomputed, as after any move it cannot describe)."""
+    app.extensions.pop("catalog_change_tracker", None)
     if any(request.node.get_closest_marker(name) for name in ("browser", "concurrency", "faults")):
         yield
         return

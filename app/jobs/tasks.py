@@ -38,13 +38,15 @@ def wizard_sweep() -> None:
 
 
 def purge() -> None:
-    """`flask purge`, on a schedule: what the retention tiers say is due, and old write answers."""
+    """`flask purge`, on a schedule: what the retention tiers say is due, old write answers, and the
+    catalog's change log (older than an hour)."""
     from ..extensions import db
-    from ..services import idempotency
+    from ..services import catalog, idempotency
     from ..services.publishing import purge as purge_due
 
     purge_due(default_days=current_app.config["RETENTION_DEFAULT_DAYS"], commit=db.session.commit)
     idempotency.purge_expired()
+    catalog.prune_changes()
 
 
 def refresh_sweep() -> None:

@@ -24,7 +24,10 @@ the listing generation and the counts (migration 0011). A move of the listing ge
 the caches; an install moves only the counts, which leaves the catalog's rankings and facet counts
 cached, and a kept page whose view gave a `recount` is then answered again, unrendered, if what it
 shows of the counts (its fingerprint: ids, counts, order, next page) reads the same in one snapshot
-at the same listing generation (`valid_kept`); else it is rendered from the kept rankings.
+at the same listing generation (`valid_kept`); else it is rendered from the kept rankings. A move of the
+listing generation the catalog's change log describes (migration 0021: which listings changed) keeps
+a page whose view gave a `revalidate` -- a search's pages: answered again, unrendered, when no changed
+listing matches the search before or after (its rankings were kept); the other pages are dropped.
 
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
 conditional or range header, for a URL it keeps a page of, is answered with the very bytes and
@@ -63,6 +66,7 @@ ENVIRON_GENERATION = "marketplace.page_generation"  # read by the front before F
 ENVIRON_PUBLIC = "marketplace.public_page"  # set by the wrapper: this answer is the anonymous page
 ENVIRON_FAILED = "marketplace.page_generation_failed"  # the front's read failed (database unavailable)
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+NEEDS_READ = object()  # PageCache.kept_at_once: telling what is kept needs the database (an app context)
 
 
 @dataclass(frozen=True)
@@ -83,17 +87,23 @@ class Kept:
     size: int
     fingerprint: tuple | None = None
     recount: Callable[[], tuple | None] | None = None
+    # (listings changed since it was kept, the listing generation now) -> whether it is still right.
+    revalidate: Callable[[frozenset, int], bool] | None = None
 
 
 class PageCache:
-    """An LRU of pages (or fragments) rendered at one listing generation, bounded in bytes; emptied
-    when another listing generation is seen. Generations are (listing generation, counts) pairs. Values are
-    CachedPage, (status, headers, body) for the front, or (html, extras) for fragments."""
+    """An LRU of pages (or fragments) rendered at one listing generation, bounded in bytes. When another
+    listing generation is seen, the pages stay if the catalog's change log describes the move, each
+    marked with the listings changed since, and one is answered again only once its `revalidate` says
+    none of them touches it; else (or with no `revalidate`) the cache empties. Generations are
+    (listing generation, counts) pairs. Values are CachedPage, (status, headers, body) for the front, or
+    (html, extras) for fragments."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.listing: int | None = None
         self.pages: OrderedDict[tuple, Kept] = OrderedDict()
+        self.pending: dict[tuple, frozenset] = {}  # key -> listings changed since it was kept
         self.size = 0
         self.lock = threading.Lock()
 
@@ -103,31 +113,94 @@ class PageCache:
         return kept.value if kept is not None and kept.counts == generation[1] else None
 
     def kept(self, generation: tuple[int, int], key: tuple) -> Kept | None:
-        """What is kept under `key` at `generation`'s listing generation, at whatever counts."""
+        """What is kept under `key` at `generation`'s listing generation, at whatever counts. A page kept
+        before a listing write is revalidated first (needs an app context then)."""
+        listing = generation[0]
+        self._move(listing)
+        with self.lock:
+            if listing != self.listing:
+                return None
+            kept = self.pages.get(key)
+            if kept is None:
+                return None
+            self.pages.move_to_end(key)
+            changed = self.pending.get(key)
+        if not changed:
+            return kept
+        still = kept.revalidate is not None and kept.revalidate(changed, listing)
+        with self.lock:
+            if listing == self.listing and self.pages.get(key) is kept:
+                self.pending.pop(key, None)
+                if not still:
+                    del self.pages[key]
+                    self.size -= kept.size
+        return kept if still else None
+
+    def put(
+        self,
+        generation: tuple[int, int],
+        key: tuple,
+        value,
+        size: int,
+        fingerprint=None,
+        recount=None,
+        revalidate=None,
+    ):
+        """Keep `value`, computed from what the database held at `generation` or later. At another listing
+        generation than the cache's, the cache moves to it first: a value is only ever answered to a
+        request that read its very generation (or one the change log shows leaves it untouched), so
+        one from before a write is never answered after."""
+        if size > self.max_bytes // 4:
+            return
+        self._move(generation[0])
+        if revalidate is not None:
+            catalog.note_generation(generation[0])  # so a move from it can be described later
         with self.lock:
             if generation[0] != self.listing:
-                self._empty(generation[0])
-                return None
+                return
+            old = self.pages.pop(key, None)
+            self.pending.pop(key, None)
+            self.size += size - (old.size if old else 0)
+            self.pages[key] = Kept(generation[1], value, size, fingerprint, recount, revalidate)
+            while self.size > self.max_bytes:
+                oldest_key, oldest = self.pages.popitem(last=False)
+                self.pending.pop(oldest_key, None)
+                self.size -= oldest.size
+
+    def _move(self, listing: int) -> None:
+        """Follow the listing generation to `listing`: keep the pages, marked with what changed, if the
+        change log says which listings changed; else forget them all."""
+        with self.lock:
+            seen = self.listing
+        if listing == seen:
+            return
+        changed = None
+        if seen is not None and any(kept.revalidate is not None for kept in list(self.pages.values())):
+            changed = catalog.listings_changed(seen, listing)
+        with self.lock:
+            if self.listing != seen:
+                return  # another thread moved it meanwhile
+            if changed is None:
+                self._empty(listing)
+                return
+            self.listing = listing
+            for key in [key for key, kept in self.pages.items() if kept.revalidate is None]:
+                self.size -= self.pages.pop(key).size
+            if changed:
+                for key in self.pages:
+                    self.pending[key] = self.pending.get(key, frozenset()) | changed
+
+    def kept_at_once(self, generation: tuple[int, int], key: tuple):
+        """What is kept under `key` when telling needs no database read -- the cache is at `generation`'s
+        listing generation and nothing changed since `key` was kept -- else NEEDS_READ (then `kept`, in
+        an app context). Checked under one lock: no other thread moves the cache in between."""
+        with self.lock:
+            if generation[0] != self.listing or key in self.pending:
+                return NEEDS_READ
             kept = self.pages.get(key)
             if kept is not None:
                 self.pages.move_to_end(key)
             return kept
-
-    def put(self, generation: tuple[int, int], key: tuple, value, size: int, fingerprint=None, recount=None):
-        """Keep `value`, computed from what the database held at `generation` or later. At another listing
-        generation than the cache's, the cache is emptied for it first: a value is only ever answered
-        to a request that read its very generation, so one from before a write is never answered after."""
-        with self.lock:
-            if size > self.max_bytes // 4:
-                return
-            if generation[0] != self.listing:
-                self._empty(generation[0])
-            old = self.pages.pop(key, None)
-            self.size += size - (old.size if old else 0)
-            self.pages[key] = Kept(generation[1], value, size, fingerprint, recount)
-            while self.size > self.max_bytes:
-                _, oldest = self.pages.popitem(last=False)
-                self.size -= oldest.size
 
     def holds(self, key: tuple) -> bool:
         """Whether anything is kept under `key`, at whatever generation (a hint: check it with `kept`)."""
@@ -146,6 +219,7 @@ class PageCache:
     def _empty(self, listing: int | None) -> None:
         self.listing = listing
         self.pages.clear()
+        self.pending.clear()
         self.size = 0
 
 
@@ -228,11 +302,15 @@ def is_anonymous_request() -> bool:
     return not current_user.is_authenticated
 
 
-def anonymous_page(key, recount=None):
+def anonymous_page(key, recount=None, revalidate=None):
     """Serve the decorated view's anonymous answers from the page cache. `key(**view_args)` gives what,
     besides the endpoint, decides the page (the normalised query); it may raise like the view would.
     `recount(page_key)`, if given, reads what the page shows of the install counts (a service function
-    of catalog.counts): then a page kept before an install is answered again if that reads the same."""
+    of catalog.counts): then a page kept before an install is answered again if that reads the same.
+    `revalidate(page_key, listing)`, if given, is asked right after the page rendered at the listing
+    generation `listing`: a check (changed ids, listing generation now) -> bool that the listings
+    changed since leave the page as it is, or None; then a page kept before a listing write that
+    touches none of what it shows is answered again."""
 
     def decorate(view):
         @wraps(view)
@@ -254,10 +332,11 @@ def anonymous_page(key, recount=None):
                 fingerprint = _fingerprint(reread, generation)
                 if fingerprint is None:
                     reread = None
-                cache.put(generation, cache_key, page, len(body), fingerprint, reread)
+                still = revalidate(page_key, generation[0]) if revalidate is not None else None
+                cache.put(generation, cache_key, page, len(body), fingerprint, reread, still)
             else:
-                page, fingerprint, reread = kept.value, kept.fingerprint, kept.recount
-            request.environ[ENVIRON_PUBLIC] = (generation, fingerprint, reread)
+                page, fingerprint, reread, still = kept.value, kept.fingerprint, kept.recount, kept.revalidate
+            request.environ[ENVIRON_PUBLIC] = (generation, fingerprint, reread, still)
             return _public(page)
 
         return wrapper
@@ -359,7 +438,9 @@ class PageCacheFront:
             return start_response(status, headers, exc_info)
 
         answer = self.wsgi_app(environ, remember)
-        public = environ.get(ENVIRON_PUBLIC)  # (the generation the page is valid at, fingerprint, recount)
+        public = environ.get(
+            ENVIRON_PUBLIC
+        )  # (the generation the page is valid at, fingerprint, recount, revalidate)
         if public is None or not sent.get("status", "").startswith("200 "):
             return answer
         if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
@@ -369,7 +450,8 @@ class PageCacheFront:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        cache.put(public[0], key, (sent["status"], tuple(sent["headers"]), body), len(body), *public[1:])
+        with self._context():  # following the listing generation may read the change log
+            cache.put(public[0], key, (sent["status"], tuple(sent["headers"]), body), len(body), *public[1:])
         return [body]
 
     def _lookup(self, key: tuple):
@@ -388,8 +470,9 @@ class PageCacheFront:
         if not cache.holds(key):
             return cache, None, None
         generation = catalog.page_generation_of(engine)
-        kept = cache.kept(generation, key)
-        if kept is not None and kept.counts != generation[1]:
+        kept = cache.kept_at_once(generation, key)
+        if kept is NEEDS_READ or (kept is not None and kept.counts != generation[1]):
+            # Following a listing write (the change log), revalidating or recounting reads the database.
             with self.app.app_context():
                 kept = valid_kept(cache, generation, key)
         return cache, generation, kept

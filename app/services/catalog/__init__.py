@@ -25,8 +25,11 @@ from .generation import (
     catalog_generation,
     catalog_generation_unbound,
     clear_caches,
+    listings_changed,
+    note_generation,
     page_generation_of,
     page_generation_unbound,
+    prune_changes,
 )
 from .home import Home, home_for, sitemap_entries
 from .listing import (
@@ -40,6 +43,7 @@ from .listing import (
     page_for,
 )
 from .query import SORTS, CatalogQuery
+from .ranking import search_page_check
 
 __all__ = [
     "MAX_LIMIT",
@@ -65,10 +69,14 @@ __all__ = [
     "integration_by_handle",
     "integration_by_id",
     "keyset_page_for",
+    "listings_changed",
+    "note_generation",
     "page_counts",
     "page_for",
     "page_generation_of",
     "page_generation_unbound",
+    "prune_changes",
+    "search_page_check",
     "Shown",
     "shown_to",
     "shown_to_each",

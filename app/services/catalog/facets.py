@@ -89,10 +89,12 @@ def category_counts(
         found = ranking(query.without_category(), generation=generation)
         if found is not None:
             key = ("ranked", viewer.member_of, query.category_key)
-            counts = cache.get(generation, key)
-            if counts is None:
-                counts = _count_ranked(found.for_viewer(viewer)[0], query.tiers)
-                cache.put(generation, key, counts)
+            # Counted from `found`: still right while the ranking is the very one (kept unchanged).
+            kept = cache.get(generation, key, lambda kept, _: kept if kept[0] is found else None)
+            if kept is None:
+                kept = (found, _count_ranked(found.for_viewer(viewer)[0], query.tiers))
+                cache.put(generation, key, kept, survives=True)
+            counts = kept[1]
             return [
                 CategoryCount(slug, name, counts.get(cid, 0)) for cid, slug, name in _categories(generation)
             ]
@@ -126,13 +128,14 @@ def _count_ranked(matches, tiers: tuple[str, ...]) -> dict[str, int]:
 def _categories(generation: int) -> tuple:
     """(id, slug, name) of every category in the staff's order, read once per generation."""
     cache = process_cache(FACET_CACHE)
-    rows = cache.get(generation, ("category-list",))
+    # Categories are written with bump_listing_generation() (no move the log describes changes them).
+    rows = cache.get(generation, ("category-list",), lambda rows, _: rows)
     if rows is None:
         stmt = select(CATEGORIES.c.id, CATEGORIES.c.slug, CATEGORIES.c.name).order_by(
             CATEGORIES.c.position, CATEGORIES.c.name
         )
         rows = tuple(tuple(row) for row in fetch(stmt))
-        cache.put(generation, ("category-list",), rows)
+        cache.put(generation, ("category-list",), rows, survives=True)
     return rows
 
 

@@ -14,6 +14,15 @@ computed at, and a whole cache empties the first time a newer one is seen.
 
 A write the triggers do not see (a table the public pages read that is not integrations or
 integration_versions) must call `bump_listing_generation()` in its transaction.
+
+Which listings changed (migration 0021): the same triggers write the ids of the integrations they
+saw change to `catalog_changes`, so a move of the generation is described. This process's
+`ChangeTracker` keeps the generations it has seen, in order, with the ids changed between each and
+the next; a cache whose generation moved asks it what changed since, and keeps each entry its
+`revalidate` finds untouched (a ranking none of whose matches changed and that no changed listing
+now matches; the pages cut from it). Whatever the log cannot describe -- `bump_listing_generation()`
+(it logs "anything"), more than MAX_CHANGES ids, a gap left by `prune_changes`, a generation this
+process never saw -- empties the cache, as before.
 """
 
 from __future__ import annotations
@@ -22,8 +31,10 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
+from datetime import timedelta
 
-from sqlalchemy import Connection, Engine, event, func, literal_column, select, text
+from sqlalchemy import Connection, DateTime, Engine, bindparam, event, func, literal_column, select, text
 
 from ...extensions import db
 
@@ -58,6 +69,9 @@ _BUMP_SQL = {
 }
 
 
+_LOG_ANYTHING_SQL = "INSERT INTO catalog_changes (integration_id) VALUES (NULL)"
+
+
 def catalog_generation() -> int:
     """The listing generation, read in the session's transaction."""
     return int(db.session.scalar(_GENERATION_SELECT))
@@ -67,8 +81,9 @@ def bump_listing_generation() -> None:
     """Move the listing generation in the session's transaction: every process's cached pages,
     rankings and facet counts are then recomputed on their next request (once it commits). Writes to
     integrations and integration_versions do this by trigger; call it for any other write that changes
-    what a public page shows or who may see it."""
+    what a public page shows or who may see it. The change it logs names no listing: "anything"."""
     db.session.execute(text(_BUMP_SQL[db.session.get_bind().dialect.name]))
+    db.session.execute(text(_LOG_ANYTHING_SQL))
 
 
 def bump_counts() -> None:
@@ -226,42 +241,100 @@ def reader_for(engine: Engine) -> GenerationReader:
 
 
 class GenerationCache:
-    """A small LRU of values computed at one catalog generation, emptied whenever the generation moves."""
+    """A small LRU of values computed at one catalog generation. When the generation moves, the entries
+    stay if the change log describes the move (`ChangeTracker`), each marked with the listings changed
+    since it was computed, and is served again only once its `revalidate` says it is untouched; else
+    the cache empties."""
 
     def __init__(self, size: int = 512):
         self.size = size
         self.generation: int | None = None
         self.entries: OrderedDict = OrderedDict()
+        self.pending: dict = {}  # key -> ids changed since its value was computed
+        self.survivors: set = set()  # keys whose values a `revalidate` may keep over a move
         self.lock = threading.Lock()
 
-    def get(self, generation: int, key):
+    def get(self, generation: int, key, revalidate: Callable | None = None):
+        """The value kept under `key`, valid at `generation`, or None. `revalidate(value, changed)`
+        answers the value (or a patched one) still right after the listings `changed` changed, or None."""
+        with self.lock:
+            seen = self.generation
+        if generation != seen:
+            self._move(seen, generation)
         with self.lock:
             if generation != self.generation:
-                self.generation = generation
-                self.entries.clear()
                 return None
             value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
+            if value is None:
+                return None
+            self.entries.move_to_end(key)
+            changed = self.pending.get(key)
+        if not changed:
             return value
+        fresh = revalidate(value, changed) if revalidate is not None else None
+        with self.lock:
+            if generation == self.generation and self.entries.get(key) is value:
+                self.pending.pop(key, None)
+                if fresh is None:
+                    del self.entries[key]
+                    self.survivors.discard(key)
+                else:
+                    self.entries[key] = fresh
+        return fresh
+
+    def _move(self, seen: int | None, generation: int) -> None:
+        changed = None
+        if seen is not None and self.survivors:
+            changed = tracker().changes_between(seen, generation)
+        with self.lock:
+            if self.generation != seen:
+                return  # another thread moved it meanwhile
+            self.generation = generation
+            if changed is None:
+                self.entries.clear()
+                self.pending.clear()
+                self.survivors.clear()
+                return
+            for key in [key for key in self.entries if key not in self.survivors]:
+                del self.entries[key]
+            if changed:
+                for key in self.entries:
+                    self.pending[key] = self.pending.get(key, frozenset()) | changed
 
     def peek(self, key) -> tuple[int | None, object]:
-        """(generation, value) as cached, not checked against the database's generation: the caller must."""
+        """(generation, value) as cached, not checked against the database's generation: the caller must.
+        A value waiting to be revalidated after a move reads None."""
         with self.lock:
+            if key in self.pending:
+                return self.generation, None
             return self.generation, self.entries.get(key)
 
-    def put(self, generation: int, key, value) -> None:
+    def put(self, generation: int, key, value, *, survives: bool = False, note: bool = False) -> None:
+        """Keep `value`, computed at `generation`. `survives`: its `get` passes a `revalidate`, so it may
+        be kept over a move of the generation; `note`: remember the generation (so a move from it can be
+        described later: one read of the change log, the first time this process keeps anything at it)."""
+        if note:
+            tracker().note(generation)
         with self.lock:
             if generation != self.generation:
                 return
             self.entries[key] = value
+            self.pending.pop(key, None)
+            if survives:
+                self.survivors.add(key)
+            else:
+                self.survivors.discard(key)
             while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+                old, _ = self.entries.popitem(last=False)
+                self.pending.pop(old, None)
+                self.survivors.discard(old)
 
     def clear(self) -> None:
         with self.lock:
             self.generation = None
             self.entries.clear()
+            self.pending.clear()
+            self.survivors.clear()
 
 
 def process_cache(name: str) -> GenerationCache:
@@ -278,3 +351,196 @@ def clear_caches() -> None:
     """Forget this process's cached facet counts and rankings (the benchmark measures cold searches)."""
     for name in _SIZES:
         process_cache(name).clear()
+    tracker().forget()
+
+
+# -- which listings changed between two generations (migration 0021) -------------------------------
+
+TRACKER = "catalog_change_tracker"
+MAX_CHANGES = 1000  # more changed listings than this between two generations: recompute everything
+HISTORY = 64  # generations remembered; a value kept at an older one is recomputed
+KEEP_CHANGES = timedelta(hours=1)  # `prune_changes` deletes older rows
+
+# One statement (one snapshot): the generation, the log's mark, the pruned mark, and the rows logged
+# after `after` (a mark read before). SQLite: the mark is the highest seq (one writer at a time, so
+# seq order is commit order). PostgreSQL: the mark is the statement's snapshot; the rows logged since
+# an earlier one are those it did not see.
+_STATE_SQL = {
+    "sqlite": (
+        "SELECT s.g, s.m, s.p, c.seq, c.integration_id FROM (SELECT "
+        "(SELECT coalesce(sum(generation), 0) FROM catalog_state) AS g, "
+        "max((SELECT coalesce(max(seq), 0) FROM catalog_changes), "
+        "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned)) AS m, "
+        "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p) AS s "
+        "LEFT JOIN catalog_changes AS c ON c.seq > CAST(:after AS INTEGER) AND c.seq <= s.m "
+        "LIMIT :limit"
+    ),
+    # The mark is "snapshot|highest seq": a transaction never sees its own rows as visible in its own
+    # snapshots, so rows the reader itself wrote (only ever in the test suite, whose requests share one
+    # transaction) count as new only past the highest seq read then.
+    "postgresql": (
+        "SELECT s.g, s.m::text || '|' || s.q AS m, s.p, c.seq, c.integration_id FROM (SELECT "
+        "(SELECT coalesce(sum(generation), 0) FROM catalog_state) AS g, pg_current_snapshot() AS m, "
+        "(SELECT coalesce(max(seq), 0) FROM catalog_changes) AS q, "
+        "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p) AS s "
+        "LEFT JOIN catalog_changes AS c ON CAST(:after AS text) <> '' "
+        "AND c.tx >= pg_snapshot_xmin(CAST(nullif(CAST(:after AS text), '') AS pg_snapshot))::text::bigint "
+        "AND NOT pg_visible_in_snapshot(c.tx::text::xid8, CAST(nullif(CAST(:after AS text), '') AS pg_snapshot)) "
+        "AND NOT (c.tx = coalesce(pg_current_xact_id_if_assigned()::text::bigint, -1) "
+        "AND c.seq <= CAST(:after_seq AS bigint)) "
+        "LIMIT :limit"
+    ),
+}
+
+
+class ChangeTracker:
+    """The listing generations this process has seen, oldest first, each with the log's mark read in the
+    same snapshot, and the ids changed between each and the next (None: not describable)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.states: list[tuple[int, object]] = []
+        self.steps: list[frozenset | None] = []  # steps[i]: between states[i] and states[i + 1]
+
+    def changes_between(self, older: int, newer: int) -> frozenset | None:
+        """The ids of the listings changed from generation `older` to `newer`, or None if the log cannot
+        say (then anything may have changed)."""
+        if older == newer:
+            return frozenset()
+        with self.lock:
+            if self._index(older) is None:
+                return None  # never seen (or forgotten): no read can describe it
+            if self._index(newer) is None:
+                self._advance()
+            start, end = self._index(older), self._index(newer)
+            if start is None or end is None or start > end:
+                return None
+            changed: set = set()
+            for step in self.steps[start:end]:
+                if step is None:
+                    return None
+                changed |= step
+                if len(changed) > MAX_CHANGES:
+                    return None
+            return frozenset(changed)
+
+    def note(self, generation: int) -> None:
+        """Remember `generation` (a value was just computed at it), unless it is the latest seen already."""
+        with self.lock:
+            if not self.states or self.states[-1][0] != generation:
+                self._advance()
+
+    def forget(self) -> None:
+        with self.lock:
+            self.states.clear()
+            self.steps.clear()
+
+    def _index(self, generation: int) -> int | None:
+        for index in range(len(self.states) - 1, -1, -1):
+            if self.states[index][0] == generation:
+                return index
+        return None
+
+    def _advance(self) -> None:
+        dialect = db.session.get_bind().dialect.name
+        after = self.states[-1][1] if self.states else None
+        if dialect == "postgresql":
+            snapshot, _, seq = (after or "|0").partition("|")
+            params = {"after": snapshot, "after_seq": int(seq)}
+        else:
+            params = {"after": 2**62 if after is None else after}
+        rows = read_unbound(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
+        generation, mark, pruned = int(rows[0][0]), rows[0][1], int(rows[0][2])
+        if self.states and generation == self.states[-1][0]:
+            return
+        if self.states and generation < self.states[-1][0]:
+            # Generations only grow (every move adds): this one is from another history (the test
+            # suite rolls each test back). Nothing seen before describes it.
+            self.states.clear()
+            self.steps.clear()
+            after = None
+        if after is None:
+            step = None
+        else:
+            step = _step(dialect, after, pruned, [(seq, changed) for _, _, _, seq, changed in rows])
+            if step is not None and not step:
+                step = None  # the generation moved with nothing logged: not described
+        self.states.append((generation, mark if dialect == "postgresql" else int(mark)))
+        if after is not None:
+            self.steps.append(step)
+        if len(self.states) > HISTORY:
+            del self.states[0]
+            if self.steps:
+                del self.steps[0]
+
+
+def _step(dialect: str, after, pruned: int, logged: list) -> frozenset | None:
+    """The ids logged since the mark `after`, or None when they are not all known."""
+    if dialect == "postgresql":
+        if pruned >= int(after.split(":", 1)[0]):
+            return None  # rows that snapshot may not have seen are gone
+    elif pruned > int(after):
+        return None
+    rows = [changed for seq, changed in logged if seq is not None]
+    if len(rows) > MAX_CHANGES or any(changed is None for changed in rows):
+        return None
+    return frozenset(rows)
+
+
+def read_unbound(stmt, params: dict) -> list:
+    """`stmt` (SQL text or a Core statement) run on a pooled connection of its own rather than in the
+    session's transaction (or through the tests' Connection): see `page_generation_unbound`."""
+    if isinstance(stmt, str):
+        stmt = text(stmt)
+    bind = db.session.get_bind()
+    if isinstance(bind, Connection):
+        db.session.flush()
+        return list(bind.execute(stmt, params).all())
+    with bind.connect() as connection:
+        return list(connection.execute(stmt, params).all())
+
+
+def listings_changed(older: int, newer: int) -> frozenset | None:
+    """The ids of the integrations changed from listing generation `older` to `newer` (as this process
+    saw them), or None when the change log cannot say."""
+    return tracker().changes_between(older, newer)
+
+
+def note_generation(generation: int) -> None:
+    """Something was just kept at `generation`: remember it, so a later move from it can be described."""
+    tracker().note(generation)
+
+
+def tracker() -> ChangeTracker:
+    """This app's change tracker, made on first use."""
+    from flask import current_app
+
+    found = current_app.extensions.get(TRACKER)
+    if found is None:
+        found = current_app.extensions.setdefault(TRACKER, ChangeTracker())
+    return found
+
+
+def prune_changes(now=None) -> int:
+    """Delete the change log's rows older than KEEP_CHANGES (the periodic `purge`), first marking the
+    highest one deleted, so a process that might have needed one recomputes instead. In the session's
+    transaction; answers how many rows went."""
+    from ...models.base import utcnow
+
+    cutoff = (now or utcnow()) - KEEP_CHANGES
+    order = "tx" if db.session.get_bind().dialect.name == "postgresql" else "seq"
+    mark = db.session.scalar(
+        text(f"SELECT max({order}) FROM catalog_changes WHERE created_at < :cutoff").bindparams(
+            bindparam("cutoff", type_=DateTime(timezone=True))
+        ),
+        {"cutoff": cutoff},
+    )
+    if mark is None:
+        return 0
+    db.session.execute(
+        text("UPDATE catalog_changes_pruned SET below = :mark WHERE slot = 0 AND below < :mark"),
+        {"mark": mark},
+    )
+    return db.session.execute(
+        text(f"DELETE FROM catalog_changes WHERE {order} <= :mark"), {"mark": mark}
+    ).rowcount

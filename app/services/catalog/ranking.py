@@ -11,8 +11,11 @@ The order is app/domain/relevance.py's blend of the text score with trust tier, 
 exact name/handle matches first, confusable copies after their originals; a search matching fewer
 than FEW_MATCHES rows also takes the rows one typo per word away (app/domain/typos.py). The installs
 and rating blended in are those of the ranking's listing generation: an install alone does not move
-that generation (migration 0012), so the order catches up with installs at the next listing change
-(a rating does move it). Searches matching more than MATCH_CACHE_ROWS rows are not ranked here: they
+that generation (migration 0012), so the order catches up with installs when the ranking is next
+computed (a rating does move it, and recomputes every ranking). A listing write keeps a ranking whose
+matches it leaves alone (migration 0021's change log: none of the changed listings is among its
+matches, none of them matches now, and it did not look for typos); any other recomputes it.
+Searches matching more than MATCH_CACHE_ROWS rows are not ranked here: they
 take the plain SQL path, ordered by exact match and then the text score alone (search.exact_first: no
 blend, no confusable rule, no typos -- so broad a search has plenty of matches as typed).
 """
@@ -20,15 +23,16 @@ blend, no confusable rule, no typos -- so broad a search has plenty of matches a
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache, partial
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ...domain import relevance, typos
 from ...domain.visibility import PUBLIC, Viewer, is_listed_to, listed_to_someone_clause
 from ...models.integration import TRUST_TIERS
 from . import search
-from .generation import MATCH_CACHE, process_cache
+from .generation import MATCH_CACHE, process_cache, read_unbound
 from .query import C, CatalogQuery, fetch, filtered, relevance_ordering, session_dialect
 
 MATCH_CACHE_ROWS = 10_000
@@ -51,8 +55,11 @@ class Ranking:
     them: ids are UUID strings, which sort the same byte-wise and in any collation, so keyset cursors
     can bisect the list)."""
 
-    def __init__(self, matches: list[Match], typo_ids=()):
+    def __init__(self, matches: list[Match], typo_ids=(), typo_searched: bool = False):
         self.matches = matches
+        self.ids = frozenset(m.id for m in matches)
+        # Whether too few matched for the words as typed (then rows one typo away were looked for).
+        self.typo_searched = typo_searched
         # The matches found only by tolerating a typo: searches sorted otherwise than by relevance
         # list them too (listing._matched), so every sort shows what the counts count.
         self.typo_ids = tuple(sorted(typo_ids))
@@ -77,11 +84,56 @@ def ranking(query: CatalogQuery, *, generation: int) -> Ranking | None:
     """The search's ranking for everyone (None when it matches too many rows to keep).
     `generation` must have been read before this call (the ranking is then at least that fresh)."""
     cache = process_cache(MATCH_CACHE)
-    cached = cache.get(generation, query.matching_key)
+    cached = cache.get(generation, query.matching_key, partial(_unchanged_by, query))
     if cached is None:
         cached = _rank(query)
-        cache.put(generation, query.matching_key, cached)
+        cache.put(generation, query.matching_key, cached, survives=True, note=True)
     return None if cached is _TOO_MANY else cached
+
+
+def _unchanged_by(query: CatalogQuery, cached, changed: frozenset):
+    """`cached` (a ranking, or _TOO_MANY) if the listings `changed` since it was computed leave it as it
+    is: none of them is among its matches, none of them matches now, and it did not look for typos (a
+    changed listing might be one typo away now). Else None: it is ranked again."""
+    if cached is _TOO_MANY or cached.typo_searched:
+        return None
+    if not changed.isdisjoint(cached.ids):
+        return None
+    matching = CatalogQuery(q=" ".join(query.terms), publisher=query.publisher, category=query.category)
+    stmt = _changed_matches(session_dialect(), matching)
+    return None if read_unbound(stmt, {"changed": sorted(changed)}) else cached
+
+
+@lru_cache(maxsize=256)
+def _changed_matches(dialect: str, query: CatalogQuery):
+    """Which of the `changed` ids the search matches now (built once per search: the first request after a
+    write, often answered before Flask from a kept page, should not pay for building it)."""
+    return filtered(
+        select(C.id).where(listed_to_someone_clause(C), C.id.in_(bindparam("changed", expanding=True))),
+        query,
+        by_tier=False,
+    ).where(search.matching_clause(query.terms, dialect))
+
+
+def search_page_check(query: CatalogQuery, generation: int):
+    """For a page of `query` just cut at `generation` from its rankings (the query's, and the one without
+    its category that the category counts come from): a check (changed ids, listing generation now)
+    -> bool that both are still the very rankings kept, i.e. no listing changed since matches the
+    search before or after. Then what the page shows -- its rows, in any sort, and its counts -- is
+    as it was. None when the page was not cut from kept rankings (not a search, too many matches)."""
+    if not query.is_search:
+        return None
+    kept = []
+    for each in dict.fromkeys((query, query.without_category())):
+        at, found = cached_ranking(each)
+        if at != generation or found is None:
+            return None
+        kept.append((each, found))
+
+    def unchanged(changed: frozenset, listing: int) -> bool:
+        return all(ranking(each, generation=listing) is found for each, found in kept)
+
+    return unchanged
 
 
 def cached_ranking(query: CatalogQuery) -> tuple[int | None, Ranking | None]:
@@ -135,7 +187,11 @@ def _rank(query: CatalogQuery):
     typo_rows = (
         _typo_matches(base, query, dialect, {row.id for row in rows}) if public_found < FEW_MATCHES else []
     )
-    return Ranking(scored_matches(query.terms, rows, typo_rows), typo_ids=[row.id for row in typo_rows])
+    return Ranking(
+        scored_matches(query.terms, rows, typo_rows),
+        typo_ids=[row.id for row in typo_rows],
+        typo_searched=public_found < FEW_MATCHES,
+    )
 
 
 def _typo_matches(base, query: CatalogQuery, dialect: str, found: set[str]) -> list:

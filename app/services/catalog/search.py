@@ -36,6 +36,11 @@ UNMANAGED_SCHEMA_NAMES = frozenset(
         "integrations_trgm_config",
         "ix_integrations_trgm",
         "ix_integrations_sort_name_ci",
+        # Migration 0021: which listings changed (written by the generation's triggers).
+        "catalog_changes",
+        "catalog_changes_pruned",
+        "ix_catalog_changes_created_at",
+        "ix_catalog_changes_tx",
     }
 )
 

@@ -90,11 +90,16 @@ def catalog_counts(key: tuple):
     return catalog.page_counts(*key)
 
 
+def catalog_check(key: tuple, listing: int):
+    """Whether listing writes since leave an anonymous catalog page as it is (its page cache's `revalidate`)."""
+    return catalog.search_page_check(key[0], listing)
+
+
 def detail_counts(key: tuple):
     return catalog.detail_counts(*key)
 
 
-@anonymous_page(key=catalog_key, recount=catalog_counts)
+@anonymous_page(key=catalog_key, recount=catalog_counts, revalidate=catalog_check)
 def catalog_view():
     query, page_number = catalog_key()
     viewer = current_viewer()
@@ -148,7 +153,7 @@ def category_page_key(slug: str) -> tuple:
 
 
 @bp.get("/categories/<slug>")
-@anonymous_page(key=category_page_key, recount=catalog_counts)
+@anonymous_page(key=category_page_key, recount=catalog_counts, revalidate=catalog_check)
 def category(slug):
     found = categories.by_slug(slug)
     if found is None:
