@@ -2,7 +2,7 @@
 user together with their memberships in one query (every signed-in request does both).
 
 A request that only reads (`read_only`) loads them outside the session's transaction: one statement,
-compiled once and run on a pooled DB-API connection of its own, reads the user's row, their
+compiled once and run on the thread's own autocommit connection (the generation's), reads the user's row, their
 memberships and the page generation together (the page cache's read, made before anything the page
 shows is read), and the user is attached to the session from that row without a second query. Nothing is kept between
 requests: each one reads the row afresh, so a signed-out session or a removed membership is seen on
@@ -23,7 +23,7 @@ from ..domain.visibility import ANONYMOUS, Viewer
 from ..extensions import db
 from ..models import Membership, User
 from ..models.workspace import MANAGER_ROLES
-from .catalog.generation import COUNTS, GENERATION
+from .catalog.generation import COUNTS, GENERATION, reader_for
 
 
 def load_with_memberships(user_id: str, read_only: bool = False) -> User | None:
@@ -79,8 +79,9 @@ def _load_outside_transaction(user_id: str) -> User | None:
 
 
 def _read_rows(sql: tuple[str, object], user_id: str) -> list[tuple]:
-    """The statement's rows, read on a pooled DB-API connection of its own (no transaction of the
-    session's; each row is one snapshot). Under the test suite's outer transaction (the bind is a
+    """The statement's rows, read on this thread's own autocommit connection, the one the page
+    generation is read on (`GenerationReader`: one round trip, no pool checkout nor pre-ping, no
+    transaction of the session's; the rows are one snapshot). Under the test suite's outer transaction (the bind is a
     Connection) through that connection, which sees the test's rows."""
     text, params = sql
     params = params(user_id)
@@ -88,15 +89,7 @@ def _read_rows(sql: tuple[str, object], user_id: str) -> list[tuple]:
     if isinstance(bind, Connection):
         db.session.flush()
         return [tuple(row) for row in bind.exec_driver_sql(text, params)]
-    connection = bind.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(text, params)
-        rows = cursor.fetchall()
-        cursor.close()
-    finally:
-        connection.close()
-    return rows
+    return reader_for(bind).read_all(text, params)
 
 
 def _user_row_statement():

@@ -44,6 +44,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial, wraps
 
@@ -476,6 +477,13 @@ class PageCacheFront:
             with self.app.app_context():
                 kept = valid_kept(cache, generation, key)
         return cache, generation, kept
+
+    def _context(self):
+        """An app context for reading the database: the current one if it is this app's (the test suite
+        keeps one open), else a fresh one, popped before the answer goes out."""
+        if has_app_context() and current_app._get_current_object() is self.app:
+            return nullcontext()
+        return self.app.app_context()
 
     def _bound(self):
         """(the front's cache, the app's engine), looked up once in an app context of the app's own

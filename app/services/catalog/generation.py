@@ -155,11 +155,19 @@ class GenerationReader:
         self.open: set = set()  # every connection this process made, for dispose()
         event.listen(engine, "engine_disposed", self._disposed)
 
-    def read(self, sql: str) -> tuple:
+    def read(self, sql: str, params=None) -> tuple:
+        """The statement's one row."""
+        return self._run(sql, params, lambda cursor: tuple(cursor.fetchone()))
+
+    def read_all(self, sql: str, params=None) -> list[tuple]:
+        """The statement's rows (one snapshot: one statement in autocommit)."""
+        return self._run(sql, params, lambda cursor: [tuple(row) for row in cursor.fetchall()])
+
+    def _run(self, sql: str, params, fetch):
         kept = self._kept()
         if kept is not None:
             try:
-                return self._execute(kept, sql)
+                return self._execute(kept, sql, params, fetch)
             except Exception as error:
                 lost = self.dialect.is_disconnect(error, kept, None)
                 self._drop(kept)
@@ -167,7 +175,7 @@ class GenerationReader:
                     raise
         fresh = self._connect()
         try:
-            return self._execute(fresh, sql)
+            return self._execute(fresh, sql, params, fetch)
         except Exception:
             self._drop(fresh)
             raise
@@ -196,11 +204,14 @@ class GenerationReader:
         return connection
 
     @staticmethod
-    def _execute(connection, sql: str) -> tuple:
+    def _execute(connection, sql: str, params, fetch):
         cursor = connection.cursor()
         try:
-            cursor.execute(sql)
-            return tuple(cursor.fetchone())
+            if params is None:
+                cursor.execute(sql)
+            else:
+                cursor.execute(sql, params)
+            return fetch(cursor)
         finally:
             cursor.close()
 
