@@ -27,6 +27,7 @@ process never saw -- empties the cache, as before.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import weakref
@@ -499,16 +500,24 @@ def _step(dialect: str, after, pruned: int, logged: list) -> frozenset | None:
 
 
 def read_unbound(stmt, params: dict) -> list:
-    """`stmt` (SQL text or a Core statement) run on a pooled connection of its own rather than in the
-    session's transaction (or through the tests' Connection): see `page_generation_unbound`."""
-    if isinstance(stmt, str):
-        stmt = text(stmt)
+    """`stmt` (SQL text or a Core statement) run outside the session's transaction, on this thread's own
+    autocommit connection (`GenerationReader`: one round trip), or through the tests' Connection: see
+    `page_generation_unbound`. Rows come as the driver gives them (ids, numbers, text)."""
     bind = db.session.get_bind()
     if isinstance(bind, Connection):
         db.session.flush()
-        return list(bind.execute(stmt, params).all())
-    with bind.connect() as connection:
-        return list(connection.execute(stmt, params).all())
+        return list(bind.execute(text(stmt) if isinstance(stmt, str) else stmt, params).all())
+    expanded = _compiled(stmt, bind.dialect).construct_expanded_state(params)
+    values = expanded.parameters
+    if expanded.positiontup is not None:
+        values = tuple(values[name] for name in expanded.positiontup)
+    return reader_for(bind).read_all(expanded.statement, values)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(stmt, dialect):
+    """`stmt` compiled once per dialect (a search's check is built once and run at each listing write)."""
+    return (text(stmt) if isinstance(stmt, str) else stmt).compile(dialect=dialect)
 
 
 def listings_changed(older: int, newer: int) -> frozenset | None:
