@@ -56,10 +56,11 @@ run: install
 screenshot: install-test chromium
 	$(PY) -m tests.readme_screenshot
 
+# The two legs share nothing (each makes its own databases, queues, ports and Redis names), so they run
+# side by side; each leg's output is printed whole when it ends.
 test: install-test chromium
 	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgresql
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
 lint: install-test
 	@echo "== ruff =="

@@ -6,6 +6,7 @@ outer transaction (the reader reads what is committed, as every other process do
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 
@@ -97,6 +98,23 @@ def test_each_thread_reads_on_a_connection_of_its_own_and_sees_the_same(engine):
         thread.join()
     assert seen == [expected] * 3
     assert len({id(c) for c in [mine, *connections]}) == 4
+
+
+def test_a_thread_that_ends_closes_its_connection(engine):
+    """A server that starts a thread per request (the development server, the browser tests' live
+    server) must not leave one open connection behind per request (PostgreSQL ran out of them)."""
+    reader = reader_for(engine)
+    before = len(reader.open)
+
+    def read() -> None:
+        catalog.page_generation_of(engine)
+
+    for _ in range(20):
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert len(reader.open) <= before
 
 
 def test_a_view_reads_what_the_front_reads(served, engine):

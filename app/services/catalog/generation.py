@@ -202,7 +202,23 @@ class GenerationReader:
         with self.lock:
             self.open.add(connection)
         self.local.connection, self.local.pid = connection, os.getpid()
+        # When this thread ends (a server that starts a thread per request), its locals go, and with
+        # them this token: the connection is closed then, not kept open until dispose().
+        self.local.token = token = _ThreadToken()
+        weakref.finalize(token, self._thread_ended, connection, os.getpid())
         return connection
+
+    def _thread_ended(self, connection, pid: int) -> None:
+        if os.getpid() != pid:
+            return  # a forked child: the connection is its parent's
+        with self.lock:
+            if connection not in self.open:
+                return  # dropped or disposed already
+            self.open.discard(connection)
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 -- already broken; nothing left to close
+            pass
 
     @staticmethod
     def _execute(connection, sql: str, params, fetch):
@@ -234,6 +250,10 @@ class GenerationReader:
                 connection.close()
             except Exception:  # noqa: BLE001 -- a thread may be using it: it then reconnects
                 pass
+
+
+class _ThreadToken:
+    """Lives in one thread's locals only: collected when the thread ends."""
 
 
 _READERS: weakref.WeakKeyDictionary[Engine, GenerationReader] = weakref.WeakKeyDictionary()
