@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import chain
 
+from flask import has_request_context, request
 from sqlalchemy import Connection, bindparam, event, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -53,29 +54,78 @@ def _user_with_memberships():
 
 def _load_outside_transaction(user_id: str) -> User | None:
     sql, keys, processors = _user_row_statement()
-    rows = _read_rows(sql, user_id)
+    rows = _rows_read_by_front(user_id)
+    if rows is None:
+        rows = _read_rows(sql, user_id)
     if not rows:
         return None
-    rows = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
-    columns = len(keys)
-    first = rows[0]
+    values, roles, generation = _parsed(rows, keys, processors)
     session = db.session()
     user = session.identity_map.get(session.identity_key(User, (user_id,)))
     if user is None:  # attach it from the row just read: persistent and clean, no second query
         user = User.__mapper__.class_manager.new_instance()
-        vars(user).update(zip(keys, first[:columns], strict=True))
+        vars(user).update(values)
         make_transient_to_detached(user)  # what is set counts as loaded, as from a query
         session.add(user)
     else:  # already in this session: what an ORM load does, fill in what is expired from the row
         unloaded = inspect(user).unloaded
-        for key, value in zip(keys, first[:columns], strict=True):
+        for key, value in values.items():
             if key in unloaded:
                 set_committed_value(user, key, value)
-    user.membership_roles = tuple(
-        (row[columns], row[columns + 1]) for row in rows if row[columns] is not None
-    )
-    user.page_generation = (int(first[columns + 2]), int(first[columns + 3]))
+    user.membership_roles = roles
+    user.page_generation = generation
     return user
+
+
+# What the member page front read for this request, when it then let Flask answer: (user id, rows).
+ENVIRON_MEMBER_ROWS = "marketplace.member_rows"
+
+
+def _rows_read_by_front(user_id: str) -> list[tuple] | None:
+    """The rows the member page front read at the start of this very request (app/web/member_front.py),
+    so a request it passes on to Flask reads them once; None when it read none for this user."""
+    if not has_request_context():
+        return None
+    found = request.environ.pop(ENVIRON_MEMBER_ROWS, None)
+    return found[1] if found is not None and found[0] == user_id else None
+
+
+def member_rows(user_id: str, bind=None) -> list[tuple]:
+    """The raw rows of the read a signed-in read-only request makes -- the user's row, their memberships
+    and the page generation, one statement on the thread's own autocommit connection -- on `bind`
+    (no app context needed: the member page front, before Flask runs), else on the app's bind."""
+    if bind is None:
+        return _read_rows(_user_row_statement()[0], user_id)
+    (text, params), _, _ = _compiled_user_row(bind.dialect)
+    return reader_for(bind).read_all(text, params(user_id))
+
+
+def detached_member(rows: list[tuple], dialect) -> User | None:
+    """The user of `member_rows`, attached to no session: its columns, `membership_roles` and
+    `page_generation` are set, and it loads nothing more."""
+    if not rows:
+        return None
+    _, keys, processors = _compiled_user_row(dialect)
+    values, roles, generation = _parsed(rows, keys, processors)
+    user = User.__mapper__.class_manager.new_instance()
+    vars(user).update(values)
+    user.membership_roles = roles
+    user.page_generation = generation
+    return user
+
+
+def _parsed(rows: list[tuple], keys: tuple, processors: tuple) -> tuple[dict, tuple, tuple[int, int]]:
+    """(the user's column values by attribute, their (workspace id, role) pairs, the page generation)
+    from the statement's raw rows (one per membership, or one with none)."""
+    rows = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+    columns = len(keys)
+    first = rows[0]
+    roles = tuple((row[columns], row[columns + 1]) for row in rows if row[columns] is not None)
+    return (
+        dict(zip(keys, first[:columns], strict=True)),
+        roles,
+        (int(first[columns + 2]), int(first[columns + 3])),
+    )
 
 
 def _read_rows(sql: tuple[str, object], user_id: str) -> list[tuple]:

@@ -6,7 +6,18 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from . import docs, errors, filters, health, page_cache, pages, schemas, security, strict_input
+    from . import (
+        docs,
+        errors,
+        filters,
+        health,
+        member_front,
+        page_cache,
+        pages,
+        schemas,
+        security,
+        strict_input,
+    )
     from .accounts import bp as accounts_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
@@ -39,7 +50,9 @@ def register_web(app: Flask) -> None:
     dev_outbox.register(app)  # only when mail is kept, not sent (never in production)
     errors.register(app)
     strict_input.register(app)
-    # Innermost wrapper of the WSGI app, so a proxy fix (security.register) applies before it.
+    # Innermost wrappers of the WSGI app, so a proxy fix (security.register) applies before them:
+    # anonymous pages' front, then members' (which needs the client's real address).
     app.wsgi_app = page_cache.PageCacheFront(app, app.wsgi_app)
+    app.wsgi_app = member_front.MemberPageFront(app, app.wsgi_app)
     security.register(app)
     filters.register(app)

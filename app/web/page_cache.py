@@ -61,11 +61,14 @@ EXTENSION_KEY = "anonymous_page_cache"
 FRAGMENT_EXTENSION_KEY = "member_fragment_cache"
 FRONT_EXTENSION_KEY = "page_cache_front"
 MEMBER_EXTENSION_KEY = "member_page_cache"
+MEMBER_FRONT_EXTENSION_KEY = "member_page_front"
 CSRF_PLACEHOLDER = b"\x00csrf\x00"  # where a kept member's page had its CSRF token
 # What the front and the view wrapper tell each other through the WSGI environ.
 ENVIRON_GENERATION = "marketplace.page_generation"  # read by the front before Flask ran
 ENVIRON_PUBLIC = "marketplace.public_page"  # set by the wrapper: this answer is the anonymous page
 ENVIRON_FAILED = "marketplace.page_generation_failed"  # the front's read failed (database unavailable)
+# Set by _member_page: (generation, (shell key, viewer), the kept page, the CSRF token put in it).
+ENVIRON_MEMBER = "marketplace.member_page"
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 NEEDS_READ = object()  # PageCache.kept_at_once: telling what is kept needs the database (an app context)
 
@@ -261,7 +264,13 @@ def page_cache(name: str = EXTENSION_KEY) -> PageCache:
 
 def clear() -> None:
     """Forget this process's cached pages and fragments (the benchmark measures the first request after a write)."""
-    for name in (EXTENSION_KEY, FRAGMENT_EXTENSION_KEY, FRONT_EXTENSION_KEY, MEMBER_EXTENSION_KEY):
+    for name in (
+        EXTENSION_KEY,
+        FRAGMENT_EXTENSION_KEY,
+        FRONT_EXTENSION_KEY,
+        MEMBER_EXTENSION_KEY,
+        MEMBER_FRONT_EXTENSION_KEY,
+    ):
         page_cache(name).clear()
 
 
@@ -379,7 +388,11 @@ def _member_page(view, view_args: dict, key) -> Response:
         body = response.get_data().replace(generate_csrf().encode(), CSRF_PLACEHOLDER)
         page = CachedPage(body, "", response.mimetype)
         cache.put(generation, cache_key, page, len(body))
-    return Response(page.body.replace(CSRF_PLACEHOLDER, generate_csrf().encode()), mimetype=page.mimetype)
+    token = generate_csrf().encode()
+    # For the member page front (app/web/member_front.py), which keeps it by URL if Flask's answer
+    # turns out to be exactly this page (status 200, no cookie set).
+    request.environ[ENVIRON_MEMBER] = (generation, cache_key[2:], page, token)
+    return Response(page.body.replace(CSRF_PLACEHOLDER, token), mimetype=page.mimetype)
 
 
 def _public(page: CachedPage) -> Response:

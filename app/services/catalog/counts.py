@@ -7,6 +7,11 @@ anonymous visitor. An install moves only the counts sum (migration 0011): rankin
 every listed row's text stay as they were, so a page whose fingerprint reads the same at the same
 listing generation is, byte for byte, the page it would render now. Each function answers
 (listing generation, counts, fingerprint), or None when it cannot tell (then the page is rendered).
+
+Each is one statement, compiled once, run outside the session's transaction on the thread's own
+autocommit connection (`generation.read_unbound`, the generation's): the first request after an
+install, often answered before Flask from a kept page, pays one round trip for it, not a pool
+checkout, pre-ping, BEGIN and rollback besides.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from sqlalchemy import and_, bindparam, select
 
 from ...domain.visibility import ANONYMOUS, listed_clause
 from . import search
-from .generation import COUNTS, GENERATION
+from .generation import COUNTS, GENERATION, read_unbound
 from .listing import MAX_PAGE, PAGE_SIZE, cut_ranking
-from .query import INTEGRATIONS, C, CatalogQuery, fetch, listing_statement, ordering, session_dialect
+from .query import INTEGRATIONS, C, CatalogQuery, listing_statement, ordering, session_dialect
 from .ranking import cached_ranking, cached_typo_ids
 
 Counted = tuple[int, int, tuple]
@@ -34,34 +39,35 @@ def page_counts(query: CatalogQuery, page: int) -> Counted | None:
         shown, next_key, _ = cut_ranking(
             ranked, ANONYMOUS, query, count=PAGE_SIZE, start=(page - 1) * PAGE_SIZE
         )
-        rows = fetch(_by_id_statement(), {"ids": [m.id for m in shown]})
-        if rows[0].listing != generation:
+        # (listing, counts, id, install_count) per row: the sums on every row, ids None when none shown
+        rows = read_unbound(_by_id_statement(), {"ids": [m.id for m in shown]})
+        listing, counted = int(rows[0][0]), int(rows[0][1])
+        if listing != generation:
             return None  # the ranking is older than the listing now
-        counts = {row.id: row.install_count for row in rows if row.id is not None}
+        counts = {row[2]: row[3] for row in rows if row[2] is not None}
         has_next = next_key is not None and page < MAX_PAGE
-        return (
-            int(rows[0].listing),
-            int(rows[0].counts),
-            (tuple((m.id, counts.get(m.id)) for m in shown), has_next),
-        )
+        return listing, counted, (tuple((m.id, counts.get(m.id)) for m in shown), has_next)
     typo_ids = ()
     if query.is_search:
         ranked_at, typo_ids = cached_typo_ids(query)
         if typo_ids is None:
             return None  # which rows a search sorted otherwise shows depends on its ranking: not kept
-    rows = fetch(_page_statement(session_dialect(), query, page, typo_ids))
-    if not rows or (query.is_search and rows[0].listing != ranked_at):
+    # (id, install_count, listing, counts) per row
+    rows = read_unbound(_page_statement(session_dialect(), query, page, typo_ids), {})
+    if not rows or (query.is_search and rows[0][2] != ranked_at):
         return None
-    shown = tuple((row.id, row.install_count) for row in rows[:PAGE_SIZE])
-    return int(rows[0].listing), int(rows[0].counts), (shown, len(rows) > PAGE_SIZE and page < MAX_PAGE)
+    shown = tuple((row[0], row[1]) for row in rows[:PAGE_SIZE])
+    return int(rows[0][2]), int(rows[0][3]), (shown, len(rows) > PAGE_SIZE and page < MAX_PAGE)
 
 
 def detail_counts(publisher: str, slug: str) -> Counted | None:
     """The detail page at /integrations/<publisher>/<slug>: its integration's install count."""
-    row = fetch(_detail_statement(), {"publisher": publisher, "slug": slug})
+    row = read_unbound(
+        _detail_statement(), {"publisher": publisher, "slug": slug}
+    )  # (install_count, listing, counts)
     if not row:
         return None
-    return int(row[0].listing), int(row[0].counts), (row[0].install_count,)
+    return int(row[0][1]), int(row[0][2]), (row[0][0],)
 
 
 _SUMS = (GENERATION.label("listing"), COUNTS.label("counts"))
