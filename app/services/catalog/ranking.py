@@ -112,7 +112,7 @@ def _changed_matches(dialect: str, query: CatalogQuery):
         select(C.id).where(listed_to_someone_clause(C), C.id.in_(bindparam("changed", expanding=True))),
         query,
         by_tier=False,
-    ).where(search.matching_clause(query.terms, dialect))
+    ).where(search.row_matches_clause(query.terms, dialect))
 
 
 def search_page_check(query: CatalogQuery, generation: int):
