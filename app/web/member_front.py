@@ -78,13 +78,7 @@ class MemberPageFront:
             return self.wsgi_app(environ, start_response)
         if "HTTP_AUTHORIZATION" in environ or "HTTP_RANGE" in environ:
             return self.wsgi_app(environ, start_response)
-        url = (
-            environ.get("wsgi.url_scheme"),
-            environ.get("HTTP_HOST"),
-            environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-        )
+        url = page_cache.url_key(environ)
         if url in self.urls:
             try:
                 answer = self._answer(environ, url)
@@ -97,36 +91,18 @@ class MemberPageFront:
         return self._through_flask(environ, start_response, url)
 
     def _through_flask(self, environ, start_response, url):
-        sent = {}
-
-        def remember(status, headers, exc_info=None):
-            sent["status"], sent["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        answer = self.wsgi_app(environ, remember)
-        marked = environ.get(ENVIRON_MEMBER)
-        if marked is None or not sent.get("status", "").startswith("200 "):
+        answer, kept = page_cache.run_keeping(self.wsgi_app, environ, start_response, ENVIRON_MEMBER)
+        if kept is None:
             return answer
-        if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
-            return answer
-        try:
-            body = b"".join(answer)
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
-        generation, who, page, token = marked
+        (status, headers, body), (generation, who, page, token) = kept
         if body == page.body.replace(CSRF_PLACEHOLDER, token):  # Flask's answer is the kept page, whole
-            headers = tuple(
-                (name, value) for name, value in sent["headers"] if name.lower() != "content-length"
-            )
+            headers = tuple((name, value) for name, value in headers if name.lower() != "content-length")
             with self.lock:
                 if len(self.urls) >= MAX_URLS:
                     self.urls.clear()
                 self.urls.add(url)
-            self._bound()[0].put(
-                generation, (url, *who), (sent["status"], headers, page.body), len(page.body)
-            )
-        return [body]
+            self._bound()[0].put(generation, (url, *who), (status, headers, page.body), len(page.body))
+        return answer
 
     def _answer(self, environ, url):
         """(status, headers, body) of this member's kept page for `url`, or None (then Flask answers)."""

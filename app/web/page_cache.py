@@ -427,13 +427,7 @@ class PageCacheFront:
     def __call__(self, environ, start_response):
         if not _front_may_answer(environ):
             return self.wsgi_app(environ, start_response)
-        key = (
-            environ.get("wsgi.url_scheme"),
-            environ.get("HTTP_HOST"),
-            environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-        )
+        key = url_key(environ)
         try:
             cache, generation, kept = self._lookup(key)
         except Exception as error:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
@@ -445,28 +439,13 @@ class PageCacheFront:
             return [body]
         if generation is not None:
             environ[ENVIRON_GENERATION] = generation
-        sent = {}
-
-        def remember(status, headers, exc_info=None):
-            sent["status"], sent["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        answer = self.wsgi_app(environ, remember)
-        public = environ.get(
-            ENVIRON_PUBLIC
-        )  # (the generation the page is valid at, fingerprint, recount, revalidate)
-        if public is None or not sent.get("status", "").startswith("200 "):
-            return answer
-        if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
-            return answer
-        try:
-            body = b"".join(answer)
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
-        with self._context():  # following the listing generation may read the change log
-            cache.put(public[0], key, (sent["status"], tuple(sent["headers"]), body), len(body), *public[1:])
-        return [body]
+        answer, kept = run_keeping(self.wsgi_app, environ, start_response, ENVIRON_PUBLIC)
+        if kept is not None:
+            # (the generation the page is valid at, fingerprint, recount, revalidate)
+            (status, headers, body), public = kept
+            with self._context():  # following the listing generation may read the change log
+                cache.put(public[0], key, (status, headers, body), len(body), *public[1:])
+        return answer
 
     def _lookup(self, key: tuple):
         """(the front's cache, the page generation or None, what is kept valid under `key` or None).
@@ -508,6 +487,41 @@ class PageCacheFront:
                 return cache, bind
             self._engine, self._cache = bind, cache
         return self._cache, self._engine
+
+
+def url_key(environ) -> tuple:
+    """What the fronts key a kept answer by: the request's scheme, host, path and raw query string."""
+    return (
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
+
+
+def run_keeping(wsgi_app, environ, start_response, marker: str):
+    """Run `wsgi_app`; when the view marked its answer keepable (environ[marker]) and the whole answer
+    is a plain 200 that sets no cookie: (the answer as one body, ((status, headers, body), the mark)),
+    else (the answer as it came, None)."""
+    sent = {}
+
+    def remember(status, headers, exc_info=None):
+        sent["status"], sent["headers"] = status, headers
+        return start_response(status, headers, exc_info)
+
+    answer = wsgi_app(environ, remember)
+    mark = environ.get(marker)
+    if mark is None or not sent.get("status", "").startswith("200 "):
+        return answer, None
+    if any(name.lower() == "set-cookie" for name, _ in sent["headers"]):
+        return answer, None
+    try:
+        body = b"".join(answer)
+    finally:
+        if hasattr(answer, "close"):
+            answer.close()
+    return [body], ((sent["status"], tuple(sent["headers"]), body), mark)
 
 
 def _front_may_answer(environ) -> bool:

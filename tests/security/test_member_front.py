@@ -38,6 +38,15 @@ def _signed_in(client, auth, user, first_page: str = CATALOG) -> None:
     assert "Log out" in client.get(first_page).get_data(as_text=True)  # shows (and so ends) the welcome
 
 
+def _member_with_a_private_listing(factories):
+    """A member of a workspace with a private listing, "Secret Lantern", which only its members see."""
+    membership = factories.member()
+    factories.IntegrationFactory.published(
+        workspace=membership.workspace, name="Secret Lantern", visibility="private"
+    )
+    return membership
+
+
 def _token(page: str) -> str:
     return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
@@ -45,10 +54,7 @@ def _token(page: str) -> str:
 def test_a_members_page_is_answered_before_flask_with_the_same_page_and_a_fresh_token(
     app, client, auth, factories, query_counter
 ):
-    membership = factories.member()
-    factories.IntegrationFactory.published(
-        workspace=membership.workspace, name="Secret Lantern", visibility="private"
-    )
+    membership = _member_with_a_private_listing(factories)
     _signed_in(client, auth, membership.user)
     by_flask = client.get(CATALOG)
     with flask_requests(app) as started, query_counter as counter:
@@ -91,10 +97,7 @@ def test_another_member_never_gets_the_page_kept_for_someone_else(app, client, a
 def test_a_cookie_from_before_a_sign_out_everywhere_or_a_deactivation_gets_no_members_page(
     app, client, auth, factories
 ):
-    membership = factories.member()
-    factories.IntegrationFactory.published(
-        workspace=membership.workspace, name="Secret Lantern", visibility="private"
-    )
+    membership = _member_with_a_private_listing(factories)
     _signed_in(client, auth, membership.user)
     client.get(CATALOG)  # kept by the front
     old_cookie = client.get_cookie("session").value
@@ -123,10 +126,7 @@ def test_a_cookie_from_before_a_sign_out_everywhere_or_a_deactivation_gets_no_me
 def test_a_session_replayed_from_another_browser_or_tampered_with_gets_no_members_page(
     app, client, auth, factories
 ):
-    membership = factories.member()
-    factories.IntegrationFactory.published(
-        workspace=membership.workspace, name="Secret Lantern", visibility="private"
-    )
+    membership = _member_with_a_private_listing(factories)
     _signed_in(client, auth, membership.user)
     client.get(CATALOG)
     cookie = client.get_cookie("session").value
@@ -143,10 +143,7 @@ def test_a_session_replayed_from_another_browser_or_tampered_with_gets_no_member
 
 
 def test_a_removed_membership_or_a_waiting_message_is_seen_on_the_next_request(app, client, auth, factories):
-    membership = factories.member()
-    factories.IntegrationFactory.published(
-        workspace=membership.workspace, name="Secret Lantern", visibility="private"
-    )
+    membership = _member_with_a_private_listing(factories)
     _signed_in(client, auth, membership.user)
     assert "Secret Lantern" in client.get(CATALOG).get_data(as_text=True)
     db.session.delete(db.session.get(Membership, membership.id))
