@@ -233,3 +233,24 @@ def test_the_account_page_offers_both_actions(client, factories):
     assert 'action="/settings/password"' in text and 'action="/settings/sign-out-everywhere"' in text
     for field in ("current_password", "new_password", "confirm"):
         assert re.search(rf'<label[^>]*for="{field}"', text) and f'id="{field}"' in text
+
+
+def test_an_anonymous_visitors_session_is_left_alone(app, client):
+    """Session protection guards a signed-in session: an anonymous one (a CSRF secret) is not rewritten
+    on every request, nor a remember-me cookie deleted, and its pages are kept like any visitor's."""
+    assert client.get("/login").status_code == 200  # the session now holds a CSRF secret
+    assert client.get_cookie("session") is not None
+    for _ in range(2):
+        answer = client.get("/integrations")
+        assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+        assert answer.headers["Cache-Control"] == "public, no-cache"  # the anonymous page, kept
+
+
+def test_a_signed_in_session_used_from_another_browser_is_ended(app, client, factories):
+    user = factories.UserFactory()
+    _login(client, user)
+    assert _signed_in(client)
+    thief = _other_client(app)
+    _copy(client, thief, "session")
+    thief.environ_base["HTTP_USER_AGENT"] = "another-browser"
+    assert not _signed_in(thief)
