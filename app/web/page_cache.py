@@ -95,6 +95,32 @@ class Kept:
     revalidate: Callable[[frozenset, int], bool] | None = None
 
 
+@dataclass(frozen=True)
+class Respliced:
+    """A page's `revalidate` answer when a listing write changed some of its cards and nothing else on
+    it (app/web/catalog/splice.py): each (old card's bytes, new card's bytes), each old one found
+    exactly once in the kept page, and the check that follows the page from now on."""
+
+    swaps: tuple[tuple[bytes, bytes], ...]
+    revalidate: Callable[[frozenset, int], object]
+
+
+def _respliced(value, swaps: tuple[tuple[bytes, bytes], ...]):
+    """`value` (a CachedPage, or the front's (status, headers, body)) with each swap made in its body,
+    its ETag and length following; None when an old card is not there exactly once."""
+    body = value.body if isinstance(value, CachedPage) else value[2]
+    for old, new in swaps:
+        if body.count(old) != 1:
+            return None
+        body = body.replace(old, new)
+    etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+    if isinstance(value, CachedPage):
+        return CachedPage(body, etag, value.mimetype), len(body)
+    status, headers, _ = value
+    renewed = {"etag": f'"{etag}"', "content-length": str(len(body))}
+    return (status, tuple((name, renewed.get(name.lower(), v)) for name, v in headers), body), len(body)
+
+
 class PageCache:
     """An LRU of pages (or fragments) rendered at one listing generation, bounded in bytes. When another
     listing generation is seen, the pages stay if the catalog's change log describes the move, each
@@ -118,7 +144,8 @@ class PageCache:
 
     def kept(self, generation: tuple[int, int], key: tuple) -> Kept | None:
         """What is kept under `key` at `generation`'s listing generation, at whatever counts. A page kept
-        before a listing write is revalidated first (needs an app context then)."""
+        before a listing write is revalidated first (needs a request context then: a page whose cards
+        changed is respliced, which renders them)."""
         listing = generation[0]
         self._move(listing)
         with self.lock:
@@ -132,13 +159,22 @@ class PageCache:
         if not changed:
             return kept
         still = kept.revalidate is not None and kept.revalidate(changed, listing)
+        now = kept if still is True else None
+        if isinstance(still, Respliced) and kept.counts == generation[1]:
+            # Its cards' rows were read at these counts too: the page is whole at `generation`.
+            found = _respliced(kept.value, still.swaps)
+            if found is not None:
+                now = Kept(generation[1], found[0], found[1], revalidate=still.revalidate)
         with self.lock:
             if listing == self.listing and self.pages.get(key) is kept:
                 self.pending.pop(key, None)
-                if not still:
+                if now is None:
                     del self.pages[key]
                     self.size -= kept.size
-        return kept if still else None
+                elif now is not kept:
+                    self.pages[key] = now
+                    self.size += now.size - kept.size
+        return now
 
     def put(
         self,
@@ -429,7 +465,7 @@ class PageCacheFront:
             return self.wsgi_app(environ, start_response)
         key = url_key(environ)
         try:
-            cache, generation, kept = self._lookup(key)
+            cache, generation, kept = self._lookup(key, environ)
         except Exception as error:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
             environ[ENVIRON_FAILED] = error  # raised again where the page cache reads it (no second wait)
             return self.wsgi_app(environ, start_response)
@@ -447,26 +483,28 @@ class PageCacheFront:
                 cache.put(public[0], key, (status, headers, body), len(body), *public[1:])
         return answer
 
-    def _lookup(self, key: tuple):
+    def _lookup(self, key: tuple, environ):
         """(the front's cache, the page generation or None, what is kept valid under `key` or None).
         A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages.
-        The generation is read with no app context nor session (`catalog.page_generation_of`); an app
-        context is pushed only to recount a page kept before an install."""
+        The generation is read with no app context nor session (`catalog.page_generation_of`); a
+        request context is pushed only to follow a listing write or recount a page kept before an install."""
         if has_app_context() and current_app._get_current_object() is self.app:
             # The test suite keeps an app context open, and its bind may be its outer transaction.
             cache = page_cache(FRONT_EXTENSION_KEY)
             if not cache.holds(key):
                 return cache, None, None
             generation = catalog.page_generation_unbound()
-            return cache, generation, valid_kept(cache, generation, key)
+            with self.app.request_context(environ):
+                return cache, generation, valid_kept(cache, generation, key)
         cache, engine = self._bound()
         if not cache.holds(key):
             return cache, None, None
         generation = catalog.page_generation_of(engine)
         kept = cache.kept_at_once(generation, key)
         if kept is NEEDS_READ or (kept is not None and kept.counts != generation[1]):
-            # Following a listing write (the change log), revalidating or recounting reads the database.
-            with self.app.app_context():
+            # Following a listing write (the change log), revalidating or recounting reads the database,
+            # and a page whose cards changed has them rendered (URLs: a request context).
+            with self.app.request_context(environ):
                 kept = valid_kept(cache, generation, key)
         return cache, generation, kept
 

@@ -43,7 +43,7 @@ from .listing import (
     page_for,
 )
 from .query import SORTS, CatalogQuery
-from .ranking import search_page_check
+from .ranking import cached_ranking, search_page_check
 
 __all__ = [
     "MAX_LIMIT",
@@ -68,6 +68,7 @@ __all__ = [
     "home_for",
     "integration_by_handle",
     "integration_by_id",
+    "cached_ranking",
     "keyset_page_for",
     "listings_changed",
     "note_generation",

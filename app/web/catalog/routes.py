@@ -14,7 +14,7 @@ from ...services import catalog, categories, install_policy, media, publisher_pr
 from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
-from . import bp, presenters
+from . import bp, presenters, splice
 from .query import parse_page, parse_query
 from .ratings import ratings_context
 
@@ -91,8 +91,9 @@ def catalog_counts(key: tuple):
 
 
 def catalog_check(key: tuple, listing: int):
-    """Whether listing writes since leave an anonymous catalog page as it is (its page cache's `revalidate`)."""
-    return catalog.search_page_check(key[0], listing)
+    """Whether listing writes since leave an anonymous catalog page as it is, or change only its cards
+    (its page cache's `revalidate`: splice.card_splice)."""
+    return splice.card_splice(key, listing)
 
 
 def detail_counts(key: tuple):
@@ -130,6 +131,8 @@ def _catalog_content(viewer, query, page_number: int, category=None) -> tuple[Ma
         "next_url": page_url(page.page + 1) if page.has_next else None,
         "login_next": page_url(page.page),
     }
+    if viewer.is_anonymous:
+        splice.note_rendered(query, page_number, page, card_links())
     html = render_template(
         "catalog/catalog_content.html",
         query=query,

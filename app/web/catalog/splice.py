@@ -1,0 +1,80 @@
+"""A kept anonymous search page after a write to a listing it shows: its changed cards put in place of
+the old ones, when that is all that changed on it.
+
+Decides: whether the page a search's rankings give now differs from the kept one in nothing but the
+contents of some cards. The page is cut again from the rankings as they are after the write (one
+statement reads its rows), and compared with the page as it was rendered: the same listings in the
+same order, the same next page, the same tier and category counts. If so, the template would render
+the very same bytes but for those cards (an anonymous page shows a listing only in its card; a card is
+a pure function of its row, cards.integration_card), so the kept page's bytes get each changed card's
+new HTML in place of its old (page_cache.Respliced); anything else -- a listing moved, left or came, a
+count changed -- renders the page afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from flask import g
+
+from ...domain.visibility import ANONYMOUS
+from ...services import catalog
+from ..page_cache import Respliced
+from .cards import CARD_FIELDS, integration_card
+
+RENDERED = "catalog_page_rendered"  # g: (query, page number, CatalogPage, card links) just rendered
+
+
+def note_rendered(query, page_number: int, page, links: dict) -> None:
+    """What an anonymous catalog page was just rendered from (read back by `card_splice`)."""
+    g.setdefault(RENDERED, (query, page_number, page, links))
+
+
+def card_splice(key: tuple, listing: int):
+    """The page cache's revalidate for the anonymous catalog page of `key` (query, page number) just
+    rendered at listing generation `listing`: catalog.search_page_check's, which may answer a
+    Respliced instead of False (module docstring). None where the page is not kept over writes."""
+    check = catalog.search_page_check(key[0], listing)
+    rendered = g.pop(RENDERED, None)
+    if check is None or rendered is None or rendered[:2] != key:
+        return check
+    return _Splice(key, rendered[2], rendered[3], check)
+
+
+@dataclass(frozen=True)
+class _Splice:
+    key: tuple
+    page: object  # the CatalogPage rendered
+    links: dict  # detail_root and placeholder_icon, as the page built them
+    unchanged: object  # catalog.search_page_check's check
+
+    def __call__(self, changed: frozenset, listing: int):
+        if self.unchanged(changed, listing):
+            return True
+        query, number = self.key
+        now = catalog.page_for(ANONYMOUS, query, page=number)
+        if catalog.cached_ranking(query)[0] != listing or not _same_but_cards(self.page, now):
+            return False  # ranked at another generation since, or more than cards changed: render it
+        swaps = tuple(
+            (self._card(old), self._card(new))
+            for old, new in zip(self.page.items, now.items, strict=True)
+            if _card_fields(old) != _card_fields(new)
+        )
+        check = catalog.search_page_check(query, listing)
+        if check is None:
+            return False
+        return Respliced(swaps, _Splice(self.key, now, self.links, check))
+
+    def _card(self, row) -> bytes:
+        return str(integration_card(row, self.links["detail_root"], self.links["placeholder_icon"])).encode()
+
+
+def _card_fields(row) -> tuple:
+    return tuple(getattr(row, name, None) for name in CARD_FIELDS)
+
+
+def _same_but_cards(before, after) -> bool:
+    """The two pages list the same listings in the same order with the same counts and links."""
+    if [row.id for row in before.items] != [row.id for row in after.items]:
+        return False
+    return replace(before, items=[]) == replace(after, items=[])

@@ -1,0 +1,125 @@
+"""A kept anonymous search page after a write to a listing it shows (app/web/catalog/splice.py): when
+only that listing's card changed, the kept page gets the new card in place of the old, with no page
+render, and is byte for byte the page a fresh render gives; when more changed (the listing moved,
+left, or a count changed), the page is rendered afresh."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from flask import template_rendered
+
+from app.extensions import db
+from app.services import catalog
+from app.web import page_cache
+
+SEARCH = "/integrations?q=lantern"
+TIERS = ("first_party", "vendor_official", "verified_partner", "verified_publisher", "community")
+
+
+@contextmanager
+def renders(app):
+    """The templates rendered within the block."""
+    seen = []
+
+    def note(sender, template, context, **extra):
+        seen.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(note, app)
+
+
+def _lanterns(factories) -> list:
+    """Five matches far apart in the ranking (one tier each), so an edit of one's words moves none."""
+    return [
+        factories.IntegrationFactory.published(
+            name=f"Lantern {tier}", trust_tier=tier, description="Shines a steady light on busy queues."
+        )
+        for tier in TIERS
+    ]
+
+
+def _fresh(app) -> bytes:
+    """The search page as a request finds it with every cache emptied: rendered from scratch."""
+    catalog.clear_caches()
+    page_cache.clear()
+    answer = app.test_client().get(SEARCH)
+    assert answer.status_code == 200
+    return answer
+
+
+@pytest.fixture(params=["front", "flask"])
+def visitor(request, app):
+    """An anonymous visitor whose requests the front answers (no cookie), or one with a session cookie
+    (a CSRF token from the log-in page), whose requests reach Flask's page cache."""
+    client = app.test_client()
+    if request.param == "flask":
+        assert client.get("/login").status_code == 200
+        assert client.get_cookie("session") is not None
+    return client
+
+
+def test_an_edit_of_a_shown_listings_words_splices_its_card(app, visitor, factories):
+    shown = _lanterns(factories)
+    assert visitor.get(SEARCH).status_code == 200
+    assert visitor.get(SEARCH).status_code == 200  # kept
+    shown[2].description = "Glows a gentle light on quiet queues."  # as many words: the order holds
+    db.session.flush()
+    with renders(app) as rendered:
+        after = visitor.get(SEARCH)
+    assert rendered == []  # no template: the kept page with its one card swapped
+    body = after.get_data(as_text=True)
+    assert "Glows a gentle light" in body and body.count("Shines a steady light") == 4
+    fresh = _fresh(app)
+    assert after.get_data() == fresh.get_data()
+    assert after.headers["ETag"] == fresh.headers["ETag"]
+    assert int(after.headers["Content-Length"]) == len(after.get_data())
+
+
+def test_a_write_that_moves_a_listing_or_changes_a_count_renders_the_page(app, visitor, factories):
+    shown = _lanterns(factories)
+    visitor.get(SEARCH)
+    visitor.get(SEARCH)
+    shown[4].trust_tier = "first_party"  # from last to among the first: the order and tier counts move
+    db.session.flush()
+    with renders(app) as rendered:
+        after = visitor.get(SEARCH)
+    assert "catalog/catalog_content.html" in rendered
+    assert after.get_data() == _fresh(app).get_data()
+
+    visitor.get(SEARCH)
+    shown[0].visibility = "unlisted"  # leaves the search
+    db.session.flush()
+    after = visitor.get(SEARCH).get_data(as_text=True)
+    assert "Lantern first_party" not in after
+    assert after.encode() == _fresh(app).get_data()
+
+
+def test_splices_follow_one_another_and_the_page_stays_whole(app, visitor, factories):
+    shown = _lanterns(factories)
+    visitor.get(SEARCH)
+    visitor.get(SEARCH)
+    for number, index in enumerate((1, 3, 1)):
+        shown[index].description = f"Edit number {number} lights queues well."
+        db.session.flush()
+        with renders(app) as rendered:
+            after = visitor.get(SEARCH)
+        assert rendered == []
+        assert after.get_data() == _fresh(app).get_data()
+        visitor.get(SEARCH)  # kept again from the fresh render's caches emptied: keep it warm
+
+
+def test_a_conditional_request_after_a_splice_gets_304_for_the_new_etag(app, factories):
+    shown = _lanterns(factories)
+    client = app.test_client()
+    client.get(SEARCH)
+    old = client.get(SEARCH).headers["ETag"]
+    shown[1].description = "Glows a gentle light on quiet queues."
+    db.session.flush()
+    answer = client.get(SEARCH, headers={"If-None-Match": old})
+    assert answer.status_code == 200 and answer.headers["ETag"] != old
+    assert client.get(SEARCH, headers={"If-None-Match": answer.headers["ETag"]}).status_code == 304
