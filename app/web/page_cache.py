@@ -103,6 +103,7 @@ class Respliced:
 
     swaps: tuple[tuple[bytes, bytes], ...]
     revalidate: Callable[[frozenset, int], object]
+    fingerprint: tuple | None = None  # what the respliced page shows of the install counts
 
 
 def _respliced(value, swaps: tuple[tuple[bytes, bytes], ...]):
@@ -164,7 +165,8 @@ class PageCache:
             # Its cards' rows were read at these counts too: the page is whole at `generation`.
             found = _respliced(kept.value, still.swaps)
             if found is not None:
-                now = Kept(generation[1], found[0], found[1], revalidate=still.revalidate)
+                recount = kept.recount if still.fingerprint is not None else None
+                now = Kept(generation[1], found[0], found[1], still.fingerprint, recount, still.revalidate)
         with self.lock:
             if listing == self.listing and self.pages.get(key) is kept:
                 self.pending.pop(key, None)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask import template_rendered
+from sqlalchemy import text
 
 from app.extensions import db
 from app.services import catalog
@@ -123,3 +124,20 @@ def test_a_conditional_request_after_a_splice_gets_304_for_the_new_etag(app, fac
     answer = client.get(SEARCH, headers={"If-None-Match": old})
     assert answer.status_code == 200 and answer.headers["ETag"] != old
     assert client.get(SEARCH, headers={"If-None-Match": answer.headers["ETag"]}).status_code == 304
+
+
+def test_a_respliced_page_is_kept_over_an_install_it_does_not_show(app, visitor, factories):
+    shown = _lanterns(factories)
+    other = factories.IntegrationFactory.published(name="Other")
+    visitor.get(SEARCH)
+    visitor.get(SEARCH)
+    shown[1].description = "Glows a gentle light on quiet queues."
+    db.session.flush()
+    visitor.get(SEARCH)  # respliced
+    db.session.execute(  # an install of a listing the page does not show: only the counts move
+        text("UPDATE integrations SET install_count = install_count + 1 WHERE id = :id"), {"id": other.id}
+    )
+    with renders(app) as rendered:
+        after = visitor.get(SEARCH)
+    assert rendered == []  # what it shows of the counts read the same: answered again unrendered
+    assert after.get_data() == _fresh(app).get_data()

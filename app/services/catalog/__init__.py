@@ -17,7 +17,7 @@ Views and the API call the entry points below; nothing else here is theirs to re
 from __future__ import annotations
 
 from ..snapshots import Shown, shown_to, shown_to_each
-from .counts import detail_counts, page_counts
+from .counts import detail_counts, page_counts, page_fingerprint
 from .detail import Dependency, Detail, detail_for, integration_by_handle, integration_by_id, versions_of
 from .facets import CategoryCount, category_counts, tier_counts
 from .generation import (
@@ -73,6 +73,7 @@ __all__ = [
     "listings_changed",
     "note_generation",
     "page_counts",
+    "page_fingerprint",
     "page_for",
     "page_generation_of",
     "page_generation_unbound",

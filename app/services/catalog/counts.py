@@ -60,6 +60,11 @@ def page_counts(query: CatalogQuery, page: int) -> Counted | None:
     return int(rows[0][2]), int(rows[0][3]), (shown, len(rows) > PAGE_SIZE and page < MAX_PAGE)
 
 
+def page_fingerprint(page) -> tuple:
+    """The fingerprint `page_counts` reads, of a CatalogPage just cut (its rows as they were read)."""
+    return tuple((row.id, row.install_count) for row in page.items), page.has_next
+
+
 def detail_counts(publisher: str, slug: str) -> Counted | None:
     """The detail page at /integrations/<publisher>/<slug>: its integration's install count."""
     row = read_unbound(

@@ -63,7 +63,7 @@ class _Splice:
         check = catalog.search_page_check(query, listing)
         if check is None:
             return False
-        return Respliced(swaps, _Splice(self.key, now, self.links, check))
+        return Respliced(swaps, _Splice(self.key, now, self.links, check), catalog.page_fingerprint(now))
 
     def _card(self, row) -> bytes:
         return str(integration_card(row, self.links["detail_root"], self.links["placeholder_icon"])).encode()
