@@ -31,7 +31,7 @@ import functools
 import os
 import threading
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -532,6 +532,31 @@ def read_unbound(stmt, params: dict) -> list:
     if expanded.positiontup is not None:
         values = tuple(values[name] for name in expanded.positiontup)
     return reader_for(bind).read_all(expanded.statement, values)
+
+
+def read_unbound_rows(stmt, params: dict) -> list:
+    """`read_unbound` for a Core select whose rows are wanted as the session gives them: by column
+    name, each value through its column's type (a SQLite datetime as a datetime, not text)."""
+    bind = db.session.get_bind()
+    if isinstance(bind, Connection):
+        return read_unbound(stmt, params)
+    make, processors = _row_maker(stmt, bind.dialect)
+    return [
+        make(
+            *(
+                value if process is None else process(value)
+                for process, value in zip(processors, raw, strict=True)
+            )
+        )
+        for raw in read_unbound(stmt, params)
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _row_maker(stmt, dialect):
+    columns = list(stmt.selected_columns)
+    make = namedtuple("Row", [column.key for column in columns], rename=True)
+    return make, [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
 
 
 @functools.lru_cache(maxsize=256)
