@@ -164,6 +164,12 @@ class GenerationReader:
         """The statement's rows (one snapshot: one statement in autocommit)."""
         return self._run(sql, params, lambda cursor: [tuple(row) for row in cursor.fetchall()])
 
+    def read_described(self, sql: str, params=None) -> tuple[tuple, list[tuple]]:
+        """(the cursor's description, the statement's rows): for rows read through their column types."""
+        return self._run(
+            sql, params, lambda cursor: (tuple(cursor.description), [tuple(row) for row in cursor.fetchall()])
+        )
+
     def _run(self, sql: str, params, fetch):
         kept = self._kept()
         if kept is not None:
@@ -527,11 +533,16 @@ def read_unbound(stmt, params: dict) -> list:
     if isinstance(bind, Connection):
         db.session.flush()
         return list(bind.execute(text(stmt) if isinstance(stmt, str) else stmt, params).all())
-    expanded = _compiled(stmt, bind.dialect).construct_expanded_state(params)
+    return reader_for(bind).read_all(*_expanded(stmt, bind.dialect, params))
+
+
+def _expanded(stmt, dialect, params: dict) -> tuple:
+    """(SQL, parameters) for the driver: `stmt` compiled once, its expanding parameters expanded."""
+    expanded = _compiled(stmt, dialect).construct_expanded_state(params)
     values = expanded.parameters
     if expanded.positiontup is not None:
         values = tuple(values[name] for name in expanded.positiontup)
-    return reader_for(bind).read_all(expanded.statement, values)
+    return expanded.statement, values
 
 
 def read_unbound_rows(stmt, params: dict) -> list:
@@ -539,24 +550,33 @@ def read_unbound_rows(stmt, params: dict) -> list:
     name, each value through its column's type (a SQLite datetime as a datetime, not text)."""
     bind = db.session.get_bind()
     if isinstance(bind, Connection):
-        return read_unbound(stmt, params)
-    make, processors = _row_maker(stmt, bind.dialect)
+        db.session.flush()
+        return list(bind.execute(stmt, params).all())
+    expanded = _expanded(stmt, bind.dialect, params)
+    described, rows = reader_for(bind).read_described(*expanded)
+    make, processors = _row_maker(stmt, bind.dialect, tuple(column[1] for column in described))
     return [
         make(
             *(
                 value if process is None else process(value)
-                for process, value in zip(processors, raw, strict=True)
+                for process, value in zip(processors, row, strict=True)
             )
         )
-        for raw in read_unbound(stmt, params)
+        for row in rows
     ]
 
 
 @functools.lru_cache(maxsize=256)
-def _row_maker(stmt, dialect):
+def _row_maker(stmt, dialect, type_codes: tuple):
+    """A row class for `stmt`'s columns, and each column's result processor (given the driver's type code
+    of the column, as SQLAlchemy gives it)."""
     columns = list(stmt.selected_columns)
     make = namedtuple("Row", [column.key for column in columns], rename=True)
-    return make, [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, code)
+        for column, code in zip(columns, type_codes, strict=True)
+    ]
+    return make, processors
 
 
 @functools.lru_cache(maxsize=256)
