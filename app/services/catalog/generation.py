@@ -413,9 +413,10 @@ _STATE_SQL = {
         "LEFT JOIN catalog_changes AS c ON c.seq > CAST(:after AS INTEGER) AND c.seq <= s.m "
         "LIMIT :limit"
     ),
-    # The mark is "snapshot|highest seq": a transaction never sees its own rows as visible in its own
-    # snapshots, so rows the reader itself wrote (only ever in the test suite, whose requests share one
-    # transaction) count as new only past the highest seq read then.
+    # The mark is "snapshot|highest seq". Rows the reader's own transaction wrote (only ever in the test
+    # suite, whose requests share one transaction) are told by seq alone: new if past the highest seq
+    # read then. (A snapshot never lists its own transaction as running, so once a later transaction
+    # has ended, the snapshot calls its own transaction's rows visible, written or not.)
     "postgresql": (
         "SELECT s.g, s.m::text || '|' || s.q AS m, s.p, c.seq, c.integration_id FROM (SELECT "
         "(SELECT coalesce(sum(generation), 0) FROM catalog_state) AS g, pg_current_snapshot() AS m, "
@@ -423,9 +424,10 @@ _STATE_SQL = {
         "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p) AS s "
         "LEFT JOIN catalog_changes AS c ON CAST(:after AS text) <> '' "
         "AND c.tx >= pg_snapshot_xmin(CAST(nullif(CAST(:after AS text), '') AS pg_snapshot))::text::bigint "
-        "AND NOT pg_visible_in_snapshot(c.tx::text::xid8, CAST(nullif(CAST(:after AS text), '') AS pg_snapshot)) "
-        "AND NOT (c.tx = coalesce(pg_current_xact_id_if_assigned()::text::bigint, -1) "
-        "AND c.seq <= CAST(:after_seq AS bigint)) "
+        "AND CASE WHEN c.tx = coalesce(pg_current_xact_id_if_assigned()::text::bigint, -1) "
+        "THEN c.seq > CAST(:after_seq AS bigint) "
+        "ELSE NOT pg_visible_in_snapshot(c.tx::text::xid8, CAST(nullif(CAST(:after AS text), '') AS pg_snapshot)) "
+        "END "
         "LIMIT :limit"
     ),
 }
