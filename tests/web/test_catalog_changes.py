@@ -202,8 +202,9 @@ def _anonymous():
 @pytest.mark.concurrency
 def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_once():
     """Two gunicorn processes, a search with enough matches to be kept over an unrelated write: the
-    unrelated write leaves it (same bytes), a rename into the search, a visibility change and a takedown
-    of a shown listing, each committed by a third process, show on the next request to either one."""
+    unrelated write leaves it (same bytes); an edit of a shown listing's description (its ranking
+    patched), a rename into the search, a visibility change and a takedown of a shown listing, each
+    committed by a third process, show on the next request to either one."""
     from tests.web.test_catalog_page_cache_processes import _get, _warm
     from tests.web.test_install_processes import _free_port, gunicorn_processes
 
@@ -246,6 +247,10 @@ def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_onc
 
             act(lambda: _touch(row("other")))
             assert [_get(base + SEARCH).text for base in urls] == before
+
+            act(lambda: setattr(row("shown"), "description", "Now with a brighter beam."))
+            assert all("Now with a brighter beam." in _get(base + SEARCH).text for base in urls)
+            _warm(urls, [SEARCH])
 
             act(lambda: setattr(row("other"), "name", "Lantern Relay"))
             assert all("Lantern Relay" in _get(base + SEARCH).text for base in urls)
