@@ -43,7 +43,8 @@ blend, no confusable rule, no typos -- so broad a search has plenty of matches a
 
 from __future__ import annotations
 
-from bisect import insort
+import weakref
+from bisect import bisect_left, insort
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -112,30 +113,56 @@ class Ranking:
         self.public = [m for m in matches if m.visibility == PUBLIC]
         self.public_counts = tier_counter(self.public)
         self.patching = patching  # None: never patched (it looked for typos)
+        self.patch_of = None  # a patched ranking's (weak reference to the one patched, its changes)
 
     def replaced(self, gone: list[Match], placed: list[Match], patching: Patching) -> Ranking:
         """A new ranking: this one with the matches `gone` taken out and `placed` put in (or moved), its
         lists and counts updated rather than derived again (a patch costs a few of its matches, not all)."""
-        moved = {m.id for m in gone} | {m.id for m in placed}
-        matches = [m for m in self.matches if m.id not in moved]
-        public = [m for m in self.public if m.id not in moved]
-        by_id = dict(self.by_id)
+        gone_ids = {m.id for m in gone}
+        fresh = [m for m in placed if m.id in gone_ids or m.id not in self.by_id]
+        moved = [self.by_id[m.id] for m in placed if m.id not in gone_ids and m.id in self.by_id]
+        matches, public = list(self.matches), list(self.public)
+        by_id = self.by_id.copy()  # copy(), not dict(): quick also once some keys were deleted
         counts = dict(self.public_counts)
+        for match in (*gone, *moved):
+            _remove(matches, match)
+            if match.visibility == PUBLIC:
+                _remove(public, match)
+        placed_ids = {m.id for m in placed}
         for match in gone:
-            del by_id[match.id]
+            if match.id not in placed_ids:
+                del by_id[match.id]
+        for match in gone:
             if match.visibility == PUBLIC:
                 counts[match.trust_tier] -= 1
+        for match in fresh:
+            if match.visibility == PUBLIC:
+                counts[match.trust_tier] = counts.get(match.trust_tier, 0) + 1
         for match in placed:
             insort(matches, match)  # (score, id) first: ids are unique, so the rest is never compared
             if match.visibility == PUBLIC:
                 insort(public, match)
-                if match.id not in by_id:  # not a kept match the copy rule moved: new, or back after `gone`
-                    counts[match.trust_tier] = counts.get(match.trust_tier, 0) + 1
             by_id[match.id] = match
         found = Ranking.__new__(Ranking)
         found.matches, found.by_id, found.public, found.public_counts = matches, by_id, public, counts
         found.typo_searched, found.typo_ids, found.patching = False, (), patching
+        found.patch_of = (weakref.ref(self), tuple(gone), tuple(fresh))
         return found
+
+    def changes_since(self, older: Ranking) -> list[tuple[tuple[Match, ...], tuple[Match, ...]]] | None:
+        """If this ranking is `older` patched (once or more): each patch's (matches taken out, matches
+        put in as re-read), oldest first -- the matches that moved only by the copy rule left out (they
+        changed nothing but their score). Else None."""
+        steps, at = [], self
+        while at is not older:
+            if at.patch_of is None or len(steps) > PATCH_LIMIT:
+                return None
+            before, gone, fresh = at.patch_of
+            steps.append((gone, fresh))
+            at = before()
+            if at is None:
+                return None  # forgotten
+        return steps[::-1]
 
     def for_viewer(self, viewer: Viewer) -> tuple[list[Match], dict[str, int]]:
         """The matches this viewer finds listed, best first, and how many there are per tier."""
@@ -386,22 +413,30 @@ def _patched(terms: tuple[str, ...], cached: Ranking, changed: frozenset, rows) 
     if public < FEW_MATCHES or len(cached.matches) - len(gone) + len(rows) > MATCH_CACHE_ROWS:
         return None  # a full computation would look for typos, or keep no ranking
 
-    looks, demoted = dict(patching.looks), dict(patching.demoted)
-    names, addresses = dict(patching.names), dict(patching.addresses)
+    looks, demoted = patching.looks.copy(), patching.demoted.copy()
+    names, addresses = patching.names.copy(), patching.addresses.copy()
     seeds: list[tuple[int, str]] = []  # look-alike keys whose groups the copy rule runs on again
-    for match in gone:
-        name, address, _ = looks.pop(match.id)
-        _leave(names, name, match.id)
-        _leave(addresses, address, match.id)
-        demoted.pop(match.id, None)
-        seeds += [(0, name), (1, address)]
+    before = {m.id: looks[m.id] for m in gone}
     fresh = {}
     for row in rows:
         name, address = relevance.copy_keys(row.name, row.publisher, row.slug)
+        was = before.pop(row.id, None)
+        if was is None or was[:2] != (name, address):
+            if was is not None:
+                _leave(names, was[0], row.id)
+                _leave(addresses, was[1], row.id)
+                seeds += [(0, was[0]), (1, was[1])]
+            _join(names, name, row.id)
+            _join(addresses, address, row.id)
+        # Assigned over, never deleted and added again: a dict with deleted keys copies slowly.
         looks[row.id] = (name, address, row.created_at)
-        _join(names, name, row.id)
-        _join(addresses, address, row.id)
         fresh[row.id] = row
+        seeds += [(0, name), (1, address)]
+    for each, (name, address, _) in before.items():  # gone, not re-read: no longer matches
+        del looks[each]
+        _leave(names, name, each)
+        _leave(addresses, address, each)
+        demoted.pop(each, None)
         seeds += [(0, name), (1, address)]
     linked = _linked(seeds, names, addresses, looks)
     placed = _copy_rule_again(terms, cached, linked, fresh, looks, demoted)
@@ -446,6 +481,13 @@ def _copy_rule_again(terms, cached: Ranking, linked: set[str], fresh: dict, look
         elif item.score != cached.by_id[item.id].score:
             placed.append(cached.by_id[item.id]._replace(score=float(item.score)))
     return placed
+
+
+def _remove(matches: list[Match], match: Match) -> None:
+    """Take `match` out of `matches` (sorted, as a ranking's lists are)."""
+    index = bisect_left(matches, match)
+    assert matches[index].id == match.id
+    del matches[index]
 
 
 def _linked(seeds, names: dict, addresses: dict, looks: dict) -> set[str]:
