@@ -13,14 +13,14 @@ copy rule places just after its original whatever the scores."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.domain.visibility import ANONYMOUS, Viewer
 from app.extensions import db
-from app.models import Integration
+from app.models import Category, Integration
 from app.models.base import utcnow
 from app.services import catalog, integrations, staff
-from app.services.catalog import generation, ranking
+from app.services.catalog import facets, generation, ranking
 from app.services.catalog.generation import MATCH_CACHE, process_cache
 from tests import factories as f
 from tests.install_support import admin
@@ -276,6 +276,38 @@ def test_a_write_that_leaves_a_ranking_alone_keeps_the_very_object(app, shown, q
         with query_counter as counter:
             assert ranking.ranking(QUERY, generation=now) is before
         assert counter.count == 1
+
+
+def test_category_counts_follow_a_patch_from_its_changes_alone(app, shown, monkeypatch):
+    payments, shop = (
+        db.session.scalar(select(Category.id).where(Category.slug == slug))
+        for slug in ("payments-finance", "ecommerce")
+    )
+    _edit(shown["alpha"], primary_category_id=payments)
+    _edit(shown["bravo"], primary_category_id=payments, secondary_category_id=shop)
+
+    def counts() -> dict[str, int]:
+        found = facets.category_counts(ANONYMOUS, QUERY, generation=catalog.catalog_generation())
+        return {each.slug: each.count for each in found if each.slug in ("payments-finance", "ecommerce")}
+
+    with app.test_request_context():
+        assert counts() == {"payments-finance": 2, "ecommerce": 1}
+        counted = []
+        count = facets._count_ranked
+        monkeypatch.setattr(
+            facets,
+            "_count_ranked",
+            lambda matches, tiers: counted.append(len(matches)) or count(matches, tiers),
+        )
+        _edit(shown["bravo"], primary_category_id=shop, secondary_category_id=None)
+        _edit(shown["alpha"], visibility="private")
+        assert counts() == {"payments-finance": 0, "ecommerce": 1}
+        assert _kept().patching.patches == 1
+        assert counted and max(counted) <= 2  # the changed matches counted, not all of them
+        process_cache(generation.FACET_CACHE).clear()
+        counted.clear()
+        assert counts() == {"payments-finance": 0, "ecommerce": 1}  # as counted in full
+        assert counted == [len(_kept().public)]
 
 
 # -- the fall-backs: computed in full -----------------------------------------------------------------
