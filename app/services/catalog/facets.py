@@ -10,7 +10,8 @@ sees beyond that -- their workspaces' private integrations -- is counted through
 Category counts follow the same rule (the same listing clause, the same split between what everyone
 sees and what a membership set adds, the same caches): each category counts the listings naming it
 as primary or secondary, with the query's text, publisher and tier filters (not its category: a
-person can switch category).
+person can switch category). A search's category counts are counted from its ranking once, and when
+the ranking is patched after a listing write, counted again from the patch's changes alone.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ saw change to `catalog_changes`, so a move of the generation is described. This 
 `ChangeTracker` keeps the generations it has seen, in order, with the ids changed between each and
 the next; a cache whose generation moved asks it what changed since, and keeps each entry its
 `revalidate` finds untouched (a ranking none of whose matches changed and that no changed listing
-now matches; the pages cut from it). Whatever the log cannot describe -- `bump_listing_generation()`
+now matches; the pages cut from it), or takes the patched value it answers (a ranking the changes
+touch, patched: ranking.py). Whatever the log cannot describe -- `bump_listing_generation()`
 (it logs "anything"), more than MAX_CHANGES ids, a gap left by `prune_changes`, a generation this
 process never saw -- empties the cache, as before.
 """
