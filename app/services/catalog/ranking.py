@@ -132,7 +132,6 @@ class Ranking:
         for match in gone:
             if match.id not in placed_ids:
                 del by_id[match.id]
-        for match in gone:
             if match.visibility == PUBLIC:
                 counts[match.trust_tier] -= 1
         for match in fresh:
