@@ -28,7 +28,8 @@ at the same listing generation (`valid_kept`); else it is rendered from the kept
 listing generation the catalog's change log describes (migration 0021: which listings changed) keeps
 a page whose view gave a `revalidate` -- a search's pages: answered again, unrendered, when no changed
 listing matches the search before or after (its rankings were kept; a ranking the changes touch is
-patched into a new one, and the page is rendered again from it); the other pages are dropped.
+patched into a new one, and the page cut from it again: when only some of its cards changed, they are
+put in place, a `Respliced`; else it is rendered); the other pages are dropped.
 
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
 conditional or range header, for a URL it keeps a page of, is answered with the very bytes and
