@@ -167,14 +167,26 @@ def _precedence(item: Scored) -> tuple:
     return (tier, created, item.id)
 
 
+def copy_keys(name: str, publisher: str, slug: str) -> tuple[str, str]:
+    """What the copy rule compares of a listing: its name's skeleton, and its address's."""
+    return name_skeleton(name), address_skeleton(publisher, slug)
+
+
 def demote_copies(items: list[Scored]) -> None:
     """Place every confusable copy after its original (module docstring). Only public listings count
     as originals, so the order never tells anyone about a listing they cannot see."""
+    demote_copies_by(items, lambda item: copy_keys(item.name, item.publisher, item.slug))
+
+
+def demote_copies_by(items: list[Scored], keys_of) -> None:
+    """`demote_copies`, each item's `copy_keys` given by `keys_of(item)` (a kept ranking keeps them, so
+    a patch re-runs the rule on a few items without their names). Items sharing no key with each other
+    do not affect each other: the rule may be run on each linked group alone."""
     ordered = sorted(items, key=_precedence)
-    first_by_key: dict[str, Scored] = {}
+    first_by_key: dict[tuple[int, str], Scored] = {}
     for item in ordered:
         originals = []
-        for key in (f"n:{name_skeleton(item.name)}", f"a:{address_skeleton(item.publisher, item.slug)}"):
+        for key in enumerate(keys_of(item)):  # (0, name skeleton), (1, address skeleton)
             original = first_by_key.get(key)
             if original is None:
                 if item.public:

@@ -27,7 +27,9 @@ shows of the counts (its fingerprint: ids, counts, order, next page) reads the s
 at the same listing generation (`valid_kept`); else it is rendered from the kept rankings. A move of the
 listing generation the catalog's change log describes (migration 0021: which listings changed) keeps
 a page whose view gave a `revalidate` -- a search's pages: answered again, unrendered, when no changed
-listing matches the search before or after (its rankings were kept); the other pages are dropped.
+listing matches the search before or after (its rankings were kept; a ranking the changes touch is
+patched into a new one, and the page cut from it again: when only some of its cards changed, they are
+put in place, a `Respliced`; else it is rendered); the other pages are dropped.
 
 In front of Flask (`PageCacheFront`, WSGI): a GET with no cookie, no Authorization and no
 conditional or range header, for a URL it keeps a page of, is answered with the very bytes and

@@ -202,8 +202,9 @@ def _anonymous():
 @pytest.mark.concurrency
 def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_once():
     """Two gunicorn processes, a search with enough matches to be kept over an unrelated write: the
-    unrelated write leaves it (same bytes), a rename into the search, a visibility change and a takedown
-    of a shown listing, each committed by a third process, show on the next request to either one."""
+    unrelated write leaves it (same bytes); an edit of a shown listing's description (its ranking
+    patched), a rename into the search, a visibility change and a takedown of a shown listing, each
+    committed by a third process, show on the next request to either one."""
     from tests.web.test_catalog_page_cache_processes import _get, _warm
     from tests.web.test_install_processes import _free_port, gunicorn_processes
 
@@ -247,6 +248,10 @@ def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_onc
             act(lambda: _touch(row("other")))
             assert [_get(base + SEARCH).text for base in urls] == before
 
+            act(lambda: setattr(row("shown"), "description", "Now with a brighter beam."))
+            assert all("Now with a brighter beam." in _get(base + SEARCH).text for base in urls)
+            _warm(urls, [SEARCH])
+
             act(lambda: setattr(row("other"), "name", "Lantern Relay"))
             assert all("Lantern Relay" in _get(base + SEARCH).text for base in urls)
 
@@ -259,3 +264,28 @@ def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_onc
             for base in urls:
                 page = _get(base + SEARCH).text
                 assert "Lantern 0" not in page and "Lantern 1" in page
+
+
+def _another_transaction_commits(app) -> None:
+    """On PostgreSQL, a transaction of another connection gets an id (after the test's own) and ends."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite has one writer at a time: no transaction ends while the test's is open
+    import psycopg
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as other, other.transaction():
+        other.execute("SELECT pg_current_xact_id()")
+
+
+def test_a_transaction_reading_the_log_sees_its_own_writes_after_another_ended(app, factories):
+    """The test suite's requests share the test's transaction with its writes. Once a later transaction
+    has ended, PostgreSQL's snapshots call the test's own transaction visible (a snapshot never lists its
+    own transaction as running): its own logged rows are told by seq, not by the snapshot."""
+    _lanterns(factories)
+    shown = factories.IntegrationFactory.published(name="Lantern Shown")
+    with app.test_request_context():
+        _another_transaction_commits(app)
+        at = catalog.catalog_generation()
+        generation.note_generation(at)
+        _touch(shown)
+        assert generation.listings_changed(at, catalog.catalog_generation()) == {shown.id}

@@ -10,7 +10,8 @@ sees beyond that -- their workspaces' private integrations -- is counted through
 Category counts follow the same rule (the same listing clause, the same split between what everyone
 sees and what a membership set adds, the same caches): each category counts the listings naming it
 as primary or secondary, with the query's text, publisher and tier filters (not its category: a
-person can switch category).
+person can switch category). A search's category counts are counted from its ranking once, and when
+the ranking is patched after a listing write, counted again from the patch's changes alone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, union_all
 
-from ...domain.visibility import ANONYMOUS, Viewer, listed_split
+from ...domain.visibility import ANONYMOUS, Viewer, is_listed_to, listed_split
 from ...models.integration import TRUST_TIERS
 from . import search
 from .generation import FACET_CACHE, catalog_generation, process_cache
@@ -89,8 +90,9 @@ def category_counts(
         found = ranking(query.without_category(), generation=generation)
         if found is not None:
             key = ("ranked", viewer.member_of, query.category_key)
-            # Counted from `found`: still right while the ranking is the very one (kept unchanged).
-            kept = cache.get(generation, key, lambda kept, _: kept if kept[0] is found else None)
+            # Counted from `found`: still right while the ranking is the very one (kept unchanged), and
+            # brought up to date with a patched one's changes.
+            kept = cache.get(generation, key, lambda kept, _: _recounted(kept, found, viewer, query.tiers))
             if kept is None:
                 kept = (found, _count_ranked(found.for_viewer(viewer)[0], query.tiers))
                 cache.put(generation, key, kept, survives=True)
@@ -111,6 +113,27 @@ def category_counts(
             extras = {slug: n for slug, _, n in _count_by_category(listed_split(C, viewer)[1], query)}
             cache.put(generation, private_key, extras)
     return [CategoryCount(slug, name, n + extras.get(slug, 0)) for slug, name, n in rows]
+
+
+def _recounted(kept: tuple, found, viewer: Viewer, tiers: tuple[str, ...]) -> tuple | None:
+    """`kept` -- (a ranking, this viewer's category counts of it) -- for the ranking `found`: the very
+    counts if it is the same ranking; counted again from the changes only, if `found` is it patched;
+    else None (counted in full)."""
+    ranked, counts = kept
+    if ranked is found:
+        return kept
+    steps = found.changes_since(ranked)
+    if steps is None:
+        return None
+    counts = Counter(counts)
+    for gone, fresh in steps:
+        counts.subtract(_count_ranked(_listed(gone, viewer), tiers))
+        counts.update(_count_ranked(_listed(fresh, viewer), tiers))
+    return found, {category: n for category, n in counts.items() if n}
+
+
+def _listed(matches, viewer: Viewer) -> list:
+    return [m for m in matches if is_listed_to(viewer, m.visibility, m.workspace_id)]
 
 
 def _count_ranked(matches, tiers: tuple[str, ...]) -> dict[str, int]:

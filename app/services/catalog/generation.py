@@ -20,7 +20,8 @@ saw change to `catalog_changes`, so a move of the generation is described. This 
 `ChangeTracker` keeps the generations it has seen, in order, with the ids changed between each and
 the next; a cache whose generation moved asks it what changed since, and keeps each entry its
 `revalidate` finds untouched (a ranking none of whose matches changed and that no changed listing
-now matches; the pages cut from it). Whatever the log cannot describe -- `bump_listing_generation()`
+now matches; the pages cut from it), or takes the patched value it answers (a ranking the changes
+touch, patched: ranking.py). Whatever the log cannot describe -- `bump_listing_generation()`
 (it logs "anything"), more than MAX_CHANGES ids, a gap left by `prune_changes`, a generation this
 process never saw -- empties the cache, as before.
 """
@@ -163,6 +164,12 @@ class GenerationReader:
     def read_all(self, sql: str, params=None) -> list[tuple]:
         """The statement's rows (one snapshot: one statement in autocommit)."""
         return self._run(sql, params, lambda cursor: [tuple(row) for row in cursor.fetchall()])
+
+    def read_described(self, sql: str, params=None) -> tuple[tuple, list[tuple]]:
+        """(the cursor's description, the statement's rows): for rows read through their column types."""
+        return self._run(
+            sql, params, lambda cursor: (tuple(cursor.description), [tuple(row) for row in cursor.fetchall()])
+        )
 
     def _run(self, sql: str, params, fetch):
         kept = self._kept()
@@ -407,9 +414,10 @@ _STATE_SQL = {
         "LEFT JOIN catalog_changes AS c ON c.seq > CAST(:after AS INTEGER) AND c.seq <= s.m "
         "LIMIT :limit"
     ),
-    # The mark is "snapshot|highest seq": a transaction never sees its own rows as visible in its own
-    # snapshots, so rows the reader itself wrote (only ever in the test suite, whose requests share one
-    # transaction) count as new only past the highest seq read then.
+    # The mark is "snapshot|highest seq". Rows the reader's own transaction wrote (only ever in the test
+    # suite, whose requests share one transaction) are told by seq alone: new if past the highest seq
+    # read then. (A snapshot never lists its own transaction as running, so once a later transaction
+    # has ended, the snapshot calls its own transaction's rows visible, written or not.)
     "postgresql": (
         "SELECT s.g, s.m::text || '|' || s.q AS m, s.p, c.seq, c.integration_id FROM (SELECT "
         "(SELECT coalesce(sum(generation), 0) FROM catalog_state) AS g, pg_current_snapshot() AS m, "
@@ -417,9 +425,10 @@ _STATE_SQL = {
         "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p) AS s "
         "LEFT JOIN catalog_changes AS c ON CAST(:after AS text) <> '' "
         "AND c.tx >= pg_snapshot_xmin(CAST(nullif(CAST(:after AS text), '') AS pg_snapshot))::text::bigint "
-        "AND NOT pg_visible_in_snapshot(c.tx::text::xid8, CAST(nullif(CAST(:after AS text), '') AS pg_snapshot)) "
-        "AND NOT (c.tx = coalesce(pg_current_xact_id_if_assigned()::text::bigint, -1) "
-        "AND c.seq <= CAST(:after_seq AS bigint)) "
+        "AND CASE WHEN c.tx = coalesce(pg_current_xact_id_if_assigned()::text::bigint, -1) "
+        "THEN c.seq > CAST(:after_seq AS bigint) "
+        "ELSE NOT pg_visible_in_snapshot(c.tx::text::xid8, CAST(nullif(CAST(:after AS text), '') AS pg_snapshot)) "
+        "END "
         "LIMIT :limit"
     ),
 }
@@ -527,11 +536,50 @@ def read_unbound(stmt, params: dict) -> list:
     if isinstance(bind, Connection):
         db.session.flush()
         return list(bind.execute(text(stmt) if isinstance(stmt, str) else stmt, params).all())
-    expanded = _compiled(stmt, bind.dialect).construct_expanded_state(params)
+    return reader_for(bind).read_all(*_expanded(stmt, bind.dialect, params))
+
+
+def _expanded(stmt, dialect, params: dict) -> tuple:
+    """(SQL, parameters) for the driver: `stmt` compiled once, its expanding parameters expanded."""
+    expanded = _compiled(stmt, dialect).construct_expanded_state(params)
     values = expanded.parameters
     if expanded.positiontup is not None:
         values = tuple(values[name] for name in expanded.positiontup)
-    return reader_for(bind).read_all(expanded.statement, values)
+    return expanded.statement, values
+
+
+def read_unbound_rows(stmt, params: dict) -> list:
+    """`read_unbound` for a Core select whose rows are wanted as the session gives them: by column
+    name, each value through its column's type (a SQLite datetime as a datetime, not text)."""
+    bind = db.session.get_bind()
+    if isinstance(bind, Connection):
+        db.session.flush()
+        return list(bind.execute(stmt, params).all())
+    expanded = _expanded(stmt, bind.dialect, params)
+    described, rows = reader_for(bind).read_described(*expanded)
+    make, processors = _row_maker(stmt, bind.dialect, tuple(column[1] for column in described))
+    return [
+        make(
+            *(
+                value if process is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+        )
+        for row in rows
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _row_maker(stmt, dialect, type_codes: tuple):
+    """A row class for `stmt`'s columns, and each column's result processor (given the driver's type code
+    of the column, as SQLAlchemy gives it)."""
+    columns = list(stmt.selected_columns)
+    make = namedtuple("Row", [column.key for column in columns], rename=True)
+    processors = [
+        column.type.dialect_impl(dialect).result_processor(dialect, code)
+        for column, code in zip(columns, type_codes, strict=True)
+    ]
+    return make, processors
 
 
 def read_rows(stmt, params: dict) -> list:

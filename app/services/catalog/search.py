@@ -109,18 +109,6 @@ def matching_clause(
     return clause
 
 
-def row_matches_clause(terms: tuple[str, ...], dialect: str) -> ColumnElement[bool]:
-    """A WHERE clause for integration rows matching the words, checked row by row: for a statement
-    already narrowed to a few rows (the listings a write changed), where `matching_clause` would list
-    every match of the words first (on SQLite, FTS5 then looks up each row's rowid in the match)."""
-    if dialect == "sqlite":
-        return text(
-            "EXISTS (SELECT 1 FROM integrations_fts WHERE integrations_fts.rowid = integrations.rowid "
-            "AND integrations_fts MATCH :fts_match)"
-        ).bindparams(fts_match=sqlite_match_expression(terms))
-    return matching_clause(terms, dialect)
-
-
 def _pg_tsquery(terms: tuple[str, ...]) -> ColumnElement:
     # Each term as a prefix, in the 'simple' (names, slugs) and 'english' (stemmed
     # descriptions) configurations; a term matches if either does; all terms must match.
