@@ -219,11 +219,11 @@ def test_the_front_with_no_app_context_answers_each_commit_on_the_next_request(s
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_rows_read_on_the_thread_s_connection_read_as_the_session_s(backend):
-    """`read_rows` (a page's rows on the reader): every column's value as the session reads it --
+    """`read_unbound_rows` (a page's rows on the reader): every column's value as the session reads it --
     datetimes, JSON, numbers -- by name, outside any app context's transaction."""
     if backend == "postgresql" and not pg_available():
         pytest.skip("no PostgreSQL server answers on 127.0.0.1:5432")
-    from app.services.catalog.generation import read_rows
+    from app.services.catalog.generation import read_unbound_rows
     from app.services.catalog.listing import _rows_by_id_statement
     from app.services.catalog.query import fetch
 
@@ -234,7 +234,7 @@ def test_rows_read_on_the_thread_s_connection_read_as_the_session_s(backend):
         db.session.commit()
         for cards in (True, False):
             stmt, params = _rows_by_id_statement(cards, frozenset()), {"ids": [shown.id]}
-            read = read_rows(stmt, params)
+            read = read_unbound_rows(stmt, params)
             assert read == [tuple(row) for row in fetch(stmt, params)]
             assert read[0].id == shown.id and read[0].updated_at == shown.updated_at
         assert read[0].links == {"homepage": "https://lantern.example"}

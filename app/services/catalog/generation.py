@@ -550,7 +550,10 @@ def _expanded(stmt, dialect, params: dict) -> tuple:
 
 def read_unbound_rows(stmt, params: dict) -> list:
     """`read_unbound` for a Core select whose rows are wanted as the session gives them: by column
-    name, each value through its column's type (a SQLite datetime as a datetime, not text)."""
+    name, each value through its column's type (a SQLite datetime as a datetime, not text). One round
+    trip on the thread's own connection instead of a pool checkout, pre-ping, BEGIN, the statement and
+    a rollback; only for reads that need not see this request's own writes (a GET's): they are
+    outside its transaction."""
     bind = db.session.get_bind()
     if isinstance(bind, Connection):
         db.session.flush()
@@ -580,38 +583,6 @@ def _row_maker(stmt, dialect, type_codes: tuple):
         for column, code in zip(columns, type_codes, strict=True)
     ]
     return make, processors
-
-
-def read_rows(stmt, params: dict) -> list:
-    """`read_unbound` for a Core statement whose rows are read like the session's (row.name ...,
-    values converted by the columns' types): one round trip on the thread's own connection instead
-    of a pool checkout, pre-ping, BEGIN, the statement and a rollback. Only for reads that need not
-    see this request's own writes (a GET's): they are outside its transaction."""
-    bind = db.session.get_bind()
-    if isinstance(bind, Connection):
-        return read_unbound(stmt, params)
-    make = _row_maker(stmt, bind.dialect)
-    return [make(row) for row in read_unbound(stmt, params)]
-
-
-@functools.lru_cache(maxsize=64)
-def _row_maker(stmt, dialect) -> Callable[[tuple], tuple]:
-    """A driver row of `stmt` -> a named tuple of its columns' keys, each value through its type."""
-    columns = list(stmt.selected_columns)
-    Row = namedtuple("Row", [column.key for column in columns])  # noqa: N806 -- a class
-    processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
-    if not any(processors):
-        return Row._make
-    pairs = list(enumerate(processors))
-
-    def make(raw: tuple) -> tuple:
-        values = list(raw)
-        for index, process in pairs:
-            if process is not None:
-                values[index] = process(values[index])
-        return Row._make(values)
-
-    return make
 
 
 @functools.lru_cache(maxsize=256)

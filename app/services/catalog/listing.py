@@ -23,7 +23,7 @@ from sqlalchemy import and_, bindparam, select, tuple_
 from ...domain.visibility import Viewer, listed_clause
 from . import search
 from .facets import CategoryCount, category_counts, tier_counts
-from .generation import GENERATION, catalog_generation, read_rows
+from .generation import GENERATION, catalog_generation, read_unbound_rows
 from .query import (
     API_COLUMNS,
     CARD_COLUMNS,
@@ -235,6 +235,6 @@ def _rows_by_id_statement(cards: bool, member_of: frozenset):
 def _page_rows(cards: bool, viewer: Viewer, page: list[Match]) -> tuple[list, int]:
     """The page's rows in ranking order, and the catalog generation they were read at (one statement)."""
     # On the thread's own connection: the rows carry the generation they were read at, checked by the caller.
-    found = read_rows(_rows_by_id_statement(cards, viewer.member_of), {"ids": [m.id for m in page]})
+    found = read_unbound_rows(_rows_by_id_statement(cards, viewer.member_of), {"ids": [m.id for m in page]})
     by_id = {row.id: row for row in found if row.id is not None}
     return [by_id[m.id] for m in page if m.id in by_id], int(found[0].catalog_generation)
