@@ -365,33 +365,60 @@ LISTING_WRITE = (
     "UPDATE integrations SET updated_at = CURRENT_TIMESTAMP "
     "WHERE id = (SELECT id FROM integrations ORDER BY install_count DESC, id DESC LIMIT 1)"
 )
-# An edit of the words of the most installed integration named for the broad term: one the broad search
-# matches and shows, so its card on the kept page must change (a word put before its description, or
-# taken away again: each round's edit shows).
-SHOWN_LISTING_WRITE = (
+# An edit of a listing's words (a word put before its description, or taken away again: each round's
+# edit shows), on a listing chosen when the probe starts (`_edited_listings`).
+WORDS_EDIT = (
     "UPDATE integrations SET updated_at = CURRENT_TIMESTAMP, description = CASE "
     "WHEN description LIKE 'Now: %' THEN substr(description, 6) ELSE 'Now: ' || description END "
-    "WHERE id = (SELECT id FROM integrations WHERE name LIKE '%Payments%' "
-    "ORDER BY install_count DESC, id DESC LIMIT 1)"
+    "WHERE publisher = :publisher AND slug = :slug"
 )
+_CARD_LINK = re.compile(r'href="/integrations/([^/"]+)/([^/"]+)" class="card-link"')
+
+
+def _edited_listings(http: requests.Session, page: str, engine, term: str) -> dict[str, tuple[str, str]]:
+    """The listings the probe edits: the first one the page shows ("shown"), and the most installed one
+    named for the search's word that the page does not show ("matched": in its ranking, not on it)."""
+    from sqlalchemy import text
+
+    cards = _CARD_LINK.findall(http.get(page, timeout=60).text)
+    if not cards:
+        raise click.ClickException(f"probe: {page} shows no integration")
+    with engine.connect() as connection:
+        named = connection.execute(
+            text(
+                "SELECT publisher, slug FROM integrations WHERE lower(name) LIKE :like "
+                "ORDER BY install_count DESC, id DESC LIMIT 100"
+            ),
+            {"like": f"%{term}%"},
+        ).all()
+    hidden = next((tuple(row) for row in named if tuple(row) not in cards), None)
+    if hidden is None:
+        raise click.ClickException(f"probe: every listing named for {term!r} is on {page}")
+    return {"shown": cards[0], "matched": hidden}
 
 
 def probe_writes(database: str, size: int, url: str, page: str) -> None:
     """The first request for `page` after a write, timed alone, against the same request warm.
 
-    Each round: the page twice (the second is timed: warm), an install committed from here (outside
-    the server, as another request would), the page (timed: first after an install), a listing write,
-    the page (timed: first after a listing write), an edit of the words of a listing the page shows, the
-    page (timed). Whether the broad search matches the most installed integration (1 in 50 names and a few
-    descriptions do) is printed: since the catalog's change log (migration 0021), a page is kept over
-    a write to a listing it neither matches nor shows, and computed again after one it does. One keep-alive client,
-    no other load from here; the medians are compared, so load from elsewhere hurts them all alike."""
+    Each round: the page twice (the second is timed: warm), then each write committed from here
+    (outside the server, as another request would) and the page (timed: the first after it): an
+    install, a listing write (the most installed listing's updated_at: whether the search matches it
+    is printed), an edit of the words of a listing the search matches but does not show on the page,
+    and an edit of the words of the first listing it shows. Since the change log (migration 0021) a
+    kept page outlives a write to a listing it neither matches nor shows; a touched ranking is patched
+    and a page whose cards alone changed is respliced. One keep-alive client, no other load from
+    here; the medians are compared, so load from elsewhere hurts them all alike."""
     from sqlalchemy import create_engine, text
 
+    term = page.rsplit("=", 1)[-1]
     engine = create_engine(url)
     http = requests.Session()
     http.trust_env = False
-    timings: dict[str, list[float]] = {"warm": [], "install": [], "listing": [], "shown": []}
+    writes = {"install": (INSTALL_WRITE, {}), "listing": (LISTING_WRITE, {})}
+    edited = _edited_listings(http, page, engine, term)
+    for kind, (publisher, slug) in edited.items():
+        writes[kind] = (WORDS_EDIT, {"publisher": publisher, "slug": slug})
+    timings: dict[str, list[float]] = {"warm": [], **{kind: [] for kind in writes}}
 
     def timed(kind: str) -> None:
         started = time.perf_counter()
@@ -404,33 +431,28 @@ def probe_writes(database: str, size: int, url: str, page: str) -> None:
         for _ in range(PROBE_ROUNDS):
             http.get(page, timeout=60)
             timed("warm")
-            for kind, write in (
-                ("install", INSTALL_WRITE),
-                ("listing", LISTING_WRITE),
-                ("shown", SHOWN_LISTING_WRITE),
-            ):
+            for kind, (write, params) in writes.items():
                 with engine.begin() as connection:
-                    connection.execute(text(write))  # text(): the % of LIKE stays literal for psycopg
+                    connection.execute(text(write), params)  # text(): the % of LIKE stays literal for psycopg
                 timed(kind)
-    finally:
-        engine.dispose()
-    warm = _median(timings["warm"])
-    lines = PROBES.setdefault((database, size), [])
-    engine = create_engine(url)
-    try:
         with engine.connect() as connection:
             name, description = connection.exec_driver_sql(
                 "SELECT name, description FROM integrations ORDER BY install_count DESC, id DESC LIMIT 1"
             ).one()
     finally:
         engine.dispose()
-    term = page.rsplit("=", 1)[-1]
+    warm = _median(timings["warm"])
+    lines = PROBES.setdefault((database, size), [])
     matched = "matches" if term in f"{name} {description}".lower() else "does not match"
     lines.append(f"the listing write's listing, {name!r}: the broad search {matched} it")
+    lines.append(
+        f"edited: {'/'.join(edited['matched'])} (matched, not on the page), {'/'.join(edited['shown'])} (shown first)"
+    )
     for kind, after in (
         ("install", "an install"),
         ("listing", "a listing write"),
-        ("shown", "an edit of a listing it shows"),
+        ("matched", "an edit of a listing it matches but does not show"),
+        ("shown", "an edit of the first listing it shows"),
     ):
         first = _median(timings[kind])
         lines.append(

@@ -38,9 +38,11 @@ from .listing import (
     PAGE_SIZE,
     CatalogPage,
     KeysetPage,
+    card_rows,
     decode_key_value,
     keyset_page_for,
     page_for,
+    ranked_page_outline,
 )
 from .query import SORTS, CatalogQuery
 from .ranking import cached_ranking, search_page_check
@@ -69,7 +71,9 @@ __all__ = [
     "integration_by_handle",
     "integration_by_id",
     "cached_ranking",
+    "card_rows",
     "keyset_page_for",
+    "ranked_page_outline",
     "listings_changed",
     "note_generation",
     "page_counts",

@@ -97,6 +97,29 @@ def page_for(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: in
     return CatalogPage(rows[:per_page], page, per_page, has_next, facets, query.tiers, categories)
 
 
+def ranked_page_outline(
+    viewer: Viewer, query: CatalogQuery, *, page: int, generation: int
+) -> CatalogPage | None:
+    """The page `page_for` gives of a relevance-ordered search, cut from its ranking as kept at
+    `generation`, with the ranking's matches (their ids) for items instead of rows: no statement. None
+    when the ranking kept is not at `generation` (or the search is not ranked here)."""
+    at, found = cached_ranking(query)
+    if at != generation or found is None:
+        return None
+    shown, next_key, facets = cut_ranking(found, viewer, query, count=PAGE_SIZE, start=(page - 1) * PAGE_SIZE)
+    categories = category_counts(viewer, query, generation=generation)
+    return CatalogPage(
+        shown, page, PAGE_SIZE, next_key is not None and page < MAX_PAGE, facets, query.tiers, categories
+    )
+
+
+def card_rows(viewer: Viewer, ids: list[str]) -> tuple[list, int]:
+    """The card rows of `ids` the viewer may find listed, by id order given, and the catalog generation
+    they were read at (one statement)."""
+    found = read_unbound_rows(_rows_by_id_statement(True, viewer.member_of), {"ids": ids})
+    return [row for row in found if row.id is not None], int(found[0].catalog_generation)
+
+
 def keyset_page_for(viewer: Viewer, query: CatalogQuery, *, after: tuple | None, limit: int) -> KeysetPage:
     """A page for the JSON API: rows strictly after `after` (the previous page's last sort key)."""
     if query.is_search and query.sort == "relevance":

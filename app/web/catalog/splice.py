@@ -52,17 +52,27 @@ class _Splice:
         if self.unchanged(changed, listing):
             return True
         query, number = self.key
-        now = catalog.page_for(ANONYMOUS, query, page=number)
-        if catalog.cached_ranking(query)[0] != listing or not _same_but_cards(self.page, now):
+        # The page as the search's rankings now give it (patched or computed again by the check above).
+        outline = catalog.ranked_page_outline(ANONYMOUS, query, page=number, generation=listing)
+        if outline is None or not _same_outline(self.page, outline):
             return False  # ranked at another generation since, or more than cards changed: render it
+        # Only the changed listings' rows can differ from the page's (the caller splices only at the
+        # install counts the page was kept at): read those alone.
+        stale = [row.id for row in self.page.items if row.id in changed]
+        rows, read_at = catalog.card_rows(ANONYMOUS, stale) if stale else ([], listing)
+        fresh = {row.id: row for row in rows}
+        if read_at != listing or len(fresh) != len(stale):
+            return False
+        items = [fresh.get(row.id, row) for row in self.page.items]
         swaps = tuple(
             (self._card(old), self._card(new))
-            for old, new in zip(self.page.items, now.items, strict=True)
+            for old, new in zip(self.page.items, items, strict=True)
             if _card_fields(old) != _card_fields(new)
         )
         check = catalog.search_page_check(query, listing)
         if check is None:
             return False
+        now = replace(self.page, items=items)
         return Respliced(swaps, _Splice(self.key, now, self.links, check), catalog.page_fingerprint(now))
 
     def _card(self, row) -> bytes:
@@ -73,8 +83,9 @@ def _card_fields(row) -> tuple:
     return tuple(getattr(row, name, None) for name in CARD_FIELDS)
 
 
-def _same_but_cards(before, after) -> bool:
-    """The two pages list the same listings in the same order with the same counts and links."""
-    if [row.id for row in before.items] != [row.id for row in after.items]:
+def _same_outline(page, outline) -> bool:
+    """The page rendered and the outline of the page now (items: ranking matches) list the same
+    listings in the same order, with the same next page and the same tier and category counts."""
+    if [row.id for row in page.items] != [match.id for match in outline.items]:
         return False
-    return replace(before, items=[]) == replace(after, items=[])
+    return replace(page, items=[]) == replace(outline, items=[])
