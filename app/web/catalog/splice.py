@@ -27,7 +27,7 @@ RENDERED = "catalog_page_rendered"  # g: (query, page number, CatalogPage, card 
 
 def note_rendered(query, page_number: int, page, links: dict) -> None:
     """What an anonymous catalog page was just rendered from (read back by `card_splice`)."""
-    g.setdefault(RENDERED, (query, page_number, page, links))
+    setattr(g, RENDERED, (query, page_number, page, links))
 
 
 def card_splice(key: tuple, listing: int):
