@@ -17,7 +17,7 @@ from app.services import accounts, workspaces
 from tests import factories as f
 from tests.databases import migrated_app
 from tests.install_support import publish
-from tests.web.test_install_processes import _free_port, gunicorn_processes
+from tests.processes import committer, two_servers
 
 pytestmark = pytest.mark.concurrency
 
@@ -47,12 +47,7 @@ def _page(http: requests.Session, base: str) -> str:
 
 def test_member_changes_show_on_the_next_request_in_every_process():
     with migrated_app() as seeder:
-
-        def act(change):
-            with seeder.test_request_context():
-                change()
-                db.session.commit()
-
+        act = committer(seeder)
         ids = {}
 
         def build():
@@ -72,13 +67,7 @@ def test_member_changes_show_on_the_next_request_in_every_process():
         def user(key: str) -> User:
             return db.session.get(User, ids[key])
 
-        url = seeder.config["SQLALCHEMY_DATABASE_URI"]
-        env = {
-            "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-            "SECRET_KEY": seeder.config["SECRET_KEY"],
-            "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
-        }
-        with gunicorn_processes([_free_port(), _free_port()], env) as urls:
+        with two_servers(seeder) as urls:
             browsers = {base: _signed_in(base, ids["email"]) for base in urls}
             for base, http in browsers.items():
                 for _ in range(2):  # the second answer is the page kept for this member

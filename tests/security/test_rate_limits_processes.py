@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from tests.databases import TEST_CREDENTIALS_KEY, migrated_app
-from tests.web.test_install_processes import Person, _free_port, gunicorn_processes
+from tests.processes import Person, free_port, gunicorn_processes
 
 pytestmark = pytest.mark.concurrency
 
@@ -51,7 +51,7 @@ def _serve(database_url: str, storage: str, prefix: str):
         "DEMO_OAUTH_PROVIDER": "0",
         "MARKETPLACE_ENV": "",
     }
-    return gunicorn_processes([_free_port(), _free_port()], env)
+    return gunicorn_processes([free_port(), free_port()], env)
 
 
 def test_two_processes_on_redis_allow_the_login_limit_once_in_total():

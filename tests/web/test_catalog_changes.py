@@ -18,6 +18,7 @@ from app.services.catalog.generation import MATCH_CACHE, process_cache
 from tests import factories as f
 from tests.databases import migrated_app
 from tests.install_support import add_version, admin, publish
+from tests.processes import committer, two_servers
 
 SEARCH = "/integrations?q=lantern"
 
@@ -210,15 +211,9 @@ def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_onc
     patched), a rename into the search, a visibility change and a takedown of a shown listing, each
     committed by a third process, show on the next request to either one."""
     from tests.web.test_catalog_page_cache_processes import _get, _warm
-    from tests.web.test_install_processes import _free_port, gunicorn_processes
 
     with migrated_app() as seeder:
-
-        def act(change):
-            with seeder.test_request_context():
-                change()
-                db.session.commit()
-
+        act = committer(seeder)
         ids = {}
 
         def build():
@@ -239,13 +234,7 @@ def test_two_processes_keep_an_untouched_search_and_show_a_touching_write_at_onc
         def user(key: str):
             return db.session.get(User, ids[key])
 
-        url = seeder.config["SQLALCHEMY_DATABASE_URI"]
-        env = {
-            "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-            "SECRET_KEY": seeder.config["SECRET_KEY"],
-            "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
-        }
-        with gunicorn_processes([_free_port(), _free_port()], env) as urls:
+        with two_servers(seeder) as urls:
             _warm(urls, [SEARCH])
             before = [_get(base + SEARCH).text for base in urls]
 

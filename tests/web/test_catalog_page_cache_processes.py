@@ -14,7 +14,7 @@ from app.services.installs.confirming import count_install
 from tests import factories as f
 from tests.databases import migrated_app
 from tests.install_support import admin, publish
-from tests.web.test_install_processes import _free_port, gunicorn_processes
+from tests.processes import committer, two_servers
 
 pytestmark = pytest.mark.concurrency
 
@@ -36,12 +36,7 @@ def _warm(urls: list[str], paths: list[str]) -> None:
 
 def test_changes_show_on_the_next_request_in_every_process():
     with migrated_app() as seeder:
-
-        def act(change):
-            with seeder.test_request_context():
-                change()
-                db.session.commit()
-
+        act = committer(seeder)
         ids = {}
 
         def build():
@@ -63,14 +58,8 @@ def test_changes_show_on_the_next_request_in_every_process():
             detail = {
                 key: f"/integrations/{row(key).publisher}/{row(key).slug}" for key in ("shown", "hidden")
             }
-        url = seeder.config["SQLALCHEMY_DATABASE_URI"]
-        env = {
-            "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-            "SECRET_KEY": seeder.config["SECRET_KEY"],
-            "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
-        }
         pages = ["/", CATALOG, SEARCH, detail["shown"], detail["hidden"]]
-        with gunicorn_processes([_free_port(), _free_port()], env) as urls:
+        with two_servers(seeder) as urls:
             _warm(urls, pages)
             assert all("Harbour Relay" in _get(base + SEARCH).text for base in urls)
 

@@ -3,16 +3,9 @@ secrets are Fernet ciphertext in the database itself; rotate-credentials re-encr
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import requests
 from cryptography.fernet import Fernet
 from sqlalchemy import inspect, text
 
@@ -23,12 +16,12 @@ from tests.conftest import Client
 from tests.databases import migrated_app
 from tests.install_fixtures import CLIENT_SECRET, local_path
 from tests.install_support import API_KEY_AUTH, admin, oauth_auth, publish, wizard_id_from
+from tests.processes import Person, free_port, gunicorn_processes, server_env
 
 pytestmark = pytest.mark.concurrency
 
 API_KEY = "ak_live_NEVER_IN_CLEAR_9c1e5d77"
 DEMO_SECRET = "demo-client-secret"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _seed(app, build):
@@ -38,79 +31,11 @@ def _seed(app, build):
         return result
 
 
-class Person:
-    """Someone with a browser: one cookie jar, whatever server they talk to."""
-
-    def __init__(self):
-        self.http = requests.Session()
-        self.http.trust_env = False
-
-    def csrf(self, page_url: str) -> str:
-        page = self.http.get(page_url, timeout=10)
-        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
-
-    def post(self, url: str, data: dict | None = None, token_from: str | None = None):
-        data = {**(data or {}), "csrf_token": self.csrf(token_from or url)}
-        return self.http.post(url, data=data, allow_redirects=False, timeout=20)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process) -> None:
-    for _ in range(300):  # startup, not a timed assertion
-        try:
-            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn at {url} did not start: {process.stderr.read1(4000)!r}")
-
-
-@contextmanager
-def gunicorn_processes(ports: list[int], env: dict):
-    """`gunicorn "app:create_app()"`, as production runs it, once per port, each its own OS process."""
-    processes = [
-        subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "app:create_app()",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for port in ports
-    ]
-    try:
-        urls = [f"http://127.0.0.1:{port}" for port in ports]
-        for url, process in zip(urls, processes, strict=False):
-            _wait_until_up(url, process)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
-
-
 def test_a_wizard_started_on_one_process_completes_on_another():
     """Two gunicorn processes on one database. A also hosts the demo provider; both sit behind one
     public address (PUBLIC_BASE_URL, here A's) for the OAuth callback."""
     with migrated_app() as seeder:
-        url = seeder.config["SQLALCHEMY_DATABASE_URI"]
-        port_a, port_b = _free_port(), _free_port()
+        port_a, port_b = free_port(), free_port()
         a_url = f"http://127.0.0.1:{port_a}"
 
         def build():
@@ -123,14 +48,12 @@ def test_a_wizard_started_on_one_process_completes_on_another():
             return user.email, workspace.id, integration.publisher, integration.slug
 
         email, workspace_id, publisher, slug = _seed(seeder, build)
-        env = {
-            "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-            "SECRET_KEY": seeder.config["SECRET_KEY"],
-            "CREDENTIALS_KEYS": ",".join(seeder.config["CREDENTIALS_KEYS"]),
-            "DEMO_OAUTH_PROVIDER": "1",
-            "DEMO_OAUTH_BASE_URL": f"{a_url}/demo-oauth",
-            "PUBLIC_BASE_URL": a_url,
-        }
+        env = server_env(
+            seeder,
+            DEMO_OAUTH_PROVIDER="1",
+            DEMO_OAUTH_BASE_URL=f"{a_url}/demo-oauth",
+            PUBLIC_BASE_URL=a_url,
+        )
         with gunicorn_processes([port_a, port_b], env) as (a, b):
             person = Person()
             assert person.post(f"{a}/login", {"email": email, "password": "password123"}).status_code == 302
