@@ -2,10 +2,12 @@
 the old ones, when that is all that changed on it.
 
 Decides: whether the page a search's rankings give now differs from the kept one in nothing but the
-contents of some cards. The page is cut again from the rankings as they are after the write (one
-statement reads its rows), and compared with the page as it was rendered: the same listings in the
-same order, the same next page, the same tier and category counts. If so, the template would render
-the very same bytes but for those cards (an anonymous page shows a listing only in its card; a card is
+contents of some cards. The page is cut again from the rankings as they are after the write (no
+statement: `catalog.ranked_page_outline`), and compared with the page as it was rendered: the same
+listings in the same order, the same next page, the same tier and category counts. If so, only the
+rows of the changed listings it shows can differ (one statement reads them; the caller splices only
+at the install counts the page was kept at), and the template would render the very same bytes but
+for their cards (an anonymous page shows a listing only in its card; a card is
 a pure function of its row, cards.integration_card), so the kept page's bytes get each changed card's
 new HTML in place of its old (page_cache.Respliced); anything else -- a listing moved, left or came, a
 count changed -- renders the page afresh.
