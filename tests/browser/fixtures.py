@@ -87,5 +87,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def show_advanced_json(page) -> None:
-    """Open every "Advanced" (raw JSON) section of the dashboard's edit page, to type JSON there."""
+    """Open every "Advanced" (raw JSON) section of the dashboard's edit page, to type JSON there. The
+    page's deferred scripts have run first (its "load"), so what is typed reaches their listeners (the
+    live preview): on a busy machine a fill could land before them, and nothing followed it."""
+    page.wait_for_load_state("load")
     page.locator("details.advanced").evaluate_all("sections => sections.forEach(s => { s.open = true; })")
