@@ -55,6 +55,9 @@ def seed(app) -> str:
 
 
 def no_sideways_scrolling(page) -> bool:
+    # Measured once the page has loaded: its stylesheets applied and its scripts run (on a busy machine
+    # an assertion on the DOM can pass before the CSS that lays the page out for a phone arrives).
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
