@@ -146,6 +146,7 @@ def test_phone_filters_and_menu_collapse(live_server, page):
     expect(partner).to_be_focused()
     expect(partner).to_be_checked()
     expect(page.locator(".filters-toggle")).to_contain_text("1 active")
+    page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 

@@ -105,6 +105,7 @@ def test_category_pages_look_right(live_server, browser, width):
                 page.goto(live_server.url + path)
             if width < 800 and page.locator("summary.filters-toggle").count():
                 page.locator("summary.filters-toggle").click()
+            page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             page.screenshot(path=f"/tmp/shots-categories/{name}-{width}.png", full_page=True)
     finally:

@@ -69,6 +69,7 @@ def _look(page, width_name, name):
     """A screenshot for a person to look at, and no page that scrolls sideways."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{WIDTHS[width_name]}.png"), full_page=True)
+    page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
 
 

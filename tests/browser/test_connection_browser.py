@@ -44,6 +44,7 @@ def _shoot(page, name: str) -> None:
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
     page.set_viewport_size({"width": 1280, "height": 900})
 

@@ -19,6 +19,7 @@ def test_the_publisher_docs_read_without_javascript_at_any_width(live_server, br
         page.get_by_role("contentinfo").get_by_role("link", name="Publisher docs").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Publisher docs")
         expect(page.get_by_role("heading", name='When type is "oauth2"')).to_be_visible()
+        page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

@@ -116,6 +116,7 @@ def _audit(page, label: str, problems: list[str]) -> None:
         problems.append(f"{label}: ids used twice {duplicates}")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
         overflow = page.evaluate(OVERFLOW_SCRIPT)
         if width < 1000 and overflow:
             problems.append(f"{label} @{width}: scrolls sideways {overflow}")

@@ -97,6 +97,7 @@ class Journey:
 
     def look(self, name: str) -> None:
         """Nothing scrolls sideways; keep a screenshot when asked to."""
+        self.page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
         assert self.page.evaluate(NO_SIDEWAYS_SCROLL), f"{name} scrolls sideways at {self.width} px"
         if SCREENSHOTS:
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)

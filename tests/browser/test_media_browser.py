@@ -65,6 +65,7 @@ def _shoot(page, name: str):
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

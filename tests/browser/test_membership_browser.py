@@ -84,6 +84,7 @@ def test_sign_up_verify_accept_an_invitation_then_get_removed(mail_server, page,
         them.get_by_role("button", name="Accept the invitation").click()
         expect(them).to_have_url(url + "/workspaces/acme")
         expect(them.get_by_role("status")).to_contain_text("You joined Acme as member.")
+        them.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
         assert them.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
         page.goto(url + "/workspaces/acme")

@@ -52,6 +52,7 @@ def _shot(page, width_name, name):
 
 
 def _no_sideways_scroll(page):
+    page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), page.url
 
 

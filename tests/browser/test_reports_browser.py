@@ -56,6 +56,7 @@ def _shots(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_load_state("load")  # its CSS applied (after a click, the DOM can come first)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
