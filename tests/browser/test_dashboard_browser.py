@@ -61,6 +61,7 @@ def test_publisher_journey(live_server, page):
     page.fill("#email", "pub@example.test")
     page.fill("#password", "password123")
     page.click("form.form button[type=submit]")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
 
     page.goto(base + "/dashboard/integrations/new")
     page.fill("#name", "Weather Sync")
@@ -68,6 +69,7 @@ def test_publisher_journey(live_server, page):
     page.fill("#publisher", "acme")
     page.select_option("#visibility", "public")
     page.click("#new-integration button[type=submit]")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator("h1")).to_have_text("Weather Sync")
     edit_url = page.url
 
@@ -76,6 +78,7 @@ def test_publisher_journey(live_server, page):
     page.fill("#variables_schema", json.dumps(SCHEMA, indent=2))
     page.fill("#auth_config", json.dumps(AUTH))
     page.click("#save")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     errors = page.locator("#manifest-errors")
     expect(errors).to_contain_text("line 3, $.members[0]: “name” is required.")
     expect(errors).to_contain_text("line 4, $.members[1].forkOnInstall: Must be of type boolean")
@@ -86,6 +89,7 @@ def test_publisher_journey(live_server, page):
     page.fill("#variables_schema", json.dumps(SCHEMA, indent=2))
     page.fill("#auth_config", json.dumps(AUTH))
     page.click("#save")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator(".flash-success")).to_contain_text("Saved.")
     preview = page.locator("#variables-preview")
     expect(preview.locator("label", has_text="Region")).to_be_visible()
@@ -103,12 +107,14 @@ def test_publisher_journey(live_server, page):
     expect(preview.locator("label", has_text="Team name")).to_be_visible()
     expect(preview).to_contain_text("Who owns it")
     page.click("#save")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator(".flash-success")).to_contain_text("Saved.")
 
     page.click("nav.dash-tabs >> text=Publish")
     expect(page.locator("#version")).to_have_value("1.0.0")
     page.fill("#changelog", "First release.")
     page.click("form.form button[type=submit]")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator("#current-version")).to_have_text("1.0.0")
     assert catalog_version(page, base) == "v1.0.0"
 
@@ -117,6 +123,7 @@ def test_publisher_journey(live_server, page):
     expect(page.locator("#version")).to_have_value("1.1.0")
     page.fill("#changelog", "Adds **team** routing.")
     page.click("form.form button[type=submit]")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator("#current-version")).to_have_text("1.1.0")
     expect(
         page.locator("article.version", has_text="1.1.0").locator("strong", has_text="team")

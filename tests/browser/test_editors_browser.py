@@ -72,6 +72,7 @@ def test_publish_journey_with_the_structured_editors(live_server, page, width):
     page.fill("#publisher", "acme")
     page.select_option("#visibility", "public")
     page.click("#new-integration button[type=submit]")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator("h1")).to_have_text("Ticket Router")
     assert no_sideways_scrolling(page)
 
@@ -117,6 +118,7 @@ def test_publish_journey_with_the_structured_editors(live_server, page, width):
     shoot(page, f"editors-filled-{width}")
     shoot_sections(page, f"editors-filled-{width}")
     page.click("#save")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator(".flash-success")).to_contain_text("Saved.")
 
     row = stored(app, "Ticket Router")
@@ -144,6 +146,7 @@ def test_publish_journey_with_the_structured_editors(live_server, page, width):
     page.click("nav.dash-tabs >> text=Publish")
     expect(page.locator("#version")).to_have_value("1.0.0")
     page.click("form.form button[type=submit]")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator("#current-version")).to_have_text("1.0.0")
 
     page.click("nav.dash-tabs >> text=Edit")
@@ -254,6 +257,7 @@ def test_the_form_and_the_json_follow_each_other(live_server, page, width):
     expect(page.locator("#auth-oauth2-scopes-0")).to_have_value("write")
     # the install wizard cannot run oneOf: saving is refused beside the JSON, and nothing typed is lost
     page.click("#save")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator("#variables_schema-errors")).to_contain_text("$.properties.mode.type")
     assert json.loads(page.locator("#variables_schema").input_value()) == UNSHOWABLE
     expect(page.locator("#auth-oauth2-scopes-0")).to_have_value("write")
@@ -265,6 +269,7 @@ def test_the_form_and_the_json_follow_each_other(live_server, page, width):
     page.locator("#variables_schema").fill(json.dumps(fixed))
     expect(page.locator("#var-0-key")).to_have_value("target")
     page.click("#save")
+    page.wait_for_load_state("load")  # the new page's scripts run before it is used
     expect(page.locator(".flash-success")).to_contain_text("Saved.")
     row = stored(app, "Round Trip")
     assert row.variables_schema == fixed
@@ -303,6 +308,7 @@ def test_the_structured_editors_without_javascript(live_server, browser):
         assert no_sideways_scrolling(page)
         shoot(page, "editors-no-js-390")
         page.click("#save")
+        page.wait_for_load_state("load")  # the new page's scripts run before it is used
         expect(page.locator(".flash-success")).to_contain_text("Saved.")
         row = stored(app, "Round Trip")
         assert row.auth_config == {"type": "api_key", "authHeaderName": "X-Key", "authValuePrefix": ""}
