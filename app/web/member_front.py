@@ -31,13 +31,12 @@ import threading
 
 from flask import Flask, current_app, has_app_context
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import Connection
 
 from ..extensions import db, login_manager
 from ..models.account import parse_session_id
 from ..services import viewer as viewers
 from . import page_cache
-from .page_cache import CSRF_PLACEHOLDER, ENVIRON_MEMBER, MEMBER_FRONT_EXTENSION_KEY, PageCache
+from .page_cache import CSRF_PLACEHOLDER, ENVIRON_MEMBER, MEMBER_FRONT_EXTENSION_KEY
 
 MAX_URLS = 10_000  # URLs remembered as having a kept member page (a hint), before starting afresh
 
@@ -61,16 +60,15 @@ def csrf_serializer(app: Flask) -> tuple[URLSafeTimedSerializer, str]:
     return URLSafeTimedSerializer(secret, salt="wtf-csrf-token"), field
 
 
-class MemberPageFront:
+class MemberPageFront(page_cache.WsgiFront):
     """WSGI middleware in front of PageCacheFront (module docstring)."""
 
+    cache_name = MEMBER_FRONT_EXTENSION_KEY
+
     def __init__(self, app: Flask, wsgi_app):
-        self.app = app
-        self.wsgi_app = wsgi_app
+        super().__init__(app, wsgi_app)
         self.urls: set[tuple] = set()
         self.lock = threading.Lock()
-        self._cache: PageCache | None = None
-        self._engine = None
         self._csrf = None
 
     def __call__(self, environ, start_response):
@@ -147,15 +145,3 @@ class MemberPageFront:
         if self._csrf is None:
             self._csrf = csrf_serializer(self.app)
         return self._csrf
-
-    def _bound(self):
-        """(the front's cache, the app's engine), looked up once in an app context of the app's own."""
-        if self._engine is None:
-            if has_app_context() and current_app._get_current_object() is self.app:
-                return page_cache.page_cache(MEMBER_FRONT_EXTENSION_KEY), db.engine
-            with self.app.app_context():
-                bind, cache = db.engine, page_cache.page_cache(MEMBER_FRONT_EXTENSION_KEY)
-            if isinstance(bind, Connection):
-                return cache, bind
-            self._engine, self._cache = bind, cache
-        return self._cache, self._engine

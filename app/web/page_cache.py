@@ -453,16 +453,36 @@ def _personal(response: Response) -> Response:
     return response
 
 
-class PageCacheFront:
-    """WSGI middleware around the Flask app: a cookie-less plain GET answered from the bytes Flask last
-    sent for it, while the page generation has not moved. Only answers the view wrapper marked public
-    (`ENVIRON_PUBLIC`: status 200, no session, nothing personal) are kept, with every header Flask set."""
+class WsgiFront:
+    """What a WSGI front of the app's kept pages has: the app, what it wraps, and its cache by name."""
+
+    cache_name = FRONT_EXTENSION_KEY
 
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
         self._cache: PageCache | None = None
         self._engine = None
+
+    def _bound(self):
+        """(the front's cache, the app's engine), looked up once in an app context of the app's own (each
+        time while the test suite has the engine swapped for its outer transaction's Connection, in the
+        app context the suite keeps open)."""
+        if self._engine is None:
+            if has_app_context() and current_app._get_current_object() is self.app:
+                return page_cache(self.cache_name), db.engine
+            with self.app.app_context():
+                bind, cache = db.engine, page_cache(self.cache_name)
+            if isinstance(bind, Connection):
+                return cache, bind
+            self._engine, self._cache = bind, cache
+        return self._cache, self._engine
+
+
+class PageCacheFront(WsgiFront):
+    """WSGI middleware around the Flask app: a cookie-less plain GET answered from the bytes Flask last
+    sent for it, while the page generation has not moved. Only answers the view wrapper marked public
+    (`ENVIRON_PUBLIC`: status 200, no session, nothing personal) are kept, with every header Flask set."""
 
     def __call__(self, environ, start_response):
         if not _front_may_answer(environ):
@@ -518,17 +538,6 @@ class PageCacheFront:
         if has_app_context() and current_app._get_current_object() is self.app:
             return nullcontext()
         return self.app.app_context()
-
-    def _bound(self):
-        """(the front's cache, the app's engine), looked up once in an app context of the app's own
-        (each time while the test suite has the engine swapped for its outer transaction's Connection)."""
-        if self._engine is None:
-            with self.app.app_context():
-                bind, cache = db.engine, page_cache(FRONT_EXTENSION_KEY)
-            if isinstance(bind, Connection):
-                return cache, bind
-            self._engine, self._cache = bind, cache
-        return self._cache, self._engine
 
 
 def url_key(environ) -> tuple:
