@@ -93,8 +93,9 @@ def _rows_read_by_front(user_id: str) -> list[tuple] | None:
 def member_rows(user_id: str, bind=None) -> list[tuple]:
     """The raw rows of the read a signed-in read-only request makes -- the user's row, their memberships
     and the page generation, one statement on the thread's own autocommit connection -- on `bind`
-    (no app context needed: the member page front, before Flask runs), else on the app's bind."""
-    if bind is None:
+    (no app context needed: the member page front, before Flask runs), else (or for a Connection, the
+    test suite's outer transaction, which needs the app context it keeps open) on the app's bind."""
+    if bind is None or isinstance(bind, Connection):  # the test suite's outer transaction: through the app's
         return _read_rows(_user_row_statement()[0], user_id)
     (text, params), _, _ = _compiled_user_row(bind.dialect)
     return reader_for(bind).read_all(text, params(user_id))

@@ -29,10 +29,10 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models.account import parse_session_id
 from ..services import viewer as viewers
 from . import page_cache
@@ -131,13 +131,8 @@ class MemberPageFront(page_cache.WsgiFront):
     def _member(self, environ, user_id: str):
         """(the front's cache, the user read with their memberships and the page generation, or None).
         What is read is left in `environ` for Flask, should it answer this request after all."""
-        if has_app_context() and current_app._get_current_object() is self.app:
-            # The test suite keeps an app context open, and its bind may be its outer transaction.
-            cache, bind = page_cache.page_cache(MEMBER_FRONT_EXTENSION_KEY), db.engine
-            rows = viewers.member_rows(user_id)
-        else:
-            cache, bind = self._bound()
-            rows = viewers.member_rows(user_id, bind)
+        cache, bind = self._bound()
+        rows = viewers.member_rows(user_id, bind)
         environ[viewers.ENVIRON_MEMBER_ROWS] = (user_id, rows)
         return cache, viewers.detached_member(rows, bind.dialect)
 

@@ -46,9 +46,14 @@ def integration_card(
     policies block it (members' pages only). `installed_in` maps integration ids to the (slug, name)
     of the viewer's workspaces that have it installed (services.ratings.installed_in). Both are part
     of the card's key, like the fields, so one viewer's state is never another's card."""
-    card = Card._make(getattr(integration, name, None) for name in CARD_FIELDS)
+    card = card_of(integration)
     installed = (installed_in or {}).get(card.id, ())
     return _rendered(card, detail_root, placeholder_icon, policy_note, installed, id(current_app.jinja_env))
+
+
+def card_of(integration) -> Card:
+    """What a card shows of `integration` (a row or a model with the card columns): its key."""
+    return Card._make(getattr(integration, name, None) for name in CARD_FIELDS)
 
 
 @lru_cache(maxsize=CACHED_CARDS)

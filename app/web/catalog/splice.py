@@ -22,7 +22,7 @@ from flask import g
 from ...domain.visibility import ANONYMOUS
 from ...services import catalog
 from ..page_cache import Respliced
-from .cards import CARD_FIELDS, integration_card
+from .cards import card_of, integration_card
 
 RENDERED = "catalog_page_rendered"  # g: (query, page number, CatalogPage, card links) just rendered
 
@@ -69,7 +69,7 @@ class _Splice:
         swaps = tuple(
             (self._card(old), self._card(new))
             for old, new in zip(self.page.items, items, strict=True)
-            if _card_fields(old) != _card_fields(new)
+            if card_of(old) != card_of(new)
         )
         check = catalog.search_page_check(query, listing)
         if check is None:
@@ -79,10 +79,6 @@ class _Splice:
 
     def _card(self, row) -> bytes:
         return str(integration_card(row, self.links["detail_root"], self.links["placeholder_icon"])).encode()
-
-
-def _card_fields(row) -> tuple:
-    return tuple(getattr(row, name, None) for name in CARD_FIELDS)
 
 
 def _same_outline(page, outline) -> bool:
