@@ -50,7 +50,16 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial, wraps
 
-from flask import Response, current_app, has_app_context, make_response, request, session
+from flask import (
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    make_response,
+    request,
+    session,
+)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection
@@ -72,6 +81,7 @@ ENVIRON_FAILED = "marketplace.page_generation_failed"  # the front's read failed
 # Set by _member_page: (generation, (shell key, viewer), the kept page, the CSRF token put in it).
 ENVIRON_MEMBER = "marketplace.member_page"
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+G_ENVIRON = "page_cache_front_environ"  # g: the environ of the request a front revalidates a page for
 NEEDS_READ = object()  # PageCache.kept_at_once: telling what is kept needs the database (an app context)
 
 
@@ -147,8 +157,8 @@ class PageCache:
 
     def kept(self, generation: tuple[int, int], key: tuple) -> Kept | None:
         """What is kept under `key` at `generation`'s listing generation, at whatever counts. A page kept
-        before a listing write is revalidated first (needs a request context then: a page whose cards
-        changed is respliced, which renders them)."""
+        before a listing write is revalidated first (needs an app context then; a page whose cards
+        changed is respliced, which renders them: `rendering_context`)."""
         listing = generation[0]
         self._move(listing)
         with self.lock:
@@ -511,26 +521,34 @@ class PageCacheFront(WsgiFront):
         """(the front's cache, the page generation or None, what is kept valid under `key` or None).
         A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages.
         The generation is read with no app context nor session (`catalog.page_generation_of`); a
-        request context is pushed only to follow a listing write or recount a page kept before an install."""
+        app context is pushed only to follow a listing write or recount a page kept before an install."""
         if has_app_context() and current_app._get_current_object() is self.app:
             # The test suite keeps an app context open, and its bind may be its outer transaction.
             cache = page_cache(FRONT_EXTENSION_KEY)
             if not cache.holds(key):
                 return cache, None, None
             generation = catalog.page_generation_unbound()
-            with self.app.request_context(environ):
-                return cache, generation, valid_kept(cache, generation, key)
+            return cache, generation, self._revalidated(cache, generation, key, environ)
         cache, engine = self._bound()
         if not cache.holds(key):
             return cache, None, None
         generation = catalog.page_generation_of(engine)
         kept = cache.kept_at_once(generation, key)
         if kept is NEEDS_READ or (kept is not None and kept.counts != generation[1]):
-            # Following a listing write (the change log), revalidating or recounting reads the database,
-            # and a page whose cards changed has them rendered (URLs: a request context).
-            with self.app.request_context(environ):
-                kept = valid_kept(cache, generation, key)
+            # Following a listing write (the change log), revalidating or recounting reads the database.
+            kept = self._revalidated(cache, generation, key, environ)
         return cache, generation, kept
+
+    def _revalidated(self, cache: PageCache, generation: tuple[int, int], key: tuple, environ):
+        """`valid_kept` in an app context, not a request's (a request context costs a Request, a URL
+        adapter, a session and every teardown: about 0.2 ms); a page whose cards changed has them
+        rendered in a request context for this environ, pushed then (`rendering_context`)."""
+        with self._context():
+            setattr(g, G_ENVIRON, environ)
+            try:
+                return valid_kept(cache, generation, key)
+            finally:
+                g.pop(G_ENVIRON, None)
 
     def _context(self):
         """An app context for reading the database: the current one if it is this app's (the test suite
@@ -573,6 +591,14 @@ def run_keeping(wsgi_app, environ, start_response, marker: str):
         if hasattr(answer, "close"):
             answer.close()
     return [body], ((sent["status"], tuple(sent["headers"]), body), mark)
+
+
+def rendering_context():
+    """What rendering HTML while a front revalidates a kept page needs (url_for: a request context):
+    the current request's, or one for the request the front is answering, pushed for the rendering."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.request_context(g.get(G_ENVIRON))
 
 
 def _front_may_answer(environ) -> bool:

@@ -141,3 +141,48 @@ def test_a_respliced_page_is_kept_over_an_install_it_does_not_show(app, visitor,
         after = visitor.get(SEARCH)
     assert rendered == []  # what it shows of the counts read the same: answered again unrendered
     assert after.get_data() == _fresh(app).get_data()
+
+
+def _patchable(app, shown: list):
+    """One of `shown` whose edit patches the search's ranking, once the page is kept: not the yardstick
+    (the best text score, whose edit ranks the search again in full)."""
+    client = app.test_client()
+    client.get(SEARCH)
+    client.get(SEARCH)
+    yardstick = catalog.cached_ranking(catalog.CatalogQuery(q="lantern"))[1].patching.yardstick
+    return next(each for each in shown if each.id != yardstick)
+
+
+def test_the_changed_card_comes_with_the_rankings_patch(app, factories, query_counter):
+    """The row the ranking's patch re-reads carries the card's columns: the splice reads nothing more --
+    the page generation, the change log, the patch: three statements."""
+    edited = _patchable(app, _lanterns(factories))
+    edited.description = "Glows a gentle light on quiet queues."
+    db.session.flush()
+    with query_counter as counter, renders(app) as rendered:
+        after = app.test_client().get(SEARCH)
+    assert rendered == [] and b"Glows a gentle light" in after.get_data()
+    assert counter.count == 3, counter.statements
+    assert "catalog_changes" in counter.statements[1] and "description" in counter.statements[2]
+    assert after.get_data() == _fresh(app).get_data()
+
+
+def test_a_card_the_patch_read_at_an_older_generation_is_read_again(app, factories):
+    """A ranking patched by another page of the search keeps the rows it re-read; when the catalog moved
+    on since (a write the search does not see), the page's changed card is read afresh, not taken from
+    that older read."""
+    unrelated = factories.IntegrationFactory.published(name="Unrelated")
+    edited = _patchable(app, _lanterns(factories))
+    edited.description = "Glows a gentle light on quiet queues."
+    db.session.flush()
+    # The second page of the search patches the ranking first (it shows nothing: five matches).
+    assert app.test_client().get(SEARCH + "&page=2").status_code == 200
+    read_at, rows = catalog.cached_ranking(catalog.CatalogQuery(q="lantern"))[1].reread
+    assert list(rows) == [edited.id]
+    unrelated.description = "Moves the catalog on."
+    db.session.flush()
+    assert catalog.catalog_generation() != read_at
+    with renders(app) as rendered:
+        after = app.test_client().get(SEARCH)
+    assert rendered == [] and b"Glows a gentle light" in after.get_data()
+    assert after.get_data() == _fresh(app).get_data()

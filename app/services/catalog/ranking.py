@@ -57,8 +57,8 @@ from ...domain import relevance, typos
 from ...domain.visibility import PUBLIC, Viewer, is_listed_to, listed_to_someone_clause
 from ...models.integration import TRUST_TIERS
 from . import search
-from .generation import MATCH_CACHE, process_cache, read_unbound_rows
-from .query import C, CatalogQuery, fetch, filtered, relevance_ordering, session_dialect
+from .generation import GENERATION, MATCH_CACHE, process_cache, read_unbound_rows
+from .query import CARD_COLUMNS, C, CatalogQuery, fetch, filtered, relevance_ordering, session_dialect
 
 MATCH_CACHE_ROWS = 10_000
 FEW_MATCHES = 5  # a search finding fewer also looks for matches with one typo
@@ -114,6 +114,10 @@ class Ranking:
         self.public_counts = tier_counter(self.public)
         self.patching = patching  # None: never patched (it looked for typos)
         self.patch_of = None  # a patched ranking's (weak reference to the one patched, its changes)
+        # A patched ranking's re-read rows, with their card columns: (the listing generation they were
+        # read at, {id: row}), so a page cut from it puts its changed cards in place without reading them
+        # again (app/web/catalog/splice.py).
+        self.reread: tuple[int, dict] | None = None
 
     def replaced(self, gone: list[Match], placed: list[Match], patching: Patching) -> Ranking:
         """A new ranking: this one with the matches `gone` taken out and `placed` put in (or moved), its
@@ -146,6 +150,7 @@ class Ranking:
         found.matches, found.by_id, found.public, found.public_counts = matches, by_id, public, counts
         found.typo_searched, found.typo_ids, found.patching = False, (), patching
         found.patch_of = (weakref.ref(self), tuple(gone), tuple(fresh))
+        found.reread = None
         return found
 
     def changes_since(self, older: Ranking) -> list[tuple[tuple[Match, ...], tuple[Match, ...]]] | None:
@@ -201,7 +206,10 @@ def _kept_or_patched(query: CatalogQuery, cached, changed: frozenset):
     rows = read_unbound_rows(_changed_rows(session_dialect(), matching), {"changed": sorted(changed)})
     if not touched and not rows:
         return cached
-    return _patched(query.terms, cached, changed, rows)
+    patched = _patched(query.terms, cached, changed, rows)
+    if patched is not None and rows:
+        patched.reread = (int(rows[0].catalog_generation), {row.id: row for row in rows})
+    return patched
 
 
 def _patchable(cached: Ranking, touching: int, changed: frozenset) -> bool:
@@ -216,10 +224,15 @@ def _patchable(cached: Ranking, touching: int, changed: frozenset) -> bool:
 
 @lru_cache(maxsize=256)
 def _changed_rows(dialect: str, query: CatalogQuery):
-    """The `changed` ids' rows the search matches now, as `_rank` reads them (built once per search: the
-    first request after a write, often answered before Flask from a kept page, should not pay for
-    building it)."""
-    return _ranked_rows(query, dialect, C.id.in_(bindparam("changed", expanding=True)))[0]
+    """The `changed` ids' rows the search matches now, as `_rank` reads them, with their card columns and
+    the listing generation read with them (`Ranking.reread`). Built once per search: the first request
+    after a write, often answered before Flask from a kept page, should not pay for building it."""
+    stmt = _ranked_rows(query, dialect, C.id.in_(bindparam("changed", expanding=True)))[0]
+    ranked = set(stmt.selected_columns.keys())
+    return stmt.add_columns(
+        *(column for column in CARD_COLUMNS if column.key not in ranked),
+        GENERATION.label("catalog_generation"),
+    )
 
 
 def _ranked_rows(query: CatalogQuery, dialect: str, *where):

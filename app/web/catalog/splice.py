@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 
 from flask import g
 
-from ...domain.visibility import ANONYMOUS
+from ...domain.visibility import ANONYMOUS, is_listed_to
 from ...services import catalog
-from ..page_cache import Respliced
+from ..page_cache import Respliced, rendering_context
 from .cards import card_of, integration_card
 
 RENDERED = "catalog_page_rendered"  # g: (query, page number, CatalogPage, card links) just rendered
@@ -59,18 +59,24 @@ class _Splice:
         if outline is None or not _same_outline(self.page, outline):
             return False  # ranked at another generation since, or more than cards changed: render it
         # Only the changed listings' rows can differ from the page's (the caller splices only at the
-        # install counts the page was kept at): read those alone.
+        # install counts the page was kept at): those the ranking's patch re-read, or read now.
         stale = [row.id for row in self.page.items if row.id in changed]
-        rows, read_at = catalog.card_rows(ANONYMOUS, stale) if stale else ([], listing)
+        rows, read_at = _reread(query, stale) if stale else ([], listing)
+        if read_at != listing:
+            rows, read_at = catalog.card_rows(ANONYMOUS, stale)
         fresh = {row.id: row for row in rows}
         if read_at != listing or len(fresh) != len(stale):
             return False
         items = [fresh.get(row.id, row) for row in self.page.items]
-        swaps = tuple(
-            (self._card(old), self._card(new))
+        differ = [
+            (old, new)
             for old, new in zip(self.page.items, items, strict=True)
-            if card_of(old) != card_of(new)
-        )
+            if old.id in fresh and card_of(old) != card_of(new)
+        ]
+        swaps = ()
+        if differ:
+            with rendering_context():
+                swaps = tuple((self._card(old), self._card(new)) for old, new in differ)
         check = catalog.search_page_check(query, listing)
         if check is None:
             return False
@@ -79,6 +85,17 @@ class _Splice:
 
     def _card(self, row) -> bytes:
         return str(integration_card(row, self.links["detail_root"], self.links["placeholder_icon"])).encode()
+
+
+def _reread(query, ids: list[str]) -> tuple[list, int | None]:
+    """The rows of `ids` a patch of the search's ranking re-read, listed to anyone, and the listing
+    generation they were read at (None when it did not re-read them all)."""
+    _, found = catalog.cached_ranking(query)
+    reread = found.reread if found is not None else None
+    if reread is None or any(each not in reread[1] for each in ids):
+        return [], None
+    rows = [reread[1][each] for each in ids]
+    return [row for row in rows if is_listed_to(ANONYMOUS, row.visibility, row.workspace_id)], reread[0]
 
 
 def _same_outline(page, outline) -> bool:
