@@ -53,9 +53,7 @@ from functools import partial, wraps
 from flask import (
     Response,
     current_app,
-    g,
     has_app_context,
-    has_request_context,
     make_response,
     request,
     session,
@@ -81,7 +79,6 @@ ENVIRON_FAILED = "marketplace.page_generation_failed"  # the front's read failed
 # Set by _member_page: (generation, (shell key, viewer), the kept page, the CSRF token put in it).
 ENVIRON_MEMBER = "marketplace.member_page"
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-G_ENVIRON = "page_cache_front_environ"  # g: the environ of the request a front revalidates a page for
 NEEDS_READ = object()  # PageCache.kept_at_once: telling what is kept needs the database (an app context)
 
 
@@ -158,7 +155,7 @@ class PageCache:
     def kept(self, generation: tuple[int, int], key: tuple) -> Kept | None:
         """What is kept under `key` at `generation`'s listing generation, at whatever counts. A page kept
         before a listing write is revalidated first (needs an app context then; a page whose cards
-        changed is respliced, which renders them: `rendering_context`)."""
+        changed is respliced, which renders them)."""
         listing = generation[0]
         self._move(listing)
         with self.lock:
@@ -499,7 +496,7 @@ class PageCacheFront(WsgiFront):
             return self.wsgi_app(environ, start_response)
         key = url_key(environ)
         try:
-            cache, generation, kept = self._lookup(key, environ)
+            cache, generation, kept = self._lookup(key)
         except Exception as error:  # noqa: BLE001 -- e.g. the database is unavailable: Flask answers it (503)
             environ[ENVIRON_FAILED] = error  # raised again where the page cache reads it (no second wait)
             return self.wsgi_app(environ, start_response)
@@ -517,7 +514,7 @@ class PageCacheFront(WsgiFront):
                 cache.put(public[0], key, (status, headers, body), len(body), *public[1:])
         return answer
 
-    def _lookup(self, key: tuple, environ):
+    def _lookup(self, key: tuple):
         """(the front's cache, the page generation or None, what is kept valid under `key` or None).
         A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages.
         The generation is read with no app context nor session (`catalog.page_generation_of`); a
@@ -528,7 +525,7 @@ class PageCacheFront(WsgiFront):
             if not cache.holds(key):
                 return cache, None, None
             generation = catalog.page_generation_unbound()
-            return cache, generation, self._revalidated(cache, generation, key, environ)
+            return cache, generation, self._revalidated(cache, generation, key)
         cache, engine = self._bound()
         if not cache.holds(key):
             return cache, None, None
@@ -536,19 +533,15 @@ class PageCacheFront(WsgiFront):
         kept = cache.kept_at_once(generation, key)
         if kept is NEEDS_READ or (kept is not None and kept.counts != generation[1]):
             # Following a listing write (the change log), revalidating or recounting reads the database.
-            kept = self._revalidated(cache, generation, key, environ)
+            kept = self._revalidated(cache, generation, key)
         return cache, generation, kept
 
-    def _revalidated(self, cache: PageCache, generation: tuple[int, int], key: tuple, environ):
+    def _revalidated(self, cache: PageCache, generation: tuple[int, int], key: tuple):
         """`valid_kept` in an app context, not a request's (a request context costs a Request, a URL
-        adapter, a session and every teardown: about 0.2 ms); a page whose cards changed has them
-        rendered in a request context for this environ, pushed then (`rendering_context`)."""
+        adapter, a session and every teardown: about 0.2 ms). A changed card renders in it too: cards
+        build no URL (cards.CardLinks)."""
         with self._context():
-            setattr(g, G_ENVIRON, environ)
-            try:
-                return valid_kept(cache, generation, key)
-            finally:
-                g.pop(G_ENVIRON, None)
+            return valid_kept(cache, generation, key)
 
     def _context(self):
         """An app context for reading the database: the current one if it is this app's (the test suite
@@ -591,14 +584,6 @@ def run_keeping(wsgi_app, environ, start_response, marker: str):
         if hasattr(answer, "close"):
             answer.close()
     return [body], ((sent["status"], tuple(sent["headers"]), body), mark)
-
-
-def rendering_context():
-    """What rendering HTML while a front revalidates a kept page needs (url_for: a request context):
-    the current request's, or one for the request the front is answering, pushed for the rendering."""
-    if has_request_context():
-        return nullcontext()
-    return current_app.request_context(g.get(G_ENVIRON))
 
 
 def _front_may_answer(environ) -> bool:

@@ -370,3 +370,21 @@ def test_the_last_allowed_page_offers_no_next_link(client, factories, monkeypatc
     assert _rel(client.get("/integrations?page=1").get_data(as_text=True), "next")
     assert _rel(client.get("/integrations?page=2").get_data(as_text=True), "next") is None
     assert client.get("/integrations?page=3").status_code == 400
+
+
+@pytest.mark.parametrize("prefix", ["", "/market"])
+def test_a_cards_links_are_the_apps_own_urls_under_a_mount_prefix_too(app, client, factories, prefix):
+    """Cards build no URL themselves (cards.CardLinks): what they link to is what url_for gives, also
+    where the app is mounted under a path."""
+    from flask import url_for
+
+    integration = factories.IntegrationFactory.published(name="Lantern")
+    html = client.get("/integrations", environ_overrides={"SCRIPT_NAME": prefix}).get_data(as_text=True)
+    with app.test_request_context(environ_overrides={"SCRIPT_NAME": prefix}):
+        detail = url_for("catalog.detail", publisher=integration.publisher, slug=integration.slug)
+        profile = url_for("publishers.profile", handle=integration.publisher)
+        placeholder = url_for("static", filename="img/placeholder-icon.svg")
+    assert detail.startswith(prefix + "/") and profile.startswith(prefix + "/")
+    assert f'<a href="{detail}" class="card-link">Lantern</a>' in html
+    assert f'by <a href="{profile}">{integration.publisher}</a>' in html
+    assert f'src="{placeholder}"' in html

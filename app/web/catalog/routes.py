@@ -15,6 +15,7 @@ from ...services.takedowns import TakenDown
 from ...services.viewer import viewer_for
 from ..page_cache import anonymous_page, member_fragment
 from . import bp, presenters, splice
+from .cards import card_links
 from .query import parse_page, parse_query
 from .ratings import ratings_context
 
@@ -48,15 +49,6 @@ def current_viewer():
     return viewer_for(current_user)
 
 
-def card_links() -> dict:
-    """What every card links to, built once per page instead of twice per card."""
-    detail = url_for("catalog.detail", publisher="P", slug="S")
-    return {
-        "detail_root": detail[: -len("P/S")],
-        "placeholder_icon": url_for("static", filename="img/placeholder-icon.svg"),
-    }
-
-
 @bp.get("/")
 @anonymous_page(key=lambda: ())
 def home():
@@ -75,7 +67,7 @@ def _home_content(viewer) -> tuple[Markup, dict]:
         installed_in=ratings.installed_in(viewer, {i.id for i in (*shown.featured, *shown.recent)}),
         categories=shown.categories,
         policy_notes=install_policy.blocked_names(viewer, [*shown.featured, *shown.recent]),
-        **card_links(),
+        card_links=card_links(),
     )
     return Markup(html), {}
 
@@ -145,7 +137,7 @@ def _catalog_content(viewer, query, page_number: int, category=None) -> tuple[Ma
         category_url=category_url,
         policy_notes=install_policy.blocked_names(viewer, page.items),
         **links,
-        **card_links(),
+        card_links=card_links(),
     )
     return Markup(html), links
 

@@ -21,8 +21,8 @@ from flask import g
 
 from ...domain.visibility import ANONYMOUS, is_listed_to
 from ...services import catalog
-from ..page_cache import Respliced, rendering_context
-from .cards import card_of, integration_card
+from ..page_cache import Respliced
+from .cards import CardLinks, card_of, integration_card
 
 RENDERED = "catalog_page_rendered"  # g: (query, page number, CatalogPage, card links) just rendered
 
@@ -47,7 +47,7 @@ def card_splice(key: tuple, listing: int):
 class _Splice:
     key: tuple
     page: object  # the CatalogPage rendered
-    links: dict  # detail_root and placeholder_icon, as the page built them
+    links: CardLinks  # as the page built them
     unchanged: object  # catalog.search_page_check's check
 
     def __call__(self, changed: frozenset, listing: int):
@@ -68,15 +68,11 @@ class _Splice:
         if read_at != listing or len(fresh) != len(stale):
             return False
         items = [fresh.get(row.id, row) for row in self.page.items]
-        differ = [
-            (old, new)
+        swaps = tuple(
+            (self._card(old), self._card(new))
             for old, new in zip(self.page.items, items, strict=True)
             if old.id in fresh and card_of(old) != card_of(new)
-        ]
-        swaps = ()
-        if differ:
-            with rendering_context():
-                swaps = tuple((self._card(old), self._card(new)) for old, new in differ)
+        )
         check = catalog.search_page_check(query, listing)
         if check is None:
             return False
@@ -84,7 +80,7 @@ class _Splice:
         return Respliced(swaps, _Splice(self.key, now, self.links, check), catalog.page_fingerprint(now))
 
     def _card(self, row) -> bytes:
-        return str(integration_card(row, self.links["detail_root"], self.links["placeholder_icon"])).encode()
+        return str(integration_card(row, self.links)).encode()
 
 
 def _reread(query, ids: list[str]) -> tuple[list, int | None]:

@@ -10,8 +10,13 @@ from ..urls import cached_url_for
 PLACEHOLDER = "_"
 
 
+def media_root() -> str:
+    """The path every media file's URL starts with."""
+    return cached_url_for("media.file", name=PLACEHOLDER)[: -len(PLACEHOLDER)]
+
+
 def media_path(filename: str) -> str:
-    return cached_url_for("media.file", name=PLACEHOLDER)[: -len(PLACEHOLDER)] + filename
+    return media_root() + filename
 
 
 def media_url(filename: str) -> str:
@@ -34,11 +39,12 @@ def icon_url_of(integration) -> str | None:
     return integration.icon_url
 
 
-def icon_src(integration) -> str | None:
-    """What a page's <img> shows: the uploaded icon, else an https: icon URL, else None (the placeholder)."""
+def icon_src(integration, root: str | None = None) -> str | None:
+    """What a page's <img> shows: the uploaded icon, else an https: icon URL, else None (the placeholder).
+    `root`: media_root() as the caller built it already (then no URL is built here)."""
     from ..catalog.presenters import safe_icon_url
 
     icon_media = getattr(integration, "icon_media", None)
     if icon_media:
-        return media_path(icon_filename(icon_media))
+        return (media_root() if root is None else root) + icon_filename(icon_media)
     return safe_icon_url(integration.icon_url)

@@ -15,7 +15,7 @@ from ...services import publisher_profiles
 from ...services.errors import ServiceError
 from ...services.viewer import viewer_for
 from .. import params
-from ..catalog.routes import card_links
+from ..catalog.cards import card_links
 from ..forms import apply_service_error
 from ..page_cache import anonymous_page
 from . import bp
@@ -63,7 +63,7 @@ def profile(handle):
         prev_url=page_url(listings.page - 1) if listings.has_prev else None,
         next_url=page_url(listings.page + 1) if listings.has_next else None,
         can_edit=_can_edit(found),
-        **card_links(),
+        card_links=card_links(),
     )
 
 
