@@ -119,6 +119,8 @@ def _respliced(value, swaps: tuple[tuple[bytes, bytes], ...]):
     """`value` (a CachedPage, or the front's (status, headers, body)) with each swap made in its body,
     its ETag and length following; None when an old card is not there exactly once."""
     body = value.body if isinstance(value, CachedPage) else value[2]
+    if not swaps:
+        return value, len(body)
     for old, new in swaps:
         if body.count(old) != 1:
             return None

@@ -265,6 +265,29 @@ def test_patches_follow_each_other_and_equal_a_full_computation(app, shown, quer
             _assert_same(after, ranking._rank(QUERY))
 
 
+def test_a_ranking_is_patched_once_and_a_second_patch_of_it_is_computed_in_full(app, shown, query_counter):
+    """A patch takes the kept ranking's look-alike index and changes it in place for the ranking it makes
+    (ranking._take): a second patch of the same kept ranking (another thread's, at the same moment) gets
+    nothing to patch, and the first patched ranking stays whole."""
+    with app.test_request_context():
+        before = _kept()
+        at = catalog.catalog_generation()
+        _edit(shown["bravo"], description="Now brighter.")
+        now = catalog.catalog_generation()
+        changed = generation.listings_changed(at, now)
+        first = ranking._kept_or_patched(QUERY, before, changed)
+        assert first is not None and first is not before and first.patching.patches == 1
+        assert ranking._kept_or_patched(QUERY, before, changed) is None  # taken: computed in full instead
+        _assert_same(first, ranking._rank(QUERY))
+        # The first patched ranking patches on as before.
+        at = now
+        _edit(shown["cedar"], name="Harbour Cedar")
+        now = catalog.catalog_generation()
+        second = ranking._kept_or_patched(QUERY, first, generation.listings_changed(at, now))
+        assert second is not None and second.patching.patches == 2
+        _assert_same(second, ranking._rank(QUERY))
+
+
 def test_a_write_that_leaves_a_ranking_alone_keeps_the_very_object(app, shown, query_counter):
     other = f.IntegrationFactory.published(workspace=shown["alpha"].workspace, name="Harbour Relay")
     with app.test_request_context():

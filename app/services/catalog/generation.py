@@ -488,7 +488,7 @@ class ChangeTracker:
         return None
 
     def _advance(self) -> None:
-        dialect = db.session.get_bind().dialect.name
+        dialect = db.engine.dialect.name
         after = self.states[-1][1] if self.states else None
         if dialect == "postgresql":
             snapshot, _, seq = (after or "|0").partition("|")
@@ -537,7 +537,7 @@ def read_unbound(stmt, params: dict) -> list:
     """`stmt` (SQL text or a Core statement) run outside the session's transaction, on this thread's own
     autocommit connection (`GenerationReader`: one round trip), or through the tests' Connection: see
     `page_generation_unbound`. Rows come as the driver gives them (ids, numbers, text)."""
-    bind = db.session.get_bind()
+    bind = db.engine  # the tests' Connection when they hold one; never a new Session
     if isinstance(bind, Connection):
         db.session.flush()
         return list(bind.execute(text(stmt) if isinstance(stmt, str) else stmt, params).all())
@@ -624,7 +624,7 @@ def read_unbound_rows(stmt, params: dict) -> list:
     trip on the thread's own connection instead of a pool checkout, pre-ping, BEGIN, the statement and
     a rollback; only for reads that need not see this request's own writes (a GET's): they are
     outside its transaction."""
-    bind = db.session.get_bind()
+    bind = db.engine  # the tests' Connection when they hold one; never a new Session
     if isinstance(bind, Connection):
         db.session.flush()
         return list(bind.execute(stmt, params).all())

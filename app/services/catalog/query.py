@@ -200,7 +200,7 @@ def ordering(query: CatalogQuery, score=None) -> Ordering:
 
 
 def session_dialect() -> str:
-    return db.session.get_bind().dialect.name
+    return db.engine.dialect.name  # the session's bind's, with no Session made for it
 
 
 def fetch(stmt, params: dict | None = None) -> list:

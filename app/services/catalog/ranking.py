@@ -43,10 +43,11 @@ blend, no confusable rule, no typos -- so broad a search has plenty of matches a
 
 from __future__ import annotations
 
+import threading
 import weakref
 from bisect import bisect_left, insort
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import NamedTuple
@@ -89,6 +90,8 @@ class Patching:
     addresses: dict[str, str | tuple[str, ...]]
     demoted: dict[str, float]  # a demoted copy's id -> its score before the copy rule
     patches: int = 0  # since the ranking was computed in full
+    # [True] once a patch took the four dicts above (`_take`): they are the patched ranking's then.
+    taken: list = field(default_factory=lambda: [False], compare=False)
 
 
 class Ranking:
@@ -216,6 +219,7 @@ def _patchable(cached: Ranking, touching: int, changed: frozenset) -> bool:
     found = cached.patching
     return (
         found is not None
+        and not found.taken[0]
         and found.patches < PATCH_LIMIT
         and touching <= PATCH_CHANGES
         and found.yardstick not in changed
@@ -425,8 +429,10 @@ def _patched(terms: tuple[str, ...], cached: Ranking, changed: frozenset, rows) 
     if public < FEW_MATCHES or len(cached.matches) - len(gone) + len(rows) > MATCH_CACHE_ROWS:
         return None  # a full computation would look for typos, or keep no ranking
 
-    looks, demoted = patching.looks.copy(), patching.demoted.copy()
-    names, addresses = patching.names.copy(), patching.addresses.copy()
+    taken = _take(patching)
+    if taken is None:
+        return None  # patched already (by another thread, at the same moment): compute it in full
+    looks, names, addresses, demoted = taken
     seeds: list[tuple[int, str]] = []  # look-alike keys whose groups the copy rule runs on again
     before = {m.id: looks[m.id] for m in gone}
     fresh = {}
@@ -493,6 +499,21 @@ def _copy_rule_again(terms, cached: Ranking, linked: set[str], fresh: dict, look
         elif item.score != cached.by_id[item.id].score:
             placed.append(cached.by_id[item.id]._replace(score=float(item.score)))
     return placed
+
+
+def _take(patching: Patching) -> tuple[dict, dict, dict, dict] | None:
+    """The look-alike index of `patching` (looks, names, addresses, demoted), for a patch to change in place
+    and hand on to the ranking it makes: copying four dicts of every match cost more than the rest of a
+    patch. Only patching reads them, and a ranking is patched once (the cache keeps the patched one in its
+    place), so the first patch takes them and a second one of the same ranking gets None."""
+    with _TAKING:
+        if patching.taken[0]:
+            return None
+        patching.taken[0] = True
+    return patching.looks, patching.names, patching.addresses, patching.demoted
+
+
+_TAKING = threading.Lock()
 
 
 def _remove(matches: list[Match], match: Match) -> None:
