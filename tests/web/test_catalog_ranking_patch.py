@@ -288,6 +288,32 @@ def test_a_ranking_is_patched_once_and_a_second_patch_of_it_is_computed_in_full(
         _assert_same(second, ranking._rank(QUERY))
 
 
+@pytest.mark.parametrize(
+    ("change", "alike"),
+    [
+        ("description edited, still matches", True),
+        ("installs and rating of a shown one", True),
+        ("tier changed", False),
+        ("made private", False),
+        ("renamed so it no longer matches", False),
+        ("a new listing matches", False),
+    ],
+)
+def test_a_patch_that_changed_scores_alone_counts_as_the_ranking_before(
+    app, shown, query_counter, change, alike
+):
+    """Ranking.counts_as: a splice compares a patched page's counts only when a patch changed more than
+    scores (a match came or left, or its visibility, tier or categories changed)."""
+    with app.test_request_context():
+        before, after, _ = _patched_by(CHANGES[change], shown, query_counter)
+        assert after.counts_as(before) is alike
+        assert after.counts_as(after) and not before.counts_as(after)
+        if alike:
+            assert facets.tier_counts(ANONYMOUS, QUERY, generation=catalog.catalog_generation()) == dict(
+                before.public_counts
+            )
+
+
 def test_a_write_that_leaves_a_ranking_alone_keeps_the_very_object(app, shown, query_counter):
     other = f.IntegrationFactory.published(workspace=shown["alpha"].workspace, name="Harbour Relay")
     with app.test_request_context():

@@ -98,16 +98,17 @@ def page_for(viewer: Viewer, query: CatalogQuery, *, page: int = 1, per_page: in
 
 
 def ranked_page_outline(
-    viewer: Viewer, query: CatalogQuery, *, page: int, generation: int
+    viewer: Viewer, query: CatalogQuery, *, page: int, generation: int, counted: bool = True
 ) -> CatalogPage | None:
     """The page `page_for` gives of a relevance-ordered search, cut from its ranking as kept at
     `generation`, with the ranking's matches (their ids) for items instead of rows: no statement. None
-    when the ranking kept is not at `generation` (or the search is not ranked here)."""
+    when the ranking kept is not at `generation` (or the search is not ranked here). `counted` False:
+    without its category counts (the caller knows them)."""
     at, found = cached_ranking(query)
     if at != generation or found is None:
         return None
     shown, next_key, facets = cut_ranking(found, viewer, query, count=PAGE_SIZE, start=(page - 1) * PAGE_SIZE)
-    categories = category_counts(viewer, query, generation=generation)
+    categories = category_counts(viewer, query, generation=generation) if counted else []
     return CatalogPage(
         shown, page, PAGE_SIZE, next_key is not None and page < MAX_PAGE, facets, query.tiers, categories
     )

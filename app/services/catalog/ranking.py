@@ -171,6 +171,15 @@ class Ranking:
                 return None  # forgotten
         return steps[::-1]
 
+    def counts_as(self, older: Ranking) -> bool:
+        """Whether this ranking counts tiers and categories as `older` does, for every viewer: it is
+        `older` patched, and each patch put back every match it took out, each with the same workspace,
+        visibility, tier and categories (its score alone changed)."""
+        steps = self.changes_since(older)
+        return steps is not None and all(
+            {m.id: m[1:] for m in gone} == {m.id: m[1:] for m in fresh} for gone, fresh in steps
+        )
+
     def for_viewer(self, viewer: Viewer) -> tuple[list[Match], dict[str, int]]:
         """The matches this viewer finds listed, best first, and how many there are per tier."""
         if not viewer.member_of:
@@ -262,10 +271,26 @@ def search_page_check(query: CatalogQuery, generation: int):
             return None
         kept.append((each, found))
 
-    def unchanged(changed: frozenset, listing: int) -> bool:
-        return all(ranking(each, generation=listing) is found for each, found in kept)
+    return PageCheck(tuple(kept))
 
-    return unchanged
+
+@dataclass(frozen=True)
+class PageCheck:
+    """`search_page_check`'s check, and the rankings the page was cut from ((query, ranking) each)."""
+
+    kept: tuple
+
+    def __call__(self, changed: frozenset, listing: int) -> bool:
+        return all(ranking(each, generation=listing) is found for each, found in self.kept)
+
+    def counted_alike(self, listing: int) -> bool:
+        """Whether the rankings kept now at `listing` count every tier and category as the page's did:
+        each is its page's ranking patched, and no patch changed more than scores (`Ranking.counts_as`)."""
+        for each, found in self.kept:
+            at, now = cached_ranking(each)
+            if at != listing or now is None or not now.counts_as(found):
+                return False
+        return True
 
 
 def cached_ranking(query: CatalogQuery) -> tuple[int | None, Ranking | None]:

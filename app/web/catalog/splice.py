@@ -48,15 +48,20 @@ class _Splice:
     key: tuple
     page: object  # the CatalogPage rendered
     links: CardLinks  # as the page built them
-    unchanged: object  # catalog.search_page_check's check
+    unchanged: object  # catalog.search_page_check's check (a ranking.PageCheck)
 
     def __call__(self, changed: frozenset, listing: int):
         if self.unchanged(changed, listing):
             return True
         query, number = self.key
-        # The page as the search's rankings now give it (patched or computed again by the check above).
-        outline = catalog.ranked_page_outline(ANONYMOUS, query, page=number, generation=listing)
-        if outline is None or not _same_outline(self.page, outline):
+        # The page as the search's rankings now give it (patched or computed again by the check above);
+        # when their patches changed scores alone, its counts are the page's: only its listings, their
+        # order and the next page are compared.
+        counted = not self.unchanged.counted_alike(listing)
+        outline = catalog.ranked_page_outline(
+            ANONYMOUS, query, page=number, generation=listing, counted=counted
+        )
+        if outline is None or not _same_outline(self.page, outline, counted):
             return False  # ranked at another generation since, or more than cards changed: render it
         # Only the changed listings' rows can differ from the page's (the caller splices only at the
         # install counts the page was kept at): those the ranking's patch re-read, or read now.
@@ -94,9 +99,12 @@ def _reread(query, ids: list[str]) -> tuple[list, int | None]:
     return [row for row in rows if is_listed_to(ANONYMOUS, row.visibility, row.workspace_id)], reread[0]
 
 
-def _same_outline(page, outline) -> bool:
+def _same_outline(page, outline, counted: bool = True) -> bool:
     """The page rendered and the outline of the page now (items: ranking matches) list the same
-    listings in the same order, with the same next page and the same tier and category counts."""
+    listings in the same order, with the same next page and (`counted`) the same tier and category
+    counts."""
     if [row.id for row in page.items] != [match.id for match in outline.items]:
         return False
+    if not counted:
+        return page.has_next == outline.has_next
     return replace(page, items=[]) == replace(outline, items=[])
