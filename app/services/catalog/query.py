@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import Float, cast, func, or_, select
 
@@ -125,7 +126,7 @@ class CatalogQuery:
         return (self.terms, self.publisher, self.category)
 
     def without_category(self) -> CatalogQuery:
-        return CatalogQuery(q=self.q, tiers=self.tiers, publisher=self.publisher, sort=self.sort)
+        return _without_category(self)
 
     @property
     def category_key(self) -> tuple:
@@ -209,3 +210,9 @@ def fetch(stmt, params: dict | None = None) -> list:
     Listings run as Core statements at a fraction of the ORM's per-object cost, which matters on the
     busiest pages (and fetchall: one driver call for the whole result, not one per row)."""
     return db.session.connection().execute(stmt, params).all()
+
+
+@lru_cache(maxsize=1024)
+def _without_category(query: CatalogQuery) -> CatalogQuery:
+    """`query` without its category (the category counts' query: asked for on every search's page)."""
+    return CatalogQuery(q=query.q, tiers=query.tiers, publisher=query.publisher, sort=query.sort)

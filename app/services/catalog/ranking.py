@@ -90,7 +90,8 @@ class Patching:
     addresses: dict[str, str | tuple[str, ...]]
     demoted: dict[str, float]  # a demoted copy's id -> its score before the copy rule
     patches: int = 0  # since the ranking was computed in full
-    # [True] once a patch took the four dicts above (`_take`): they are the patched ranking's then.
+    # [True] once a patch took the four dicts above and the ranking's by_id (`_take`): they are the
+    # patched ranking's then.
     taken: list = field(default_factory=lambda: [False], compare=False)
 
 
@@ -122,14 +123,14 @@ class Ranking:
         # again (app/web/catalog/splice.py).
         self.reread: tuple[int, dict] | None = None
 
-    def replaced(self, gone: list[Match], placed: list[Match], patching: Patching) -> Ranking:
+    def replaced(self, gone: list[Match], placed: list[Match], patching: Patching, by_id: dict) -> Ranking:
         """A new ranking: this one with the matches `gone` taken out and `placed` put in (or moved), its
-        lists and counts updated rather than derived again (a patch costs a few of its matches, not all)."""
+        lists and counts updated rather than derived again (a patch costs a few of its matches, not all).
+        `by_id`: this one's, taken (`_take`): changed in place for the new one."""
         gone_ids = {m.id for m in gone}
-        fresh = [m for m in placed if m.id in gone_ids or m.id not in self.by_id]
-        moved = [self.by_id[m.id] for m in placed if m.id not in gone_ids and m.id in self.by_id]
+        fresh = [m for m in placed if m.id in gone_ids or m.id not in by_id]
+        moved = [by_id[m.id] for m in placed if m.id not in gone_ids and m.id in by_id]
         matches, public = list(self.matches), list(self.public)
-        by_id = self.by_id.copy()  # copy(), not dict(): quick also once some keys were deleted
         counts = dict(self.public_counts)
         for match in (*gone, *moved):
             _remove(matches, match)
@@ -211,11 +212,12 @@ def _kept_or_patched(query: CatalogQuery, cached, changed: frozenset):
     exact, else None: it is computed in full again. One statement at most."""
     if cached is _TOO_MANY or cached.typo_searched:
         return None
+    if cached.patching is not None and cached.patching.taken[0]:
+        return None  # patched already: what it was patched with was handed on
     touched = not changed.isdisjoint(cached.by_id)
     if touched and not _patchable(cached, sum(1 for i in changed if i in cached.by_id), changed):
         return None
-    matching = CatalogQuery(q=" ".join(query.terms), publisher=query.publisher, category=query.category)
-    rows = read_unbound_rows(_changed_rows(session_dialect(), matching), {"changed": sorted(changed)})
+    rows = read_unbound_rows(_changed_rows(session_dialect(), _matching(query)), {"changed": sorted(changed)})
     if not touched and not rows:
         return cached
     patched = _patched(query.terms, cached, changed, rows)
@@ -233,6 +235,12 @@ def _patchable(cached: Ranking, touching: int, changed: frozenset) -> bool:
         and touching <= PATCH_CHANGES
         and found.yardstick not in changed
     )
+
+
+@lru_cache(maxsize=256)
+def _matching(query: CatalogQuery) -> CatalogQuery:
+    """What of `query` decides its ranking's matches (its words, publisher and category)."""
+    return CatalogQuery(q=" ".join(query.terms), publisher=query.publisher, category=query.category)
 
 
 @lru_cache(maxsize=256)
@@ -454,10 +462,10 @@ def _patched(terms: tuple[str, ...], cached: Ranking, changed: frozenset, rows) 
     if public < FEW_MATCHES or len(cached.matches) - len(gone) + len(rows) > MATCH_CACHE_ROWS:
         return None  # a full computation would look for typos, or keep no ranking
 
-    taken = _take(patching)
+    taken = _take(cached)
     if taken is None:
         return None  # patched already (by another thread, at the same moment): compute it in full
-    looks, names, addresses, demoted = taken
+    looks, names, addresses, demoted, by_id = taken
     seeds: list[tuple[int, str]] = []  # look-alike keys whose groups the copy rule runs on again
     before = {m.id: looks[m.id] for m in gone}
     fresh = {}
@@ -484,7 +492,7 @@ def _patched(terms: tuple[str, ...], cached: Ranking, changed: frozenset, rows) 
     linked = _linked(seeds, names, addresses, looks)
     placed = _copy_rule_again(terms, cached, linked, fresh, looks, demoted)
     kept = Patching(patching.best, patching.yardstick, looks, names, addresses, demoted, patching.patches + 1)
-    return cached.replaced(gone, placed, kept)
+    return cached.replaced(gone, placed, kept, by_id)
 
 
 def _copy_rule_again(terms, cached: Ranking, linked: set[str], fresh: dict, looks: dict, demoted: dict):
@@ -526,16 +534,17 @@ def _copy_rule_again(terms, cached: Ranking, linked: set[str], fresh: dict, look
     return placed
 
 
-def _take(patching: Patching) -> tuple[dict, dict, dict, dict] | None:
-    """The look-alike index of `patching` (looks, names, addresses, demoted), for a patch to change in place
-    and hand on to the ranking it makes: copying four dicts of every match cost more than the rest of a
-    patch. Only patching reads them, and a ranking is patched once (the cache keeps the patched one in its
-    place), so the first patch takes them and a second one of the same ranking gets None."""
+def _take(cached: Ranking) -> tuple[dict, dict, dict, dict, dict] | None:
+    """What only patching reads of `cached` -- its look-alike index (looks, names, addresses, demoted) and
+    `by_id` -- for a patch to change in place and hand on to the ranking it makes: copying five dicts of
+    every match cost more than the rest of a patch. A ranking is patched once (the cache keeps the patched
+    one in its place), so the first patch takes them and a second one of the same ranking gets None."""
+    patching = cached.patching
     with _TAKING:
         if patching.taken[0]:
             return None
         patching.taken[0] = True
-    return patching.looks, patching.names, patching.addresses, patching.demoted
+    return patching.looks, patching.names, patching.addresses, patching.demoted, cached.by_id
 
 
 _TAKING = threading.Lock()
