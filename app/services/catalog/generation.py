@@ -628,9 +628,18 @@ def read_unbound_rows(stmt, params: dict) -> list:
     if isinstance(bind, Connection):
         db.session.flush()
         return list(bind.execute(stmt, params).all())
-    expanded = _expanded(stmt, bind.dialect, params)
-    described, rows = reader_for(bind).read_described(*expanded)
-    make, processors = _row_maker(stmt, bind.dialect, tuple(column[1] for column in described))
+    sql, values = _expanded(stmt, bind.dialect, params)
+    reader = reader_for(bind)
+    codes = _TYPE_CODES.get(sql)
+    if codes is None:  # the columns' types, as the driver describes them: the same for the same SQL
+        described, rows = reader.read_described(sql, values)
+        codes = tuple(column[1] for column in described)
+        if len(_TYPE_CODES) >= 512:
+            _TYPE_CODES.clear()
+        _TYPE_CODES[sql] = codes
+    else:
+        rows = reader.read_all(sql, values)  # (psycopg's description makes an object per column)
+    make, processors = _row_maker(stmt, bind.dialect, codes)
     return [
         make(
             *(
@@ -640,6 +649,9 @@ def read_unbound_rows(stmt, params: dict) -> list:
         )
         for row in rows
     ]
+
+
+_TYPE_CODES: dict[str, tuple] = {}  # SQL -> its columns' type codes, as the driver described them
 
 
 @functools.lru_cache(maxsize=256)
