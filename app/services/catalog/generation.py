@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import Connection, DateTime, Engine, bindparam, event, func, literal_column, select, text
 
 from ...extensions import db
@@ -391,8 +392,6 @@ class GenerationCache:
 
 def process_cache(name: str) -> GenerationCache:
     """This app's cache called `name` (FACET_CACHE or MATCH_CACHE), made on first use."""
-    from flask import current_app
-
     cache = current_app.extensions.get(name)
     if cache is None:
         cache = current_app.extensions.setdefault(name, GenerationCache(size=_SIZES[name]))
@@ -686,8 +685,6 @@ def note_generation(generation: int) -> None:
 
 def tracker() -> ChangeTracker:
     """This app's change tracker, made on first use."""
-    from flask import current_app
-
     found = current_app.extensions.get(TRACKER)
     if found is None:
         found = current_app.extensions.setdefault(TRACKER, ChangeTracker())

@@ -520,7 +520,8 @@ def _copy_rule_again(terms, cached: Ranking, linked: set[str], fresh: dict, look
             )
         )
     before = {item.id: item.score for item in items}
-    relevance.demote_copies_by(items, lambda item: looks[item.id][:2])
+    if len(items) > 1:  # (a lone match is no one's copy)
+        relevance.demote_copies_by(items, lambda item: looks[item.id][:2])
     placed = []
     for item in items:
         if item.score != before[item.id]:
