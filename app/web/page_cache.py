@@ -50,14 +50,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial, wraps
 
-from flask import (
-    Response,
-    current_app,
-    has_app_context,
-    make_response,
-    request,
-    session,
-)
+from flask import Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection
@@ -526,7 +519,7 @@ class PageCacheFront(WsgiFront):
     def _lookup(self, key: tuple):
         """(the front's cache, the page generation or None, what is kept valid under `key` or None).
         A URL nothing is kept for costs no database read: most cookie-less GETs are not kept pages.
-        The generation is read with no app context nor session (`catalog.page_generation_of`); a
+        The generation is read with no app context nor session (`catalog.page_generation_of`); an
         app context is pushed only to follow a listing write or recount a page kept before an install."""
         if has_app_context() and current_app._get_current_object() is self.app:
             # The test suite keeps an app context open, and its bind may be its outer transaction.
