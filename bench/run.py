@@ -377,8 +377,8 @@ _CARD_LINK = re.compile(r'href="/integrations/([^/"]+)/([^/"]+)" class="card-lin
 
 def _edited_listings(http: requests.Session, page: str, engine, term: str) -> dict[str, tuple[str, str]]:
     """The listings the probe edits: the first one the page shows ("shown"), and the most installed one
-    named for the search's word that the page does not show ("matched": in its ranking, not on it --
-    listed to anyone, so an edit of it patches the ranking)."""
+    whose name or description holds the search's word that the page does not show ("matched": in its
+    ranking, not on it -- listed to anyone, so an edit of it patches the ranking)."""
     from sqlalchemy import text
 
     cards = _CARD_LINK.findall(http.get(page, timeout=60).text)
@@ -387,7 +387,8 @@ def _edited_listings(http: requests.Session, page: str, engine, term: str) -> di
     with engine.connect() as connection:
         named = connection.execute(
             text(
-                "SELECT publisher, slug FROM integrations WHERE lower(name) LIKE :like "
+                "SELECT publisher, slug FROM integrations "
+                "WHERE (lower(name) LIKE :like OR lower(description) LIKE :like) "
                 "AND visibility = 'public' AND current_version IS NOT NULL AND deleted_at IS NULL "
                 "ORDER BY install_count DESC, id DESC LIMIT 100"
             ),
@@ -395,7 +396,7 @@ def _edited_listings(http: requests.Session, page: str, engine, term: str) -> di
         ).all()
     hidden = next((tuple(row) for row in named if tuple(row) not in cards), None)
     if hidden is None:
-        raise click.ClickException(f"probe: every listing named for {term!r} is on {page}")
+        raise click.ClickException(f"probe: every listing holding {term!r} is on {page}")
     return {"shown": cards[0], "matched": hidden}
 
 
