@@ -591,20 +591,13 @@ class _Expansion:
             else:  # the statement's own value (a literal list it compares with)
                 sources.append(_Source(None, None, expanded.parameters[each]))
         found = cls(expanded.statement, order, tuple(sources), positional)
-        direct = expanded.parameters
-        if found.values(params) != (tuple(direct[each] for each in order) if positional else direct):
+        given = expanded.parameters
+        if any(source.value(params) is not given[each] for each, source in zip(order, sources, strict=True)):
             raise AssertionError(f"the expansion of {expanded.statement!r} is not reproduced")
         return found
 
     def values(self, params: dict):
-        values = [
-            source.constant
-            if source.name is None
-            else params[source.name]
-            if source.index is None
-            else params[source.name][source.index]
-            for source in self.sources
-        ]
+        values = [source.value(params) for source in self.sources]
         return tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
 
 
@@ -615,6 +608,12 @@ class _Source(NamedTuple):
     name: str | None
     index: int | None
     constant: object = None
+
+    def value(self, params: dict):
+        if self.name is None:
+            return self.constant
+        given = params[self.name]
+        return given if self.index is None else given[self.index]
 
 
 def read_unbound_rows(stmt, params: dict) -> list:
