@@ -123,8 +123,9 @@ def _catalog_content(viewer, query, page_number: int, category=None) -> tuple[Ma
         "next_url": page_url(page.page + 1) if page.has_next else None,
         "login_next": page_url(page.page),
     }
+    card_urls = card_links()  # one set for the cards and the splice that may redo some of them
     if viewer.is_anonymous:
-        splice.note_rendered(query, page_number, page, card_links())
+        splice.note_rendered(query, page_number, page, card_urls)
     html = render_template(
         "catalog/catalog_content.html",
         query=query,
@@ -137,7 +138,7 @@ def _catalog_content(viewer, query, page_number: int, category=None) -> tuple[Ma
         category_url=category_url,
         policy_notes=install_policy.blocked_names(viewer, page.items),
         **links,
-        card_links=card_links(),
+        card_links=card_urls,
     )
     return Markup(html), links
 
