@@ -359,6 +359,51 @@ def test_category_counts_follow_a_patch_from_its_changes_alone(app, shown, monke
         assert counted == [len(_kept().public)]
 
 
+# -- SQLite: a patch matches the terms as words where the index holds no longer word beginning with one --
+
+
+def test_a_search_of_whole_words_is_patched_matching_them_as_words(app, shown, query_counter):
+    """search.whole_words: the index holds "lantern" and no longer word beginning with it, so a patch
+    matches the word (one statement, which reads the changed listings' words too). PostgreSQL's
+    prefix match costs what a word's does: there a patch matches the prefix."""
+    sqlite = _dialect() == "sqlite"
+    with app.test_request_context():
+        assert _kept().patching.whole_words is sqlite
+        _, after, statements = _patched_by(CHANGES["description edited, still matches"], shown, query_counter)
+        assert statements == 1
+        assert after.patching.whole_words is sqlite
+        _assert_same(after, ranking._rank(QUERY))
+
+
+# A write giving a listing a longer word that begins with "lantern": listed (it matches now, by that word
+# alone), or private to another workspace (it matched already; its new word counts in bm25's statistics).
+LONGER_WORDS = {
+    "a listed one": lambda rows: _edit(rows["harbour"], description="Keeps lanternfish."),
+    "a private one": lambda rows: _edit(rows["grove"], description="Lanterns everywhere."),
+}
+
+
+@pytest.mark.parametrize("change", LONGER_WORDS.values(), ids=LONGER_WORDS.keys())
+def test_a_longer_word_beginning_with_a_term_is_patched_by_the_prefix(app, shown, query_counter, change):
+    """The patch's read of the changed listings' words finds one that might put a longer word beginning
+    with "lantern" into the index: it reads them again matching the prefix (a second statement), and the
+    patched ranking, which equals a full computation, matches the prefix from then on."""
+    sqlite = _dialect() == "sqlite"
+    with app.test_request_context():
+        _kept()
+        _, after, statements = _patched_by(change, shown, query_counter)
+        assert statements == (2 if sqlite else 1)
+        assert after.patching.whole_words is False
+        if change is LONGER_WORDS["a listed one"]:
+            assert shown["harbour"].id in after.by_id  # found by "lanternfish" alone
+        fresh = ranking._rank(QUERY)
+        _assert_same(after, fresh)
+        assert fresh.patching.whole_words is False  # the index holds a longer word now
+        _, later, statements = _patched_by(CHANGES["tier changed"], shown, query_counter)
+        assert (statements, later.patching.whole_words) == (1, False)
+        _assert_same(later, ranking._rank(QUERY))
+
+
 # -- the fall-backs: computed in full -----------------------------------------------------------------
 
 

@@ -18,23 +18,25 @@ A listing write (migration 0021's change log says which listings changed) keeps 
 matches it leaves alone: none of the changed listings is among its matches and none matches now --
 the very object is kept, and so are the pages cut from it. A write that does touch it patches it
 (`_patched`): one statement reads the changed listings' rows as a full computation would (the
-search's filters, listed to someone, matched and scored), and a NEW ranking (pages cut from the old
-one must be rendered again) is made from the old one with the changed matches taken out and those
-that match now scored by the same blend against the same yardstick (the best public text score,
-that relative_text divides by) and put in place. The copy rule is re-run only on the matches linked
-to the changed ones by a shared look (the ranking keeps each match's look-alike keys, which matches
-share each key, and the score a demoted copy had before it was demoted): copies in other groups do
-not affect them. A patch is exactly what a full computation gives, but for this: the installs and
-rating of the matches not re-read are those they were ranked with (as for a kept ranking), and on
-SQLite bm25's scores depend on the whole corpus's statistics (row count, average length, how many
-rows hold each word), so the matches not re-read, the yardstick included, keep scores computed at
-slightly older statistics than the re-read ones. That drift is bounded: after PATCH_LIMIT patches
-the ranking is computed in full again. (PostgreSQL's ts_rank depends on the document alone: there a
-patch equals a full computation.) The ranking is computed in full instead whenever a patch could
-not be exact: it looked for typos, or would have to now (fewer than FEW_MATCHES public matches
-left); the yardstick changed, or a changed public match now beats it; more than PATCH_CHANGES of its
-matches (before or after) changed; it was patched PATCH_LIMIT times already; it would now hold more
-than MATCH_CACHE_ROWS.
+search's filters, listed to someone, matched and scored; on SQLite, while the index holds no word
+beginning with one of the search's terms but the term itself, matched as the word, which gives the
+same rows and scores for a fraction of the cost -- search.whole_words, `_read_changed`), and a NEW
+ranking (pages cut from the old one must be rendered again) is made from the old one with the
+changed matches taken out and those that match now scored by the same blend against the same
+yardstick (the best public text score, that relative_text divides by) and put in place. The copy
+rule is re-run only on the matches linked to the changed ones by a shared look (the ranking keeps
+each match's look-alike keys, which matches share each key, and the score a demoted copy had before
+it was demoted): copies in other groups do not affect them. A patch is exactly what a full
+computation gives, but for this: the installs and rating of the matches not re-read are those they
+were ranked with (as for a kept ranking), and on SQLite bm25's scores depend on the whole corpus's
+statistics (row count, average length, how many rows hold each word), so the matches not re-read,
+the yardstick included, keep scores computed at slightly older statistics than the re-read ones.
+That drift is bounded: after PATCH_LIMIT patches the ranking is computed in full again.
+(PostgreSQL's ts_rank depends on the document alone: there a patch equals a full computation.) The
+ranking is computed in full instead whenever a patch could not be exact: it looked for typos, or
+would have to now (fewer than FEW_MATCHES public matches left); the yardstick changed, or a changed
+public match now beats it; more than PATCH_CHANGES of its matches (before or after) changed; it was
+patched PATCH_LIMIT times already; it would now hold more than MATCH_CACHE_ROWS.
 
 Searches matching more than MATCH_CACHE_ROWS rows are not ranked here: they
 take the plain SQL path, ordered by exact match and then the text score alone (search.exact_first: no
@@ -47,7 +49,7 @@ import threading
 import weakref
 from bisect import bisect_left, insort
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import NamedTuple
@@ -56,6 +58,7 @@ from sqlalchemy import bindparam, select
 
 from ...domain import relevance, typos
 from ...domain.visibility import PUBLIC, Viewer, is_listed_to, listed_to_someone_clause
+from ...models import Integration
 from ...models.integration import TRUST_TIERS
 from . import search
 from .generation import GENERATION, MATCH_CACHE, process_cache, read_unbound_rows
@@ -90,6 +93,10 @@ class Patching:
     addresses: dict[str, str | tuple[str, ...]]
     demoted: dict[str, float]  # a demoted copy's id -> its score before the copy rule
     patches: int = 0  # since the ranking was computed in full
+    # SQLite: the index held no word beginning with one of the search's terms but the term itself when the
+    # ranking was computed, and no patch since re-read a listing that might have added one
+    # (search.whole_words, search.may_add_words): a patch may match the terms as words.
+    whole_words: bool = False
     # [True] once a patch took the four dicts above and the ranking's by_id (`_take`): they are the
     # patched ranking's then.
     taken: list = field(default_factory=lambda: [False], compare=False)
@@ -214,13 +221,14 @@ def _kept_or_patched(query: CatalogQuery, cached, changed: frozenset):
         return None
     if cached.patching is not None and cached.patching.taken[0]:
         return None  # patched already: what it was patched with was handed on
-    touched = not changed.isdisjoint(cached.by_id)
-    if touched and not _patchable(cached, sum(1 for i in changed if i in cached.by_id), changed):
+    touching = sum(1 for each in changed if each in cached.by_id)  # (isdisjoint would hash every match)
+    touched = touching > 0
+    if touched and not _patchable(cached, touching, changed):
         return None
-    rows = read_unbound_rows(_changed_rows(session_dialect(), _matching(query)), {"changed": sorted(changed)})
+    rows, whole_words = _read_changed(query, cached.patching, sorted(changed))
     if not touched and not rows:
         return cached
-    patched = _patched(query.terms, cached, changed, rows)
+    patched = _patched(query.terms, cached, changed, rows, whole_words)
     if patched is not None and rows:
         patched.reread = (int(rows[0].catalog_generation), {row.id: row for row in rows})
     return patched
@@ -243,12 +251,27 @@ def _matching(query: CatalogQuery) -> CatalogQuery:
     return CatalogQuery(q=" ".join(query.terms), publisher=query.publisher, category=query.category)
 
 
+def _read_changed(query: CatalogQuery, patching: Patching | None, changed: list[str]) -> tuple[list, bool]:
+    """(The `changed` listings' rows the search matches now, as `_rank` reads them, with their card columns
+    and the listing generation read with them (`Ranking.reread`); whether the patched ranking's terms
+    are still whole words). One statement: on SQLite, where the terms were whole words, it matches them
+    as words and reads every changed listing's words too, checked for a new word beginning with a term;
+    only where one might be there is the search's prefix matched, by a second statement."""
+    params = {"changed": changed}
+    dialect = session_dialect()
+    if patching is not None and patching.whole_words and dialect == "sqlite":
+        told = read_unbound_rows(_changed_words(_matching(query)), params)
+        if not any(search.may_add_words(query.terms, row[:_WORDS]) for row in told):
+            return [row for row in told if row.id is not None], True
+    return read_unbound_rows(_changed_rows(dialect, _matching(query)), params), False
+
+
 @lru_cache(maxsize=256)
-def _changed_rows(dialect: str, query: CatalogQuery):
-    """The `changed` ids' rows the search matches now, as `_rank` reads them, with their card columns and
-    the listing generation read with them (`Ranking.reread`). Built once per search: the first request
-    after a write, often answered before Flask from a kept page, should not pay for building it."""
-    stmt = _ranked_rows(query, dialect, C.id.in_(bindparam("changed", expanding=True)))[0]
+def _changed_rows(dialect: str, query: CatalogQuery, prefix: bool = True):
+    """The statement of `_read_changed`'s rows (`prefix`: False matches the terms as words, SQLite).
+    Built once per search: the first request after a write, often answered before Flask from a kept
+    page, should not pay for building it."""
+    stmt = _ranked_rows(query, dialect, C.id.in_(bindparam("changed", expanding=True)), prefix=prefix)[0]
     ranked = set(stmt.selected_columns.keys())
     return stmt.add_columns(
         *(column for column in CARD_COLUMNS if column.key not in ranked),
@@ -256,10 +279,32 @@ def _changed_rows(dialect: str, query: CatalogQuery):
     )
 
 
-def _ranked_rows(query: CatalogQuery, dialect: str, *where):
+_WORDS = 4  # the leading columns of `_changed_words`: what the index holds of a changed listing
+
+
+@lru_cache(maxsize=256)
+def _changed_words(query: CatalogQuery):
+    """SQLite: every `changed` listing's words (name, slug, publisher, description), each with its row of
+    `_changed_rows` matching the terms as words where the search matches it (else NULLs)."""
+    rows = _changed_rows("sqlite", query, prefix=False).subquery("matched")
+    listing = Integration.__table__.alias("changed_listing")
+    return (
+        select(
+            *(
+                listing.c[name].label(f"words_{name}")
+                for name in ("name", "slug", "publisher", "description")
+            ),
+            *rows.c,
+        )
+        .select_from(listing.outerjoin(rows, rows.c.id == listing.c.id))
+        .where(listing.c.id.in_(bindparam("changed", expanding=True)))
+    )
+
+
+def _ranked_rows(query: CatalogQuery, dialect: str, *where, prefix: bool = True):
     """(the statement of the rows a ranking reads, with their `text_score`; the score)."""
     base = filtered(select(*_RANK_COLUMNS).where(listed_to_someone_clause(C), *where), query, by_tier=False)
-    stmt, score = search.matched(base, query.terms, dialect)
+    stmt, score = search.matched(base, query.terms, dialect, prefix=prefix)
     return stmt.add_columns(score.label("text_score")), score
 
 
@@ -352,6 +397,8 @@ def _rank(query: CatalogQuery):
         base = filtered(select(*_RANK_COLUMNS).where(listed_to_someone_clause(C)), query, by_tier=False)
         typo_rows = _typo_matches(base, query, dialect, {row.id for row in rows})
     matches, patching = _scored(query.terms, rows, typo_rows, patchable=not typo_searched)
+    if patching is not None and dialect == "sqlite" and search.whole_words(query.terms, fetch):
+        patching = replace(patching, whole_words=True)  # (read in the rows' snapshot: the session's)
     return Ranking(
         matches, typo_ids=[row.id for row in typo_rows], typo_searched=typo_searched, patching=patching
     )
@@ -448,9 +495,12 @@ def _match(item: relevance.Scored, row) -> Match:
 # -- patching a kept ranking after a write to some of its matches (module docstring) -----------------
 
 
-def _patched(terms: tuple[str, ...], cached: Ranking, changed: frozenset, rows) -> Ranking | None:
+def _patched(
+    terms: tuple[str, ...], cached: Ranking, changed: frozenset, rows, whole_words: bool = False
+) -> Ranking | None:
     """A new ranking: `cached` with the `changed` listings taken out and `rows` (those of them that match
-    now, with their text score) scored and put in; None when only a full computation is exact."""
+    now, with their text score) scored and put in; None when only a full computation is exact.
+    `whole_words`: Patching.whole_words of the new one."""
     gone = [cached.by_id[i] for i in changed if i in cached.by_id]
     if not _patchable(cached, len({m.id for m in gone} | {row.id for row in rows}), changed):
         return None
@@ -491,7 +541,9 @@ def _patched(terms: tuple[str, ...], cached: Ranking, changed: frozenset, rows) 
         seeds += [(0, name), (1, address)]
     linked = _linked(seeds, names, addresses, looks)
     placed = _copy_rule_again(terms, cached, linked, fresh, looks, demoted)
-    kept = Patching(patching.best, patching.yardstick, looks, names, addresses, demoted, patching.patches + 1)
+    kept = Patching(
+        patching.best, patching.yardstick, looks, names, addresses, demoted, patching.patches + 1, whole_words
+    )
     return cached.replaced(gone, placed, kept, by_id)
 
 
