@@ -155,15 +155,17 @@ def _patchable(app, shown: list):
 
 def test_the_changed_card_comes_with_the_rankings_patch(app, factories, query_counter):
     """The row the ranking's patch re-reads carries the card's columns: the splice reads nothing more --
-    the page generation, the change log, the patch: three statements."""
+    the page generation, the change log, the patch: three statements. On PostgreSQL the change log's
+    read brings the patch's rows (catalog.riding: one round trip less): two."""
     edited = _patchable(app, _lanterns(factories))
     edited.description = "Glows a gentle light on quiet queues."
     db.session.flush()
     with query_counter as counter, renders(app) as rendered:
         after = app.test_client().get(SEARCH)
     assert rendered == [] and b"Glows a gentle light" in after.get_data()
-    assert counter.count == 3, counter.statements
-    assert "catalog_changes" in counter.statements[1] and "description" in counter.statements[2]
+    reads = counter.statements
+    assert "catalog_state" in reads[0] and "catalog_changes" in reads[1] and "description" in reads[-1]
+    assert len(reads) == (2 if db.session.get_bind().dialect.name == "postgresql" else 3), reads
     assert after.get_data() == _fresh(app).get_data()
 
 

@@ -30,6 +30,7 @@ from .generation import (
     page_generation_of,
     page_generation_unbound,
     prune_changes,
+    riding,
 )
 from .home import Home, home_for, sitemap_entries
 from .listing import (
@@ -45,7 +46,7 @@ from .listing import (
     ranked_page_outline,
 )
 from .query import SORTS, CatalogQuery
-from .ranking import cached_ranking, search_page_check
+from .ranking import cached_ranking, rider_for, search_page_check
 
 __all__ = [
     "MAX_LIMIT",
@@ -82,6 +83,8 @@ __all__ = [
     "page_generation_of",
     "page_generation_unbound",
     "prune_changes",
+    "rider_for",
+    "riding",
     "search_page_check",
     "Shown",
     "shown_to",

@@ -34,12 +34,27 @@ import threading
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Connection, DateTime, Engine, bindparam, event, func, literal_column, select, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 from ...extensions import db
 
@@ -494,7 +509,12 @@ class ChangeTracker:
             params = {"after": snapshot, "after_seq": int(seq)}
         else:
             params = {"after": 2**62 if after is None else after}
-        rows = read_unbound(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
+        rider = getattr(_RIDING, "rider", None) if dialect == "postgresql" and after is not None else None
+        if rider is None:
+            rows = read_unbound(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
+        else:  # the rider's rows beside each logged one (`riding`)
+            ridden = read_unbound_rows(rider.statement(CHANGES_SINCE), {**params, "limit": MAX_CHANGES + 2})
+            rows = [row[:5] for row in ridden]
         generation, mark, pruned = int(rows[0][0]), rows[0][1], int(rows[0][2])
         if self.states and generation == self.states[-1][0]:
             return
@@ -513,10 +533,42 @@ class ChangeTracker:
         self.states.append((generation, mark if dialect == "postgresql" else int(mark)))
         if after is not None:
             self.steps.append(step)
+        if rider is not None and step is not None:
+            rider.keep(generation, step, ridden)
         if len(self.states) > HISTORY:
             del self.states[0]
             if self.steps:
                 del self.steps[0]
+
+
+# -- what a search needs of the changed listings, read with the change log (PostgreSQL) -------------------
+#
+# The first request after a listing write reads the page generation, then the change log (which listings
+# changed), then the changed listings' rows its search's ranking is patched with: three round trips. A
+# request that revalidates a kept search page names its search while the change log is read (`riding`):
+# the log's read then carries each logged listing's row as the search reads it (a LATERAL join on the
+# log's function), in the same snapshot, and the patch takes them (ranking.py) -- two round trips.
+# (SQLite reads in-process: a statement costs no round trip there.)
+
+CHANGES_SINCE = func.catalog_changes_since(
+    cast(bindparam("after"), Text),
+    cast(bindparam("after_seq"), BigInteger),
+    cast(bindparam("limit"), Integer),
+).table_valued("g", "m", "p", "seq", "integration_id", name="logged")
+_RIDING = threading.local()
+
+
+@contextmanager
+def riding(rider):
+    """While the block runs, a read of the change log on this thread (PostgreSQL) also reads `rider`'s
+    statement over the rows it logs (`rider.statement(CHANGES_SINCE)`: the log's five columns first), and
+    hands `rider.keep(generation, ids changed, rows)` what it read. None: the log is read alone."""
+    before = getattr(_RIDING, "rider", None)
+    _RIDING.rider = rider
+    try:
+        yield
+    finally:
+        _RIDING.rider = before
 
 
 def _step(dialect: str, after, pruned: int, logged: list) -> frozenset | None:

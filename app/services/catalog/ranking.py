@@ -54,7 +54,7 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 
 from ...domain import relevance, typos
 from ...domain.visibility import PUBLIC, Viewer, is_listed_to, listed_to_someone_clause
@@ -206,17 +206,18 @@ def ranking(query: CatalogQuery, *, generation: int) -> Ranking | None:
     """The search's ranking for everyone (None when it matches too many rows to keep).
     `generation` must have been read before this call (the ranking is then at least that fresh)."""
     cache = process_cache(MATCH_CACHE)
-    cached = cache.get(generation, query.matching_key, partial(_kept_or_patched, query))
+    cached = cache.get(generation, query.matching_key, partial(_kept_or_patched, query, at=generation))
     if cached is None:
         cached = _rank(query)
         cache.put(generation, query.matching_key, cached, survives=True, note=True)
     return None if cached is _TOO_MANY else cached
 
 
-def _kept_or_patched(query: CatalogQuery, cached, changed: frozenset):
-    """`cached` (a ranking, or _TOO_MANY) after the listings `changed` changed: itself if they leave it
-    alone (none of them is among its matches, none of them matches now), a patched copy if a patch is
-    exact, else None: it is computed in full again. One statement at most."""
+def _kept_or_patched(query: CatalogQuery, cached, changed: frozenset, *, at: int | None = None):
+    """`cached` (a ranking, or _TOO_MANY) after the listings `changed` changed (up to listing generation
+    `at`): itself if they leave it alone (none of them is among its matches, none of them matches now), a
+    patched copy if a patch is exact, else None: it is computed in full again. One statement at most
+    (none when the change log's read brought the rows: `Rider`)."""
     if cached is _TOO_MANY or cached.typo_searched:
         return None
     if cached.patching is not None and cached.patching.taken[0]:
@@ -225,7 +226,7 @@ def _kept_or_patched(query: CatalogQuery, cached, changed: frozenset):
     touched = touching > 0
     if touched and not _patchable(cached, touching, changed):
         return None
-    rows, whole_words = _read_changed(query, cached.patching, sorted(changed))
+    rows, whole_words = _read_changed(query, cached.patching, changed, at)
     if not touched and not rows:
         return cached
     patched = _patched(query.terms, cached, changed, rows, whole_words)
@@ -251,13 +252,19 @@ def _matching(query: CatalogQuery) -> CatalogQuery:
     return CatalogQuery(q=" ".join(query.terms), publisher=query.publisher, category=query.category)
 
 
-def _read_changed(query: CatalogQuery, patching: Patching | None, changed: list[str]) -> tuple[list, bool]:
+def _read_changed(
+    query: CatalogQuery, patching: Patching | None, changed: frozenset, at: int | None = None
+) -> tuple[list, bool]:
     """(The `changed` listings' rows the search matches now, as `_rank` reads them, with their card columns
     and the listing generation read with them (`Ranking.reread`); whether the patched ranking's terms
-    are still whole words). One statement: on SQLite, where the terms were whole words, it matches them
-    as words and reads every changed listing's words too, checked for a new word beginning with a term;
-    only where one might be there is the search's prefix matched, by a second statement."""
-    params = {"changed": changed}
+    are still whole words). One statement, or none where the change log's read at `at` brought them
+    (PostgreSQL, `Rider`): on SQLite, where the terms were whole words, it matches them as words and
+    reads every changed listing's words too, checked for a new word beginning with a term; only where
+    one might be there is the search's prefix matched, by a second statement."""
+    ridden = Rider.taken(_matching(query), changed, at)
+    if ridden is not None:
+        return ridden, False
+    params = {"changed": sorted(changed)}
     dialect = session_dialect()
     if patching is not None and patching.whole_words and dialect == "sqlite":
         told = read_unbound_rows(_changed_words(_matching(query)), params)
@@ -271,12 +278,60 @@ def _changed_rows(dialect: str, query: CatalogQuery, prefix: bool = True):
     """The statement of `_read_changed`'s rows (`prefix`: False matches the terms as words, SQLite).
     Built once per search: the first request after a write, often answered before Flask from a kept
     page, should not pay for building it."""
-    stmt = _ranked_rows(query, dialect, C.id.in_(bindparam("changed", expanding=True)), prefix=prefix)[0]
+    return _with_cards(
+        _ranked_rows(query, dialect, C.id.in_(bindparam("changed", expanding=True)), prefix=prefix)[0]
+    )
+
+
+def _with_cards(stmt):
+    """`stmt` (a ranking's rows) with the card columns and the listing generation besides."""
     ranked = set(stmt.selected_columns.keys())
     return stmt.add_columns(
         *(column for column in CARD_COLUMNS if column.key not in ranked),
         GENERATION.label("catalog_generation"),
     )
+
+
+@dataclass(frozen=True)
+class Rider:
+    """A search (`_matching`'s) whose rows the change log's next read on this thread also reads
+    (generation.riding, PostgreSQL): the patch of its ranking then reads nothing more."""
+
+    query: CatalogQuery
+
+    def statement(self, logged):
+        return _ridden_rows(self.query, logged)
+
+    def keep(self, generation: int, changed: frozenset, rows: list) -> None:
+        """What the change log's read brought, until this thread's patch of the search takes it."""
+        _RIDDEN.found = (self.query, generation, changed, [row for row in rows if row.id is not None])
+
+    @staticmethod
+    def taken(query: CatalogQuery, changed: frozenset, at: int | None) -> list | None:
+        """The rows a patch of `query`'s ranking up to generation `at` reads for `changed`, if the change
+        log's last read on this thread brought them all (at that generation, for those listings), else
+        None. Taken once."""
+        found = getattr(_RIDDEN, "found", None)
+        if found is None or found[0] != query or found[1] != at or not changed <= found[2]:
+            return None
+        _RIDDEN.found = None
+        return [row for row in found[3] if row.id in changed]
+
+
+_RIDDEN = threading.local()
+
+
+def rider_for(query: CatalogQuery) -> Rider | None:
+    """What revalidating a kept page of `query` asks the change log's read to bring (None: not a search)."""
+    return Rider(_matching(query)) if query.is_search else None
+
+
+@lru_cache(maxsize=256)
+def _ridden_rows(query: CatalogQuery, logged):
+    """The change log's read (`logged`: generation.CHANGES_SINCE) with, beside each logged listing, its row
+    as `_changed_rows` reads it where the search matches it (else NULLs)."""
+    row = _with_cards(_ranked_rows(query, "postgresql", C.id == logged.c.integration_id)[0]).lateral("ridden")
+    return select(*logged.c, *row.c).select_from(logged.outerjoin(row, true()))
 
 
 _WORDS = 4  # the leading columns of `_changed_words`: what the index holds of a changed listing

@@ -50,6 +50,11 @@ class _Splice:
     links: CardLinks  # as the page built them
     unchanged: object  # catalog.search_page_check's check (a ranking.PageCheck)
 
+    @property
+    def rider(self):
+        """What the change log's read brings for revalidating the page (catalog.riding)."""
+        return catalog.rider_for(self.key[0])
+
     def __call__(self, changed: frozenset, listing: int):
         if self.unchanged(changed, listing):
             return True
