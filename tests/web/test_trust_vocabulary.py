@@ -11,6 +11,7 @@ import pytest
 
 from app.domain import trust
 from app.models.integration import TRUST_TIERS
+from tests.install_support import admin, publish
 
 from .publishing_helpers import make_publisher
 
@@ -77,6 +78,19 @@ def test_statuses_are_pills_not_trust_badges(client, auth, factories):
     html = client.get(f"/workspaces/{p.workspace.slug}/installations").text
     assert re.search(r'<span class="pill pill-success[^"]*">Active</span>', html)
     assert "badge-vendor_official" not in html
+
+
+def test_installed_is_a_status_pill_not_a_trust_badge(client, auth, factories):
+    """The word Installed on a card and on the listing's page is a state: a pill. As a rounded green badge it
+    read as the Vendor official trust badge (the same shape and colours)."""
+    integration = publish(name="Pill Check", trust_tier="first_party")
+    person, workspace = admin()
+    factories.InstallationFactory(workspace=workspace, integration=integration, installed_by=person.id)
+    auth.login(person)
+    for url in ("/integrations?q=Pill", f"/integrations/{integration.publisher}/{integration.slug}"):
+        html = client.get(url).text
+        assert re.search(r'<span class="pill pill-success[^"]*">Installed</span> in ', html), url
+        assert "badge-success" not in html, url
 
 
 @pytest.fixture
