@@ -1,6 +1,7 @@
 """Every page template, in Chromium, at a desktop (1280 px) and a phone (390 px) width: nothing
-scrolls sideways, no id is used twice, and axe-core finds nothing serious or critical. One live server on the demo
-data for the whole module; each role signs in once and visits its pages in a loop.
+scrolls sideways, tables are stacked rows on the phone, no id is used twice, and axe-core finds
+nothing serious or critical. One live server on the demo data for the whole module; each role
+signs in once and visits its pages in a loop.
 
 Set A11Y_SCREENSHOTS=<dir> to keep a full-page screenshot of every page at both widths."""
 
@@ -64,6 +65,20 @@ ANSWERS = {
     "/test-only/fault": 500,
     "/test-only/database-gone": 503,
 }
+# On a phone a table's rows are stacked cards, each cell headed by its column's name (data-label).
+UNSTACKED_SCRIPT = """() => {
+  const wrong = [];
+  for (const row of document.querySelectorAll('table.table tbody tr')) {
+    if (getComputedStyle(row).display !== 'block') { wrong.push('a row is not stacked'); break; }
+  }
+  for (const cell of document.querySelectorAll('table.table td[data-label]')) {
+    const shown = getComputedStyle(cell, '::before').content;
+    if (cell.textContent.trim() && shown !== JSON.stringify(cell.dataset.label)) {
+      wrong.push('a cell without its label ' + cell.dataset.label); break;
+    }
+  }
+  return wrong;
+}"""
 DUPLICATE_IDS_SCRIPT = """() => {
   const seen = new Set(), twice = new Set();
   for (const el of document.querySelectorAll('[id]')) { (seen.has(el.id) ? twice : seen).add(el.id); }
@@ -154,6 +169,8 @@ def _audit(page, label: str, problems: list[str]) -> None:
         overflow = page.evaluate(OVERFLOW_SCRIPT)
         if width < 1000 and overflow:
             problems.append(f"{label} @{width}: scrolls sideways {overflow}")
+        if width < 1000 and (unstacked := page.evaluate(UNSTACKED_SCRIPT)):
+            problems.append(f"{label} @{width}: tables not stacked: {unstacked}")
         results = AXE.run(page)
         for violation in results.response["violations"]:
             if violation["impact"] in BLOCKING:
