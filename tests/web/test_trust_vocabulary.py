@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +121,24 @@ def test_footer_pages(client, path, heading):
     footer = html.split('<footer class="site-footer">')[1]
     for link in ('href="/about"', 'href="/terms"', 'href="/privacy"'):
         assert link in footer
+
+
+# What the privacy page says each mail is for: a new kind of mail is said there too.
+MAIL_ON_THE_PRIVACY_PAGE = {
+    "verify_email.txt": "to confirm your address",
+    "reset_password.txt": "to reset your password",
+    "reset_unknown.txt": "no account uses the address a reset was asked for",
+    "signup_taken.txt": "someone tried to sign up with your address",
+    "invitation.txt": "for invitations to a workspace",
+    "install_request_created.txt": "to a workspace's admins when a member asks for an integration",
+    "install_request_outcome.txt": "to the member with their answer",
+}
+
+
+def test_the_privacy_page_names_every_mail_the_site_sends(client):
+    mails = {path.name for path in (Path(__file__).resolve().parents[2] / "templates" / "mail").glob("*")}
+    assert mails == set(MAIL_ON_THE_PRIVACY_PAGE)
+    page = re.sub(r"\s+", " ", unescape(client.get("/privacy").text))
+    for mail, words in MAIL_ON_THE_PRIVACY_PAGE.items():
+        assert words in page, mail
+    assert "webhooks" in page and "never your email address" in page
