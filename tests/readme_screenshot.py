@@ -16,6 +16,9 @@ from .databases import migrated_app
 
 README_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "screenshot.png"
 SIZE = (1280, 860)
+IMAGES_IN_VIEW_LOADED = """() => [...document.images]
+  .filter(image => { const box = image.getBoundingClientRect(); return box.bottom > 0 && box.top < innerHeight; })
+  .every(image => image.complete && image.naturalWidth > 0)"""
 
 
 def take(path: Path = README_SCREENSHOT, page_path: str = "/", browser=None) -> Path:
@@ -63,6 +66,8 @@ def _photograph(browser, url: str, path: Path) -> None:
         page = context.new_page()
         page.goto(url)
         page.wait_for_load_state("load")
+        # Cards' icons load lazily: "load" does not wait for them, and a shot taken then showed blank tiles.
+        page.wait_for_function(IMAGES_IN_VIEW_LOADED)
         page.screenshot(path=str(path))
     finally:
         context.close()

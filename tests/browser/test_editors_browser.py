@@ -4,6 +4,7 @@ the Advanced JSON following each other, a schema the form cannot show staying in
 
 import json
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -108,8 +109,11 @@ def test_publish_journey_with_the_structured_editors(live_server, page, width):
     page.fill("#man-dependencies-0-version", "^1.0.0")
     matches = page.locator("#man-dependencies-0-matches")
     expect(matches).to_contain_text("installers get 1.1.0")
+    expect(matches.locator("li.match")).to_have_text([re.compile(r"^1\.1\.0"), re.compile(r"^1\.0\.0")])
     page.fill("#man-dependencies-0-version", "~1.0.0")
     expect(matches).to_contain_text("installers get 1.0.0")
+    expect(matches.locator("li.match")).to_have_text([re.compile(r"^1\.0\.0 ✓ \(matches\)")])
+    expect(matches.locator("li.no-match")).to_have_text([re.compile(r"^1\.1\.0 \(does not match\)")])
 
     # the Advanced JSON followed the form
     expect(advanced(page, "variablesSchema")).to_have_value(_contains('"region"'))
@@ -165,8 +169,6 @@ class _contains:
     """expect(...).to_have_value takes a str or a regular expression."""
 
     def __new__(cls, text):
-        import re
-
         return re.compile(re.escape(text))
 
 
@@ -243,8 +245,13 @@ def test_the_form_and_the_json_follow_each_other(live_server, page, width):
     manifest.fill(
         '{"members": [{"key": "m1", "kind": "dashboard", "name": "Overview"}], "defaults": {"target": "x"}}'
     )
+    gutter = page.locator("#doc-manifest .gutter")  # the raw JSON's line numbers, one per line
+    expect(gutter).to_have_text("1")
     page.locator("#doc-manifest .format-button").click()
     expect(manifest).to_have_value(_contains('\n  "members": [\n'))
+    lines = manifest.input_value().count("\n") + 1
+    expect(gutter).to_have_text(" ".join(str(n) for n in range(1, lines + 1)))
+    assert gutter.get_attribute("aria-hidden") == "true"
     expect(page.locator("#man-members-0-name")).to_have_value("Overview")
     assert no_sideways_scrolling(page)
     shoot(page, f"editors-round-trip-{width}")

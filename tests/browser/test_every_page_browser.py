@@ -1,6 +1,7 @@
 """Every page template, in Chromium, at a desktop (1280 px) and a phone (390 px) width: nothing
-scrolls sideways, no id is used twice, and axe-core finds nothing serious or critical. One live server on the demo
-data for the whole module; each role signs in once and visits its pages in a loop.
+scrolls sideways, tables are stacked rows on the phone, no id is used twice, and axe-core finds
+nothing serious or critical. One live server on the demo data for the whole module; each role
+signs in once and visits its pages in a loop.
 
 Set A11Y_SCREENSHOTS=<dir> to keep a full-page screenshot of every page at both widths."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,6 +53,32 @@ OVERFLOW_SCRIPT = """() => {
   }
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, elements: wide.slice(0, 5)};
 }"""
+# The visits that answer other than 200 on purpose. Every other visit must answer 200 at its own
+# address: a 404, or a redirect to the login page, would audit some other template than the one meant.
+ANSWERS = {
+    "/integrations/tinkerers/dice": 410,  # taken down
+    "/reset-password/not-a-token": 410,
+    "/verify-email/not-a-token": 410,
+    "/invitations/not-a-token": 410,
+    "/no-such-page": 404,
+    "/logout": 405,
+    "/test-only/fault": 500,
+    "/test-only/database-gone": 503,
+}
+# On a phone a table's rows are stacked cards, each cell headed by its column's name (data-label).
+UNSTACKED_SCRIPT = """() => {
+  const wrong = [];
+  for (const row of document.querySelectorAll('table.table tbody tr')) {
+    if (getComputedStyle(row).display !== 'block') { wrong.push('a row is not stacked'); break; }
+  }
+  for (const cell of document.querySelectorAll('table.table td[data-label]')) {
+    const shown = getComputedStyle(cell, '::before').content;
+    if (cell.textContent.trim() && shown !== JSON.stringify(cell.dataset.label)) {
+      wrong.push('a cell without its label ' + cell.dataset.label); break;
+    }
+  }
+  return wrong;
+}"""
 DUPLICATE_IDS_SCRIPT = """() => {
   const seen = new Set(), twice = new Set();
   for (const el of document.querySelectorAll('[id]')) { (seen.has(el.id) ? twice : seen).add(el.id); }
@@ -66,6 +94,7 @@ def demo_site():
         # The demo's oauth2 listings point at the bundled provider on this very server.
         patch.setenv("DEMO_OAUTH_BASE_URL", f"{server.url}/demo-oauth")
         app.config["DEMO_OAUTH_REDIRECT_URIS"] = [f"{server.url}/install/callback"]
+        _add_fault_pages(app)
         with app.app_context():
             demo.seed()
             db.session.commit()
@@ -74,6 +103,19 @@ def demo_site():
             yield server
         finally:
             server.stop()
+
+
+def _add_fault_pages(app) -> None:
+    """Two test-only addresses that fail as production can: a bug (the 500 page) and a database
+    that cannot answer (the 503 page). Both pages render without the database (app/web/errors.py)."""
+
+    @app.get("/test-only/fault")
+    def fault():
+        raise RuntimeError("a bug, on purpose")
+
+    @app.get("/test-only/database-gone")
+    def database_gone():
+        raise sqlite3.OperationalError("database is locked")
 
 
 def _ids(app) -> dict:
@@ -85,15 +127,22 @@ def _ids(app) -> dict:
             )
 
         acme = db.session.scalar(db.select(Workspace.id).where(Workspace.slug == "acme"))
-        installation = db.session.scalar(
-            db.select(Installation.id).where(Installation.workspace_id == acme).limit(1)
-        )
+
+        def installation(publisher, slug):
+            return db.session.scalar(
+                db.select(Installation.id).where(
+                    Installation.workspace_id == acme,
+                    Installation.integration_id == integration(publisher, slug),
+                )
+            )
+
         return {
             "crm": integration("acme", "crm-sync"),
             "trashed": integration("acme", "legacy-connector"),
             "private": integration("acme", "next-gen-sync"),
             "weather": integration("globex", "weather"),
-            "installation": installation,
+            "installation": installation("marketplace", "webhooks"),  # settings to change
+            "keyed_installation": installation("pagerduty", "oncall"),  # an API key to replace
             "dice": integration("tinkerers", "dice"),  # taken down in the demo
             "report": db.session.scalar(db.select(ListingReport.id).limit(1)),
             "takedown": db.session.scalar(db.select(Takedown.id).limit(1)),
@@ -120,6 +169,8 @@ def _audit(page, label: str, problems: list[str]) -> None:
         overflow = page.evaluate(OVERFLOW_SCRIPT)
         if width < 1000 and overflow:
             problems.append(f"{label} @{width}: scrolls sideways {overflow}")
+        if width < 1000 and (unstacked := page.evaluate(UNSTACKED_SCRIPT)):
+            problems.append(f"{label} @{width}: tables not stacked: {unstacked}")
         results = AXE.run(page)
         for violation in results.response["violations"]:
             if violation["impact"] in BLOCKING:
@@ -135,7 +186,11 @@ def _audit(page, label: str, problems: list[str]) -> None:
 def _tour(page, base: str, paths: list[str]) -> list[str]:
     problems: list[str] = []
     for path in paths:
-        page.goto(base + path)
+        response = page.goto(base + path)
+        landed, expected = page.url.removeprefix(base), ANSWERS.get(path, 200)
+        if response.status != expected or landed != path:
+            problems.append(f"{path}: answered {response.status} at {landed} (meant: {expected} there)")
+            continue
         _audit(page, path, problems)
     return problems
 
@@ -160,6 +215,7 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
     """Who signs in (None: nobody) and the pages they visit."""
     dash = "/dashboard/integrations/"
     installation = f"/workspaces/acme/installations/{ids['installation']}"
+    keyed_installation = f"/workspaces/acme/installations/{ids['keyed_installation']}"
     return {
         "visitor": (
             None,
@@ -190,10 +246,11 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/check-email",
                 "/reset-password/not-a-token",
                 "/verify-email/not-a-token",
-                "/invitations/not-a-token",
                 "/dev/outbox",
                 "/no-such-page",
                 "/logout",  # GET on a POST-only address: the generic error page
+                "/test-only/fault",  # the 500 page
+                "/test-only/database-gone",  # the 503 page
             ],
         ),
         "member": (
@@ -222,8 +279,9 @@ def _visits(ids: dict) -> dict[str, tuple[str | None, list[str]]]:
                 "/workspaces/acme/policy",
                 "/workspaces/acme/requests",  # Carol's open request, with approve and deny
                 installation + "/settings",
-                installation + "/credential",
+                keyed_installation + "/credential",
                 installation + "/uninstall",
+                "/invitations/not-a-token",  # signed in (a visitor is sent to log in first)
                 "/settings/account",
                 "/settings/tokens",
                 "/install/globex/weather",
@@ -399,10 +457,11 @@ def _walk_wizard(page, problems: list[str]) -> None:
             _continue(page)
 
 
-@pytest.mark.parametrize("listing", ["github/issues", "globex/weather"])
+@pytest.mark.parametrize("listing", ["github/issues", "globex/weather", "pagerduty/incidents"])
 def test_wizard_steps(demo_site, tour_page, listing):
     """An admin walks the install wizard (oauth2 through the demo provider; an API key with
-    settings, one wrong at first); every step is checked on the way."""
+    settings, one wrong at first; a listing with a dependency); every step is checked on the way,
+    the first one again as a page of the wizard (back from the second)."""
     base = demo_site.url
     page = tour_page
     problems: list[str] = []
@@ -411,9 +470,33 @@ def test_wizard_steps(demo_site, tour_page, listing):
     _audit(page, "wizard: start", problems)
     page.get_by_label(re.compile("I trust this publisher")).check()
     _continue(page)
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Install steps").get_by_role(
+            "link", name="Workspace and consent"
+        ).click()
+    expect(page.get_by_label(re.compile("I trust this publisher"))).to_be_checked()
+    _audit(page, "wizard: workspace, back from the next step", problems)
+    _continue(page)
     _walk_wizard(page, problems)
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Installations in"))
     _audit(page, "installations after install", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_an_invitation_page(demo_site, tour_page):
+    """Alice invites Bob into Acme; signed in, Bob opens the mailed link: the page with Accept."""
+    base, page = demo_site.url, tour_page
+    problems: list[str] = []
+    _log_in(page, base, "alice@acme.test")
+    page.goto(base + "/workspaces/acme")
+    page.get_by_label("Email").fill("bob@globex.test")
+    _submit(page, "Send invitation")
+    _submit(page, "Log out")
+    _log_in(page, base, "bob@globex.test")
+    _follow_newest_mail(page, base, problems)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Join Acme Corp")
+    expect(page.get_by_role("button", name="Accept the invitation")).to_be_visible()
+    _audit(page, "invitation", problems)
     assert not problems, "\n".join(problems)
 
 

@@ -3,6 +3,7 @@ row buttons that re-render keeping what was typed, which view wins, errors besid
 the dependency picker's JSON (404 for what the publisher may not see)."""
 
 import json
+import re
 
 import pytest
 
@@ -168,6 +169,19 @@ def test_auth_type_change_and_scope_rows_without_javascript(client, publisher, f
     # the api_key's values stayed in the page meanwhile: switching back restores them
     fields = page_form(client, integration)
     assert "Authorization" not in fields.getlist("auth-api_key-authHeaderName")  # a fresh page: from the JSON
+
+
+def test_one_visibility_control(client, publisher, factories):
+    """The edit page has one visibility control, in a form of its own that applies at once; the
+    documents' form has none, and a visibility slipped into it changes nothing."""
+    integration = draft(factories, publisher, visibility="private")
+    page = client.get(url(integration)).text
+    assert len(re.findall(r"<select[^>]*visibility", page)) == 1
+    assert page.count(">Visibility</label>") == 1
+    fields = form_fields(page)
+    assert not [name for name in fields if "visibility" in name]
+    assert post(client, integration, fields, {"visibility": "public"}).status_code == 302
+    assert reload(integration).visibility == "private"
 
 
 def test_the_client_secret_section_shows_only_for_oauth2(client, publisher, factories):

@@ -78,6 +78,17 @@ def test_the_seeded_demo_follows_a_later_port(runner, app, monkeypatch):
     ]
     assert oauth
     assert all(c["authorizeUrl"] == f"{NEW}/authorize" and c["tokenUrl"] == f"{NEW}/token" for c in oauth)
+    # The connection tests (oauth2 and api_key listings alike) call the demo service on the new port too,
+    # or the wizard's key check would fail there.
+    tested = [
+        config
+        for model in (Integration, IntegrationVersion)
+        for configs in _configs(model).values()
+        for config in configs
+        if "test" in config
+    ]
+    assert {c["type"] for c in tested} == {"oauth2", "api_key"}
+    assert all(c["test"]["url"] == f"{NEW}/test" for c in tested)
 
 
 def test_the_command_does_nothing_where_the_demo_provider_is_off(runner, app, factories, monkeypatch):

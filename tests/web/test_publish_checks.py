@@ -155,7 +155,10 @@ def test_check_pages_and_unknown_check_ids(client, auth, factories):
     listing = verified_listing(factories)
     db.session.commit()
     auth.login(listing.publisher.user)
-    assert "MP006" in client.get("/dashboard/checks").text
+    index = client.get("/dashboard/checks").text
+    assert "MP006" in index
+    # stacked on a phone, each cell says its column (app.css shows data-label before the value)
+    assert index.count('<td data-label="Check">') == index.count('<td data-label="Severity">') > 1
     page = client.get("/dashboard/checks/MP002")
     assert page.status_code == 200 and "registrable" in page.text
     for unknown in ("MP999", "mp001", "MP0011", "x" * 300):

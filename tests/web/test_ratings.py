@@ -65,6 +65,22 @@ def test_an_installed_member_reviews_and_the_review_names_their_version(client, 
     assert "Edit your review" in detail
 
 
+def test_a_review_never_shows_its_authors_email(client, auth, factories):
+    """Without a display name the review reads "A member", and so does its heading for screen readers
+    (it said the author's email address, in the public page's HTML)."""
+    integration, _ = _listing()
+    person, _ = _installed_member(factories, integration)
+    person.display_name = None
+    db.session.flush()
+    auth.login(person)
+    assert _review(client, integration).status_code == 302
+    auth.logout()
+    for url in (_url(integration), _url(integration, "/reviews")):
+        page = client.get(url).get_data(as_text=True)
+        assert "Review by A member" in page and "Works well for our team" in page, url
+        assert person.email not in page, url
+
+
 def test_people_without_an_installation_are_refused(client, auth, factories):
     integration, publisher = _listing()
     outsider, _ = admin()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from html import unescape
+from pathlib import Path
 
 import pytest
 
 from app.domain import trust
 from app.models.integration import TRUST_TIERS
+from tests.install_support import admin, publish
 
 from .publishing_helpers import make_publisher
 
@@ -79,6 +82,19 @@ def test_statuses_are_pills_not_trust_badges(client, auth, factories):
     assert "badge-vendor_official" not in html
 
 
+def test_installed_is_a_status_pill_not_a_trust_badge(client, auth, factories):
+    """The word Installed on a card and on the listing's page is a state: a pill. As a rounded green badge it
+    read as the Vendor official trust badge (the same shape and colours)."""
+    integration = publish(name="Pill Check", trust_tier="first_party")
+    person, workspace = admin()
+    factories.InstallationFactory(workspace=workspace, integration=integration, installed_by=person.id)
+    auth.login(person)
+    for url in ("/integrations?q=Pill", f"/integrations/{integration.publisher}/{integration.slug}"):
+        html = client.get(url).text
+        assert re.search(r'<span class="pill pill-success[^"]*">Installed</span> in ', html), url
+        assert "badge-success" not in html, url
+
+
 @pytest.fixture
 def staff_page(client, auth, factories):
     integration = factories.IntegrationFactory.published()
@@ -105,3 +121,24 @@ def test_footer_pages(client, path, heading):
     footer = html.split('<footer class="site-footer">')[1]
     for link in ('href="/about"', 'href="/terms"', 'href="/privacy"'):
         assert link in footer
+
+
+# What the privacy page says each mail is for: a new kind of mail is said there too.
+MAIL_ON_THE_PRIVACY_PAGE = {
+    "verify_email.txt": "to confirm your address",
+    "reset_password.txt": "to reset your password",
+    "reset_unknown.txt": "no account uses the address a reset was asked for",
+    "signup_taken.txt": "someone tried to sign up with your address",
+    "invitation.txt": "for invitations to a workspace",
+    "install_request_created.txt": "to a workspace's admins when a member asks for an integration",
+    "install_request_outcome.txt": "to the member with their answer",
+}
+
+
+def test_the_privacy_page_names_every_mail_the_site_sends(client):
+    mails = {path.name for path in (Path(__file__).resolve().parents[2] / "templates" / "mail").glob("*")}
+    assert mails == set(MAIL_ON_THE_PRIVACY_PAGE)
+    page = re.sub(r"\s+", " ", unescape(client.get("/privacy").text))
+    for mail, words in MAIL_ON_THE_PRIVACY_PAGE.items():
+        assert words in page, mail
+    assert "webhooks" in page and "never your email address" in page
