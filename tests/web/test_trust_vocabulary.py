@@ -1,6 +1,7 @@
 """One trust vocabulary: tier words describe the listing (never the publisher), one badge with
-one label per tier on the catalog, detail, dashboard and staff pages, and statuses shown as pills
-apart from trust badges. Also: ids are unique on the staff page and the footer's pages exist."""
+one label per tier on the home, catalog, detail, dashboard and staff pages, built by one component
+(no template builds a trust badge by hand), and statuses shown as pills apart from trust badges.
+Also: ids are unique on the staff page and the footer's pages exist."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from .publishing_helpers import make_publisher
 
 BADGE = re.compile(
     r'<span class="badge badge-(\w+) trust-badge[^"]*"[^>]*>(?:<span aria-hidden="true">⚠ </span>)?([^<]+)'
+)
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+BADGE_COMPONENT = TEMPLATES / "includes" / "trust_badge.html"
+# Markup of a trust badge: its class, a badge class named for a tier, or one built from a variable.
+HAND_BUILT_BADGE = re.compile(
+    r"trust-badge|badge-(?:" + "|".join(trust.TIERS) + r")\b|badge-(?:\{|['\"]\s*~)"
 )
 
 
@@ -70,6 +77,29 @@ def test_one_badge_and_one_label_on_every_surface(client, auth, factories):
     for name, html in pages.items():
         assert expected in _badges(html), name
         assert "verified publisher</span>" not in html, name  # no lower-cased variant left
+
+
+def test_only_the_component_builds_a_trust_badge():
+    """Every template shows a tier through includes/trust_badge.html, so its words and its look are
+    the same everywhere: no other template writes a trust badge's classes."""
+    assert HAND_BUILT_BADGE.search(BADGE_COMPONENT.read_text())  # the scan knows the markup it looks for
+    by_hand = [
+        f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()}"
+        for path in sorted(TEMPLATES.rglob("*"))
+        if path.is_file() and path != BADGE_COMPONENT
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if HAND_BUILT_BADGE.search(line)
+    ]
+    assert by_hand == []
+
+
+def test_the_home_pages_tier_links_are_trust_badges(client, factories):
+    factories.IntegrationFactory.published(trust_tier="community")
+    html = client.get("/").text
+    links = re.search(r'<nav class="tier-facets"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    assert _badges(links) == {(t.key, t.label) for t in trust.TIERS.values()}
+    assert '<a href="/integrations?tier=community"><span class="badge badge-community trust-badge' in links
+    assert re.search(r"Community <span class=\"facet-count\">\(1\)</span></span></a>", links)
 
 
 def test_statuses_are_pills_not_trust_badges(client, auth, factories):
