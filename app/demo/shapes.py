@@ -58,6 +58,8 @@ def variables(kind: str) -> tuple[dict, dict]:
                         "title": "Channel",
                         "description": "Where notifications go.",
                         "pattern": "^#[a-z0-9_-]{1,80}$",
+                        "patternHint": "a # and the channel's name in lower case (letters, digits, - or _), "
+                        "like #alerts",
                         "maxLength": 81,
                     },
                     "mentions": {"type": "boolean", "title": "Mention on-call", "default": False},

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from app.demo import shapes
 from app.extensions import db
 from app.models import AuditEvent, Credential, Installation, WizardSession
 from tests.install_support import API_KEY_AUTH, VARIABLES, add_version, admin, publish, wizard, wizard_id_from
@@ -120,6 +123,22 @@ def test_api_key_install_end_to_end(client, auth, factories):
 
     listing = client.get(f"/workspaces/{workspace.slug}/installations").get_data(as_text=True)
     assert integration.name in listing and "••••abcd" in listing and SECRET_KEY_VALUE not in listing
+
+
+def test_the_demos_channel_setting_is_told_its_hint_beside_the_field(client, auth):
+    """The demo's channel setting has a pattern: a value off it is answered with the publisher's hint,
+    beside the field, not only "Does not match the required format"."""
+    schema, defaults = shapes.variables("channel")
+    user, workspace = admin()
+    integration = publish(schema=schema, manifest={"members": [], "dependencies": [], "defaults": defaults})
+    auth.login(user)
+    wid = _start(client, integration, workspace)
+    bad = client.post_form(f"/install/w/{wid}/variables", {"var-channel": "Alerts"})
+    assert bad.status_code == 422
+    errors = re.search(r'<ul class="field-errors" id="var-channel-errors">(.*?)</ul>', bad.text, re.S)
+    assert errors, bad.text
+    assert "Does not match the required format: a # and the channel&#39;s name in lower case" in errors[1]
+    assert "like #alerts" in errors[1]
 
 
 def test_none_auth_skips_the_auth_step(client, auth):
