@@ -16,7 +16,7 @@ from app.domain.documents import examples, project_schema, validate_values_docum
 from app.domain.documents.parsing import from_value
 from app.domain.documents.reference import KEYWORDS, constraints_of
 from app.domain.documents.schemas import project_validator
-from app.domain.documents.variables import variables_schema_problems, wizard_vocabulary
+from app.domain.documents.variables import RESERVED_NAMES, variables_schema_problems, wizard_vocabulary
 
 URL = "/docs/publishing"
 
@@ -89,6 +89,17 @@ def test_every_variables_schema_keyword_the_save_rules_accept_is_on_the_page(doc
     one_of = _block(docs_page, "variablesSchema-string-oneOf")
     assert '{"const": "eu", "title": "Europe"}' in one_of and "not with enum" in one_of
     assert "writeOnly" in docs_page and "ask for a secret through authConfig" in docs_page
+
+
+def test_reserved_variable_names_are_said_to_be_the_install_forms(docs_page):
+    """The names the install form uses itself are refused as variables; the page and the error
+    say whose they are rather than only listing them."""
+    row = _block(docs_page, "variablesSchema-top-properties")
+    assert "names reserved by the install form (refused): " + ", ".join(sorted(RESERVED_NAMES)) in row
+    doc, _ = from_value("variablesSchema", {"type": "object", "properties": {"data": {"type": "string"}}})
+    assert [error.message for error in variables_schema_problems(doc)] == [
+        "“data” is reserved by the install form; choose another name."
+    ]
 
 
 @pytest.mark.parametrize("kind", sorted(examples.AUTH_CONFIGS))

@@ -221,7 +221,7 @@ def _keyword_constraints(keyword: str, rules: dict) -> tuple[Constraint, ...]:
         "$schema": (Constraint("exactly", json.dumps(rules["dialect"])),),
         "properties": (
             Constraint(f"at most {rules['max_properties']} variables; names match", rules["name_pattern"]),
-            Constraint("names not allowed", ", ".join(rules["reserved_names"])),
+            Constraint("names reserved by the install form (refused)", ", ".join(rules["reserved_names"])),
         ),
         "format": (Constraint("one of", _literals(rules["formats"])),),
         "pattern": (

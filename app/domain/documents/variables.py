@@ -140,7 +140,7 @@ def _property_shape_problem(doc: ParsedDocument, name: str, prop: Any) -> Docume
             where, "Variable names use letters, digits and _ (up to 64, starting with a letter)."
         )
     if name in RESERVED_NAMES:
-        return doc.error(where, f"“{name}” is a reserved name; choose another.")
+        return doc.error(where, f"“{name}” is reserved by the install form; choose another name.")
     if not isinstance(prop, dict):
         return doc.error(where, "Each variable must be described by an object.")
     if prop.get("type") not in _KEYWORDS:
