@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    template_rendered,
 )
 from flask_login import AnonymousUserMixin, login_url
 from flask_wtf.csrf import CSRFError
@@ -80,8 +81,14 @@ def _log_in_first():
 
 def _render_without_database(template: str, **context) -> str:
     """A 5xx page must not need the database that may have just failed: no context processors
-    (Flask-Login's loads the signed-in user from the database), the layout shown as to a visitor."""
-    return current_app.jinja_env.get_template(template).render(current_user=AnonymousUserMixin(), **context)
+    (Flask-Login's loads the signed-in user from the database), the layout shown as to a visitor.
+    Flask's template_rendered signal is sent as render_template sends it (the page tour listens)."""
+    app = current_app._get_current_object()
+    page = app.jinja_env.get_template(template)
+    context = {"current_user": AnonymousUserMixin(), **context}
+    html = page.render(context)
+    template_rendered.send(app, _async_wrapper=app.ensure_sync, template=page, context=context)
+    return html
 
 
 def _unavailable(error: Exception):
