@@ -533,7 +533,7 @@ class PageCacheFront(WsgiFront):
         cache, engine = self._bound()
         if not cache.holds(key):
             return cache, None, None
-        generation = catalog.page_generation_of(engine)
+        generation = catalog.page_generation_of(engine, catalog.tracker_of(self.app))  # (and the log, SQLite)
         kept = cache.kept_at_once(generation, key)
         if kept is NEEDS_READ or (kept is not None and kept.counts != generation[1]):
             # Following a listing write (the change log), revalidating or recounting reads the database.

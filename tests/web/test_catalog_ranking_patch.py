@@ -257,11 +257,19 @@ IN_TURN = (
 )
 
 
-def test_patches_follow_each_other_and_equal_a_full_computation(app, shown, query_counter):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_patches_follow_each_other_and_equal_a_full_computation(
+    app, shown, query_counter, monkeypatch, threads
+):
+    """`threads`: how many the process runs. With one (a sync worker), each patch hands the ranking's lists
+    on to the patched one (ranking._handed_on); with more, it copies them (another thread might be cutting
+    a page from them)."""
+    monkeypatch.setattr(ranking.threading, "active_count", lambda: threads)
     with app.test_request_context():
         for number, name in enumerate(IN_TURN, start=1):
-            _, after, statements = _patched_by(CHANGES[name], shown, query_counter)
+            before, after, statements = _patched_by(CHANGES[name], shown, query_counter)
             assert (statements, after.patching.patches) == (1, number), name
+            assert (after.matches is before.matches, after.public is before.public) == (threads == 1,) * 2
             _assert_same(after, ranking._rank(QUERY))
 
 

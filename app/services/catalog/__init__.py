@@ -31,6 +31,7 @@ from .generation import (
     page_generation_unbound,
     prune_changes,
     riding,
+    tracker_of,
 )
 from .home import Home, home_for, sitemap_entries
 from .listing import (
@@ -86,6 +87,7 @@ __all__ = [
     "rider_for",
     "riding",
     "search_page_check",
+    "tracker_of",
     "Shown",
     "shown_to",
     "shown_to_each",

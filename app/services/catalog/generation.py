@@ -138,14 +138,26 @@ def page_generation_unbound() -> tuple[int, int]:
     return int(listing), int(counts)
 
 
-def page_generation_of(bind: Engine | Connection) -> tuple[int, int]:
+def page_generation_of(bind: Engine | Connection, tracker: ChangeTracker | None = None) -> tuple[int, int]:
     """`page_generation_unbound` on `bind`, needing no app context nor session: for the page cache's
-    front, which answers before Flask runs. (A Connection is the test suite's outer transaction.)"""
+    front, which answers before Flask runs. (A Connection is the test suite's outer transaction.)
+    On SQLite, with the app's `tracker` (`tracker_of`), the same statement reads the change log since
+    the tracker's latest mark, and the tracker takes it in: a request after a listing write then reads
+    no more to learn which listings changed (PostgreSQL's read of the log is a round trip of its own,
+    which a request that finds nothing changed must not pay)."""
     if isinstance(bind, Connection):
         listing, counts = bind.exec_driver_sql(_PAGE_GENERATION_SQL).one()
-    else:
-        listing, counts = reader_for(bind).read(_PAGE_GENERATION_SQL)
-    return int(listing), int(counts)
+        return int(listing), int(counts)
+    reader = reader_for(bind)
+    latest = tracker.latest() if tracker is not None and reader.dialect.name == "sqlite" else None
+    if latest is None:
+        listing, counts = reader.read(_PAGE_GENERATION_SQL)
+        return int(listing), int(counts)
+    rows = reader.read_all(_PAGE_STATE_SQLITE, {"after": latest[1], "limit": MAX_CHANGES + 2})
+    listing, counts = int(rows[0][0]), int(rows[0][5])
+    if listing != latest[0]:
+        tracker.take_in(latest[1], [row[:5] for row in rows])
+    return listing, counts
 
 
 def _read_unbound(sql: str) -> tuple:
@@ -452,6 +464,18 @@ _STATE_SQL = {
     ),
 }
 
+# SQLite: `_STATE_SQL`'s read with the counts sum besides (sixth): the page generation and the change log
+# since a mark, in one statement (`page_generation_of`).
+_PAGE_STATE_SQLITE = (
+    "SELECT s.g, s.m, s.p, c.seq, c.integration_id, s.k FROM (SELECT t.g, t.k, "
+    "max((SELECT coalesce(max(seq), 0) FROM catalog_changes), "
+    "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned)) AS m, "
+    "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p "
+    f"FROM (SELECT coalesce(sum(generation), 0) AS g, coalesce(sum(counts), 0) AS k FROM {_STATE}) AS t) AS s "
+    "LEFT JOIN catalog_changes AS c ON c.seq > CAST(:after AS INTEGER) AND c.seq <= s.m "
+    "LIMIT :limit"
+)
+
 
 class ChangeTracker:
     """The listing generations this process has seen, oldest first, each with the log's mark read in the
@@ -495,6 +519,19 @@ class ChangeTracker:
             self.states.clear()
             self.steps.clear()
 
+    def latest(self) -> tuple[int, object] | None:
+        """(generation, the log's mark) of the latest state seen, or None."""
+        with self.lock:
+            return self.states[-1] if self.states else None
+
+    def take_in(self, after, rows: list) -> None:
+        """What a read of `_STATE_SQL` since the mark `after` (the latest when the read began) gave, read by
+        someone else (`page_generation_of`): taken in as `_advance` takes its own read in, unless this
+        tracker moved meanwhile."""
+        with self.lock:
+            if self.states and self.states[-1][1] == after:
+                self._took("sqlite", after, rows)
+
     def _index(self, generation: int) -> int | None:
         for index in range(len(self.states) - 1, -1, -1):
             if self.states[index][0] == generation:
@@ -511,13 +548,23 @@ class ChangeTracker:
             params = {"after": 2**62 if after is None else after}
         rider = getattr(_RIDING, "rider", None) if dialect == "postgresql" and after is not None else None
         if rider is None:
-            rows = read_unbound(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
-        else:  # the rider's rows beside each logged one (`riding`)
-            ridden = read_unbound_rows(rider.statement(CHANGES_SINCE), {**params, "limit": MAX_CHANGES + 2})
-            rows = [row[:5] for row in ridden]
+            self._took(
+                dialect, after, read_unbound(_STATE_SQL[dialect], {**params, "limit": MAX_CHANGES + 2})
+            )
+            return
+        # The rider's rows beside each logged one (`riding`).
+        ridden = read_unbound_rows(rider.statement(CHANGES_SINCE), {**params, "limit": MAX_CHANGES + 2})
+        step = self._took(dialect, after, [row[:5] for row in ridden])
+        if step is not None:
+            rider.keep(self.states[-1][0], step, ridden)
+
+    def _took(self, dialect: str, after, rows: list) -> frozenset | None:
+        """Take in `rows` read by `_STATE_SQL[dialect]` since the mark `after` (under the lock): a new
+        state, and the step to it from the latest (answered: None when the log cannot describe it, or
+        when it is no new state)."""
         generation, mark, pruned = int(rows[0][0]), rows[0][1], int(rows[0][2])
         if self.states and generation == self.states[-1][0]:
-            return
+            return None
         if self.states and generation < self.states[-1][0]:
             # Generations only grow (every move adds): this one is from another history (the test
             # suite rolls each test back). Nothing seen before describes it.
@@ -533,12 +580,11 @@ class ChangeTracker:
         self.states.append((generation, mark if dialect == "postgresql" else int(mark)))
         if after is not None:
             self.steps.append(step)
-        if rider is not None and step is not None:
-            rider.keep(generation, step, ridden)
         if len(self.states) > HISTORY:
             del self.states[0]
             if self.steps:
                 del self.steps[0]
+        return step
 
 
 # -- what a search needs of the changed listings, read with the change log (PostgreSQL) -------------------
@@ -736,9 +782,14 @@ def note_generation(generation: int) -> None:
 
 def tracker() -> ChangeTracker:
     """This app's change tracker, made on first use."""
-    found = current_app.extensions.get(TRACKER)
+    return tracker_of(current_app)
+
+
+def tracker_of(app) -> ChangeTracker:
+    """`app`'s change tracker, made on first use (no app context needed: the page cache's front)."""
+    found = app.extensions.get(TRACKER)
     if found is None:
-        found = current_app.extensions.setdefault(TRACKER, ChangeTracker())
+        found = app.extensions.setdefault(TRACKER, ChangeTracker())
     return found
 
 

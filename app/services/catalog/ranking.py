@@ -133,11 +133,12 @@ class Ranking:
     def replaced(self, gone: list[Match], placed: list[Match], patching: Patching, by_id: dict) -> Ranking:
         """A new ranking: this one with the matches `gone` taken out and `placed` put in (or moved), its
         lists and counts updated rather than derived again (a patch costs a few of its matches, not all).
-        `by_id`: this one's, taken (`_take`): changed in place for the new one."""
+        `by_id`: this one's, taken (`_take`): changed in place for the new one, as are its lists where
+        `_handed_on` hands them on."""
         gone_ids = {m.id for m in gone}
         fresh = [m for m in placed if m.id in gone_ids or m.id not in by_id]
         moved = [by_id[m.id] for m in placed if m.id not in gone_ids and m.id in by_id]
-        matches, public = list(self.matches), list(self.public)
+        matches, public = _handed_on(self)
         counts = dict(self.public_counts)
         for match in (*gone, *moved):
             _remove(matches, match)
@@ -656,6 +657,17 @@ def _take(cached: Ranking) -> tuple[dict, dict, dict, dict, dict] | None:
 
 
 _TAKING = threading.Lock()
+
+
+def _handed_on(spent: Ranking) -> tuple[list, list]:
+    """The matches and public lists of a ranking being patched, for the patched one. Handed on as they
+    are (changed in place: a patched ranking is spent, as its by_id already is, `_take`) when no other
+    thread could be cutting a page from them meanwhile -- a sync worker's one thread; copied otherwise.
+    A copy touches every match twice, once now and once when the spent ranking goes: after a write the
+    matches are seldom in the CPU's caches, and that is most of what a patch costs then."""
+    if threading.active_count() == 1:
+        return spent.matches, spent.public
+    return list(spent.matches), list(spent.public)
 
 
 def _remove(matches: list[Match], match: Match) -> None:
