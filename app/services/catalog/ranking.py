@@ -284,12 +284,12 @@ def _changed_rows(dialect: str, query: CatalogQuery, prefix: bool = True):
     )
 
 
-def _with_cards(stmt):
-    """`stmt` (a ranking's rows) with the card columns and the listing generation besides."""
+def _with_cards(stmt, generation=GENERATION):
+    """`stmt` (a ranking's rows) with the card columns and the listing generation (`generation`) besides."""
     ranked = set(stmt.selected_columns.keys())
     return stmt.add_columns(
         *(column for column in CARD_COLUMNS if column.key not in ranked),
-        GENERATION.label("catalog_generation"),
+        generation.label("catalog_generation"),
     )
 
 
@@ -331,7 +331,9 @@ def rider_for(query: CatalogQuery) -> Rider | None:
 def _ridden_rows(query: CatalogQuery, logged):
     """The change log's read (`logged`: generation.CHANGES_SINCE) with, beside each logged listing, its row
     as `_changed_rows` reads it where the search matches it (else NULLs)."""
-    row = _with_cards(_ranked_rows(query, "postgresql", C.id == logged.c.integration_id)[0]).lateral("ridden")
+    # (The listing generation is the log's own, read in the same snapshot.)
+    rows = _ranked_rows(query, "postgresql", C.id == logged.c.integration_id)[0]
+    row = _with_cards(rows, logged.c.g).lateral("ridden")
     return select(*logged.c, *row.c).select_from(logged.outerjoin(row, true()))
 
 
