@@ -159,9 +159,10 @@ class PageCache:
         before a listing write is revalidated first (needs an app context then; a page whose cards
         changed is respliced, which renders them)."""
         listing = generation[0]
-        hint = self.pages.get(key)  # the change log's read brings what revalidating it will read
-        with catalog.riding(getattr(hint.revalidate, "rider", None) if hint is not None else None):
-            self._move(listing)
+        if listing != self.listing:  # (a peek: `_move` looks again under the lock)
+            hint = self.pages.get(key)  # the change log's read brings what revalidating it will read
+            with catalog.riding(getattr(hint.revalidate, "rider", None) if hint is not None else None):
+                self._move(listing)
         with self.lock:
             if listing != self.listing:
                 return None
