@@ -153,10 +153,10 @@ def page_generation_of(bind: Engine | Connection, tracker: ChangeTracker | None 
     if latest is None:
         listing, counts = reader.read(_PAGE_GENERATION_SQL)
         return int(listing), int(counts)
-    rows = reader.read_all(_PAGE_STATE_SQLITE, {"after": latest[1], "limit": MAX_CHANGES + 2})
+    rows = reader.read_all(_STATE_SQL["sqlite"], {"after": latest[1], "limit": MAX_CHANGES + 2})
     listing, counts = int(rows[0][0]), int(rows[0][5])
     if listing != latest[0]:
-        tracker.take_in(latest[1], [row[:5] for row in rows])
+        tracker.take_in(latest[1], rows)
     return listing, counts
 
 
@@ -444,12 +444,14 @@ KEEP_CHANGES = timedelta(hours=1)  # `prune_changes` deletes older rows
 # seq order is commit order). PostgreSQL: the mark is the statement's snapshot; the rows logged since
 # an earlier one are those it did not see.
 _STATE_SQL = {
+    # SQLite: with the counts sum besides (sixth), so the page cache's front reads the page generation and
+    # the change log in this one statement (`page_generation_of`).
     "sqlite": (
-        "SELECT s.g, s.m, s.p, c.seq, c.integration_id FROM (SELECT "
-        f"(SELECT coalesce(sum(generation), 0) FROM {_STATE}) AS g, "
+        "SELECT s.g, s.m, s.p, c.seq, c.integration_id, s.k FROM (SELECT t.g, t.k, "
         "max((SELECT coalesce(max(seq), 0) FROM catalog_changes), "
         "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned)) AS m, "
-        "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p) AS s "
+        "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p "
+        f"FROM (SELECT coalesce(sum(generation), 0) AS g, coalesce(sum(counts), 0) AS k FROM {_STATE}) AS t) AS s "
         "LEFT JOIN catalog_changes AS c ON c.seq > CAST(:after AS INTEGER) AND c.seq <= s.m "
         "LIMIT :limit"
     ),
@@ -463,18 +465,6 @@ _STATE_SQL = {
         "catalog_changes_since(CAST(:after AS text), CAST(:after_seq AS bigint), CAST(:limit AS integer))"
     ),
 }
-
-# SQLite: `_STATE_SQL`'s read with the counts sum besides (sixth): the page generation and the change log
-# since a mark, in one statement (`page_generation_of`).
-_PAGE_STATE_SQLITE = (
-    "SELECT s.g, s.m, s.p, c.seq, c.integration_id, s.k FROM (SELECT t.g, t.k, "
-    "max((SELECT coalesce(max(seq), 0) FROM catalog_changes), "
-    "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned)) AS m, "
-    "(SELECT coalesce(max(below), 0) FROM catalog_changes_pruned) AS p "
-    f"FROM (SELECT coalesce(sum(generation), 0) AS g, coalesce(sum(counts), 0) AS k FROM {_STATE}) AS t) AS s "
-    "LEFT JOIN catalog_changes AS c ON c.seq > CAST(:after AS INTEGER) AND c.seq <= s.m "
-    "LIMIT :limit"
-)
 
 
 class ChangeTracker:
@@ -554,7 +544,7 @@ class ChangeTracker:
             return
         # The rider's rows beside each logged one (`riding`).
         ridden = read_unbound_rows(rider.statement(CHANGES_SINCE), {**params, "limit": MAX_CHANGES + 2})
-        step = self._took(dialect, after, [row[:5] for row in ridden])
+        step = self._took(dialect, after, ridden)  # (the log's five columns first)
         if step is not None:
             rider.keep(self.states[-1][0], step, ridden)
 
@@ -574,7 +564,7 @@ class ChangeTracker:
         if after is None:
             step = None
         else:
-            step = _step(dialect, after, pruned, [(seq, changed) for _, _, _, seq, changed in rows])
+            step = _step(dialect, after, pruned, [(row[3], row[4]) for row in rows])
             if step is not None and not step:
                 step = None  # the generation moved with nothing logged: not described
         self.states.append((generation, mark if dialect == "postgresql" else int(mark)))
