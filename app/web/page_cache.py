@@ -72,6 +72,7 @@ ENVIRON_FAILED = "marketplace.page_generation_failed"  # the front's read failed
 # Set by _member_page: (generation, (shell key, viewer), the kept page, the CSRF token put in it).
 ENVIRON_MEMBER = "marketplace.member_page"
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+UNCOUNTED = -1  # Kept.counts of a page valid at no counts sum (sums only grow from 0) until recounted
 NEEDS_READ = object()  # PageCache.kept_at_once: telling what is kept needs the database (an app context)
 
 
@@ -175,12 +176,19 @@ class PageCache:
             return kept
         still = kept.revalidate is not None and kept.revalidate(changed, listing)
         now = kept if still is True else None
-        if isinstance(still, Respliced) and kept.counts == generation[1]:
-            # Its cards' rows were read at these counts too: the page is whole at `generation`.
+        if isinstance(still, Respliced):
             found = _respliced(kept.value, still.swaps)
-            if found is not None:
-                recount = kept.recount if still.fingerprint is not None else None
+            recount = kept.recount if still.fingerprint is not None else None
+            if found is None:
+                pass
+            elif kept.counts == generation[1]:
+                # Its cards' rows were read at these counts too: the page is whole at `generation`.
                 now = Kept(generation[1], found[0], found[1], still.fingerprint, recount, still.revalidate)
+            elif recount is not None:
+                # Kept before an install too (another process's, or this one's for another page): its
+                # other cards show older counts than its new ones may. Valid at no counts until
+                # `valid_kept` reads its fingerprint again at the counts now (one read, not a render).
+                now = Kept(UNCOUNTED, found[0], found[1], still.fingerprint, recount, still.revalidate)
         with self.lock:
             if listing == self.listing and self.pages.get(key) is kept:
                 self.pending.pop(key, None)

@@ -188,3 +188,38 @@ def test_a_card_the_patch_read_at_an_older_generation_is_read_again(app, factori
         after = app.test_client().get(SEARCH)
     assert rendered == [] and b"Glows a gentle light" in after.get_data()
     assert after.get_data() == _fresh(app).get_data()
+
+
+def _install(listing) -> None:
+    """An install as the wizard makes it: only install_count (and so the counts) moves."""
+    db.session.execute(
+        text("UPDATE integrations SET install_count = install_count + 1 WHERE id = :id"), {"id": listing.id}
+    )
+
+
+@pytest.mark.parametrize("installed", ["elsewhere", "the edited card", "another shown card"])
+def test_a_page_kept_before_an_install_and_an_edit_is_respliced_then_recounted(
+    app, visitor, factories, installed
+):
+    """A kept page a process has not seen since an install (another process answered the requests after
+    it) and then an edit of one of its cards: the card is swapped, and the page is answered once what it
+    shows of the counts reads as it does -- not rendered again -- unless the install changed a card
+    the edit did not (its count shows on the page)."""
+    shown = _lanterns(factories)
+    other = factories.IntegrationFactory.published(name="Other")
+    visitor.get(SEARCH)
+    visitor.get(SEARCH)
+    _install({"elsewhere": other, "the edited card": shown[1], "another shown card": shown[3]}[installed])
+    shown[1].description = "Glows a gentle light on quiet queues."
+    db.session.flush()
+    with renders(app) as rendered:
+        after = visitor.get(SEARCH)
+    if installed == "another shown card":
+        assert "catalog/catalog_content.html" in rendered  # its count changed: rendered afresh
+    else:
+        assert rendered == []
+    assert b"Glows a gentle light" in after.get_data()
+    assert after.get_data() == _fresh(app).get_data()
+    with renders(app) as rendered:
+        again = visitor.get(SEARCH)  # kept at the counts now
+    assert rendered == [] and again.get_data() == after.get_data()
