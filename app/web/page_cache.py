@@ -179,12 +179,10 @@ class PageCache:
         if isinstance(still, Respliced):
             found = _respliced(kept.value, still.swaps)
             recount = kept.recount if still.fingerprint is not None else None
-            if found is None:
-                pass
-            elif kept.counts == generation[1]:
+            if found is not None and kept.counts == generation[1]:
                 # Its cards' rows were read at these counts too: the page is whole at `generation`.
                 now = Kept(generation[1], found[0], found[1], still.fingerprint, recount, still.revalidate)
-            elif recount is not None:
+            elif found is not None and recount is not None:
                 # Kept before an install too (another process's, or this one's for another page): its
                 # other cards show older counts than its new ones may. Valid at no counts until
                 # `valid_kept` reads its fingerprint again at the counts now (one read, not a render).
