@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
         pages,
         schemas,
         security,
+        sessions,
         strict_input,
     )
     from .accounts import bp as accounts_bp
@@ -28,6 +29,7 @@ def register_web(app: Flask) -> None:
     from .publishers import bp as publishers_bp
     from .workspaces import bp as workspaces_bp
 
+    app.session_interface = sessions.RememberingSessionInterface()
     for bp in (
         catalog_bp,
         accounts_bp,
