@@ -93,13 +93,14 @@ class MemberPageFront(page_cache.WsgiFront):
         if kept is None:
             return answer
         (status, headers, body), (generation, who, page, token) = kept
-        if body == page.body.replace(CSRF_PLACEHOLDER, token):  # Flask's answer is the kept page, whole
+        parts = page.body.split(CSRF_PLACEHOLDER)  # (a split once: each answer then joins, not replaces)
+        if body == token.join(parts):  # Flask's answer is the kept page, whole
             headers = tuple((name, value) for name, value in headers if name.lower() != "content-length")
             with self.lock:
                 if len(self.urls) >= MAX_URLS:
                     self.urls.clear()
                 self.urls.add(url)
-            self._bound()[0].put(generation, (url, *who), (status, headers, page.body), len(page.body))
+            self._bound()[0].put(generation, (url, *who), (status, headers, parts), len(page.body))
         return answer
 
     def _answer(self, environ, url):
@@ -124,8 +125,8 @@ class MemberPageFront(page_cache.WsgiFront):
         kept = cache.get(user.page_generation, key)
         if kept is None:
             return None
-        status, headers, body = kept
-        body = body.replace(CSRF_PLACEHOLDER, serializer.dumps(session[field]).encode())
+        status, headers, parts = kept
+        body = serializer.dumps(session[field]).encode().join(parts)
         return status, [*headers, ("Content-Length", str(len(body)))], body
 
     def _member(self, environ, user_id: str):
