@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import chain
 
 from flask import has_request_context, request
-from sqlalchemy import Connection, bindparam, event, inspect, select
+from sqlalchemy import Connection, bindparam, event, inspect, select, true
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,7 +24,7 @@ from ..domain.visibility import ANONYMOUS, Viewer
 from ..extensions import db
 from ..models import Membership, User
 from ..models.workspace import MANAGER_ROLES
-from .catalog.generation import COUNTS, GENERATION, reader_for
+from .catalog.generation import SUMS, reader_for
 
 
 def load_with_memberships(user_id: str, read_only: bool = False) -> User | None:
@@ -155,8 +155,8 @@ def _compiled_user_row(dialect):
     mapper = User.__mapper__
     columns = list(mapper.columns)
     statement = (
-        select(*columns, Membership.workspace_id, Membership.role, GENERATION, COUNTS)
-        .select_from(User.__table__)
+        select(*columns, Membership.workspace_id, Membership.role, SUMS.c.listing, SUMS.c.counts)
+        .select_from(User.__table__.join(SUMS, true()))
         .outerjoin(Membership.__table__, Membership.user_id == User.id)
         .where(User.id == bindparam("user_id"))
     )

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, select, true
 
 from ...domain.visibility import ANONYMOUS, listed_clause
 from . import search
-from .generation import COUNTS, GENERATION, read_unbound
+from .generation import COUNTS, GENERATION, SUMS, read_unbound
 from .listing import MAX_PAGE, PAGE_SIZE, cut_ranking
 from .query import INTEGRATIONS, C, CatalogQuery, listing_statement, ordering, session_dialect
 from .ranking import cached_ranking, cached_typo_ids
@@ -75,12 +75,14 @@ def detail_counts(publisher: str, slug: str) -> Counted | None:
     return int(row[0][1]), int(row[0][2]), (row[0][0],)
 
 
-_SUMS = (GENERATION.label("listing"), COUNTS.label("counts"))
+_SUMS = (SUMS.c.listing, SUMS.c.counts)
+# A page's own rows keep the sums as scalar subqueries (its plan is the planner's as before).
+_SCALAR_SUMS = (GENERATION.label("listing"), COUNTS.label("counts"))
 
 
 @lru_cache(maxsize=512)
 def _page_statement(dialect: str, query: CatalogQuery, page: int, typo_ids: tuple = ()):
-    stmt = listing_statement(ANONYMOUS, query, (C.id, C.install_count, *_SUMS))
+    stmt = listing_statement(ANONYMOUS, query, (C.id, C.install_count, *_SCALAR_SUMS))
     score = None
     if query.is_search and query.sort == "relevance":
         stmt, score = search.matched(stmt, query.terms, dialect)
@@ -92,9 +94,8 @@ def _page_statement(dialect: str, query: CatalogQuery, page: int, typo_ids: tupl
 
 @lru_cache(maxsize=1)
 def _by_id_statement():
-    state = select(*_SUMS).subquery("state")
-    return select(state.c.listing, state.c.counts, C.id, C.install_count).select_from(
-        state.outerjoin(
+    return select(*_SUMS, C.id, C.install_count).select_from(
+        SUMS.outerjoin(
             INTEGRATIONS, and_(C.id.in_(bindparam("ids", expanding=True)), listed_clause(C, ANONYMOUS))
         )
     )
@@ -102,6 +103,8 @@ def _by_id_statement():
 
 @lru_cache(maxsize=1)
 def _detail_statement():
-    return select(C.install_count, *_SUMS).where(
-        C.publisher == bindparam("publisher"), C.slug == bindparam("slug")
+    return (
+        select(C.install_count, *_SUMS)
+        .select_from(INTEGRATIONS.join(SUMS, true()))
+        .where(C.publisher == bindparam("publisher"), C.slug == bindparam("slug"))
     )

@@ -75,6 +75,17 @@ GENERATION = (
     .scalar_subquery()
 )
 _GENERATION_SELECT = select(GENERATION)
+# Both sums from one read of the slots, as a one-row table to join (true()): a statement that wants
+# both reads the slots once, not once per scalar subquery.
+SUMS = (
+    select(
+        func.coalesce(func.sum(literal_column("generation")), 0).label("listing"),
+        func.coalesce(func.sum(literal_column("counts")), 0).label("counts"),
+    )
+    .select_from(text("catalog_state"))
+    .where(_SLOTS)
+    .subquery("state")
+)
 # The counts sum (moved by installs only), read the same way.
 COUNTS = (
     select(func.coalesce(func.sum(literal_column("counts")), 0))
