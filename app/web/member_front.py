@@ -4,8 +4,9 @@ Decides: when a GET carrying a session cookie may be answered with the bytes Fla
 same person for the same URL -- without a request context, the session's after-request save, the
 limiter, the CSRF extension or the ORM. `page_cache._member_page` keeps a member's page (a catalog,
 home or listing page) keyed by who they are and what they may see; when Flask's whole answer was
-exactly that page (status 200, no cookie set), this front keeps its status, headers and body (with
-the CSRF token a placeholder) under the URL and the same key, at the same page generation.
+exactly that page (status 200, no cookie set), this front keeps its status, headers and body (cut
+at the CSRF token's placeholders, so an answer joins the parts with its own token) under the URL
+and the same key, at the same page generation.
 
 A later request is answered from it only after every check Flask itself would make, in this order,
 any failing sending it through Flask as before:
@@ -19,6 +20,7 @@ any failing sending it through Flask as before:
   the account is active and the session's generation is the account's (so a cookie from before a
   logout, "sign out everywhere" or a password change is refused), and the kept page is for this
   very (member_shell_key, Viewer) at this very page generation.
+The session cookie's check is the app's (`sessions`: a cookie that verified once is remembered).
 The answer gets a fresh CSRF token for the session's secret (Flask-WTF's signing, `csrf_token_for`),
 so forms on it post as from a page Flask rendered. A URL nothing is kept for costs no cookie decoding
 nor database read.

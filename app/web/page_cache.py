@@ -139,8 +139,9 @@ class PageCache:
     listing generation is seen, the pages stay if the catalog's change log describes the move, each
     marked with the listings changed since, and one is answered again only once its `revalidate` says
     none of them touches it; else (or with no `revalidate`) the cache empties. Generations are
-    (listing generation, counts) pairs. Values are CachedPage, (status, headers, body) for the front, or
-    (html, extras) for fragments."""
+    (listing generation, counts) pairs. Values are CachedPage, (status, headers, body) for the front
+    ((status, headers, the body's parts around its CSRF placeholders) for the member front), or (html,
+    extras) for fragments."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
